@@ -1,0 +1,86 @@
+"""`add`: record one exemption for one student."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import typer
+
+from stream_exempt import dates, rules, types, validate
+from stream_exempt.cli.options import (
+    ActorOption,
+    EndOption,
+    ForOption,
+    ReasonOption,
+    StartOption,
+    StudentArgument,
+    TypeOption,
+)
+from stream_exempt.cli.session import Session, actor, warn
+from stream_exempt.dates import show
+from stream_exempt.errors import Refused
+from stream_exempt.model import Draft, Exemption
+
+
+def resolve_end(start: date, end: str | None, for_: str | None, today: date) -> date:
+    """The last day covered, from `--end D` or `--for DUR` (exactly one of them)."""
+    if (end is None) == (for_ is None):
+        raise Refused("give the last day with --end or the length with --for, not both and not neither.")
+    if end is not None:
+        return dates.parse_date(end, today)
+    assert for_ is not None
+    return dates.parse_duration(for_).last_day_from(start)
+
+
+def describe_created(exemption: Exemption, today: date) -> str:
+    """The few lines `add` shows for the exemption it recorded."""
+    days = (exemption.end - exemption.start + timedelta(days=1)).days
+    lines = [
+        f"Added exemption {exemption.id}",
+        f"  student        {exemption.student_id}",
+        f"  type           {types.label(exemption.type)}",
+        f"  dates          {show(exemption.start)} to {show(exemption.end)} ({days} day{'s' if days != 1 else ''})",
+        f"  in force from  {show(exemption.in_force_from)}",
+        f"  status         {rules.status(exemption, today)}",
+    ]
+    if exemption.reason:
+        lines.append(f"  reason         {exemption.reason}")
+    return "\n".join(lines)
+
+
+def add(
+    ctx: typer.Context,
+    student_id: StudentArgument,
+    type_: TypeOption,
+    start: StartOption,
+    end: EndOption = None,
+    for_: ForOption = None,
+    reason: ReasonOption = None,
+    as_: ActorOption = None,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the new id."),
+) -> None:
+    """Exempt one student from notifications over a date range.
+
+    Example: stream-exempt add 201234567 --type placement --start 10/01/2027 --for 2w
+    """
+    session: Session = ctx.obj
+    today = dates.today()
+    first = dates.parse_date(start, today)
+    draft = Draft(
+        student_id=validate.student_id(student_id, validate.id_pattern()),
+        type=types.parse_type(type_),
+        start=first,
+        end=resolve_end(first, end, for_, today),
+        reason=validate.reason(reason),
+    )
+    who = actor(as_)
+    rules.check_new(draft, today)
+    store = session.store()
+    with store.writing():
+        rules.check_no_clash(
+            draft.student_id, draft.type, draft.start, draft.end, store.of_student(draft.student_id), today
+        )
+        created = store.insert(draft, actor=who, at=dates.now_utc(), in_force_from=rules.in_force_from(today))
+    print(created.id if quiet else describe_created(created, today))
+    if message := rules.late_warning(created.start, created.in_force_from):
+        warn(message + ".")

@@ -1,0 +1,71 @@
+"""The Typer application: root options and the table of commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stream_exempt import __version__
+from stream_exempt.cli import add, catalogue, change, check, history, listing
+from stream_exempt.cli.group import ExemptGroup
+from stream_exempt.cli.session import Session
+
+app = typer.Typer(
+    cls=ExemptGroup,
+    name="stream-exempt",
+    help=(
+        "Manage Exemptions: date ranges during which a student's engagement notifications "
+        "are suppressed (placement, authorised absence, dissertation, break in learning, withdrawn)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,  # tracebacks could show personal data held in locals
+    rich_markup_mode=None,  # plain help: `--help` must not import Rich
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"stream-exempt {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            envvar="STREAM_EXEMPT_DB",
+            metavar="PATH",
+            help="The store file (default: exemptions.db in your application folder).",
+            dir_okay=True,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Manage Exemptions from student-engagement notifications."""
+    session = Session(db)
+    ctx.obj = session
+    ctx.call_on_close(session.close)
+
+
+app.command("add")(add.add)
+app.command("list")(listing.list_)
+app.command("check")(check.check)
+app.command("extend")(change.extend)
+app.command("move")(change.move)
+app.command("delete")(change.delete)
+app.command("history")(history.history)
+app.command("types")(catalogue.types_)
+
+
+def main() -> None:
+    """The console script."""
+    app()

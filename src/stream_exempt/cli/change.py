@@ -1,0 +1,207 @@
+"""`extend`, `move` and `delete`: changing exemptions while they run (R4, R5, R6, R7).
+
+Each command changes one or more exemptions (ids, or every changeable member of a batch) all
+or nothing: every change is checked inside the write transaction before any is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from stream_exempt import dates, rules, validate
+from stream_exempt.cli.options import ActorOption, BatchOption
+from stream_exempt.cli.session import Session, actor, note, warn
+from stream_exempt.dates import show
+from stream_exempt.errors import Refused
+from stream_exempt.model import Exemption
+from stream_exempt.store import Store
+
+IdArgument = Annotated[
+    str | None, typer.Argument(metavar="ID", help="The exemption's id.", show_default=False)
+]
+
+# Given an exemption and today, the exemption as it would be after the change (or `Refused`).
+Plan = Callable[[Exemption, date], Exemption]
+
+
+def _targets(store: Store, ids: list[str], batch: str | None, today: date) -> tuple[list[Exemption], int]:
+    """The exemptions named by ids or by a batch, and how many batch members are left alone."""
+    if batch is not None:
+        if ids:
+            raise Refused("give exemption ids or --batch, not both.")
+        members = store.batch_members(validate.batch_id(batch))
+        changeable = [m for m in members if not m.deleted and m.end > today]
+        return changeable, len(members) - len(changeable)
+    if not ids:
+        raise Refused("give the id of an exemption, or --batch B for a whole bulk batch.")
+    return store.get_many([validate.exemption_id(text) for text in ids]), 0
+
+
+def _checked(
+    store: Store, targets: list[Exemption], plan: Plan, today: date
+) -> list[tuple[Exemption, Exemption]]:
+    """Every (before, after) pair, each checked by the rules and by R7 against the state after."""
+    changes = [(before, plan(before, today)) for before in targets]
+    after_by_id = {after.id: after for _, after in changes}
+    students = {after.student_id for _, after in changes}
+    state = [after_by_id.get(e.id, e) for e in store.others_of(students)]
+    for _, after in changes:
+        if (
+            clash := rules.find_clash(
+                after.student_id, after.type, after.start, after.end, state, today, ignore_id=after.id
+            )
+        ) is not None:
+            raise Refused(
+                f"exemption {after.id} cannot change: " + rules.clash_message(after.student_id, clash)
+            )
+    return changes
+
+
+def _apply(
+    session: Session, ids: list[str], batch: str | None, plan: Plan, action: str, as_: str | None
+) -> tuple[list[tuple[Exemption, Exemption]], int]:
+    """Check and write one change to every target in one transaction."""
+    who = actor(as_)
+    today = dates.today()
+    store = session.store()
+    with store.writing():
+        targets, left = _targets(store, ids, batch, today)
+        changes = _checked(store, targets, plan, today)
+        store.update(changes, action=action, actor=who, at=dates.now_utc())
+    return changes, left
+
+
+def _report(changes: list[tuple[Exemption, Exemption]], verb: str, batch: str | None, left: int) -> None:
+    for before, after in changes:
+        parts = []
+        if before.start != after.start:
+            parts.append(f"start {show(before.start)} -> {show(after.start)}")
+        if before.end != after.end:
+            parts.append(f"end {show(before.end)} -> {show(after.end)}")
+        if before.in_force_from != after.in_force_from:
+            parts.append(f"in force from {show(after.in_force_from)}")
+        print(f"{verb.capitalize()} exemption {after.id} ({after.student_id}): {', '.join(parts)}.")
+        if before.start != after.start and (message := rules.late_warning(after.start, after.in_force_from)):
+            warn(f"exemption {after.id}: {message}.")
+    if batch is not None:
+        note(
+            f"Batch {batch}: {len(changes)} exemption{'s' if len(changes) != 1 else ''} {verb}"
+            + (f"; {left} left as they were (ended or deleted)." if left else ".")
+        )
+
+
+def extend(
+    ctx: typer.Context,
+    exemption_id: IdArgument = None,
+    batch: BatchOption = None,
+    to: Annotated[str | None, typer.Option("--to", help="The new, later, last day.")] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="How much later the last day becomes: 1w, 10d, 1m.")
+    ] = None,
+    as_: ActorOption = None,
+) -> None:
+    """Set a later end date for an exemption that is still running.
+
+    Example: stream-exempt extend 12 --by 2w
+    """
+    if (to is None) == (by is None):
+        raise Refused(
+            "give the new last day with --to or how much later with --by, not both and not neither."
+        )
+    today = dates.today()
+    new_end = dates.parse_date(to, today) if to is not None else None
+    shift = dates.parse_duration(by) if by is not None else None
+
+    def plan(exemption: Exemption, today: date) -> Exemption:
+        if shift is not None:
+            return rules.extended(exemption, shift.after(exemption.end), today)
+        assert new_end is not None
+        return rules.extended(exemption, new_end, today)
+
+    changes, left = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "extend", as_)
+    _report(changes, "extended", batch, left)
+
+
+def move(
+    ctx: typer.Context,
+    exemption_id: IdArgument = None,
+    batch: BatchOption = None,
+    start: Annotated[
+        str | None, typer.Option("--start", "-s", help="The new first day (keeps the length).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--end", "-e", help="The new last day.")] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Shift both ends: 1w, 10d, 1m; -1w moves earlier.")
+    ] = None,
+    as_: ActorOption = None,
+) -> None:
+    """Move an exemption's dates: a new start, a new end (to cut it short), or a shift.
+
+    Example: stream-exempt move 12 --start 01/02/2027
+    """
+    if by is not None and (start is not None or end is not None):
+        raise Refused("give --by alone, or --start and/or --end.")
+    if by is None and start is None and end is None:
+        raise Refused("give --start, --end or --by to say where the exemption moves.")
+    today = dates.today()
+    new_start = dates.parse_date(start, today) if start is not None else None
+    new_end = dates.parse_date(end, today) if end is not None else None
+    shift = dates.parse_duration(by, allow_negative=True) if by is not None else None
+
+    def plan(exemption: Exemption, today: date) -> Exemption:
+        if shift is not None:
+            return rules.moved(exemption, shift.after(exemption.start), shift.after(exemption.end), today)
+        if new_start is not None and new_end is None:
+            return rules.moved(exemption, new_start, new_start + (exemption.end - exemption.start), today)
+        return rules.moved(exemption, new_start, new_end, today)
+
+    changes, left = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "move", as_)
+    _report(changes, "moved", batch, left)
+
+
+def delete(
+    ctx: typer.Context,
+    exemption_ids: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="ID...", help="The ids of the exemptions.", show_default=False),
+    ] = None,
+    batch: BatchOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_: ActorOption = None,
+) -> None:
+    """Delete exemptions: they stop suppressing notifications; the record and history stay.
+
+    Example: stream-exempt delete 12 13 --yes
+    """
+    session: Session = ctx.obj
+    who = actor(as_)
+    today = dates.today()
+    store = session.store()
+    ids = exemption_ids or []
+    targets, left = _targets(store, ids, batch, today)
+    for exemption in targets:
+        rules.check_editable(exemption, today)
+    if not targets:
+        note(f"Nothing to delete: every member of batch {batch} has ended or is deleted.")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise Refused("deleting needs confirmation; run it at a terminal or add --yes.")
+        names = ", ".join(str(e.id) for e in targets[:10]) + (" ..." if len(targets) > 10 else "")
+        if not typer.confirm(f"Delete {len(targets)} exemption(s) ({names})?", default=False, err=True):
+            raise typer.Abort()
+    with store.writing():
+        # Read again under the write lock: another process may have changed them meanwhile.
+        current, left = _targets(store, ids, batch, today)
+        for exemption in current:
+            rules.check_editable(exemption, today)
+        store.mark_deleted(current, actor=who, at=dates.now_utc())
+    for exemption in current:
+        print(f"Deleted {rules.describe(exemption)} of student {exemption.student_id}.")
+    if batch is not None:
+        note(f"Batch {batch}: {len(current)} deleted" + (f"; {left} left as they were." if left else "."))

@@ -1,0 +1,90 @@
+"""`history`: every recorded change of one exemption, oldest first."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from stream_exempt import dates, output, types, validate
+from stream_exempt.cli.session import Session
+from stream_exempt.store import Event
+
+# The fields an event may change, in the order they are told, with how people read them.
+_TOLD = (
+    ("type", "type"),
+    ("start", "start"),
+    ("end", "end"),
+    ("in_force_from", "in force from"),
+    ("reason", "reason"),
+)
+
+
+class HistoryFormat(StrEnum):
+    table = "table"
+    plain = "plain"
+    json = "json"
+
+
+def _value(key: str, value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if key in ("start", "end", "in_force_from"):
+        return dates.show(date.fromisoformat(value))
+    if key == "type":
+        return types.label(value)
+    return str(value)
+
+
+def change_text(event: Event) -> str:
+    """What an event did, in words: what was recorded, or each field before -> after."""
+    after = event.after or {}
+    if event.before is None:
+        recorded = (
+            f"recorded {types.label(after['type'])}, {_value('start', after['start'])} to "
+            f"{_value('end', after['end'])}, in force from {_value('in_force_from', after['in_force_from'])}"
+        )
+        return recorded + (f", batch {after['batch']}" if after.get("batch") else "")
+    if after.get("deleted_at") and not event.before.get("deleted_at"):
+        return "deleted (no longer suppresses notifications)"
+    changed = [
+        f"{label} {_value(key, event.before.get(key))} -> {_value(key, after.get(key))}"
+        for key, label in _TOLD
+        if event.before.get(key) != after.get(key)
+    ]
+    return "; ".join(changed) or "no change"
+
+
+def history(
+    ctx: typer.Context,
+    exemption_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The exemption's id.", show_default=False)
+    ],
+    fmt: Annotated[
+        HistoryFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = HistoryFormat.table,
+) -> None:
+    """Show every change of one exemption, oldest first: when, who, what, before -> after.
+
+    Example: stream-exempt history 12
+    """
+    session: Session = ctx.obj
+    events = session.store().events(validate.exemption_id(exemption_id))
+    if fmt is HistoryFormat.json:
+        output.write_json(
+            [
+                {"at": e.at, "actor": e.actor, "action": e.action, "before": e.before, "after": e.after}
+                for e in events
+            ]
+        )
+        return
+    rows = [[dates.local_time(e.at), e.actor, e.action, change_text(e)] for e in events]
+    headings = ("When", "Who", "Action", "Change")
+    if fmt is HistoryFormat.plain:
+        import sys
+
+        output.write_text_table(headings, rows, "plain", sys.stdout)
+    else:
+        output.write_rich_table(headings, rows, title=f"Exemption {exemption_id.strip()}")

@@ -1,0 +1,37 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+StudentArgument = Annotated[
+    str,
+    typer.Argument(metavar="STUDENT_ID", help="The student's number, e.g. 201234567.", show_default=False),
+]
+TypeOption = Annotated[
+    str, typer.Option("--type", "-t", help="Exemption type, by code or label (see `stream-exempt types`).")
+]
+StartOption = Annotated[
+    str, typer.Option("--start", "-s", help="First day covered: 2027-01-10, 10/01/2027, 10 Jan 2027, +1w...")
+]
+EndOption = Annotated[str | None, typer.Option("--end", "-e", help="Last day covered (inclusive).")]
+ForOption = Annotated[
+    str | None, typer.Option("--for", help="How many days it covers, instead of --end: 10d, 2w, 3m.")
+]
+ReasonOption = Annotated[
+    str | None, typer.Option("--reason", "-r", help="Why, in at most 500 characters (optional).")
+]
+ActorOption = Annotated[
+    str | None,
+    typer.Option("--as", metavar="NAME", help="Who is making the change (default: your login name)."),
+]
+OnOption = Annotated[str | None, typer.Option("--on", help="The day to ask about (default: today).")]
+BatchOption = Annotated[
+    str | None, typer.Option("--batch", "-b", help="Every changeable member of this bulk batch.")
+]
+EncodingOption = Annotated[
+    str, typer.Option("--encoding", help="Text encoding of the file, e.g. cp1252 (default: UTF-8).")
+]
+ColumnOption = Annotated[str | None, typer.Option("--column", help="The header of the student-ID column.")]

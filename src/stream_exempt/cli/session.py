@@ -1,0 +1,68 @@
+"""What every command shares: the store it opens, the actor, today, and messages on stderr."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stream_exempt import validate
+from stream_exempt.store import Store
+
+APP_NAME = "stream-exempt"
+
+# The store this process opened, so that a late SQLite error can name it.
+opened: list[Path] = []
+
+
+def default_store_path() -> Path:
+    """`exemptions.db` in the per-user application folder."""
+    import typer
+
+    return Path(typer.get_app_dir(APP_NAME)) / "exemptions.db"
+
+
+@dataclass
+class Session:
+    """The root options, and the store, opened on first use and closed when the command ends."""
+
+    db: Path | None = None
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def store_path(self) -> Path:
+        return (self.db or default_store_path()).expanduser()
+
+    def store(self) -> Store:
+        if self._store is None:
+            opened.append(self.store_path)
+            self._store = Store.open(self.store_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def actor(name: str | None) -> str:
+    """`--as NAME`, else the login name of the person running the command."""
+    if name is None:
+        try:
+            name = getpass.getuser()
+        except (OSError, KeyError):
+            import os
+
+            name = f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return validate.actor(name)
+
+
+def warn(message: str) -> None:
+    """A warning on stderr."""
+    print(f"Warning: {message}", file=sys.stderr)
+
+
+def note(message: str) -> None:
+    """Progress and summaries meant for people, on stderr, away from the data on stdout."""
+    print(message, file=sys.stderr)

@@ -1,0 +1,131 @@
+"""Calendar dates in the University's time zone; the date and duration forms people type.
+
+This is the only module that reads the clock. Everything else is handed `today`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from stream_exempt.errors import Refused
+
+DEFAULT_TZ = "Europe/London"
+
+DATE_FORMS = (
+    "2027-01-10, 10/01/2027, 10-01-2027, 10.01.2027, 10 Jan 2027, 10 January 2027, "
+    "today, tomorrow, +3d, +2w or +1m"
+)
+DURATION_FORMS = "10d, 2w or 3m"
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})", re.ASCII)
+_NAMED = re.compile(r"(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})", re.ASCII)
+_RELATIVE = re.compile(r"\+(\d{1,6})([dwm])", re.ASCII | re.IGNORECASE)
+_DURATION = re.compile(r"([+-]?)(\d{1,6})([dwm])", re.ASCII | re.IGNORECASE)
+
+
+def zone_name() -> str:
+    """The University's time zone: STREAM_EXEMPT_TZ, else Europe/London."""
+    return os.environ.get("STREAM_EXEMPT_TZ") or DEFAULT_TZ
+
+
+def _zone() -> ZoneInfo:
+    name = zone_name()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Refused(
+            f"STREAM_EXEMPT_TZ={name!r} is not a known time zone; unset it or name one such as Europe/London."
+        ) from None
+
+
+def today() -> date:
+    """The current calendar date in the University's time zone."""
+    return datetime.now(_zone()).date()
+
+
+def now_utc() -> str:
+    """The current instant as an ISO 8601 UTC timestamp, to the second."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_time(stamp: str) -> str:
+    """An ISO UTC timestamp shown in the University's time zone: `2027-01-10 09:30 GMT`."""
+    moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A count of days, weeks or calendar months; negative for a backward shift."""
+
+    amount: int
+    unit: str  # "d", "w" or "m"
+
+    def after(self, day: date) -> date:
+        """The day this duration after `day` (months are calendar months, clamped)."""
+        try:
+            if self.unit == "m":
+                from dateutil.relativedelta import relativedelta
+
+                return day + relativedelta(months=self.amount)
+            days = self.amount * (7 if self.unit == "w" else 1)
+            return day + timedelta(days=days)
+        except (OverflowError, ValueError):
+            raise Refused(f"{self} from {day.isoformat()} falls outside the calendar.") from None
+
+    def last_day_from(self, start: date) -> date:
+        """The end of a range that starts on `start` and covers this many days (`--for`)."""
+        return self.after(start) - timedelta(days=1)
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+
+def parse_duration(text: str, *, allow_negative: bool = False) -> Duration:
+    """`10d`, `2w`, `3m`; with `allow_negative`, also `-1w` (for `move --by`)."""
+    match = _DURATION.fullmatch(text.strip())
+    if not match or (match[1] == "-" and not allow_negative):
+        forms = DURATION_FORMS + (", with a leading - to go back" if allow_negative else "")
+        raise Refused(f"{text!r} is not a duration; use a whole number of days, weeks or months: {forms}.")
+    amount = int(match[2]) * (-1 if match[1] == "-" else 1)
+    if amount == 0:
+        raise Refused(f"{text!r} is a duration of nothing; give at least 1d.")
+    return Duration(amount, match[3].lower())
+
+
+def parse_date(text: str, today: date) -> date:
+    """Any accepted date form; numeric dates are always day-first (`01/02/2027` is 1 Feb)."""
+    value = text.strip()
+    lowered = value.lower()
+    try:
+        if lowered == "today":
+            return today
+        if lowered == "tomorrow":
+            return today + timedelta(days=1)
+        if match := _RELATIVE.fullmatch(value):
+            return Duration(int(match[1]), match[2].lower()).after(today)
+        if match := _ISO.fullmatch(value):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _DAY_FIRST.fullmatch(value):
+            return date(int(match[4]), int(match[3]), int(match[1]))
+        if match := _NAMED.fullmatch(value):
+            from dateutil.parser import parserinfo
+
+            month = parserinfo().month(match[2])
+            if month is not None:
+                return date(int(match[3]), month, int(match[1]))
+    except ValueError:
+        raise Refused(f"{text!r} is not a real calendar date; check the day and month.") from None
+    raise Refused(f"{text!r} is not a date; use one of these forms: {DATE_FORMS}.")
+
+
+def show(day: date) -> str:
+    """A date for people: `10 Jan 2027` (locale-independent)."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"

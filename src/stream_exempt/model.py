@@ -1,0 +1,53 @@
+"""The Exemption record and the draft of one not yet recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+# The order of the fields in every machine-readable output (SPEC: `list --format`).
+FIELDS = (
+    "id",
+    "student_id",
+    "type",
+    "start",
+    "end",
+    "status",
+    "in_force_from",
+    "batch",
+    "reason",
+    "created_by",
+    "created_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An exemption as asked for, before the rules and the store have seen it."""
+
+    student_id: str
+    type: str
+    start: date
+    end: date
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Exemption:
+    """One recorded exemption. Its status depends on the day asked about (see `rules.status`)."""
+
+    id: int
+    student_id: str
+    type: str
+    start: date
+    end: date
+    reason: str | None
+    batch: int | None
+    created_by: str
+    created_at: str
+    in_force_from: date
+    deleted: bool = False
+
+    def covers(self, day: date) -> bool:
+        """Whether `day` lies in the inclusive date range."""
+        return self.start <= day <= self.end

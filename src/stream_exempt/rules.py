@@ -1,0 +1,227 @@
+"""The rules of the guide (R1-R7) and the status model, as pure functions of values and `today`.
+
+Nothing here reads the clock, the environment or the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from stream_exempt import types
+from stream_exempt.dates import show
+from stream_exempt.errors import Refused
+from stream_exempt.model import Draft, Exemption
+
+ACTIVE, PENDING, EXPIRED, DELETED = "active", "pending", "expired", "deleted"
+STATUSES = (ACTIVE, PENDING, EXPIRED, DELETED)
+LIVE = frozenset({ACTIVE, PENDING})
+
+
+def in_force_from(recorded_on: date) -> date:
+    """R6: 48 hours to take effect: in force from the second calendar day after recording."""
+    return recorded_on + timedelta(days=2)
+
+
+def status(exemption: Exemption, day: date) -> str:
+    """The status of an exemption as of `day`."""
+    if exemption.deleted:
+        return DELETED
+    if exemption.end < day:
+        return EXPIRED
+    if day < exemption.start or day < exemption.in_force_from:
+        return PENDING
+    return ACTIVE
+
+
+def is_live(exemption: Exemption, today: date) -> bool:
+    """Not deleted and not expired: the exemptions R7 compares against."""
+    return not exemption.deleted and exemption.end >= today
+
+
+def describe(exemption: Exemption) -> str:
+    """`exemption 12 (Practice Placement Block, 10 Jan 2027 to 20 Jan 2027)`."""
+    return (
+        f"exemption {exemption.id} ({types.label(exemption.type)}, "
+        f"{show(exemption.start)} to {show(exemption.end)})"
+    )
+
+
+def check_order(start: date, end: date) -> None:
+    """R2: start <= end."""
+    if end < start:
+        raise Refused(
+            f"the end {show(end)} is before the start {show(start)}; give an end on or after the start."
+        )
+
+
+def check_new(draft: Draft, today: date) -> None:
+    """R2 and R3 for an exemption about to be created by `add` or `bulk`."""
+    check_order(draft.start, draft.end)
+    # R3: exemptions can only be created to cover dates in the future.
+    if draft.start <= today:
+        raise Refused(
+            f"the start {show(draft.start)} is not in the future; an exemption can only cover "
+            f"days after today ({show(today)}), so start it {show(today + timedelta(days=1))} or later."
+        )
+
+
+def find_clash(
+    student_id: str,
+    type_code: str,
+    start: date,
+    end: date,
+    others: Iterable[Exemption],
+    today: date,
+    *,
+    ignore_id: int | None = None,
+) -> Exemption | None:
+    """R7: a live exemption of the same student and type sharing at least one day, if any."""
+    for other in others:
+        if (
+            other.id != ignore_id
+            and other.student_id == student_id
+            and other.type == type_code
+            and is_live(other, today)
+            and other.start <= end
+            and start <= other.end
+        ):
+            return other
+    return None
+
+
+def clash_message(student_id: str, clash: Exemption) -> str:
+    """The R7 refusal, naming the existing exemption and what to do instead."""
+    return (
+        f"student {student_id} already has {describe(clash)}, which shares days with this one; "
+        f"use `stream-exempt extend {clash.id}` or `stream-exempt move {clash.id}` instead."
+    )
+
+
+def check_no_clash(
+    student_id: str,
+    type_code: str,
+    start: date,
+    end: date,
+    others: Iterable[Exemption],
+    today: date,
+    *,
+    ignore_id: int | None = None,
+) -> None:
+    """R7, raising `Refused` on a clash."""
+    clash = find_clash(student_id, type_code, start, end, others, today, ignore_id=ignore_id)
+    if clash is not None:
+        raise Refused(clash_message(student_id, clash))
+
+
+def late_warning(start: date, in_force: date) -> str | None:
+    """R6: the warning owed when the range starts before the exemption is in force."""
+    if start < in_force:
+        return f"notifications may still trigger until {show(in_force)}"
+    return None
+
+
+def check_editable(exemption: Exemption, today: date) -> None:
+    """R4: extend, move and delete only while the end date is after today and not deleted."""
+    if exemption.deleted:
+        raise Refused(f"exemption {exemption.id} is deleted; it can no longer be changed.")
+    if exemption.end <= today:
+        raise Refused(
+            f"exemption {exemption.id} ended on {show(exemption.end)}; only an exemption whose "
+            "end date is in the future can be changed, so add a new one instead."
+        )
+
+
+def extended(exemption: Exemption, new_end: date, today: date) -> Exemption:
+    """`extend`: R4, then a later end (R5); in_force_from is kept (R6)."""
+    check_editable(exemption, today)
+    if new_end <= exemption.end:
+        raise Refused(
+            f"exemption {exemption.id} already ends on {show(exemption.end)}; extend needs a later "
+            f"end than that, not {show(new_end)} (use `move --end` to end it sooner)."
+        )
+    return replace(exemption, end=new_end)
+
+
+def moved(
+    exemption: Exemption,
+    new_start: date | None,
+    new_end: date | None,
+    today: date,
+) -> Exemption:
+    """`move`: R4, R5 and R6 for a new start and/or end (None keeps that end as it is)."""
+    check_editable(exemption, today)
+    start = exemption.start if new_start is None else new_start
+    end = exemption.end if new_end is None else new_end
+    start_changes = start != exemption.start
+    # R5: never retrospective.
+    if start_changes and start <= today:
+        raise Refused(
+            f"exemption {exemption.id} cannot start on {show(start)}: a moved start must be after "
+            f"today ({show(today)}), as exemptions are never applied retrospectively."
+        )
+    if end != exemption.end and end <= today:
+        raise Refused(
+            f"exemption {exemption.id} cannot end on {show(end)}: a new end must be after today "
+            f"({show(today)}); to stop it now, delete it."
+        )
+    check_order(start, end)
+    # R6: a new start records the exemption again; a new end alone keeps its in-force date.
+    in_force = in_force_from(today) if start_changes else exemption.in_force_from
+    return replace(exemption, start=start, end=end, in_force_from=in_force)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a student's notifications on a day are suppressed, and why."""
+
+    student_id: str
+    day: date
+    suppressed: bool
+    exemption: Exemption | None
+    why: str
+
+
+def suppressing(exemptions: Iterable[Exemption], day: date) -> Exemption | None:
+    """The first exemption (in the order given) that is active on `day`, if any.
+
+    A student's notifications on `day` are suppressed exactly when there is one.
+    """
+    for exemption in exemptions:
+        if (
+            not exemption.deleted
+            and exemption.start <= day <= exemption.end
+            and exemption.in_force_from <= day
+        ):
+            return exemption
+    return None
+
+
+def verdict(student_id: str, exemptions: Iterable[Exemption], day: date) -> Verdict:
+    """Whether the student's notifications on `day` are suppressed, and why, in words."""
+    exemptions = sorted(exemptions, key=lambda e: e.id)
+    active = suppressing(exemptions, day)
+    if active is not None:
+        return Verdict(
+            student_id,
+            day,
+            True,
+            active,
+            f"suppressed by {describe(active)}, in force since {show(active.in_force_from)}",
+        )
+    covering = sorted(
+        (e for e in exemptions if not e.deleted and e.covers(day)),
+        key=lambda e: (e.in_force_from, e.id),
+    )
+    if covering:
+        first = covering[0]
+        return Verdict(
+            student_id,
+            day,
+            False,
+            first,
+            f"not suppressed: {describe(first)} covers {show(day)} but is only in force "
+            f"from {show(first.in_force_from)}",
+        )
+    return Verdict(student_id, day, False, None, f"not suppressed: no exemption covers {show(day)}")

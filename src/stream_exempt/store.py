@@ -1,0 +1,384 @@
+"""The SQLite store: connection, schema check, transactions, queries and the event log.
+
+One file, WAL journal, a busy timeout, foreign keys on. Every writing command runs inside
+`Store.writing()`, which takes the write lock first (BEGIN IMMEDIATE) so that the rules that
+compare records (R7) see what every other writer has committed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from stream_exempt import schema
+from stream_exempt.errors import NotFound, StoreUnusable
+from stream_exempt.model import Draft, Exemption
+
+BUSY_TIMEOUT_SECONDS = 10.0
+
+_COLUMNS = (
+    "id, student_id, type, start_date, end_date, reason, batch, "
+    "created_by, created_at, in_force_from, deleted_at"
+)
+# What an event records of an exemption, before and after a change: one definition, in SQL.
+_SNAPSHOT = (
+    "json_object('student_id', student_id, 'type', type, 'start', start_date, "
+    "'end', end_date, 'reason', reason, 'batch', batch, 'in_force_from', in_force_from, "
+    "'deleted_at', deleted_at)"
+)
+
+
+def _exemption(row: Sequence[Any]) -> Exemption:
+    return Exemption(
+        id=row[0],
+        student_id=row[1],
+        type=row[2],
+        start=date.fromisoformat(row[3]),
+        end=date.fromisoformat(row[4]),
+        reason=row[5],
+        batch=row[6],
+        created_by=row[7],
+        created_at=row[8],
+        in_force_from=date.fromisoformat(row[9]),
+        deleted=row[10] is not None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One recorded change of one exemption."""
+
+    at: str
+    actor: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty store file readable and writable by its owner only."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # another process created it first
+    except OSError as error:
+        raise StoreUnusable(
+            f"cannot create the store at {path} ({error.strerror}); choose a writable place with "
+            "--db or STREAM_EXEMPT_DB."
+        ) from None
+    os.close(descriptor)
+
+
+def unusable(error: sqlite3.Error, path: Path) -> StoreUnusable:
+    """Turn an SQLite error into the store-unusable error, with what to do about it."""
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return StoreUnusable(
+            f"the store {path} stayed locked by another process for more than "
+            f"{BUSY_TIMEOUT_SECONDS:g} seconds; try again when it has finished."
+        )
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return StoreUnusable(
+            f"the store {path} cannot be written ({text}); check the permissions of the file "
+            "and its folder, or choose another with --db."
+        )
+    if "not a database" in text or "malformed" in text:
+        return StoreUnusable(
+            f"{path} is not a stream-exempt store ({text}); check the path given with --db "
+            "or STREAM_EXEMPT_DB."
+        )
+    return StoreUnusable(f"the store {path} cannot be used ({text}).")
+
+
+class Store:
+    """An open store. Use `Store.open(path)`; close it with `close()`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open the store at `path`, creating it (owner-only) and migrating it as needed."""
+        path = path.expanduser()
+        if path.is_dir():
+            raise StoreUnusable(f"{path} is a folder, not a store file; give --db the path of a file.")
+        if not path.exists():
+            _create_private(path)
+        try:
+            conn = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as error:
+            raise unusable(error, path) from None
+        store = cls(path, conn)
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            store._ensure_schema()
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.Error as error:
+            conn.close()
+            raise unusable(error, path) from None
+        except StoreUnusable:
+            conn.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def applied_migrations(self) -> list[str]:
+        """The names of the migrations this store has had, oldest first."""
+        has_table = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+        ).fetchone()
+        if not has_table:
+            return []
+        rows = self.conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+            (schema.MIGRATION_SET,),
+        )
+        return [name for (name,) in rows]
+
+    def _ensure_schema(self) -> None:
+        applied = self.applied_migrations()
+        if tuple(applied) == schema.NAMES:
+            return
+        newer = [name for name in applied if name not in schema.NAMES]
+        if newer:
+            raise StoreUnusable(
+                f"the store {self.path} was written by a newer stream-exempt (schema "
+                f"{len(applied)}, this program knows {len(schema.NAMES)}); upgrade stream-exempt."
+            )
+        if (
+            not applied
+            and self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name != '_sqlite_migrations'"
+            ).fetchone()
+        ):
+            raise StoreUnusable(
+                f"{self.path} is an SQLite database but not a stream-exempt store; "
+                "give --db the path of a store or of a new file."
+            )
+        with self.writing():
+            schema.migrate(self.conn)
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write transaction holding the write lock from its start: all or nothing."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- reading ------------------------------------------------------------------------
+
+    def get(self, exemption_id: int) -> Exemption:
+        """One exemption by id, or `NotFound`."""
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM exemptions WHERE id = ?", (exemption_id,)).fetchone()
+        if row is None:
+            raise NotFound(
+                f"there is no exemption {exemption_id}; `stream-exempt list --status all` shows them all."
+            )
+        return _exemption(row)
+
+    def get_many(self, exemption_ids: Iterable[int]) -> list[Exemption]:
+        """Several exemptions by id, in the order given; `NotFound` names the first missing."""
+        return [self.get(exemption_id) for exemption_id in dict.fromkeys(exemption_ids)]
+
+    def of_student(self, student_id: str) -> list[Exemption]:
+        """Every exemption of one student, oldest id first."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM exemptions WHERE student_id = ? ORDER BY id", (student_id,)
+        )
+        return [_exemption(row) for row in rows]
+
+    def live_by_student(self, today: date) -> dict[tuple[str, str], list[Exemption]]:
+        """Every live exemption (not deleted, not expired), keyed by (student, type)."""
+        found: dict[tuple[str, str], list[Exemption]] = {}
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_at IS NULL AND end_date >= ?",
+            (today.isoformat(),),
+        )
+        for row in rows:
+            found.setdefault((row[1], row[2]), []).append(_exemption(row))
+        return found
+
+    def undeleted_by_student(self) -> dict[str, list[Exemption]]:
+        """Every exemption that is not deleted, keyed by student, oldest id first."""
+        found: dict[str, list[Exemption]] = {}
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_at IS NULL ORDER BY id")
+        for row in rows:
+            found.setdefault(row[1], []).append(_exemption(row))
+        return found
+
+    def select(
+        self,
+        *,
+        student_id: str | None = None,
+        type_code: str | None = None,
+        batch: int | None = None,
+    ) -> list[Exemption]:
+        """Exemptions matching every filter given, ordered by start, then student, then id."""
+        where, args = [], []
+        for column, value in (("student_id", student_id), ("type", type_code), ("batch", batch)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM exemptions {clause} ORDER BY start_date, student_id, id", args
+        )
+        return [_exemption(row) for row in rows]
+
+    def require_batch(self, batch: int) -> None:
+        """`NotFound` unless bulk batch `batch` exists."""
+        if not self.conn.execute("SELECT 1 FROM batches WHERE id = ?", (batch,)).fetchone():
+            raise NotFound(
+                f"there is no batch {batch}; `stream-exempt list` shows the batch of each exemption."
+            )
+
+    def batch_members(self, batch: int) -> list[Exemption]:
+        """Every exemption of bulk batch `batch`, or `NotFound` when there is no such batch."""
+        self.require_batch(batch)
+        return self.select(batch=batch)
+
+    def others_of(self, student_ids: Iterable[str]) -> list[Exemption]:
+        """Every exemption of the given students (for R7 checks of a change)."""
+        found: list[Exemption] = []
+        for student_id in dict.fromkeys(student_ids):
+            found.extend(self.of_student(student_id))
+        return found
+
+    def events(self, exemption_id: int) -> list[Event]:
+        """Every event of one exemption, oldest first."""
+        self.get(exemption_id)
+        rows = self.conn.execute(
+            "SELECT at, actor, action, before, after FROM events WHERE exemption_id = ? ORDER BY id",
+            (exemption_id,),
+        )
+        return [
+            Event(
+                at,
+                actor,
+                action,
+                json.loads(before) if before else None,
+                json.loads(after) if after else None,
+            )
+            for at, actor, action, before, after in rows
+        ]
+
+    def counts_by_state(self, today: date) -> dict[str, int]:
+        """How many exemptions are deleted, ended before today, or not yet ended."""
+        row = self.conn.execute(
+            "SELECT count(*), sum(deleted_at IS NOT NULL), "
+            "sum(deleted_at IS NULL AND end_date < ?) FROM exemptions",
+            (today.isoformat(),),
+        ).fetchone()
+        total, deleted, expired = (value or 0 for value in row)
+        return {"total": total, "deleted": deleted, "expired": expired}
+
+    # -- writing (inside `writing()`) ----------------------------------------------------
+
+    def _log(self, exemption_id: int, action: str, actor: str, at: str, before: str | None) -> None:
+        self.conn.execute(
+            "INSERT INTO events (exemption_id, action, actor, at, before, after) "
+            f"SELECT id, ?, ?, ?, ?, {_SNAPSHOT} FROM exemptions WHERE id = ?",
+            (action, actor, at, before, exemption_id),
+        )
+
+    def _snapshot(self, exemption_id: int) -> str:
+        (snapshot,) = self.conn.execute(
+            f"SELECT {_SNAPSHOT} FROM exemptions WHERE id = ?", (exemption_id,)
+        ).fetchone()
+        return str(snapshot)
+
+    def insert(self, draft: Draft, *, actor: str, at: str, in_force_from: date) -> Exemption:
+        """Record one new exemption and its `add` event."""
+        cursor = self.conn.execute(
+            "INSERT INTO exemptions (student_id, type, start_date, end_date, reason, "
+            "created_by, created_at, in_force_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                draft.student_id,
+                draft.type,
+                draft.start.isoformat(),
+                draft.end.isoformat(),
+                draft.reason,
+                actor,
+                at,
+                in_force_from.isoformat(),
+            ),
+        )
+        exemption_id = int(cursor.lastrowid or 0)
+        self._log(exemption_id, "add", actor, at, None)
+        return self.get(exemption_id)
+
+    def insert_batch(
+        self, drafts: Sequence[Draft], *, actor: str, at: str, in_force_from: date, source: str
+    ) -> int:
+        """Record a bulk batch of new exemptions and their `bulk` events; returns the batch id."""
+        cursor = self.conn.execute(
+            "INSERT INTO batches (created_at, created_by, source) VALUES (?, ?, ?)", (at, actor, source)
+        )
+        batch = int(cursor.lastrowid or 0)
+        in_force = in_force_from.isoformat()
+        self.conn.executemany(
+            "INSERT INTO exemptions (student_id, type, start_date, end_date, reason, batch, "
+            "created_by, created_at, in_force_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    d.student_id,
+                    d.type,
+                    d.start.isoformat(),
+                    d.end.isoformat(),
+                    d.reason,
+                    batch,
+                    actor,
+                    at,
+                    in_force,
+                )
+                for d in drafts
+            ],
+        )
+        self.conn.execute(
+            "INSERT INTO events (exemption_id, action, actor, at, before, after) "
+            f"SELECT id, 'bulk', ?, ?, NULL, {_SNAPSHOT} FROM exemptions WHERE batch = ? ORDER BY id",
+            (actor, at, batch),
+        )
+        return batch
+
+    def update(
+        self, changes: Iterable[tuple[Exemption, Exemption]], *, action: str, actor: str, at: str
+    ) -> None:
+        """Record new dates (and in-force date) for each (before, after) pair, with its event."""
+        for before, after in changes:
+            snapshot = self._snapshot(before.id)
+            self.conn.execute(
+                "UPDATE exemptions SET start_date = ?, end_date = ?, in_force_from = ? WHERE id = ?",
+                (after.start.isoformat(), after.end.isoformat(), after.in_force_from.isoformat(), after.id),
+            )
+            self._log(before.id, action, actor, at, snapshot)
+
+    def mark_deleted(self, exemptions: Iterable[Exemption], *, actor: str, at: str) -> None:
+        """Mark exemptions deleted (the record and its history stay), with a `delete` event each."""
+        for exemption in exemptions:
+            snapshot = self._snapshot(exemption.id)
+            self.conn.execute("UPDATE exemptions SET deleted_at = ? WHERE id = ?", (at, exemption.id))
+            self._log(exemption.id, "delete", actor, at, snapshot)

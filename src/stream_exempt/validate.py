@@ -1,0 +1,95 @@
+"""Checking the free-form values people type: student IDs, reasons, actors, exemption ids."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from stream_exempt.errors import Refused
+
+MAX_REASON = 500
+MAX_ACTOR = 100
+MAX_ID = 2**63 - 1  # SQLite's largest integer
+
+NINE_DIGITS = re.compile(r"[0-9]{9}")
+# What a spreadsheet makes of a long number: 2.01E+08, 201234567.0, 2,01E+08.
+_SPREADSHEET_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]*)?(?:[eE][+-]?[0-9]+)|[0-9]+[.,]0+")
+# C0 and C1 controls, DEL, and the Unicode format characters that reorder text (bidi marks).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def id_pattern() -> re.Pattern[str]:
+    """The student-ID rule: STREAM_EXEMPT_ID_PATTERN (matched whole), else nine ASCII digits."""
+    text = os.environ.get("STREAM_EXEMPT_ID_PATTERN")
+    if not text:
+        return NINE_DIGITS
+    try:
+        return re.compile(text)
+    except re.error as error:
+        raise Refused(
+            f"STREAM_EXEMPT_ID_PATTERN is not a valid regular expression ({error}); fix or unset it."
+        ) from None
+
+
+def printable(text: str, limit: int = 40) -> str:
+    """A value quoted for an error message, with control characters made visible and length cut."""
+    shown = text if len(text) <= limit else text[:limit] + "..."
+    return ascii(shown) if _CONTROL.search(shown) else repr(shown)
+
+
+def student_id(text: str, pattern: re.Pattern[str]) -> str:
+    """A student ID with surrounding white space removed, or `Refused`."""
+    value = text.strip()
+    if pattern.fullmatch(value) and not _CONTROL.search(value):
+        return value
+    if _SPREADSHEET_NUMBER.fullmatch(value):
+        raise Refused(
+            f"{printable(value)} is a number a spreadsheet reformatted, not a student ID; "
+            "format the column as text and export it again."
+        )
+    if not value:
+        raise Refused("the student ID is empty; give the student's number.")
+    rule = "nine digits" if pattern is NINE_DIGITS else "STREAM_EXEMPT_ID_PATTERN"
+    raise Refused(f"{printable(value)} is not a student ID; student IDs are {rule}, such as 201234567.")
+
+
+def reason(text: str | None) -> str | None:
+    """An optional reason: at most 500 characters, no control characters; blank means none."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    if len(value) > MAX_REASON:
+        raise Refused(f"the reason is {len(value)} characters long; shorten it to at most {MAX_REASON}.")
+    if _CONTROL.search(value):
+        raise Refused("the reason contains control characters; give it as plain text on one line.")
+    return value
+
+
+def actor(text: str) -> str:
+    """The name recorded against a change (`--as`)."""
+    value = text.strip()
+    if not value or len(value) > MAX_ACTOR or _CONTROL.search(value):
+        raise Refused(
+            f"{printable(value)} cannot be recorded as who made the change; give a name of 1 to "
+            f"{MAX_ACTOR} printable characters with --as."
+        )
+    return value
+
+
+def exemption_id(text: str, what: str = "exemption id") -> int:
+    """An exemption (or batch) id as typed: a positive integer that SQLite can hold."""
+    value = text.strip()
+    if not re.fullmatch(r"[0-9]{1,19}", value, re.ASCII) or not 0 < int(value) <= MAX_ID:
+        raise Refused(
+            f"{printable(value)} is not {_article(what)} {what}; {what}s are positive whole numbers such as 12."
+        )
+    return int(value)
+
+
+def batch_id(text: str) -> int:
+    """A bulk batch id as typed."""
+    return exemption_id(text, "batch id")
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[0] in "aeiou" else "a"
