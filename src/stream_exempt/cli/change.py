@@ -164,6 +164,11 @@ def move(
     _report(changes, "moved", batch, left)
 
 
+def _interactive() -> bool:
+    """Whether a person is at a terminal to answer a confirmation."""
+    return sys.stdin.isatty()
+
+
 def delete(
     ctx: typer.Context,
     exemption_ids: Annotated[
@@ -190,7 +195,7 @@ def delete(
         note(f"Nothing to delete: every member of batch {batch} has ended or is deleted.")
         return
     if not yes:
-        if not sys.stdin.isatty():
+        if not _interactive():
             raise Refused("deleting needs confirmation; run it at a terminal or add --yes.")
         names = ", ".join(str(e.id) for e in targets[:10]) + (" ..." if len(targets) > 10 else "")
         if not typer.confirm(f"Delete {len(targets)} exemption(s) ({names})?", default=False, err=True):

@@ -1,0 +1,105 @@
+"""Shared fixtures: a frozen clock, a private store per test, and the CLI runner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from typer.testing import CliRunner
+
+from stream_exempt.cli.app import app
+
+LONDON = ZoneInfo("Europe/London")
+# Monday 4 January 2027, noon in London: "today" in most tests.
+MONDAY = datetime(2027, 1, 4, 12, 0, tzinfo=LONDON)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("STREAM_EXEMPT_DB", "STREAM_EXEMPT_TZ", "STREAM_EXEMPT_ID_PATTERN", "STREAM_EXEMPT_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")  # deterministic Rich tables
+    monkeypatch.setenv("LOGNAME", "tester")
+
+
+@pytest.fixture
+def clock() -> Iterator[Callable[[datetime], None]]:
+    """Freeze time at MONDAY; call the fixture's value to move to another instant."""
+    traveller = time_machine.travel(MONDAY, tick=False)
+    frozen = traveller.start()
+
+    def move_to(moment: datetime) -> None:
+        frozen.move_to(moment)
+
+    yield move_to
+    traveller.stop()
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "exemptions.db"
+
+
+class Cli:
+    """Runs stream-exempt in-process through Typer's CliRunner against one store."""
+
+    def __init__(self, store_path: Path) -> None:
+        self.store_path = store_path
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+        return self.runner.invoke(
+            app,
+            ["--db", str(self.store_path), *args],
+            input=input,
+            env=env,
+            catch_exceptions=False,
+        )
+
+    def ok(self, *args: str, **kwargs):  # type: ignore[no-untyped-def]
+        result = self(*args, **kwargs)
+        assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+        return result
+
+    def add(self, student: str = "201234567", *extra: str) -> int:
+        """Add an exemption (placement for 2 weeks from 11 Jan 2027 unless told) and return its id."""
+        options = list(extra)
+        if "--type" not in options:
+            options += ["--type", "placement"]
+        if "--start" not in options:
+            options += ["--start", "2027-01-11"]
+        if "--end" not in options and "--for" not in options:
+            options += ["--for", "2w"]
+        return int(self.ok("add", student, *options, "-q").stdout.strip())
+
+
+@pytest.fixture
+def cli(store_path: Path, clock: Callable[[datetime], None]) -> Cli:
+    return Cli(store_path)
+
+
+def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Everything a store holds, table by table, to prove that nothing was written."""
+    import sqlite3
+
+    if not path.exists():
+        return {}
+    conn = sqlite3.connect(path)
+    try:
+        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+os.environ.setdefault("COLUMNS", "200")

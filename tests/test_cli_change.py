@@ -1,0 +1,171 @@
+"""`extend`, `move`, `delete` and `history`: R4, R5, R6, R7 through the CLI, all or nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from conftest import LONDON, Cli, snapshot
+
+
+def _status(cli: Cli, exemption_id: int) -> dict[str, object]:
+    rows = json.loads(cli.ok("list", "--status", "all", "--format", "json").stdout)
+    return next(r for r in rows if r["id"] == exemption_id)
+
+
+def _active_until(cli: Cli, clock, end: str) -> int:  # type: ignore[no-untyped-def]
+    """An exemption from 5 Jan that is active on Monday 11 Jan 2027 and ends on `end`."""
+    exemption = cli.add("201234567", "--start", "2027-01-06", "--end", end)
+    clock(datetime(2027, 1, 11, 9, 0, tzinfo=LONDON))
+    return exemption
+
+
+@pytest.mark.parametrize(
+    ("end", "editable"),
+    [("2027-01-10", False), ("2027-01-11", False), ("2027-01-12", True)],  # yesterday, today, tomorrow
+)
+@pytest.mark.parametrize(
+    "change",
+    [["extend", "{id}", "--by", "1w"], ["move", "{id}", "--end", "2027-01-30"], ["delete", "{id}", "--yes"]],
+)
+def test_r4_changes_only_while_the_end_is_in_the_future(
+    cli: Cli, clock, end: str, editable: bool, change: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    exemption = _active_until(cli, clock, end)
+    before = snapshot(cli.store_path)
+    result = cli(*(part.format(id=exemption) for part in change))
+    if editable:
+        assert result.exit_code == 0, result.stderr
+    else:
+        assert result.exit_code == 2
+        assert f"Error: Exemption {exemption} ended on" in result.stderr
+        assert snapshot(cli.store_path) == before
+
+
+def test_extend_sets_a_later_end_and_keeps_in_force_from(cli: Cli) -> None:
+    exemption = cli.add()
+    result = cli.ok("extend", str(exemption), "--to", "31/01/2027", "--as", "alice")
+    assert result.stdout == "Extended exemption 1 (201234567): end 24 Jan 2027 -> 31 Jan 2027.\n"
+    assert _status(cli, exemption)["end"] == "2027-01-31"
+    assert _status(cli, exemption)["in_force_from"] == "2027-01-06"
+    assert cli("extend", str(exemption), "--to", "2027-01-31").exit_code == 2  # not later
+    assert cli("extend", str(exemption), "--by", "-1w").exit_code == 2
+
+
+def test_move_start_keeps_the_length_and_records_again(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    exemption = cli.add()  # 11-24 Jan, recorded Monday 4 Jan
+    clock(datetime(2027, 1, 7, 10, 0, tzinfo=LONDON))  # Thursday
+    result = cli.ok("move", str(exemption), "--start", "2027-01-08")
+    row = _status(cli, exemption)
+    assert (row["start"], row["end"], row["in_force_from"]) == ("2027-01-08", "2027-01-21", "2027-01-09")
+    assert "Warning: exemption 1: notifications may still trigger until 9 Jan 2027." in result.stderr
+
+
+def test_move_end_only_cuts_an_active_exemption_short_and_it_stays_active(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    exemption = _active_until(cli, clock, "2027-01-31")
+    cli.ok("move", str(exemption), "--end", "2027-01-12")
+    row = _status(cli, exemption)
+    assert (row["end"], row["in_force_from"], row["status"]) == ("2027-01-12", "2027-01-06", "active")
+
+
+@pytest.mark.parametrize(
+    ("by", "code", "start"),
+    [("1w", 0, "2027-01-18"), ("-1w", 2, None), ("-6d", 0, "2027-01-05"), ("-7d", 2, None)],
+)
+def test_move_by_shifts_both_ends_never_into_today(cli: Cli, by: str, code: int, start: str | None) -> None:
+    exemption = cli.add()
+    result = cli("move", str(exemption), "--by", by)
+    assert result.exit_code == code, result.stderr
+    if start:
+        assert _status(cli, exemption)["start"] == start
+
+
+def test_move_of_an_active_start_is_refused(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    exemption = _active_until(cli, clock, "2027-01-31")
+    result = cli("move", str(exemption), "--start", "2027-01-11")
+    assert result.exit_code == 2 and "retrospectively" in result.stderr
+
+
+def test_r7_after_extend_and_move(cli: Cli) -> None:
+    first = cli.add("201234567", "--start", "2027-01-11", "--end", "2027-01-20")
+    second = cli.add("201234567", "--start", "2027-01-25", "--end", "2027-01-30")
+    result = cli("extend", str(first), "--to", "2027-01-25")
+    assert result.exit_code == 2 and f"already has exemption {second}" in result.stderr
+    assert cli("move", str(second), "--start", "2027-01-20").exit_code == 2
+    cli.ok("extend", str(first), "--to", "2027-01-24")  # adjacent is fine
+    cli.ok("delete", str(second), "--yes")
+    cli.ok("extend", str(first), "--to", "2027-01-28")  # deleted ones no longer block
+
+
+def test_a_failed_multi_id_change_leaves_everything_untouched(cli: Cli) -> None:
+    exemption = cli.add()
+    before = snapshot(cli.store_path)
+    result = cli("delete", str(exemption), "99", "--yes")
+    assert result.exit_code == 3 and "no exemption 99" in result.stderr
+    assert snapshot(cli.store_path) == before
+
+
+@pytest.mark.parametrize(
+    ("ident", "code"),
+    [
+        ("0", 2),
+        ("-1", 2),
+        ("abc", 2),
+        ("1.5", 2),
+        ("99999999999999999999999", 2),
+        ("9223372036854775807", 3),
+        ("42", 3),
+    ],
+)
+def test_ids_that_are_not_positive_integers_are_refused(cli: Cli, ident: str, code: int) -> None:
+    for args in (["extend", ident, "--by", "1w"], ["history", ident], ["delete", ident, "--yes"]):
+        result = cli(*args)
+        assert result.exit_code == code, (args, result.stderr)
+        assert result.stderr.startswith("Error: ")
+
+
+def test_delete_needs_a_terminal_or_yes(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    exemption = cli.add()
+    result = cli("delete", str(exemption))
+    assert result.exit_code == 2 and "--yes" in result.stderr
+    monkeypatch.setattr("stream_exempt.cli.change._interactive", lambda: True)
+    assert cli("delete", str(exemption), input="n\n").exit_code == 2
+    assert _status(cli, exemption)["status"] == "pending"
+    cli.ok("delete", str(exemption), input="y\n")
+    assert _status(cli, exemption)["status"] == "deleted"
+
+
+def test_delete_keeps_the_record_and_it_suppresses_nothing(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    exemption = _active_until(cli, clock, "2027-01-31")
+    assert cli("check", "201234567").exit_code == 0
+    cli.ok("delete", str(exemption), "--yes")
+    assert _status(cli, exemption)["status"] == "deleted"
+    assert cli("check", "201234567").exit_code == 1
+    assert cli("delete", str(exemption), "--yes").exit_code == 2  # R4: deleted
+
+
+def test_history_holds_every_change_with_its_actor(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    exemption = cli.add("201234567", "--as", "alice")
+    clock(datetime(2027, 1, 5, 9, 30, tzinfo=LONDON))
+    cli.ok("extend", str(exemption), "--by", "1w", "--as", "bob")
+    cli.ok("move", str(exemption), "--start", "2027-01-12", "--as", "carol")
+    cli.ok("delete", str(exemption), "--yes", "--as", "dave")
+    events = json.loads(cli.ok("history", str(exemption), "--format", "json").stdout)
+    assert [(e["action"], e["actor"]) for e in events] == [
+        ("add", "alice"),
+        ("extend", "bob"),
+        ("move", "carol"),
+        ("delete", "dave"),
+    ]
+    assert events[1]["before"]["end"] == "2027-01-24" and events[1]["after"]["end"] == "2027-01-31"
+    assert events[0]["at"] == "2027-01-04T12:00:00Z"
+    plain = cli.ok("history", str(exemption), "--format", "plain").stdout
+    assert "2027-01-05 09:30 GMT" in plain
+    assert "end 24 Jan 2027 -> 31 Jan 2027" in plain
+    assert (
+        "start 11 Jan 2027 -> 12 Jan 2027; end 31 Jan 2027 -> 1 Feb 2027; in force from 6 Jan 2027 -> 7 Jan 2027"
+        in plain
+    )
+    assert "deleted" in plain

@@ -1,0 +1,142 @@
+"""Dates and durations as people type them (SPEC section 3)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+
+from stream_exempt import dates
+from stream_exempt.errors import Refused
+
+TODAY = date(2027, 1, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2027-01-10", date(2027, 1, 10)),
+        ("10/01/2027", date(2027, 1, 10)),
+        ("10-01-2027", date(2027, 1, 10)),
+        ("10.01.2027", date(2027, 1, 10)),
+        ("10 Jan 2027", date(2027, 1, 10)),
+        ("10 January 2027", date(2027, 1, 10)),
+        ("10 jan 2027", date(2027, 1, 10)),
+        ("  10/01/2027  ", date(2027, 1, 10)),
+        ("01/02/2027", date(2027, 2, 1)),  # always day-first
+        ("1/2/2027", date(2027, 2, 1)),
+        ("29/02/2028", date(2028, 2, 29)),
+        ("today", TODAY),
+        ("Today", TODAY),
+        ("tomorrow", date(2027, 1, 5)),
+        ("+3d", date(2027, 1, 7)),
+        ("+2w", date(2027, 1, 18)),
+        ("+1m", date(2027, 2, 4)),
+        ("0001-01-01", date(1, 1, 1)),
+    ],
+)
+def test_accepted_date_forms(text: str, expected: date) -> None:
+    assert dates.parse_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "next week",
+        "2027/01/10",
+        "10/01/27",
+        "Jan 10 2027",
+        "10 Janvier 2027",
+        "10/01-2027",
+        "+99999999d",
+        "-3d",
+        "١٠/٠١/٢٠٢٧",  # Arabic-Indic digits are not digits here
+        "2027-01-10T00:00",
+    ],
+)
+def test_refused_date_forms_name_the_value_and_the_accepted_forms(text: str) -> None:
+    with pytest.raises(Refused) as refused:
+        dates.parse_date(text, TODAY)
+    assert repr(text) in refused.value.message
+    assert "10/01/2027" in refused.value.message
+
+
+@pytest.mark.parametrize("text", ["29/02/2027", "31/04/2027", "00/01/2027", "10/13/2027", "2027-02-30"])
+def test_impossible_calendar_dates_are_refused(text: str) -> None:
+    with pytest.raises(Refused, match="not a real calendar date"):
+        dates.parse_date(text, TODAY)
+
+
+def test_relative_date_beyond_the_calendar_is_refused() -> None:
+    with pytest.raises(Refused, match="outside the calendar"):
+        dates.parse_date("+999999m", TODAY)
+
+
+@pytest.mark.parametrize(
+    ("start", "duration", "end"),
+    [
+        (date(2027, 1, 10), "2w", date(2027, 1, 23)),  # the SPEC's own example: 14 days
+        (date(2027, 1, 10), "1d", date(2027, 1, 10)),
+        (date(2027, 1, 10), "10d", date(2027, 1, 19)),
+        (date(2027, 1, 10), "3m", date(2027, 4, 9)),
+        (date(2027, 1, 31), "1m", date(2027, 2, 27)),  # 31 Jan + 1 month is 28 Feb, the day before
+    ],
+)
+def test_for_counts_the_days_covered(start: date, duration: str, end: date) -> None:
+    assert dates.parse_duration(duration).last_day_from(start) == end
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "shifted"),
+    [
+        ("1w", date(2027, 1, 20), date(2027, 1, 27)),
+        ("-1w", date(2027, 1, 20), date(2027, 1, 13)),
+        ("+10d", date(2027, 1, 20), date(2027, 1, 30)),
+        ("1m", date(2027, 1, 31), date(2027, 2, 28)),
+        ("-1m", date(2027, 3, 31), date(2027, 2, 28)),
+    ],
+)
+def test_by_shifts_a_date(text: str, day: date, shifted: date) -> None:
+    assert dates.parse_duration(text, allow_negative=True).after(day) == shifted
+
+
+@pytest.mark.parametrize("text", ["", "2", "w", "2x", "1.5w", "0d", "two weeks", "-1w"])
+def test_refused_durations(text: str) -> None:
+    with pytest.raises(Refused):
+        dates.parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("utc", "london_day"),
+    [
+        (datetime(2027, 6, 30, 22, 59, tzinfo=UTC), date(2027, 6, 30)),
+        (datetime(2027, 6, 30, 23, 30, tzinfo=UTC), date(2027, 7, 1)),  # BST: already 1 July
+        (datetime(2027, 1, 31, 23, 30, tzinfo=UTC), date(2027, 1, 31)),  # GMT: still 31 January
+        (datetime(2027, 2, 1, 0, 0, tzinfo=UTC), date(2027, 2, 1)),
+    ],
+)
+def test_today_is_the_london_date_whatever_the_machine_zone(
+    utc: datetime, london_day: date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    with time_machine.travel(utc, tick=False):
+        assert dates.today() == london_day
+
+
+def test_zone_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STREAM_EXEMPT_TZ", "Pacific/Auckland")
+    with time_machine.travel(datetime(2027, 1, 4, 12, 0, tzinfo=UTC), tick=False):
+        assert dates.today() == date(2027, 1, 5)
+
+
+def test_unknown_zone_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STREAM_EXEMPT_TZ", "Mars/Olympus")
+    with pytest.raises(Refused, match="STREAM_EXEMPT_TZ"):
+        dates.today()
+
+
+def test_dates_are_shown_the_same_in_any_locale() -> None:
+    assert dates.show(date(2027, 1, 10)) == "10 Jan 2027"
+    assert dates.show(date(2027, 9, 1)) == "1 Sep 2027"

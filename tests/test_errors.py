@@ -1,0 +1,48 @@
+"""Failures become one `Error:` line and the documented exit code, never a traceback."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from conftest import Cli, snapshot
+
+
+def test_an_internal_failure_shows_no_traceback_and_no_personal_data(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret 201234567 personal data")
+
+    monkeypatch.setattr("stream_exempt.rules.check_new", broken)
+    result = cli("add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w")
+    assert result.exit_code == 70
+    assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.stderr and "secret" not in result.stderr
+
+
+def test_a_store_locked_past_the_timeout_is_exit_4(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli.add()
+    before = snapshot(cli.store_path)
+    monkeypatch.setattr("stream_exempt.store.BUSY_TIMEOUT_SECONDS", 0.2)
+    holder = sqlite3.connect(cli.store_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = cli("add", "201234568", "-t", "placement", "-s", "+1w", "--for", "1w")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 4
+    assert "stayed locked by another process" in result.stderr
+    assert snapshot(cli.store_path) == before
+
+
+def test_usage_errors_are_one_error_line(cli: Cli) -> None:
+    result = cli("add", "201234567", "--type", "placement", "--start", "+1w", "--for", "1w", "--bogus")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: No such option: --bogus (see `stream-exempt add --help`)."
+    ]
+    result = cli("frobnicate")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: No such command")

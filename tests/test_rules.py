@@ -1,0 +1,253 @@
+"""The rules of the guide (R2-R7) and the status model, at their boundaries."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from stream_exempt import rules
+from stream_exempt.errors import Refused
+from stream_exempt.model import Draft, Exemption
+
+TODAY = date(2027, 1, 4)  # a Monday
+DAY = timedelta(days=1)
+
+
+def exemption(
+    start: date = date(2027, 1, 11),
+    end: date = date(2027, 1, 24),
+    *,
+    in_force_from: date = date(2027, 1, 6),
+    id: int = 1,
+    student_id: str = "201234567",
+    type: str = "placement",
+    deleted: bool = False,
+) -> Exemption:
+    return Exemption(
+        id=id,
+        student_id=student_id,
+        type=type,
+        start=start,
+        end=end,
+        reason=None,
+        batch=None,
+        created_by="tester",
+        created_at="2027-01-04T12:00:00Z",
+        in_force_from=in_force_from,
+        deleted=deleted,
+    )
+
+
+def test_r6_in_force_from_the_second_day_after_recording() -> None:
+    assert rules.in_force_from(date(2027, 1, 4)) == date(2027, 1, 6)  # Monday -> Wednesday
+    assert rules.in_force_from(date(2027, 2, 27)) == date(2027, 3, 1)
+
+
+E = exemption(date(2027, 1, 11), date(2027, 1, 24), in_force_from=date(2027, 1, 13))
+
+
+@pytest.mark.parametrize(
+    ("day", "status"),
+    [
+        (date(2027, 1, 10), "pending"),  # the day before the start
+        (date(2027, 1, 11), "pending"),  # started, but not yet in force (R6)
+        (date(2027, 1, 12), "pending"),
+        (date(2027, 1, 13), "active"),  # the day it comes into force
+        (date(2027, 1, 24), "active"),  # the last day
+        (date(2027, 1, 25), "expired"),  # the day after
+    ],
+)
+def test_status_as_of_a_day(day: date, status: str) -> None:
+    assert rules.status(E, day) == status
+
+
+@pytest.mark.parametrize("day", [date(2027, 1, 1), date(2027, 1, 15), date(2027, 2, 1)])
+def test_deleted_is_deleted_on_any_day(day: date) -> None:
+    assert rules.status(replace(E, deleted=True), day) == "deleted"
+
+
+@pytest.mark.parametrize(
+    ("day", "suppressed"),
+    [
+        (date(2027, 1, 10), False),
+        (date(2027, 1, 12), False),
+        (date(2027, 1, 13), True),
+        (date(2027, 1, 24), True),
+        (date(2027, 1, 25), False),
+    ],
+)
+def test_suppressed_exactly_when_active(day: date, suppressed: bool) -> None:
+    assert (rules.suppressing([E], day) is not None) is suppressed
+    assert rules.verdict("201234567", [E], day).suppressed is suppressed
+
+
+def test_a_deleted_exemption_suppresses_nothing() -> None:
+    assert rules.suppressing([replace(E, deleted=True)], date(2027, 1, 15)) is None
+
+
+def test_verdict_says_why() -> None:
+    assert "suppressed by exemption 1" in rules.verdict("201234567", [E], date(2027, 1, 15)).why
+    pending = rules.verdict("201234567", [E], date(2027, 1, 12))
+    assert pending.exemption == E
+    assert "only in force from 13 Jan 2027" in pending.why
+    none = rules.verdict("201234567", [E], date(2027, 2, 1))
+    assert none.exemption is None
+    assert "no exemption covers 1 Feb 2027" in none.why
+
+
+@pytest.mark.parametrize(
+    ("start", "allowed"),
+    [(TODAY - DAY, False), (TODAY, False), (TODAY + DAY, True)],
+)
+def test_r3_only_future_dates(start: date, allowed: bool) -> None:
+    draft = Draft("201234567", "placement", start, start + 7 * DAY)
+    if allowed:
+        rules.check_new(draft, TODAY)
+    else:
+        with pytest.raises(Refused, match="not in the future"):
+            rules.check_new(draft, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("end", "allowed"),
+    [(date(2027, 1, 10), False), (date(2027, 1, 11), True), (date(2027, 1, 12), True)],
+)
+def test_r2_start_not_after_end(end: date, allowed: bool) -> None:
+    draft = Draft("201234567", "placement", date(2027, 1, 11), end)
+    if allowed:
+        rules.check_new(draft, TODAY)
+    else:
+        with pytest.raises(Refused, match="before the start"):
+            rules.check_new(draft, TODAY)
+
+
+EXISTING = exemption(date(2027, 1, 11), date(2027, 1, 24), id=7)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "type", "clashes"),
+    [
+        (date(2027, 1, 1), date(2027, 1, 10), "placement", False),  # ends the day before: adjacent
+        (date(2027, 1, 1), date(2027, 1, 11), "placement", True),  # shares the first day
+        (date(2027, 1, 24), date(2027, 2, 1), "placement", True),  # shares the last day
+        (date(2027, 1, 25), date(2027, 2, 1), "placement", False),  # starts the day after
+        (date(2027, 1, 15), date(2027, 1, 16), "placement", True),  # inside
+        (date(2027, 1, 1), date(2027, 2, 1), "placement", True),  # around
+        (date(2027, 1, 15), date(2027, 1, 16), "dissertation", False),  # another type may overlap
+    ],
+)
+def test_r7_same_type_may_not_share_a_day(start: date, end: date, type: str, clashes: bool) -> None:
+    clash = rules.find_clash("201234567", type, start, end, [EXISTING], TODAY)
+    assert (clash == EXISTING) is clashes
+
+
+def test_r7_ignores_other_students_deleted_and_expired() -> None:
+    others = [
+        replace(EXISTING, student_id="209999999"),
+        replace(EXISTING, deleted=True),
+        exemption(date(2026, 12, 1), date(2027, 1, 3), id=8),  # expired yesterday
+    ]
+    assert (
+        rules.find_clash("201234567", "placement", date(2026, 12, 1), date(2027, 2, 1), others, TODAY) is None
+    )
+
+
+def test_r7_refusal_names_the_exemption_and_suggests_extend_or_move() -> None:
+    with pytest.raises(Refused) as refused:
+        rules.check_no_clash(
+            "201234567", "placement", date(2027, 1, 20), date(2027, 1, 30), [EXISTING], TODAY
+        )
+    assert "exemption 7" in refused.value.message
+    assert "extend 7" in refused.value.message and "move 7" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("end", "editable"),
+    [(TODAY - DAY, False), (TODAY, False), (TODAY + DAY, True)],
+)
+def test_r4_editable_only_while_the_end_is_in_the_future(end: date, editable: bool) -> None:
+    running = exemption(date(2026, 12, 1), end)
+    for change in (
+        lambda: rules.check_editable(running, TODAY),
+        lambda: rules.extended(running, end + 7 * DAY, TODAY),
+        lambda: rules.moved(running, None, end + 7 * DAY, TODAY),
+    ):
+        if editable:
+            change()
+        else:
+            with pytest.raises(Refused, match=r"exemption 1 ended on \d+ \w+ 2027"):
+                change()
+
+
+def test_r4_a_deleted_exemption_cannot_change() -> None:
+    with pytest.raises(Refused, match="deleted"):
+        rules.check_editable(replace(E, deleted=True), TODAY)
+
+
+@pytest.mark.parametrize(
+    ("new_end", "allowed"),
+    [(date(2027, 1, 23), False), (date(2027, 1, 24), False), (date(2027, 1, 25), True)],
+)
+def test_r5_extend_needs_a_later_end(new_end: date, allowed: bool) -> None:
+    if allowed:
+        after = rules.extended(E, new_end, TODAY)
+        assert (after.end, after.in_force_from) == (new_end, E.in_force_from)
+    else:
+        with pytest.raises(Refused, match="later"):
+            rules.extended(E, new_end, TODAY)
+
+
+ACTIVE = exemption(date(2026, 12, 1), date(2027, 1, 31), in_force_from=date(2026, 11, 20))
+
+
+@pytest.mark.parametrize(
+    ("new_start", "allowed"),
+    [(TODAY - DAY, False), (TODAY, False), (TODAY + DAY, True)],
+)
+def test_r5_a_moved_start_must_be_after_today(new_start: date, allowed: bool) -> None:
+    for before in (ACTIVE, E):
+        if allowed:
+            after = rules.moved(before, new_start, new_start + 10 * DAY, TODAY)
+            assert after.in_force_from == TODAY + 2 * DAY  # R6: recorded again
+        else:
+            with pytest.raises(Refused, match="never applied retrospectively"):
+                rules.moved(before, new_start, new_start + 10 * DAY, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("new_end", "allowed"),
+    [(TODAY - DAY, False), (TODAY, False), (TODAY + DAY, True)],
+)
+def test_r5_a_moved_end_must_be_after_today(new_end: date, allowed: bool) -> None:
+    if allowed:
+        after = rules.moved(ACTIVE, None, new_end, TODAY)
+        # Cut short: it keeps its start and in-force date, so it stays active.
+        assert (after.start, after.end, after.in_force_from) == (ACTIVE.start, new_end, ACTIVE.in_force_from)
+        assert rules.status(after, TODAY) == "active"
+    else:
+        with pytest.raises(Refused, match="must be after today"):
+            rules.moved(ACTIVE, None, new_end, TODAY)
+
+
+def test_move_end_before_start_is_refused() -> None:
+    with pytest.raises(Refused, match="before the start"):
+        rules.moved(E, None, date(2027, 1, 10), TODAY)
+
+
+def test_move_keeping_the_start_keeps_in_force_from() -> None:
+    after = rules.moved(E, E.start, date(2027, 2, 1), TODAY)
+    assert after.in_force_from == E.in_force_from
+
+
+@pytest.mark.parametrize(
+    ("start", "in_force", "warned"),
+    [(date(2027, 1, 5), date(2027, 1, 6), True), (date(2027, 1, 6), date(2027, 1, 6), False)],
+)
+def test_r6_warning_when_the_start_is_before_it_is_in_force(
+    start: date, in_force: date, warned: bool
+) -> None:
+    message = rules.late_warning(start, in_force)
+    assert (message == "notifications may still trigger until 6 Jan 2027") is warned
+    assert (message is None) is not warned

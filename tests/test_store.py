@@ -1,0 +1,106 @@
+"""The store: a private SQLite file in WAL mode, migrated forward, refusing what is not a store."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli
+from stream_exempt import schema
+from stream_exempt.errors import StoreUnusable
+from stream_exempt.store import Store
+
+
+def test_a_new_store_is_private_in_wal_with_its_folder(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "store.db"
+    Store.open(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    names = [
+        n
+        for (n,) in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'stream-exempt'")
+    ]
+    assert names == list(schema.NAMES)
+
+
+def test_connection_settings(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "s.db")
+    assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_nothing_is_ever_physically_deleted(cli: Cli) -> None:
+    cli.add()
+    conn = sqlite3.connect(cli.store_path)
+    with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+        conn.execute("DELETE FROM exemptions")
+    with pytest.raises(sqlite3.IntegrityError, match="never"):
+        conn.execute("UPDATE events SET actor = 'someone else'")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"this is not a database, just text\n" * 100, "not a stream-exempt store"),
+        (b"\x00" * 4096, "not a stream-exempt store"),
+    ],
+)
+def test_a_file_that_is_not_a_store_is_exit_4(cli: Cli, content: bytes, message: str) -> None:
+    cli.store_path.write_bytes(content)
+    result = cli("list")
+    assert result.exit_code == 4
+    assert result.stderr.startswith("Error: ") and message in result.stderr
+    assert cli.store_path.read_bytes() == content
+
+
+def test_another_sqlite_database_is_not_a_store(cli: Cli) -> None:
+    conn = sqlite3.connect(cli.store_path)
+    conn.execute("CREATE TABLE accounts (id INTEGER)")
+    conn.commit()
+    conn.close()
+    result = cli("list")
+    assert result.exit_code == 4 and "not a stream-exempt store" in result.stderr
+
+
+def test_a_folder_in_its_place_is_exit_4(cli: Cli) -> None:
+    cli.store_path.mkdir()
+    result = cli("list")
+    assert result.exit_code == 4 and "is a folder" in result.stderr
+
+
+def test_a_newer_schema_is_exit_4_asking_to_upgrade(cli: Cli) -> None:
+    cli.add()
+    conn = sqlite3.connect(cli.store_path)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('stream-exempt', '0099_future', 'x')"
+    )
+    conn.commit()
+    conn.close()
+    result = cli("list")
+    assert result.exit_code == 4 and "upgrade stream-exempt" in result.stderr
+
+
+def test_store_path_from_environment_and_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from stream_exempt.cli.app import app
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    runner = CliRunner()
+    assert runner.invoke(app, ["list"], env={"STREAM_EXEMPT_DB": str(tmp_path / "env.db")}).exit_code == 0
+    assert (tmp_path / "env.db").exists()
+    assert runner.invoke(app, ["list"]).exit_code == 0
+    assert list(tmp_path.glob("**/stream-exempt/exemptions.db"))
+
+
+def test_unusable_store_raises_store_unusable(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreUnusable, match="cannot create the store"):
+        Store.open(blocker / "sub" / "store.db")
