@@ -42,7 +42,6 @@ def test_add_list_check_as_processes(tmp_path: Path) -> None:
     assert refused.stderr.startswith("Error: ") and "Traceback" not in refused.stderr
 
 
-HEAVY = ("rich", "sqlite_utils", "dateutil", "tabulate")
 PROBE = """
 import sys
 sys.argv = ["stream-exempt", *sys.argv[1:]]
@@ -51,9 +50,9 @@ try:
     main()
 except SystemExit:
     pass
-heavy = sorted({m.split(".")[0] for m in sys.modules} & {%s})
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"rich", "sqlite_utils", "dateutil", "tabulate"})
 print("HEAVY:", ",".join(heavy), file=sys.stderr)
-""" % ", ".join(repr(h) for h in HEAVY)
+"""
 
 
 @pytest.mark.parametrize("args", [["check", "201234567"], ["--help"], ["check", "--help"], ["list", "--ids"]])

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from stream_exempt import __version__
-from stream_exempt.cli import add, catalogue, change, check, history, listing
+from stream_exempt.cli import add, bulk, catalogue, change, check, history, listing
 from stream_exempt.cli.group import ExemptGroup
 from stream_exempt.cli.session import Session
 
@@ -57,6 +57,7 @@ def root(
 
 
 app.command("add")(add.add)
+app.command("bulk")(bulk.bulk)
 app.command("list")(listing.list_)
 app.command("check")(check.check)
 app.command("extend")(change.extend)

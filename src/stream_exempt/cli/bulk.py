@@ -1,0 +1,134 @@
+"""`bulk`: one exemption for every student of a cohort list, all or nothing."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Annotated, TypeVar
+
+import typer
+
+from stream_exempt import cohort, csvio, dates, output, rules, types, validate
+from stream_exempt.cli.options import ActorOption, ColumnOption, EncodingOption, ForOption, ReasonOption
+from stream_exempt.cli.session import Session, actor, warn
+from stream_exempt.csvio import Row
+from stream_exempt.dates import show
+from stream_exempt.errors import Refused
+
+T = TypeVar("T")
+PROGRESS_FROM = 2_000  # rows; shorter files finish before a bar is worth drawing
+
+
+def _progress(rows: list[T]) -> Iterable[T]:
+    """A progress bar on stderr for long files, when stderr is a terminal."""
+    if len(rows) < PROGRESS_FROM or not sys.stderr.isatty():
+        return rows
+    from rich.progress import track
+
+    return track(rows, description="Checking rows", console=output.console(stderr=True), transient=True)
+
+
+def _defaults(
+    type_: str | None, start: str | None, end: str | None, for_: str | None, reason: str | None
+) -> cohort.Defaults:
+    if end is not None and for_ is not None:
+        raise Refused("give --end or --for, not both.")
+    today = dates.today()
+    first = dates.parse_date(start, today) if start is not None else None
+    return cohort.Defaults(
+        type=types.parse_type(type_) if type_ is not None else None,
+        start=first,
+        end=dates.parse_date(end, today) if end is not None else None,
+        span=dates.parse_duration(for_) if for_ is not None else None,
+        reason=validate.reason(reason),
+        reason_given=reason is not None,
+    )
+
+
+def _read(path: str, encoding: str) -> tuple[list[str], list[Row], str]:
+    name = "standard input" if path == "-" else path
+    with csvio.open_text(path, encoding) as stream:
+        table = csvio.CsvFile(stream, name, encoding)
+        rows = list(table)
+    if not table.headers:
+        raise Refused(f"{name} is empty; a cohort list needs a header row and one row per student.")
+    if not rows:
+        raise Refused(f"{name} has a header row but no students; add one row per student.")
+    return table.headers, rows, name
+
+
+def _report_refused(plan: cohort.Plan) -> None:
+    output.write_rich_table(
+        ("Line", "Student ID", "Why refused"),
+        ([str(line), student, why] for line, student, why in plan.refused),
+        stderr=True,
+        title="Refused rows",
+    )
+
+
+def bulk(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(metavar="FILE", help="The cohort list (CSV); - for standard input.")],
+    type_: Annotated[str | None, typer.Option("--type", "-t", help="Exemption type for every row.")] = None,
+    start: Annotated[str | None, typer.Option("--start", "-s", help="First day for every row.")] = None,
+    end: Annotated[str | None, typer.Option("--end", "-e", help="Last day for every row.")] = None,
+    for_: ForOption = None,
+    reason: ReasonOption = None,
+    as_: ActorOption = None,
+    column: ColumnOption = None,
+    encoding: EncodingOption = "utf-8",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything; write nothing.")] = False,
+) -> None:
+    """Exempt a whole cohort from a CSV list at once (a Bulk Exemption), all or nothing.
+
+    Example: stream-exempt bulk cohort.csv --type placement --start 11/01/2027 --for 6w
+    """
+    session: Session = ctx.obj
+    who = actor(as_)
+    defaults = _defaults(type_, start, end, for_, reason)
+    pattern = validate.id_pattern()
+    headers, rows, name = _read(file, encoding)
+    columns = cohort.Columns(
+        student_id=csvio.find_column(headers, column),
+        **{key: csvio.optional_column(headers, key) for key in ("type", "start", "end", "reason")},
+    )
+    today = dates.today()
+    store = session.store()
+    with store.writing():  # the write lock first: R7 holds against every concurrent writer
+        plan = cohort.plan_bulk(
+            _progress(rows), columns, defaults, store.live_by_student(today), today, pattern
+        )
+        if plan.refused:
+            _report_refused(plan)
+            raise Refused(
+                f"{len(plan.refused)} of {plan.rows} rows of {name} refused (listed above); "
+                "nothing was written, so fix them and run the import again."
+            )
+        in_force = rules.in_force_from(today)
+        batch = None
+        if plan.drafts and not dry_run:
+            batch = store.insert_batch(
+                plan.drafts, actor=who, at=dates.now_utc(), in_force_from=in_force, source=name
+            )
+    for line, student, first in plan.repeats:
+        warn(f"line {line} repeats line {first} for student {student}; counted once.")
+    _summarise(plan, batch, dry_run)
+    late = sum(1 for d in plan.drafts if d.start < in_force)
+    if late:
+        warn(
+            f"notifications may still trigger until {show(in_force)} for {late} of these "
+            f"exemption{'s' if late != 1 else ''} (they start before then)."
+        )
+
+
+def _summarise(plan: cohort.Plan, batch: int | None, dry_run: bool) -> None:
+    created, already = len(plan.drafts), plan.already_recorded
+    noun = "exemption" if created == 1 else "exemptions"
+    if dry_run:
+        print(
+            f"Dry run: {created} {noun} would be created as one new batch, {already} already recorded; nothing was written."
+        )
+    elif batch is None:
+        print(f"Nothing new: all {already} already recorded.")
+    else:
+        print(f"Batch {batch}: {created} {noun} created, {already} already recorded.")

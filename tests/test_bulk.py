@@ -1,0 +1,257 @@
+"""`bulk` with real CSV files, all or nothing; batch changes; `check --file` feeds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli, snapshot
+
+OPTIONS = ["--type", "placement", "--start", "2027-01-11", "--for", "6w"]
+
+
+def write(tmp_path: Path, text: str, *, encoding: str = "utf-8", name: str = "cohort.csv") -> str:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def ids_in(cli: Cli, *args: str) -> list[str]:
+    rows = json.loads(cli.ok("list", "--status", "all", "--format", "json", *args).stdout)
+    return [r["student_id"] for r in rows]
+
+
+def test_bulk_creates_one_batch(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path, "Student Number,Name\n201234567,Ann\n201234568,Bob\n")
+    result = cli.ok("bulk", path, *OPTIONS, "--reason", "Ward placement")
+    assert result.stdout == "Batch 1: 2 exemptions created, 0 already recorded.\n"
+    rows = json.loads(cli.ok("list", "--batch", "1", "--format", "json").stdout)
+    assert [(r["student_id"], r["batch"], r["end"], r["reason"]) for r in rows] == [
+        ("201234567", 1, "2027-02-21", "Ward placement"),
+        ("201234568", 1, "2027-02-21", "Ward placement"),
+    ]
+    events = json.loads(cli.ok("history", "1", "--format", "json").stdout)
+    assert [(e["action"], e["actor"]) for e in events] == [("bulk", "tester")]
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("\ufeffstudent_id,name\n201234567,Zoë\n201234568,Siân\n", "utf-8"),  # BOM from Excel
+        ("student_id,name\r\n201234567,Zoë\r\n201234568,Siân\r\n", "cp1252"),
+    ],
+)
+def test_encodings(cli: Cli, tmp_path: Path, text: str, encoding: str) -> None:
+    path = write(tmp_path, text, encoding=encoding)
+    extra = ["--encoding", "cp1252"] if encoding == "cp1252" else []
+    cli.ok("bulk", path, *OPTIONS, *extra)
+    assert ids_in(cli) == ["201234567", "201234568"]
+
+
+def test_undecodable_input_suggests_encoding(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path, "student_id,name\n201234567,Zoë\n", encoding="cp1252")
+    result = cli("bulk", path, *OPTIONS)
+    assert result.exit_code == 2 and "--encoding cp1252" in result.stderr
+    assert ids_in(cli) == []
+
+
+def test_quoted_fields_blank_lines_and_stdin(cli: Cli) -> None:
+    text = 'name,"student id",note\n"Smith, Ann",201234567,"says ""hi"""\n\n,,\n"Jones, Bob", 201234568 ,x\n'
+    result = cli.ok("bulk", "-", *OPTIONS, input=text)
+    assert "2 exemptions created" in result.stdout
+    assert ids_in(cli) == ["201234567", "201234568"]
+
+
+def test_per_row_values_fill_what_the_options_did_not_set(cli: Cli, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "id,type,start,end,reason\n"
+        "201234567,placement,11/01/2027,20/01/2027,Ward 1\n"
+        "201234568,Dissertation Period,2027-02-01,2027-03-01,\n",
+    )
+    cli.ok("bulk", path)
+    rows = json.loads(cli.ok("list", "--format", "json").stdout)
+    assert [(r["type"], r["start"], r["end"], r["reason"]) for r in rows] == [
+        ("placement", "2027-01-11", "2027-01-20", "Ward 1"),
+        ("dissertation", "2027-02-01", "2027-03-01", None),
+    ]
+    cli.ok("bulk", path, "--type", "withdrawn")  # the option wins over the column
+    assert sorted(ids_in(cli, "--type", "withdrawn")) == ["201234567", "201234568"]
+
+
+def test_a_re_run_creates_nothing_and_repeats_are_counted_once(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path, "sid\n201234567\n201234568\n201234567\n")
+    first = cli.ok("bulk", path, *OPTIONS)
+    assert "2 exemptions created" in first.stdout
+    assert "Warning: line 4 repeats line 2 for student 201234567; counted once." in first.stderr
+    before = snapshot(cli.store_path)
+    again = cli.ok("bulk", path, *OPTIONS)
+    assert again.stdout == "Nothing new: all 2 already recorded.\n"
+    assert snapshot(cli.store_path) == before
+
+
+def test_a_refused_import_lists_every_bad_row_and_writes_nothing(cli: Cli, tmp_path: Path) -> None:
+    cli.add("201234570", "--start", "2027-01-20", "--end", "2027-01-30")
+    before = snapshot(cli.store_path)
+    path = write(
+        tmp_path,
+        "student_id,start\n"
+        "201234567,2027-01-11\n"  # fine
+        "2.01E+08,2027-01-11\n"  # reformatted by a spreadsheet
+        "20123,2027-01-11\n"  # too short
+        "201234568,31/02/2027\n"  # no such date
+        "201234569,\n"  # no start
+        "201234570,2027-01-11\n"  # overlaps exemption 1 in the store
+        "201234571,2027-01-11\n"
+        "201234571,2027-01-12\n"  # overlaps the row above
+        "201234572,2027-01-04\n",  # today: not in the future
+    )
+    result = cli("bulk", path, "--type", "placement", "--for", "2w")
+    assert result.exit_code == 2
+    assert snapshot(cli.store_path) == before
+    err = result.stderr
+    assert "Error: 7 of 9 rows of" in err and "nothing was written" in err
+    for line, text in [
+        ("3", "spreadsheet reformatted"),
+        ("4", "not a student ID"),
+        ("5", "not a real calendar date"),
+        ("6", "no start"),
+        ("7", "already has exemption 1"),
+        ("9", "shares days with line 8"),
+        ("10", "not in the future"),
+    ]:
+        assert any(row.strip("│ ").startswith(line) and text in row for row in err.splitlines()), (line, err)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "is empty"),
+        ("student_id\n", "no students"),
+        ("\n\n", "is empty"),
+        ("name,surname\nAnn,Smith\n", "No student-ID column found among the headers 'name', 'surname'"),
+        ("student_id\n" + "2" * 200_000 + "\n", "not readable as CSV"),
+    ],
+)
+def test_files_that_cannot_be_a_cohort(cli: Cli, tmp_path: Path, text: str, message: str) -> None:
+    result = cli("bulk", write(tmp_path, text), *OPTIONS)
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert result.stderr.startswith("Error: ")
+
+
+def test_column_option_and_the_only_column(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("bulk", write(tmp_path, "Matric\n201234567\n"), *OPTIONS)
+    cli.ok("bulk", write(tmp_path, "a,Matric\nx,201234568\n"), *OPTIONS, "--column", "Matric")
+    assert cli("bulk", write(tmp_path, "a,b\nx,201234569\n"), *OPTIONS, "--column", "c").exit_code == 2
+    assert ids_in(cli) == ["201234567", "201234568"]
+
+
+def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path, "sid\n201234567\n")
+    cli.ok("list")
+    before = snapshot(cli.store_path)
+    result = cli.ok("bulk", path, *OPTIONS, "--dry-run")
+    assert result.stdout.startswith("Dry run: 1 exemption would be created")
+    assert snapshot(cli.store_path) == before
+
+
+def test_bulk_warns_when_notifications_may_still_trigger(cli: Cli, tmp_path: Path) -> None:
+    result = cli.ok(
+        "bulk",
+        write(tmp_path, "sid\n201234567\n"),
+        "--type",
+        "placement",
+        "--start",
+        "tomorrow",
+        "--for",
+        "1w",
+    )
+    assert "notifications may still trigger until 6 Jan 2027 for 1 of these exemption" in result.stderr
+
+
+def _batch(cli: Cli, tmp_path: Path) -> None:
+    cli.ok(
+        "bulk",
+        write(tmp_path, "sid\n201234567\n201234568\n201234569\n"),
+        "--type",
+        "placement",
+        "--start",
+        "2027-01-11",
+        "--end",
+        "2027-01-20",
+    )
+
+
+def test_batch_extend_move_delete(cli: Cli, tmp_path: Path) -> None:
+    _batch(cli, tmp_path)
+    cli.ok("delete", "3", "--yes")
+    extended = cli.ok("extend", "--batch", "1", "--by", "1w")
+    assert "Batch 1: 2 exemptions extended; 1 left as they were" in extended.stderr
+    rows = json.loads(cli.ok("list", "--batch", "1", "--status", "all", "--format", "json").stdout)
+    assert [(r["end"], r["status"]) for r in rows] == [
+        ("2027-01-27", "pending"),
+        ("2027-01-27", "pending"),
+        ("2027-01-20", "deleted"),
+    ]
+    cli.ok("move", "--batch", "1", "--start", "2027-02-01")
+    assert cli.ok("list", "--batch", "1", "--format", "csv").stdout.count("2027-02-01,2027-02-17") == 2
+    cli.ok("delete", "--batch", "1", "--yes")
+    assert cli.ok("list", "--batch", "1", "--ids").stdout == ""
+
+
+def test_a_batch_change_is_all_or_nothing(cli: Cli, tmp_path: Path) -> None:
+    _batch(cli, tmp_path)
+    cli.add("201234569", "--start", "2027-01-25", "--end", "2027-01-30")
+    before = snapshot(cli.store_path)
+    result = cli("extend", "--batch", "1", "--to", "2027-01-26")
+    assert result.exit_code == 2 and "Exemption 3 cannot change" in result.stderr
+    assert snapshot(cli.store_path) == before
+    assert cli("extend", "--batch", "7", "--by", "1w").exit_code == 3
+
+
+FEED = (
+    "student_id,date,notification\n"
+    "201234567,2027-01-15,No Digital Engagement\n"
+    "201234568,2027-01-15,No Digital Engagement\n"
+    "201234567,2027-01-30,No Digital Engagement\n"
+    "bogus,2027-01-15,No Digital Engagement\n"
+    "201234567,someday,No Digital Engagement\n"
+)
+
+
+def test_check_file_appends_suppressed_and_exemption_in_order(cli: Cli) -> None:
+    cli.add("201234567", "--start", "2027-01-11", "--end", "2027-01-20")
+    result = cli("check", "--file", "-", input=FEED)
+    assert result.exit_code == 2  # two unreadable rows
+    assert result.stdout.splitlines() == [
+        "student_id,date,notification,suppressed,exemption",
+        "201234567,2027-01-15,No Digital Engagement,true,1",
+        "201234568,2027-01-15,No Digital Engagement,false,",
+        "201234567,2027-01-30,No Digital Engagement,false,",
+        "bogus,2027-01-15,No Digital Engagement,false,",
+        "201234567,someday,No Digital Engagement,false,",
+    ]
+    assert "line 5" in result.stderr and "line 6" in result.stderr
+
+
+def test_check_file_jsonl_and_no_date_column(cli: Cli, tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from conftest import LONDON
+
+    cli.add("201234567", "--start", "2027-01-11", "--end", "2027-01-20")
+    clock(datetime(2027, 1, 12, 23, 30, tzinfo=LONDON))
+    path = write(tmp_path, "sid,kind\n201234567,NDE\n201234568,NDE\n", name="feed.csv")
+    result = cli.ok("check", "--file", path, "--format", "jsonl")
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"sid": "201234567", "kind": "NDE", "suppressed": True, "exemption": 1},
+        {"sid": "201234568", "kind": "NDE", "suppressed": False, "exemption": None},
+    ]
+
+
+def test_check_file_header_only_is_an_empty_answer(cli: Cli) -> None:
+    result = cli.ok("check", "--file", "-", input="student_id,date\n")
+    assert result.stdout == "student_id,date,suppressed,exemption\n"
+    assert cli("check", "--file", "-", input="").exit_code == 2
