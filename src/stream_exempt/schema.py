@@ -91,4 +91,4 @@ def migrate(conn: sqlite3.Connection) -> None:
     migrations = Migrations(MIGRATION_SET)
     for name, function in MIGRATIONS:
         migrations(name=name)(function)
-    migrations.apply(Database(conn))
+    migrations.apply(Database(conn, execute_plugins=False))

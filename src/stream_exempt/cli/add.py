@@ -1,7 +1,5 @@
 """`add`: record one exemption for one student."""
 
-from __future__ import annotations
-
 from datetime import date, timedelta
 
 import typer

@@ -1,16 +1,16 @@
 """The Typer application: root options and the table of commands."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from stream_exempt import __version__
-from stream_exempt.cli import add, bulk, catalogue, change, check, history, listing
+from stream_exempt.cli import add, bulk, catalogue, change, check, coercion, history, listing
 from stream_exempt.cli.group import ExemptGroup
 from stream_exempt.cli.session import Session
+
+coercion.install()
 
 app = typer.Typer(
     cls=ExemptGroup,
@@ -37,13 +37,12 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     db: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--db",
             envvar="STREAM_EXEMPT_DB",
             metavar="PATH",
             help="The store file (default: exemptions.db in your application folder).",
-            dir_okay=True,
         ),
     ] = None,
     version: Annotated[
@@ -51,7 +50,7 @@ def root(
     ] = False,
 ) -> None:
     """Manage Exemptions from student-engagement notifications."""
-    session = Session(db)
+    session = Session(Path(db) if db else None)
     ctx.obj = session
     ctx.call_on_close(session.close)
 

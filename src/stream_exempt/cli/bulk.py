@@ -1,7 +1,5 @@
 """`bulk`: one exemption for every student of a cohort list, all or nothing."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Iterable
 from typing import Annotated, TypeVar

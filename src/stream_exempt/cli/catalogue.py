@@ -1,7 +1,5 @@
 """`types`: the five exemption types."""
 
-from __future__ import annotations
-
 import sys
 from enum import StrEnum
 from typing import Annotated

@@ -4,8 +4,6 @@ Each command changes one or more exemptions (ids, or every changeable member of 
 or nothing: every change is checked inside the write transaction before any is written.
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from datetime import date

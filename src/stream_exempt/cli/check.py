@@ -1,7 +1,5 @@
 """`check`: are a student's notifications on a day suppressed? Or, for a whole feed, which?"""
 
-from __future__ import annotations
-
 import sys
 from datetime import date
 from enum import StrEnum

@@ -1,7 +1,5 @@
 """The one place where errors become an `Error:` line and an exit code (SPEC section 7)."""
 
-from __future__ import annotations
-
 import os
 import sqlite3
 import sys

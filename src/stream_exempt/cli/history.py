@@ -1,7 +1,5 @@
 """`history`: every recorded change of one exemption, oldest first."""
 
-from __future__ import annotations
-
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any

@@ -1,7 +1,5 @@
 """`list`: the exemptions, filtered, as of a day, in any output format."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 

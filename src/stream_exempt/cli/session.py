@@ -1,7 +1,5 @@
 """What every command shares: the store it opens, the actor, today, and messages on stderr."""
 
-from __future__ import annotations
-
 import getpass
 import sys
 from dataclasses import dataclass, field

@@ -1,0 +1,191 @@
+"""Benchmarks: each figure is a ratio against a yardstick measured in the same run.
+
+    python benchmarks/bench.py            # everything (a few minutes)
+    python benchmarks/bench.py startup    # one part: startup, bulk or feed
+
+It generates its own data in a temporary folder. Every timing is the median of several
+whole-process runs; peak memory is the child's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+RUNS = 5
+COMMAND = [sys.executable, "-m", "stream_exempt"]
+# An installed package has compiled bytecode; let every run here have it too.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+def timed(
+    args: Sequence[str], *, env: dict[str, str] | None = None, stdout: int | None = None
+) -> tuple[float, int]:
+    """Wall time in seconds and peak memory in KiB of one process run."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        args,
+        env={**os.environ, **(env or {})},
+        stdout=stdout if stdout is not None else subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(
+            f"{' '.join(args)} failed: {process.stderr.read().decode() if process.stderr else ''}"
+        )
+    return elapsed, usage.ru_maxrss
+
+
+def median(runs: list[tuple[float, int]]) -> tuple[float, int]:
+    return statistics.median(t for t, _ in runs), max(m for _, m in runs)
+
+
+def report(name: str, figure: float, yardstick_name: str, yardstick: float, target: float) -> None:
+    ratio = figure / yardstick
+    verdict = "meets" if ratio <= target else "MISSES"
+    print(
+        f"{name}: {figure:.3f}s vs {yardstick_name} {yardstick:.3f}s = {ratio:.2f}x ({verdict} target {target}x)"
+    )
+
+
+def students(count: int, offset: int = 0) -> list[str]:
+    return [f"{200000000 + offset + i:09d}" for i in range(count)]
+
+
+def write_cohort(path: Path, ids: list[str]) -> None:
+    with path.open("w") as out:
+        out.write("student_id,surname\n")
+        for sid in ids:
+            out.write(f"{sid},Surname{sid[-4:]}\n")
+
+
+def seeded_store(folder: Path, count: int) -> Path:
+    """A store already holding `count` exemptions, made by the tool itself."""
+    store = folder / "seeded.db"
+    cohort = folder / "seed.csv"
+    write_cohort(cohort, students(count, offset=500_000))
+    env = {"STREAM_EXEMPT_DB": str(store)}
+    subprocess.run(
+        [*COMMAND, "bulk", str(cohort), "--type", "placement", "--start", "+1w", "--for", "4w"],
+        check=True,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+    )
+    return store
+
+
+def startup(folder: Path) -> None:
+    store = folder / "small.db"
+    env = {"STREAM_EXEMPT_DB": str(store)}
+    subprocess.run(
+        [*COMMAND, "add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w"],
+        check=True,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+    )
+    script = shutil.which("stream-exempt")
+    command = [script] if script else COMMAND
+    for warm_up in ([*command, "check", "201234567"], [sys.executable, "-c", "import typer"]):
+        timed(warm_up, env=env)
+    ours = median([timed([*command, "check", "201234567"], env=env) for _ in range(RUNS * 4)])
+    yard = median([timed([sys.executable, "-c", "import typer"]) for _ in range(RUNS * 4)])
+    report("check 201234567 start-up", ours[0], "python -c 'import typer'", yard[0], 1.5)
+
+
+def bulk(folder: Path) -> None:
+    seeded = seeded_store(folder, 100_000)
+    cohort = folder / "cohort.csv"
+    write_cohort(cohort, students(100_000))
+    ours, yard = [], []
+    for run in range(RUNS):
+        store = folder / f"bulk-{run}.db"
+        shutil.copy(seeded, store)
+        for suffix in ("-wal", "-shm"):
+            if Path(str(seeded) + suffix).exists():
+                shutil.copy(str(seeded) + suffix, str(store) + suffix)
+        ours.append(
+            timed(
+                [*COMMAND, "bulk", str(cohort), "--type", "placement", "--start", "+1w", "--for", "2w"],
+                env={"STREAM_EXEMPT_DB": str(store)},
+            )
+        )
+        target = folder / f"import-{run}.db"
+        yard.append(timed(["sqlite3", str(target), ".import --csv " + str(cohort) + " cohort"]))
+    report("bulk of 100,000 into a store of 100,000", median(ours)[0], "sqlite3 .import", median(yard)[0], 5)
+
+
+def write_feed(path: Path, rows: int) -> None:
+    rng = random.Random(1)
+    exempted = students(100_000, offset=500_000)
+    with path.open("w") as out:
+        out.write("student_id,date,notification\n")
+        for _ in range(rows):
+            sid = rng.choice(exempted) if rng.random() < 0.3 else f"{rng.randrange(200000000, 299999999)}"
+            out.write(f"{sid},+{rng.randrange(1, 40)}d,No Digital Engagement\n")
+
+
+def feed(folder: Path) -> None:
+    seeded = seeded_store(folder, 100_000)
+    # The feed's dates as ISO text for both sides.
+    for rows in (100_000, 1_000_000):
+        path = folder / f"feed-{rows}.csv"
+        write_feed(path, rows)
+        text = path.read_text()
+        today = time.strftime("%Y-%m-%d")
+        import datetime as dt
+
+        base = dt.date.fromisoformat(today)
+        lines = text.splitlines()
+        out = [lines[0]]
+        for line in lines[1:]:
+            sid, rel, kind = line.split(",")
+            out.append(f"{sid},{base + dt.timedelta(days=int(rel[1:-1]))},{kind}")
+        path.write_text("\n".join(out) + "\n")
+        ours = [
+            timed([*COMMAND, "check", "--file", str(path)], env={"STREAM_EXEMPT_DB": str(seeded)})
+            for _ in range(RUNS if rows == 1_000_000 else 1)
+        ]
+        if rows == 100_000:
+            print(f"check --file of 100,000 rows: peak memory {median(ours)[1] / 1024:.0f} MiB")
+            continue
+        join = (
+            f".import --csv {path} feed\n"
+            f"ATTACH '{seeded}' AS s;\n"
+            "SELECT f.*, e.id IS NOT NULL FROM feed f LEFT JOIN s.exemptions e "
+            "ON e.student_id = f.student_id AND e.deleted_at IS NULL AND e.start_date <= f.date "
+            "AND f.date <= e.end_date AND e.in_force_from <= f.date;\n"
+        )
+        yard = []
+        for run in range(RUNS):
+            target = folder / f"feed-{run}.db"
+            started = time.perf_counter()
+            subprocess.run(
+                ["sqlite3", str(target)], input=join.encode(), check=True, stdout=subprocess.DEVNULL
+            )
+            yard.append((time.perf_counter() - started, 0))
+        report("check --file of 1,000,000 rows", median(ours)[0], "sqlite3 import + join", median(yard)[0], 4)
+        print(f"check --file of 1,000,000 rows: peak memory {median(ours)[1] / 1024:.0f} MiB (target < 150)")
+
+
+def main() -> None:
+    parts = sys.argv[1:] or ["startup", "bulk", "feed"]
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        for part in parts:
+            {"startup": startup, "bulk": bulk, "feed": feed}[part](folder)
+
+
+if __name__ == "__main__":
+    sqlite3.connect(":memory:").close()
+    main()
