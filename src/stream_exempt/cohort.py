@@ -7,9 +7,10 @@ already recorded, what repeats, what is refused and why) out.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from stream_exempt import dates, rules, types, validate
 from stream_exempt.csvio import Row
@@ -53,11 +54,11 @@ class Plan:
 class _Cached:
     """Parse each distinct cell text once: a cohort shares a handful of dates and types."""
 
-    def __init__(self, parse: Callable[[str], object]) -> None:
+    def __init__(self, parse: Callable[[Any], object]) -> None:
         self.parse = parse
-        self.seen: dict[str, object] = {}
+        self.seen: dict[Hashable, object] = {}
 
-    def __call__(self, text: str) -> object:
+    def __call__(self, text: Hashable) -> object:
         if text in self.seen:
             return self.seen[text]
         value = self.parse(text)
@@ -78,6 +79,7 @@ def plan_bulk(
     plan = Plan()
     parse_day = _Cached(lambda text: dates.parse_date(text, today))
     parse_type = _Cached(types.parse_type)
+    span_end = _Cached(lambda start: defaults.span.last_day_from(start) if defaults.span else start)
     seen: dict[tuple[str, str, date, date], int] = {}
     in_file: dict[tuple[str, str], list[tuple[date, date, int]]] = {}
 
@@ -99,7 +101,7 @@ def plan_bulk(
             if defaults.end is not None:
                 end = defaults.end
             elif defaults.span is not None:
-                end = defaults.span.last_day_from(start)
+                end = span_end(start)  # type: ignore[assignment]  # a date, cached
             else:
                 end_value = parse_day(cell(cells, columns.end, "end", "--end or --for"))
                 assert isinstance(end_value, date)

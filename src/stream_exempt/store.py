@@ -210,12 +210,13 @@ class Store:
         )
         return [_exemption(row) for row in rows]
 
-    def live_by_student(self, today: date) -> dict[tuple[str, str], list[Exemption]]:
-        """Every live exemption (not deleted, not expired), keyed by (student, type)."""
+    def live_of(self, student_ids: Iterable[str], today: date) -> dict[tuple[str, str], list[Exemption]]:
+        """The live exemptions (not deleted, not expired) of these students, keyed by (student, type)."""
         found: dict[tuple[str, str], list[Exemption]] = {}
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_at IS NULL AND end_date >= ?",
-            (today.isoformat(),),
+            f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_at IS NULL AND end_date >= ? "
+            "AND student_id IN (SELECT value FROM json_each(?))",
+            (today.isoformat(), json.dumps(list(set(student_ids)))),
         )
         for row in rows:
             found.setdefault((row[1], row[2]), []).append(_exemption(row))

@@ -93,9 +93,9 @@ def bulk(
     today = dates.today()
     store = session.store()
     with store.writing():  # the write lock first: R7 holds against every concurrent writer
-        plan = cohort.plan_bulk(
-            _progress(rows), columns, defaults, store.live_by_student(today), today, pattern
-        )
+        at = columns.student_id
+        live = store.live_of((row.cells[at].strip() for row in rows if at < len(row.cells)), today)
+        plan = cohort.plan_bulk(_progress(rows), columns, defaults, live, today, pattern)
         if plan.refused:
             _report_refused(plan)
             raise Refused(

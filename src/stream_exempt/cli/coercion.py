@@ -45,4 +45,4 @@ def install() -> None:
         return original(descriptor)
 
     build._stream_exempt = True  # type: ignore[attr-defined]
-    core.build_runtime_param = build
+    core.build_runtime_param = build  # type: ignore[attr-defined]
