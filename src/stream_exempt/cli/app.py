@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from stream_exempt import __version__
-from stream_exempt.cli import add, bulk, catalogue, change, check, coercion, history, listing
+from stream_exempt.cli import add, bulk, catalogue, change, check, coercion, doctor, history, listing
 from stream_exempt.cli.group import ExemptGroup
 from stream_exempt.cli.session import Session
 
@@ -64,6 +64,7 @@ app.command("move")(change.move)
 app.command("delete")(change.delete)
 app.command("history")(history.history)
 app.command("types")(catalogue.types_)
+app.command("doctor")(doctor.doctor)
 
 
 def main() -> None:

@@ -1,0 +1,48 @@
+"""`doctor`: is the store healthy? Path, schema, counts, integrity, WAL."""
+
+import json
+from typing import Annotated
+
+import typer
+
+from stream_exempt import dates, rules, schema
+from stream_exempt.cli.session import Session
+
+
+def doctor(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check the store: path, schema version, counts by status, integrity and WAL; exit 4 if unwell.
+
+    Example: stream-exempt doctor
+    """
+    session: Session = ctx.obj
+    store = session.store()
+    today = dates.today()
+    integrity = [row[0] for row in store.conn.execute("PRAGMA integrity_check")]
+    journal = store.conn.execute("PRAGMA journal_mode").fetchone()[0]
+    counts = {status: 0 for status in rules.STATUSES}
+    for exemption in store.select():
+        counts[rules.status(exemption, today)] += 1
+    applied = store.applied_migrations()
+    healthy = integrity == ["ok"] and journal == "wal" and tuple(applied) == schema.NAMES
+    report = {
+        "store": str(store.path),
+        "schema_version": len(applied),
+        "schema_known": len(schema.NAMES),
+        "counts": counts,
+        "integrity": "ok" if integrity == ["ok"] else integrity[:10],
+        "journal_mode": journal,
+        "healthy": healthy,
+    }
+    if as_json:
+        print(json.dumps(report))
+    else:
+        print(f"store          {report['store']}")
+        print(f"schema         version {len(applied)} (this program knows {len(schema.NAMES)})")
+        print("exemptions     " + ", ".join(f"{counts[s]} {s}" for s in rules.STATUSES))
+        print(f"integrity      {'ok' if integrity == ['ok'] else '; '.join(integrity[:10])}")
+        print(f"journal        {journal}{'' if journal == 'wal' else ' (expected wal)'}")
+        print(f"verdict        {'healthy' if healthy else 'NOT healthy'}")
+    raise typer.Exit(0 if healthy else 4)

@@ -1,0 +1,117 @@
+"""Real processes at once on one store: no "locked", R7 holds, readers see all or nothing."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def command(store: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "stream_exempt", "--db", str(store), *args]
+
+
+def run_all(commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
+    env = {**os.environ, "COLUMNS": "200"}
+    processes = [
+        subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for c in commands
+    ]
+    results = []
+    for process, args in zip(processes, commands, strict=True):
+        out, err = process.communicate(timeout=120)
+        results.append(subprocess.CompletedProcess(args, process.returncode, out, err))
+    return results
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    path = tmp_path / "shared.db"
+    subprocess.run(command(path, "list"), check=True, capture_output=True)
+    return path
+
+
+def test_eight_processes_adding_the_same_exemption_leave_exactly_one(store: Path) -> None:
+    add = command(store, "add", "201234567", "--type", "placement", "--start", "+1w", "--for", "2w")
+    results = run_all([add] * 8)
+    codes = sorted(r.returncode for r in results)
+    assert codes == [0] + [2] * 7, [r.stderr for r in results]
+    for result in results:
+        assert "locked" not in result.stderr
+    refusals = [r.stderr for r in results if r.returncode == 2]
+    assert all("already has exemption 1" in e for e in refusals)
+    assert sqlite3.connect(store).execute("SELECT count(*) FROM exemptions").fetchone() == (1,)
+
+
+def test_eight_processes_adding_different_students_all_succeed(store: Path) -> None:
+    results = run_all(
+        [
+            command(store, "add", f"20123456{i}", "--type", "placement", "--start", "+1w", "--for", "2w")
+            for i in range(8)
+        ]
+    )
+    assert [r.returncode for r in results] == [0] * 8, [r.stderr for r in results]
+    assert sqlite3.connect(store).execute("SELECT count(*) FROM exemptions").fetchone() == (8,)
+
+
+def _cohort(path: Path, count: int) -> Path:
+    path.write_text("student_id\n" + "".join(f"{300000000 + i}\n" for i in range(count)))
+    return path
+
+
+def test_a_reader_during_a_bulk_import_sees_none_or_all_of_it(store: Path, tmp_path: Path) -> None:
+    cohort = _cohort(tmp_path / "big.csv", 20_000)
+    bulk = subprocess.Popen(
+        command(store, "bulk", str(cohort), "--type", "placement", "--start", "+1w", "--for", "2w"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    seen = set()
+    while bulk.poll() is None:
+        listed = subprocess.run(command(store, "list", "--format", "csv"), capture_output=True, text=True)
+        assert listed.returncode == 0 and "locked" not in listed.stderr
+        seen.add(len(listed.stdout.splitlines()) - 1)
+    assert bulk.returncode == 0
+    final = subprocess.run(command(store, "list", "--format", "csv"), capture_output=True, text=True)
+    seen.add(len(final.stdout.splitlines()) - 1)
+    assert seen <= {0, 20_000} and 20_000 in seen
+
+
+def test_a_killed_bulk_import_leaves_a_sound_store_without_any_of_it(store: Path, tmp_path: Path) -> None:
+    cohort = _cohort(tmp_path / "huge.csv", 300_000)
+    bulk = subprocess.Popen(
+        command(store, "bulk", str(cohort), "--type", "placement", "--start", "+1w", "--for", "2w"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    conn = sqlite3.connect(store, timeout=1)
+    deadline = time.monotonic() + 60
+    # Kill it while it holds the write lock, i.e. in the middle of its transaction.
+    while time.monotonic() < deadline:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            time.sleep(0.05)
+        except sqlite3.OperationalError:
+            break
+    time.sleep(0.5)
+    bulk.send_signal(signal.SIGKILL)
+    bulk.wait()
+    conn.close()
+    check = sqlite3.connect(store)
+    assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert check.execute("SELECT count(*) FROM exemptions").fetchone() == (0,)
+    check.close()
+    after = subprocess.run(
+        command(store, "add", "201234567", "--type", "placement", "--start", "+1w", "--for", "2w"),
+        capture_output=True,
+        text=True,
+    )
+    assert after.returncode == 0, after.stderr
+    assert subprocess.run(command(store, "doctor"), capture_output=True).returncode == 0

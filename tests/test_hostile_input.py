@@ -1,0 +1,114 @@
+"""Hostile input everywhere: exit 2 (or 3) with one `Error:` line, nothing written, no traceback."""
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import Cli, snapshot
+
+CORPUS = [
+    "",
+    " ",
+    "\x00",
+    "2012\x0034567",
+    "201234567\u200f",
+    "\u202e765432102",
+    "٢٠١٢٣٤٥٦٧",
+    "'; DROP TABLE exemptions; --",
+    "$(rm -rf /)",
+    "`id`",
+    "x" * 100_000,
+    "9" * 400,
+    "\x1b[2J\x1b[31m",
+    "[bold red]markup[/]",
+    "2.01E+08",
+    "201234567.0",
+]
+
+
+@pytest.mark.parametrize("value", CORPUS)
+def test_hostile_student_ids(cli: Cli, value: str) -> None:
+    cli.add("209999999")
+    before = snapshot(cli.store_path)
+    for args in (
+        ["add", value, "-t", "placement", "-s", "+1w", "--for", "1w"],
+        ["check", value],
+        ["list", "--student", value],
+    ):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.stderr)
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in result.stderr
+        assert "\x1b" not in result.stderr and "\x00" not in result.stderr
+    assert snapshot(cli.store_path) == before
+
+
+@pytest.mark.parametrize("value", [*CORPUS, "29/02/2027", "+99999999d", "31/12/9999", "+1000000m"])
+def test_hostile_dates(cli: Cli, value: str) -> None:
+    result = cli("add", "201234567", "-t", "placement", "-s", value, "--for", "1w")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_the_last_day_of_the_calendar(cli: Cli) -> None:
+    result = cli("add", "201234567", "-t", "placement", "-s", "2027-01-11", "--end", "31/12/9999")
+    assert result.exit_code == 0
+    result = cli("extend", "1", "--by", "1d")
+    assert result.exit_code == 2 and "outside the calendar" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["\x1b[31mred", "a\x00b", "line\nbreak", "x" * 501])
+def test_hostile_reasons(cli: Cli, value: str) -> None:
+    result = cli("add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w", "-r", value)
+    assert result.exit_code == 2 and result.stderr.startswith("Error: ")
+    assert json.loads(cli.ok("list", "--format", "json").stdout) == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"student_id\n\xff\xfe\x00bad\n",
+        b"student_id\n2012\x0034567\n",
+        b"\x00\x00\x00",
+        b"sid\n" + b"9" * 300_000 + b"\n",
+    ],
+)
+def test_hostile_csv_files(cli: Cli, tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    result = cli("bulk", str(path), "-t", "placement", "-s", "+1w", "--for", "1w")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert "Error: " in result.stderr
+    assert json.loads(cli.ok("list", "--format", "json").stdout) == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.text(max_size=40))
+def test_any_text_as_a_student_id_is_accepted_only_if_nine_ascii_digits(cli: Cli, value: str) -> None:
+    result = cli("check", value)
+    if value.strip().isascii() and value.strip().isdigit() and len(value.strip()) == 9:
+        assert result.exit_code == 1
+    else:
+        assert result.exit_code == 2
+        assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.text(max_size=30) | st.integers().map(str))
+def test_any_text_as_an_id_or_date_never_crashes(cli: Cli, value: str) -> None:
+    for args in (["history", value], ["extend", value, "--by", "1w"], ["check", "201234567", "--on", value]):
+        result = cli(*args)
+        assert result.exit_code in (0, 1, 2, 3), (args, result.stderr)
+        assert "Traceback" not in result.stderr
+        if result.exit_code in (2, 3):
+            assert result.stderr.startswith("Error: ")
+
+
+def test_doctor_reports_a_healthy_store(cli: Cli) -> None:
+    cli.add()
+    report = json.loads(cli.ok("doctor", "--json").stdout)
+    assert report["healthy"] is True and report["journal_mode"] == "wal"
+    assert report["counts"]["pending"] == 1 and report["schema_version"] == 1
