@@ -116,7 +116,7 @@ def plan_bulk(
                 continue
             seen[key] = row.line
             same = live.get((student, type_code), [])
-            if any(e.start == start and e.end == end for e in same):
+            if same and any(e.start == start and e.end == end for e in same):
                 plan.already_recorded += 1
                 continue
             draft = Draft(student, type_code, start, end, reason)

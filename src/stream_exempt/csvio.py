@@ -12,8 +12,7 @@ import io
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import IO
+from typing import IO, NamedTuple
 
 from stream_exempt.errors import Refused
 
@@ -80,8 +79,9 @@ def open_text(path: str, encoding: str, errors: str = "strict") -> IO[str]:
         raise Refused(f"cannot read {path!r} ({error.strerror}).") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    """One non-blank CSV record and the line it ends on."""
+
     line: int
     cells: list[str]
 
@@ -112,7 +112,7 @@ class CsvFile:
                 ) from None
             except csv.Error as error:
                 raise Refused(f"{self.name} line {reader.line_num}: not readable as CSV ({error}).") from None
-            if any(cell.strip() for cell in cells):
+            if cells and "".join(cells).strip():  # blank lines and rows of empty cells are skipped
                 yield Row(reader.line_num, cells)
 
     def __iter__(self) -> Iterator[Row]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 # The order of the fields in every machine-readable output (SPEC: `list --format`).
 FIELDS = (
@@ -21,9 +22,11 @@ FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """An exemption as asked for, before the rules and the store have seen it."""
+class Draft(NamedTuple):
+    """An exemption as asked for, before the rules and the store have seen it.
+
+    A named tuple rather than a dataclass: a bulk import makes one per row.
+    """
 
     student_id: str
     type: str

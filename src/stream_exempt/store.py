@@ -124,9 +124,15 @@ class Store:
         store = cls(path, conn)
         try:
             conn.execute("PRAGMA foreign_keys = ON")
-            store._ensure_schema()
+            # Up to 64 MiB of page cache (taken only as needed): a large import stays in
+            # memory until it commits instead of spilling to the WAL page by page.
+            conn.execute("PRAGMA cache_size = -65536")
+            migrate = store._needs_migration()  # refuses what is not a store before touching it
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
+            if migrate:
+                with store.writing():
+                    schema.migrate(conn)
         except sqlite3.Error as error:
             conn.close()
             raise unusable(error, path) from None
@@ -151,10 +157,11 @@ class Store:
         )
         return [name for (name,) in rows]
 
-    def _ensure_schema(self) -> None:
+    def _needs_migration(self) -> bool:
+        """Whether migrations are due; `StoreUnusable` for a newer schema or a foreign database."""
         applied = self.applied_migrations()
         if tuple(applied) == schema.NAMES:
-            return
+            return False
         newer = [name for name in applied if name not in schema.NAMES]
         if newer:
             raise StoreUnusable(
@@ -171,8 +178,7 @@ class Store:
                 f"{self.path} is an SQLite database but not a stream-exempt store; "
                 "give --db the path of a store or of a new file."
             )
-        with self.writing():
-            schema.migrate(self.conn)
+        return True
 
     # -- transactions -------------------------------------------------------------------
 
@@ -339,24 +345,27 @@ class Store:
             "INSERT INTO batches (created_at, created_by, source) VALUES (?, ?, ?)", (at, actor, source)
         )
         batch = int(cursor.lastrowid or 0)
-        in_force = in_force_from.isoformat()
-        self.conn.executemany(
-            "INSERT INTO exemptions (student_id, type, start_date, end_date, reason, batch, "
-            "created_by, created_at, in_force_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        # One statement over a JSON array: SQLite unpacks the rows itself, several times faster
+        # than binding 100,000 rows one by one.
+        iso: dict[date, str] = {}
+        rows = json.dumps(
             [
-                (
+                [
                     d.student_id,
                     d.type,
-                    d.start.isoformat(),
-                    d.end.isoformat(),
+                    iso.get(d.start) or iso.setdefault(d.start, d.start.isoformat()),
+                    iso.get(d.end) or iso.setdefault(d.end, d.end.isoformat()),
                     d.reason,
-                    batch,
-                    actor,
-                    at,
-                    in_force,
-                )
+                ]
                 for d in drafts
-            ],
+            ]
+        )
+        self.conn.execute(
+            "INSERT INTO exemptions (student_id, type, start_date, end_date, reason, batch, "
+            "created_by, created_at, in_force_from) "
+            "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, ?, ?, ?, ? "
+            "FROM json_each(?) ORDER BY key",
+            (batch, actor, at, in_force_from.isoformat(), rows),
         )
         self.conn.execute(
             "INSERT INTO events (exemption_id, action, actor, at, before, after) "
