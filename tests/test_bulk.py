@@ -255,3 +255,14 @@ def test_check_file_header_only_is_an_empty_answer(cli: Cli) -> None:
     result = cli.ok("check", "--file", "-", input="student_id,date\n")
     assert result.stdout == "student_id,date,suppressed,exemption\n"
     assert cli("check", "--file", "-", input="").exit_code == 2
+
+
+def test_long_files_show_progress_on_stderr_only(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("stream_exempt.cli.bulk._stderr_is_terminal", lambda: True)
+    monkeypatch.setattr("stream_exempt.cli.bulk.PROGRESS_FROM", 10)
+    path = write(tmp_path, "sid\n" + "".join(f"{201234500 + i}\n" for i in range(50)))
+    result = cli.ok("bulk", path, *OPTIONS)
+    assert result.stdout == "Batch 1: 50 exemptions created, 0 already recorded.\n"
+    assert "Checking rows" in result.stderr

@@ -104,3 +104,37 @@ def test_unusable_store_raises_store_unusable(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StoreUnusable, match="cannot create the store"):
         Store.open(blocker / "sub" / "store.db")
+
+
+def _read_only(path: Path) -> None:
+    """Make a file unwritable, even for root (who ignores permission bits)."""
+    import os
+    import subprocess
+
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+    else:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+
+
+def _writable(path: Path) -> None:
+    import os
+    import subprocess
+
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+    path.chmod(0o600)
+
+
+def test_a_store_that_cannot_be_written_is_exit_4_and_can_still_be_read(cli: Cli) -> None:
+    cli.add()
+    (cli.store_path.parent / (cli.store_path.name + "-wal")).unlink(missing_ok=True)
+    _read_only(cli.store_path)
+    try:
+        result = cli("add", "201234568", "-t", "placement", "-s", "+1w", "--for", "1w")
+        listed = cli("list", "--ids")
+    finally:
+        _writable(cli.store_path)
+    assert result.exit_code == 4
+    assert result.stderr.startswith("Error: ") and "cannot be written" in result.stderr
+    assert listed.exit_code == 0 and listed.stdout == "1\n"

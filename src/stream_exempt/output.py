@@ -99,14 +99,16 @@ def write_text_table(headings: Sequence[str], rows: Sequence[Sequence[str]], fmt
     out.write(tabulate(rows, headers=list(headings), tablefmt=style, disable_numparse=True) + "\n")
 
 
-def console(out: IO[str] | None = None, *, stderr: bool = False) -> Any:
+def console(out: IO[str] | None = None, *, stderr: bool = False, terminal: bool | None = None) -> Any:
     """A Rich console that never reads markup or emoji codes out of the text it prints."""
     from rich.console import Console
 
     stream = out or (sys.stderr if stderr else sys.stdout)
     # On a terminal, fit its width; written to a file or a pipe, never wrap or cut.
-    width = None if stream.isatty() or "COLUMNS" in os.environ else 1000
-    return Console(file=stream, width=width, markup=False, emoji=False, highlight=False)
+    width = None if terminal or stream.isatty() or "COLUMNS" in os.environ else 1000
+    return Console(
+        file=stream, width=width, markup=False, emoji=False, highlight=False, force_terminal=terminal
+    )
 
 
 def write_rich_table(

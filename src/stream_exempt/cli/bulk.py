@@ -17,13 +17,19 @@ T = TypeVar("T")
 PROGRESS_FROM = 2_000  # rows; shorter files finish before a bar is worth drawing
 
 
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
 def _progress(rows: list[T]) -> Iterable[T]:
     """A progress bar on stderr for long files, when stderr is a terminal."""
-    if len(rows) < PROGRESS_FROM or not sys.stderr.isatty():
+    if len(rows) < PROGRESS_FROM or not _stderr_is_terminal():
         return rows
     from rich.progress import track
 
-    return track(rows, description="Checking rows", console=output.console(stderr=True), transient=True)
+    return track(
+        rows, description="Checking rows", console=output.console(stderr=True, terminal=True), transient=True
+    )
 
 
 def _defaults(
