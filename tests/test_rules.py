@@ -157,7 +157,7 @@ def test_r7_ignores_other_students_deleted_and_expired() -> None:
 def test_r7_refusal_names_the_exemption_and_suggests_extend_or_move() -> None:
     with pytest.raises(Refused) as refused:
         rules.check_no_clash(
-            "201234567", "placement", date(2027, 1, 20), date(2027, 1, 30), [EXISTING], TODAY
+            Draft("201234567", "placement", date(2027, 1, 20), date(2027, 1, 30)), [EXISTING], TODAY
         )
     assert "exemption 7" in refused.value.message
     assert "extend 7" in refused.value.message and "move 7" in refused.value.message

@@ -121,7 +121,7 @@ def plan_bulk(
                 continue
             draft = Draft(student, type_code, start, end, reason)
             rules.check_new(draft, today)
-            rules.check_no_clash(student, type_code, start, end, same, today)
+            rules.check_no_clash(draft, same, today)
             for other_start, other_end, line in in_file.get((student, type_code), []):
                 if other_start <= end and start <= other_end:
                     raise Refused(

@@ -99,20 +99,11 @@ def clash_message(student_id: str, clash: Exemption) -> str:
     )
 
 
-def check_no_clash(
-    student_id: str,
-    type_code: str,
-    start: date,
-    end: date,
-    others: Iterable[Exemption],
-    today: date,
-    *,
-    ignore_id: int | None = None,
-) -> None:
-    """R7, raising `Refused` on a clash."""
-    clash = find_clash(student_id, type_code, start, end, others, today, ignore_id=ignore_id)
+def check_no_clash(draft: Draft, others: Iterable[Exemption], today: date) -> None:
+    """R7 for a new exemption, raising `Refused` that names the existing one."""
+    clash = find_clash(draft.student_id, draft.type, draft.start, draft.end, others, today)
     if clash is not None:
-        raise Refused(clash_message(student_id, clash))
+        raise Refused(clash_message(draft.student_id, clash))
 
 
 def late_warning(start: date, in_force: date) -> str | None:

@@ -75,9 +75,7 @@ def add(
     rules.check_new(draft, today)
     store = session.store()
     with store.writing():
-        rules.check_no_clash(
-            draft.student_id, draft.type, draft.start, draft.end, store.of_student(draft.student_id), today
-        )
+        rules.check_no_clash(draft, store.of_student(draft.student_id), today)
         created = store.insert(draft, actor=who, at=dates.now_utc(), in_force_from=rules.in_force_from(today))
     print(created.id if quiet else describe_created(created, today))
     if message := rules.late_warning(created.start, created.in_force_from):

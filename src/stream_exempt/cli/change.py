@@ -47,7 +47,7 @@ def _checked(
     changes = [(before, plan(before, today)) for before in targets]
     after_by_id = {after.id: after for _, after in changes}
     students = {after.student_id for _, after in changes}
-    state = [after_by_id.get(e.id, e) for e in store.others_of(students)]
+    state = [after_by_id.get(e.id, e) for e in store.of_students(students)]
     for _, after in changes:
         if (
             clash := rules.find_clash(

@@ -68,6 +68,7 @@ def list_(
     found = store.select(student_id=student_id, type_code=type_code, batch=batch_number)
     rows = [(e, s) for e in found if (s := rules.status(e, day)) in statuses]
     if ids:
-        print("\n".join(str(e.id) for e, _ in rows) if rows else "", end="\n" if rows else "")
+        for exemption, _ in rows:
+            print(exemption.id)
     else:
         output.write_exemptions(rows, fmt.value)
