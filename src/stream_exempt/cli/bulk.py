@@ -73,9 +73,15 @@ def _report_refused(plan: cohort.Plan) -> None:
 def bulk(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(metavar="FILE", help="The cohort list (CSV); - for standard input.")],
-    type_: Annotated[str | None, typer.Option("--type", "-t", help="Exemption type for every row.")] = None,
-    start: Annotated[str | None, typer.Option("--start", "-s", help="First day for every row.")] = None,
-    end: Annotated[str | None, typer.Option("--end", "-e", help="Last day for every row.")] = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", "-t", metavar="TYPE", help="Exemption type for every row.")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", "-s", metavar="DATE", help="First day for every row.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", "-e", metavar="DATE", help="Last day for every row.")
+    ] = None,
     for_: ForOption = None,
     reason: ReasonOption = None,
     as_: ActorOption = None,

@@ -97,9 +97,10 @@ def extend(
     ctx: typer.Context,
     exemption_id: IdArgument = None,
     batch: BatchOption = None,
-    to: Annotated[str | None, typer.Option("--to", help="The new, later, last day.")] = None,
+    to: Annotated[str | None, typer.Option("--to", metavar="DATE", help="The new, later, last day.")] = None,
     by: Annotated[
-        str | None, typer.Option("--by", help="How much later the last day becomes: 1w, 10d, 1m.")
+        str | None,
+        typer.Option("--by", metavar="DURATION", help="How much later the last day becomes: 1w, 10d, 1m."),
     ] = None,
     as_: ActorOption = None,
 ) -> None:
@@ -130,11 +131,13 @@ def move(
     exemption_id: IdArgument = None,
     batch: BatchOption = None,
     start: Annotated[
-        str | None, typer.Option("--start", "-s", help="The new first day (keeps the length).")
+        str | None,
+        typer.Option("--start", "-s", metavar="DATE", help="The new first day (keeps the length)."),
     ] = None,
-    end: Annotated[str | None, typer.Option("--end", "-e", help="The new last day.")] = None,
+    end: Annotated[str | None, typer.Option("--end", "-e", metavar="DATE", help="The new last day.")] = None,
     by: Annotated[
-        str | None, typer.Option("--by", help="Shift both ends: 1w, 10d, 1m; -1w moves earlier.")
+        str | None,
+        typer.Option("--by", metavar="DURATION", help="Shift both ends: 1w, 10d, 1m; -1w moves earlier."),
     ] = None,
     as_: ActorOption = None,
 ) -> None:

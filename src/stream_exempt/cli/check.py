@@ -26,12 +26,17 @@ def check(
     student_id: Annotated[str | None, typer.Argument(help="The student's number.")] = None,
     on: OnOption = None,
     file: Annotated[
-        str | None, typer.Option("--file", help="A notification feed (CSV) to filter; - for standard input.")
+        str | None,
+        typer.Option(
+            "--file", metavar="FEED", help="A notification feed (CSV) to filter; - for standard input."
+        ),
     ] = None,
     column: ColumnOption = None,
     date_column: Annotated[
         str | None,
-        typer.Option("--date-column", help="The header of the feed's date column (default: date)."),
+        typer.Option(
+            "--date-column", metavar="NAME", help="The header of the feed's date column (default: date)."
+        ),
     ] = None,
     encoding: EncodingOption = "utf-8",
     fmt: Annotated[

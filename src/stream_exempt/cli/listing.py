@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from stream_exempt import dates, output, rules, types, validate
-from stream_exempt.cli.options import BatchOption, OnOption
+from stream_exempt.cli.options import OnOption
 from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
 
@@ -42,11 +42,20 @@ def list_(
     ctx: typer.Context,
     status: Annotated[
         list[str] | None,
-        typer.Option("--status", help="active, pending, expired, deleted or all; repeat or comma-separate."),
+        typer.Option(
+            "--status",
+            metavar="STATUS",
+            help="active, pending, expired, deleted or all; repeat or comma-separate.",
+        ),
     ] = None,
-    student: Annotated[str | None, typer.Option("--student", help="Only this student.")] = None,
-    type_: Annotated[str | None, typer.Option("--type", "-t", help="Only this type.")] = None,
-    batch: BatchOption = None,
+    student: Annotated[
+        str | None, typer.Option("--student", metavar="STUDENT_ID", help="Only this student.")
+    ] = None,
+    type_: Annotated[str | None, typer.Option("--type", "-t", metavar="TYPE", help="Only this type.")] = None,
+    batch: Annotated[
+        str | None,
+        typer.Option("--batch", "-b", metavar="BATCH", help="Only the members of this bulk batch."),
+    ] = None,
     on: OnOption = None,
     fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
     ids: Annotated[bool, typer.Option("--ids", help="Print only the ids, one a line.")] = False,

@@ -9,27 +9,45 @@ StudentArgument = Annotated[
     typer.Argument(metavar="STUDENT_ID", help="The student's number, e.g. 201234567.", show_default=False),
 ]
 TypeOption = Annotated[
-    str, typer.Option("--type", "-t", help="Exemption type, by code or label (see `stream-exempt types`).")
+    str,
+    typer.Option(
+        "--type", "-t", metavar="TYPE", help="Exemption type, by code or label (see `stream-exempt types`)."
+    ),
 ]
 StartOption = Annotated[
-    str, typer.Option("--start", "-s", help="First day covered: 2027-01-10, 10/01/2027, 10 Jan 2027, +1w...")
+    str,
+    typer.Option(
+        "--start", "-s", metavar="DATE", help="First day covered: 2027-01-10, 10/01/2027, 10 Jan 2027, +1w..."
+    ),
 ]
-EndOption = Annotated[str | None, typer.Option("--end", "-e", help="Last day covered (inclusive).")]
+EndOption = Annotated[
+    str | None, typer.Option("--end", "-e", metavar="DATE", help="Last day covered (inclusive).")
+]
 ForOption = Annotated[
-    str | None, typer.Option("--for", help="How many days it covers, instead of --end: 10d, 2w, 3m.")
+    str | None,
+    typer.Option("--for", metavar="DURATION", help="How many days it covers, instead of --end: 10d, 2w, 3m."),
 ]
 ReasonOption = Annotated[
-    str | None, typer.Option("--reason", "-r", help="Why, in at most 500 characters (optional).")
+    str | None,
+    typer.Option("--reason", "-r", metavar="TEXT", help="Why, in at most 500 characters (optional)."),
 ]
 ActorOption = Annotated[
     str | None,
     typer.Option("--as", metavar="NAME", help="Who is making the change (default: your login name)."),
 ]
-OnOption = Annotated[str | None, typer.Option("--on", help="The day to ask about (default: today).")]
+OnOption = Annotated[
+    str | None, typer.Option("--on", metavar="DATE", help="The day to ask about (default: today).")
+]
 BatchOption = Annotated[
-    str | None, typer.Option("--batch", "-b", help="Every changeable member of this bulk batch.")
+    str | None,
+    typer.Option("--batch", "-b", metavar="BATCH", help="Every changeable member of this bulk batch."),
 ]
 EncodingOption = Annotated[
-    str, typer.Option("--encoding", help="Text encoding of the file, e.g. cp1252 (default: UTF-8).")
+    str,
+    typer.Option(
+        "--encoding", metavar="ENCODING", help="Text encoding of the file, e.g. cp1252 (default: UTF-8)."
+    ),
 ]
-ColumnOption = Annotated[str | None, typer.Option("--column", help="The header of the student-ID column.")]
+ColumnOption = Annotated[
+    str | None, typer.Option("--column", metavar="NAME", help="The header of the student-ID column.")
+]
