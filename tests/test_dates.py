@@ -115,6 +115,9 @@ def test_refused_durations(text: str) -> None:
         (datetime(2027, 6, 30, 23, 30, tzinfo=UTC), date(2027, 7, 1)),  # BST: already 1 July
         (datetime(2027, 1, 31, 23, 30, tzinfo=UTC), date(2027, 1, 31)),  # GMT: still 31 January
         (datetime(2027, 2, 1, 0, 0, tzinfo=UTC), date(2027, 2, 1)),
+        (datetime(2027, 7, 1, 22, 30, tzinfo=UTC), date(2027, 7, 1)),  # 23:30 BST: still 1 July
+        (datetime(2027, 3, 28, 0, 30, tzinfo=UTC), date(2027, 3, 28)),  # the night the clocks go forward
+        (datetime(2027, 10, 30, 23, 30, tzinfo=UTC), date(2027, 10, 31)),  # BST until 01:00 UTC on 31 Oct
     ],
 )
 def test_today_is_the_london_date_whatever_the_machine_zone(
