@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Generic, TypeVar
 
 from stream_exempt import dates, rules, types, validate
 from stream_exempt.csvio import Row
@@ -51,20 +51,58 @@ class Plan:
     rows: int = 0
 
 
-class _Cached:
-    """Parse each distinct cell text once: a cohort shares a handful of dates and types."""
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
-    def __init__(self, parse: Callable[[Any], object]) -> None:
+
+class _Cached(Generic[K, V]):
+    """Parse each distinct value once: a cohort shares a handful of dates and types."""
+
+    def __init__(self, parse: Callable[[K], V]) -> None:
         self.parse = parse
-        self.seen: dict[Hashable, object] = {}
+        self.seen: dict[K, V] = {}
 
-    def __call__(self, text: Hashable) -> object:
-        if text in self.seen:
-            return self.seen[text]
-        value = self.parse(text)
+    def __call__(self, key: K) -> V:
+        if key in self.seen:
+            return self.seen[key]
+        value = self.parse(key)
         if len(self.seen) < 10_000:
-            self.seen[text] = value
+            self.seen[key] = value
         return value
+
+
+def _row_values(
+    columns: Columns, defaults: Defaults, today: date
+) -> Callable[[list[str]], tuple[str, date, date, str | None]]:
+    """A reader of (type, start, end, reason) from a row, where the options left them to it."""
+    parse_day: _Cached[str, date] = _Cached(lambda text: dates.parse_date(text, today))
+    parse_type: _Cached[str, str] = _Cached(types.parse_type)
+    span_end: _Cached[date, date] = _Cached(
+        lambda start: defaults.span.last_day_from(start) if defaults.span else start
+    )
+
+    def cell(cells: list[str], at: int | None, name: str, option: str) -> str:
+        text = cells[at].strip() if at is not None and at < len(cells) else ""
+        if not text:
+            raise Refused(f"no {name}: give {option} or fill in the {name} column.")
+        return text
+
+    def values(cells: list[str]) -> tuple[str, date, date, str | None]:
+        type_code = defaults.type or parse_type(cell(cells, columns.type, "type", "--type"))
+        start = defaults.start or parse_day(cell(cells, columns.start, "start", "--start"))
+        if defaults.end is not None:
+            end = defaults.end
+        elif defaults.span is not None:
+            end = span_end(start)
+        else:
+            end = parse_day(cell(cells, columns.end, "end", "--end or --for"))
+        if defaults.reason_given or columns.reason is None or columns.reason >= len(cells):
+            reason = defaults.reason
+        else:
+            reason = validate.reason(cells[columns.reason])
+        return type_code, start, end, reason
+
+    return values
 
 
 def plan_bulk(
@@ -77,59 +115,41 @@ def plan_bulk(
 ) -> Plan:
     """Check every row against the rules, the live exemptions and the other rows."""
     plan = Plan()
-    parse_day = _Cached(lambda text: dates.parse_date(text, today))
-    parse_type = _Cached(types.parse_type)
-    span_end = _Cached(lambda start: defaults.span.last_day_from(start) if defaults.span else start)
-    seen: dict[tuple[str, str, date, date], int] = {}
+    values = _row_values(columns, defaults, today)
+    id_at = columns.student_id
+    first_line: dict[tuple[str, str, date, date], int] = {}
     in_file: dict[tuple[str, str], list[tuple[date, date, int]]] = {}
-
-    def cell(cells: list[str], at: int | None, name: str, option: str) -> str:
-        text = cells[at].strip() if at is not None and at < len(cells) else ""
-        if not text:
-            raise Refused(f"no {name}: give {option} or fill in the {name} column.")
-        return text
-
-    for row in rows:
+    for line, cells in rows:
         plan.rows += 1
-        cells = row.cells
-        shown = cells[columns.student_id].strip() if columns.student_id < len(cells) else ""
+        shown = cells[id_at].strip() if id_at < len(cells) else ""
         try:
             student = validate.student_id(shown, pattern)
-            type_code = defaults.type or str(parse_type(cell(cells, columns.type, "type", "--type")))
-            start = defaults.start or parse_day(cell(cells, columns.start, "start", "--start"))
-            assert isinstance(start, date)
-            if defaults.end is not None:
-                end = defaults.end
-            elif defaults.span is not None:
-                end = span_end(start)  # type: ignore[assignment]  # a date, cached
-            else:
-                end_value = parse_day(cell(cells, columns.end, "end", "--end or --for"))
-                assert isinstance(end_value, date)
-                end = end_value
-            if defaults.reason_given or columns.reason is None or columns.reason >= len(cells):
-                reason = defaults.reason
-            else:
-                reason = validate.reason(cells[columns.reason])
-            key = (student, type_code, start, end)
-            if key in seen:
-                plan.repeats.append((row.line, student, seen[key]))
+            type_code, start, end, reason = values(cells)
+            draft = Draft(student, type_code, start, end, reason)
+            same_key = (student, type_code, start, end)
+            if same_key in first_line:
+                plan.repeats.append((line, student, first_line[same_key]))
                 continue
-            seen[key] = row.line
-            same = live.get((student, type_code), [])
-            if same and any(e.start == start and e.end == end for e in same):
+            first_line[same_key] = line
+            student_type = (student, type_code)
+            existing = live.get(student_type, ())
+            if existing and any(e.start == start and e.end == end for e in existing):
                 plan.already_recorded += 1
                 continue
-            draft = Draft(student, type_code, start, end, reason)
             rules.check_new(draft, today)
-            rules.check_no_clash(draft, same, today)
-            for other_start, other_end, line in in_file.get((student, type_code), []):
-                if other_start <= end and start <= other_end:
-                    raise Refused(
-                        f"shares days with line {line} of this file (same student and type); "
-                        "give each student one range per type."
-                    )
-            in_file.setdefault((student, type_code), []).append((start, end, row.line))
+            rules.check_no_clash(draft, existing, today)
+            others = in_file.get(student_type)
+            if others is None:
+                in_file[student_type] = [(start, end, line)]
+            else:
+                for other_start, other_end, other_line in others:
+                    if other_start <= end and start <= other_end:
+                        raise Refused(
+                            f"shares days with line {other_line} of this file (same student and "
+                            "type); give each student one range per type."
+                        )
+                others.append((start, end, line))
             plan.drafts.append(draft)
         except Refused as refusal:
-            plan.refused.append((row.line, shown, refusal.message))
+            plan.refused.append((line, shown, refusal.message))
     return plan

@@ -100,20 +100,17 @@ class CsvFile:
 
     def _guarded(self) -> Iterator[Row]:
         reader = self._reader
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError:
-                raise Refused(
-                    f"{self.name} is not valid {self.encoding} text near line {reader.line_num + 1}; "
-                    "if it came from an older spreadsheet, give --encoding cp1252."
-                ) from None
-            except csv.Error as error:
-                raise Refused(f"{self.name} line {reader.line_num}: not readable as CSV ({error}).") from None
-            if cells and "".join(cells).strip():  # blank lines and rows of empty cells are skipped
-                yield Row(reader.line_num, cells)
+        try:
+            for cells in reader:
+                if cells and "".join(cells).strip():  # blank lines and rows of empty cells are skipped
+                    yield Row(reader.line_num, cells)
+        except UnicodeDecodeError:
+            raise Refused(
+                f"{self.name} is not valid {self.encoding} text near line {reader.line_num + 1}; "
+                "if it came from an older spreadsheet, give --encoding cp1252."
+            ) from None
+        except csv.Error as error:
+            raise Refused(f"{self.name} line {reader.line_num}: not readable as CSV ({error}).") from None
 
     def __iter__(self) -> Iterator[Row]:
         return self._guarded()
