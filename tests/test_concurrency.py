@@ -60,6 +60,21 @@ def test_eight_processes_adding_different_students_all_succeed(store: Path) -> N
     assert sqlite3.connect(store).execute("SELECT count(*) FROM exemptions").fetchone() == (8,)
 
 
+def test_eight_processes_creating_a_new_store_at_once(tmp_path: Path) -> None:
+    store = tmp_path / "new" / "store.db"
+    results = run_all(
+        [
+            command(store, "add", f"20123456{i}", "--type", "placement", "--start", "+1w", "--for", "2w")
+            for i in range(8)
+        ]
+    )
+    assert [r.returncode for r in results] == [0] * 8, [r.stderr for r in results]
+    conn = sqlite3.connect(store)
+    assert conn.execute("SELECT count(*) FROM exemptions").fetchone() == (8,)
+    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone() == (1,)
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
 def _cohort(path: Path, count: int) -> Path:
     path.write_text("student_id\n" + "".join(f"{300000000 + i}\n" for i in range(count)))
     return path
