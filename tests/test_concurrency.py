@@ -105,20 +105,16 @@ def test_a_killed_bulk_import_leaves_a_sound_store_without_any_of_it(store: Path
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    conn = sqlite3.connect(store, timeout=1)
-    deadline = time.monotonic() + 60
-    # Kill it while it holds the write lock, i.e. in the middle of its transaction.
-    while time.monotonic() < deadline:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-            time.sleep(0.05)
-        except sqlite3.OperationalError:
+    wal = Path(str(store) + "-wal")
+    deadline = time.monotonic() + 120
+    # Kill it while it is writing its pages into the WAL: the middle of its transaction.
+    while time.monotonic() < deadline and bulk.poll() is None:
+        if wal.exists() and wal.stat().st_size > 5_000_000:
             break
-    time.sleep(0.5)
+        time.sleep(0.005)
+    assert bulk.poll() is None, "the import finished before it could be killed"
     bulk.send_signal(signal.SIGKILL)
     bulk.wait()
-    conn.close()
     check = sqlite3.connect(store)
     assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert check.execute("SELECT count(*) FROM exemptions").fetchone() == (0,)
