@@ -138,3 +138,16 @@ def test_a_store_that_cannot_be_written_is_exit_4_and_can_still_be_read(cli: Cli
     assert result.exit_code == 4
     assert result.stderr.startswith("Error: ") and "cannot be written" in result.stderr
     assert listed.exit_code == 0 and listed.stdout == "1\n"
+
+
+def test_a_damaged_store_is_exit_4_and_doctor_says_so(cli: Cli, tmp_path: Path) -> None:
+    cohort = tmp_path / "c.csv"
+    cohort.write_text("sid\n" + "".join(f"{300000000 + i}\n" for i in range(3000)))
+    cli.ok("bulk", str(cohort), "-t", "placement", "-s", "+1w", "--for", "1w")
+    assert cli.ok("doctor").stdout.splitlines()[-1] == "verdict        healthy"
+    with cli.store_path.open("r+b") as store:
+        store.seek(4096 * 20 + 100)
+        store.write(b"\xff" * 3000)
+    result = cli("doctor")
+    assert result.exit_code == 4
+    assert "is damaged" in result.stderr and "restore it from a backup" in result.stderr

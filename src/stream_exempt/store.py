@@ -90,7 +90,12 @@ def unusable(error: sqlite3.Error, path: Path) -> StoreUnusable:
             f"the store {path} cannot be written ({text}); check the permissions of the file "
             "and its folder, or choose another with --db."
         )
-    if "not a database" in text or "malformed" in text:
+    if "malformed" in text:
+        return StoreUnusable(
+            f"the store {path} is damaged ({text}); stop using it, and restore it from a backup "
+            "(`stream-exempt doctor` reports on the copy you restore)."
+        )
+    if "not a database" in text:
         return StoreUnusable(
             f"{path} is not a stream-exempt store ({text}); check the path given with --db "
             "or STREAM_EXEMPT_DB."
