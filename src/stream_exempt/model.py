@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 # The order of the fields in every machine-readable output (SPEC: `list --format`).
 FIELDS = (
@@ -54,3 +54,14 @@ class Exemption:
     def covers(self, day: date) -> bool:
         """Whether `day` lies in the inclusive date range."""
         return self.start <= day <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One recorded change of one exemption: the values before (None when created) and after."""
+
+    at: str
+    actor: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

@@ -12,14 +12,13 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from stream_exempt import schema
 from stream_exempt.errors import NotFound, StoreUnusable
-from stream_exempt.model import Draft, Exemption
+from stream_exempt.model import Draft, Event, Exemption
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
@@ -49,17 +48,6 @@ def _exemption(row: Sequence[Any]) -> Exemption:
         in_force_from=date.fromisoformat(row[9]),
         deleted=row[10] is not None,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One recorded change of one exemption."""
-
-    at: str
-    actor: str
-    action: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
 
 
 def _create_private(path: Path) -> None:
@@ -298,16 +286,6 @@ class Store:
             )
             for at, actor, action, before, after in rows
         ]
-
-    def counts_by_state(self, today: date) -> dict[str, int]:
-        """How many exemptions are deleted, ended before today, or not yet ended."""
-        row = self.conn.execute(
-            "SELECT count(*), sum(deleted_at IS NOT NULL), "
-            "sum(deleted_at IS NULL AND end_date < ?) FROM exemptions",
-            (today.isoformat(),),
-        ).fetchone()
-        total, deleted, expired = (value or 0 for value in row)
-        return {"total": total, "deleted": deleted, "expired": expired}
 
     # -- writing (inside `writing()`) ----------------------------------------------------
 

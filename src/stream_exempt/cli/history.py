@@ -8,7 +8,7 @@ import typer
 
 from stream_exempt import dates, output, types, validate
 from stream_exempt.cli.session import Session
-from stream_exempt.store import Event
+from stream_exempt.model import Event
 
 # The fields an event may change, in the order they are told, with how people read them.
 _TOLD = (
