@@ -266,3 +266,22 @@ def test_long_files_show_progress_on_stderr_only(
     result = cli.ok("bulk", path, *OPTIONS)
     assert result.stdout == "Batch 1: 50 exemptions created, 0 already recorded.\n"
     assert "Checking rows" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("headers", "column"),
+    [
+        ("Student Number,Name", 0),
+        ("name,STUDENT_ID", 1),
+        ("Name,Student No", 1),
+        ("id,student_id", 0),  # the first header, in file order, that is one of the names
+        ("Name,SID", 1),
+        ("Student ID,x", 0),
+        ("studentid", 0),
+        ("matric", 0),  # the only column
+    ],
+)
+def test_the_student_id_column_is_found_by_its_usual_names(headers: str, column: int) -> None:
+    from stream_exempt.csvio import find_column
+
+    assert find_column(headers.split(","), None) == column

@@ -38,9 +38,9 @@ def find_column(headers: Sequence[str], wanted: str | None, *, option: str = "--
         if _normal(wanted) in normal:
             return normal.index(_normal(wanted))
         raise Refused(f"there is no column {wanted!r}; the headers are {_shown(headers)}.")
-    for name in ID_HEADERS:
-        if name in normal:
-            return normal.index(name)
+    for index, header in enumerate(normal):
+        if header in ID_HEADERS:
+            return index
     if len(headers) == 1:
         return 0
     raise Refused(
