@@ -7,10 +7,10 @@ already recorded, what repeats, what is refused and why) out.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Generic, TypeVar
+from functools import lru_cache, partial
 
 from stream_exempt import dates, rules, types, validate
 from stream_exempt.csvio import Row
@@ -51,34 +51,15 @@ class Plan:
     rows: int = 0
 
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class _Cached(Generic[K, V]):
-    """Parse each distinct value once: a cohort shares a handful of dates and types."""
-
-    def __init__(self, parse: Callable[[K], V]) -> None:
-        self.parse = parse
-        self.seen: dict[K, V] = {}
-
-    def __call__(self, key: K) -> V:
-        if key in self.seen:
-            return self.seen[key]
-        value = self.parse(key)
-        if len(self.seen) < 10_000:
-            self.seen[key] = value
-        return value
-
-
 def _row_values(
     columns: Columns, defaults: Defaults, today: date
 ) -> Callable[[list[str]], tuple[str, date, date, str | None]]:
     """A reader of (type, start, end, reason) from a row, where the options left them to it."""
-    parse_day: _Cached[str, date] = _Cached(lambda text: dates.parse_date(text, today))
-    parse_type: _Cached[str, str] = _Cached(types.parse_type)
-    span_end: _Cached[date, date] = _Cached(
-        lambda start: defaults.span.last_day_from(start) if defaults.span else start
+    # A cohort shares a handful of dates and types: parse each distinct text once.
+    parse_day = lru_cache(maxsize=10_000)(partial(dates.parse_date, today=today))
+    parse_type = lru_cache(maxsize=64)(types.parse_type)
+    span_end = lru_cache(maxsize=10_000)(
+        defaults.span.last_day_from if defaults.span else lambda start: start
     )
 
     def cell(cells: list[str], at: int | None, name: str, option: str) -> str:

@@ -212,13 +212,9 @@ class Store:
     def live_of(self, student_ids: Iterable[str], today: date) -> dict[tuple[str, str], list[Exemption]]:
         """The live exemptions (not deleted, not expired) of these students, keyed by (student, type)."""
         found: dict[tuple[str, str], list[Exemption]] = {}
-        rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_at IS NULL AND end_date >= ? "
-            "AND student_id IN (SELECT value FROM json_each(?))",
-            (today.isoformat(), json.dumps(list(set(student_ids)))),
-        )
-        for row in rows:
-            found.setdefault((row[1], row[2]), []).append(_exemption(row))
+        live = "deleted_at IS NULL AND end_date >= ?"
+        for exemption in self.of_students(student_ids, live, (today.isoformat(),)):
+            found.setdefault((exemption.student_id, exemption.type), []).append(exemption)
         return found
 
     def undeleted_by_student(self) -> dict[str, list[Exemption]]:
@@ -260,12 +256,17 @@ class Store:
         self.require_batch(batch)
         return self.select(batch=batch)
 
-    def of_students(self, student_ids: Iterable[str]) -> list[Exemption]:
-        """Every exemption of the given students (for R7 checks of a change), oldest id first."""
+    def of_students(
+        self, student_ids: Iterable[str], condition: str = "1", args: Sequence[str] = ()
+    ) -> list[Exemption]:
+        """The exemptions of the given students that meet `condition`, oldest id first.
+
+        The ids travel as one JSON array, so a cohort of any size is one query.
+        """
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM exemptions "
-            "WHERE student_id IN (SELECT value FROM json_each(?)) ORDER BY id",
-            (json.dumps(list(set(student_ids))),),
+            f"SELECT {_COLUMNS} FROM exemptions WHERE {condition} "
+            "AND student_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (*args, json.dumps(list(set(student_ids)))),
         )
         return [_exemption(row) for row in rows]
 
@@ -332,18 +333,8 @@ class Store:
         batch = int(cursor.lastrowid or 0)
         # One statement over a JSON array: SQLite unpacks the rows itself, several times faster
         # than binding 100,000 rows one by one.
-        iso: dict[date, str] = {}
         rows = json.dumps(
-            [
-                [
-                    d.student_id,
-                    d.type,
-                    iso.get(d.start) or iso.setdefault(d.start, d.start.isoformat()),
-                    iso.get(d.end) or iso.setdefault(d.end, d.end.isoformat()),
-                    d.reason,
-                ]
-                for d in drafts
-            ]
+            [[d.student_id, d.type, d.start.isoformat(), d.end.isoformat(), d.reason] for d in drafts]
         )
         self.conn.execute(
             "INSERT INTO exemptions (student_id, type, start_date, end_date, reason, batch, "

@@ -2,6 +2,7 @@
 
 import sys
 from collections.abc import Iterable
+from datetime import date
 from typing import Annotated, TypeVar
 
 import typer
@@ -33,11 +34,10 @@ def _progress(rows: list[T]) -> Iterable[T]:
 
 
 def _defaults(
-    type_: str | None, start: str | None, end: str | None, for_: str | None, reason: str | None
+    type_: str | None, start: str | None, end: str | None, for_: str | None, reason: str | None, today: date
 ) -> cohort.Defaults:
     if end is not None and for_ is not None:
         raise Refused("give --end or --for, not both.")
-    today = dates.today()
     first = dates.parse_date(start, today) if start is not None else None
     return cohort.Defaults(
         type=types.parse_type(type_) if type_ is not None else None,
@@ -95,14 +95,14 @@ def bulk(
     """
     session: Session = ctx.obj
     who = actor(as_)
-    defaults = _defaults(type_, start, end, for_, reason)
+    today = dates.today()
+    defaults = _defaults(type_, start, end, for_, reason, today)
     pattern = validate.id_pattern()
     headers, rows, name = _read(file, encoding)
     columns = cohort.Columns(
         student_id=csvio.find_column(headers, column),
         **{key: csvio.optional_column(headers, key) for key in ("type", "start", "end", "reason")},
     )
-    today = dates.today()
     store = session.store()
     with store.writing():  # the write lock first: R7 holds against every concurrent writer
         at = columns.student_id

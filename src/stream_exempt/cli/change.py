@@ -61,11 +61,16 @@ def _checked(
 
 
 def _apply(
-    session: Session, ids: list[str], batch: str | None, plan: Plan, action: str, as_: str | None
+    session: Session,
+    ids: list[str],
+    batch: str | None,
+    plan: Plan,
+    action: str,
+    as_: str | None,
+    today: date,
 ) -> tuple[list[tuple[Exemption, Exemption]], int]:
     """Check and write one change to every target in one transaction."""
     who = actor(as_)
-    today = dates.today()
     store = session.store()
     with store.writing():
         targets, left = _targets(store, ids, batch, today)
@@ -122,7 +127,7 @@ def extend(
         assert new_end is not None
         return rules.extended(exemption, new_end, today)
 
-    changes, left = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "extend", as_)
+    changes, left = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "extend", as_, today)
     _report(changes, "extended", batch, left)
 
 
@@ -161,7 +166,7 @@ def move(
             return rules.moved(exemption, new_start, new_start + (exemption.end - exemption.start), today)
         return rules.moved(exemption, new_start, new_end, today)
 
-    changes, left = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "move", as_)
+    changes, left = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "move", as_, today)
     _report(changes, "moved", batch, left)
 
 

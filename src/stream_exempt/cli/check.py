@@ -1,8 +1,8 @@
 """`check`: are a student's notifications on a day suppressed? Or, for a whole feed, which?"""
 
 import sys
-from datetime import date
 from enum import StrEnum
+from functools import lru_cache, partial
 from typing import IO, Annotated
 
 import typer
@@ -108,7 +108,8 @@ def filter_feed(
     pattern = validate.id_pattern()
     today = dates.today()
     exemptions = session.store().undeleted_by_student()
-    days: dict[str, date] = {}
+    # A feed repeats a handful of dates: parse each distinct text once.
+    parse_day = lru_cache(maxsize=10_000)(partial(dates.parse_date, today=today))
     out: IO[str] = io_for_stdout()
     writer = csv.writer(out, lineterminator="\n")
     headers = feed.headers
@@ -120,11 +121,7 @@ def filter_feed(
         found: Exemption | None = None
         try:
             student = validate.student_id(cells[id_at] if id_at < len(cells) else "", pattern)
-            day = (
-                today
-                if date_at is None
-                else _day(cells[date_at] if date_at < len(cells) else "", today, days)
-            )
+            day = today if date_at is None else parse_day(cells[date_at] if date_at < len(cells) else "")
             found = rules.suppressing(exemptions.get(student, ()), day)
         except StreamExemptError as error:
             bad += 1
@@ -143,18 +140,6 @@ def filter_feed(
     if isinstance(out, io.TextIOWrapper) and out is not sys.stdout:
         out.detach()  # leave standard output open for whoever owns it
     return bad
-
-
-def _day(text: str, today: date, seen: dict[str, date]) -> date:
-    """A feed's date cell, parsed once per distinct value."""
-    day = seen.get(text)
-    if day is None:
-        if not text.strip():
-            raise Refused("the date is empty.")
-        day = dates.parse_date(text, today)
-        if len(seen) < 10_000:
-            seen[text] = day
-    return day
 
 
 def io_for_stdout() -> IO[str]:
