@@ -285,3 +285,34 @@ def test_the_student_id_column_is_found_by_its_usual_names(headers: str, column:
     from stream_exempt.csvio import find_column
 
     assert find_column(headers.split(","), None) == column
+
+
+@pytest.mark.parametrize(
+    ("today", "first_changes", "second_changes"),
+    [
+        ("2027-01-19", True, True),  # the day before the first member's end
+        ("2027-01-20", False, True),  # the day it ends: left as it was (R4)
+        ("2027-01-21", False, True),
+        ("2027-01-25", False, False),  # the second member's last day
+    ],
+)
+def test_batch_changes_leave_members_that_have_ended(  # type: ignore[no-untyped-def]
+    cli: Cli, tmp_path: Path, clock, today: str, first_changes: bool, second_changes: bool
+) -> None:
+    from datetime import date, datetime, time
+
+    from conftest import LONDON
+
+    path = write(tmp_path, "sid,end\n201234567,2027-01-20\n201234568,2027-01-25\n")
+    cli.ok("bulk", path, "--type", "placement", "--start", "2027-01-11")
+    clock(datetime.combine(date.fromisoformat(today), time(9, 0), tzinfo=LONDON))
+    result = cli.ok("extend", "--batch", "1", "--by", "1w")
+    changed = first_changes + second_changes
+    assert f"Batch 1: {changed} exemption" in result.stderr
+    if changed < 2:
+        assert f"{2 - changed} left as they were" in result.stderr
+    rows = json.loads(cli.ok("list", "--batch", "1", "--status", "all", "--format", "json").stdout)
+    assert [r["end"] for r in rows] == [
+        "2027-01-27" if first_changes else "2027-01-20",
+        "2027-02-01" if second_changes else "2027-01-25",
+    ]
