@@ -316,3 +316,43 @@ def test_batch_changes_leave_members_that_have_ended(  # type: ignore[no-untyped
         "2027-01-27" if first_changes else "2027-01-20",
         "2027-02-01" if second_changes else "2027-01-25",
     ]
+
+
+def test_rows_with_different_terms_are_recorded_in_file_order(cli: Cli, tmp_path: Path) -> None:
+    # Runs of rows sharing their terms are written together; ids still follow the file.
+    path = write(
+        tmp_path,
+        "id,type,reason\n"
+        "201234561,placement,Ward 1\n"
+        "201234562,placement,Ward 1\n"
+        "201234563,dissertation,\n"
+        "201234564,placement,Ward 1\n"
+        "201234565,placement,Ward 2\n",
+    )
+    cli.ok("bulk", path, "--start", "2027-01-11", "--for", "1w")
+    rows = json.loads(cli.ok("list", "--format", "json").stdout)
+    by_id = sorted(rows, key=lambda r: r["id"])
+    assert [(r["student_id"], r["type"], r["reason"]) for r in by_id] == [
+        ("201234561", "placement", "Ward 1"),
+        ("201234562", "placement", "Ward 1"),
+        ("201234563", "dissertation", None),
+        ("201234564", "placement", "Ward 1"),
+        ("201234565", "placement", "Ward 2"),
+    ]
+    assert {r["end"] for r in rows} == {"2027-01-17"}
+    history = cli.ok("history", str(by_id[2]["id"])).stdout
+    assert "bulk" in history and "Dissertation Period" in history
+
+
+def test_a_row_overlapping_one_already_recorded_is_refused(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("add", "201234567", "--type", "placement", "--start", "2027-01-11", "--end", "2027-01-31")
+    path = write(
+        tmp_path,
+        "id,start,end\n"
+        "201234567,2027-01-11,2027-01-31\n"  # already recorded
+        "201234567,2027-01-20,2027-02-10\n",  # shares days with it
+    )
+    result = cli("bulk", path, "--type", "placement")
+    assert result.exit_code == 2
+    assert "3" in result.stderr and "already has exemption 1" in result.stderr
+    assert "1 of 2 rows" in result.stderr

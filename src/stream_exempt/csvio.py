@@ -12,7 +12,7 @@ import io
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from typing import IO, NamedTuple
+from typing import IO
 
 from stream_exempt.errors import Refused
 
@@ -79,11 +79,9 @@ def open_text(path: str, encoding: str, errors: str = "strict") -> IO[str]:
         raise Refused(f"cannot read {path!r} ({error.strerror}).") from None
 
 
-class Row(NamedTuple):
-    """One non-blank CSV record and the line it ends on."""
-
-    line: int
-    cells: list[str]
+# One non-blank CSV record: the line it ends on, and its cells. A plain tuple, because a
+# long file makes one per row.
+Row = tuple[int, list[str]]
 
 
 class CsvFile:
@@ -94,16 +92,17 @@ class CsvFile:
         self.encoding = encoding
         self._reader = csv.reader(stream)
         self.headers: list[str] = []
-        for row in self._guarded():
-            self.headers = [cell.strip() for cell in row.cells]
+        for _, cells in self._guarded():
+            self.headers = [cell.strip() for cell in cells]
             break
 
     def _guarded(self) -> Iterator[Row]:
         reader = self._reader
         try:
             for cells in reader:
-                if cells and "".join(cells).strip():  # blank lines and rows of empty cells are skipped
-                    yield Row(reader.line_num, cells)
+                # Blank lines and rows of empty cells are skipped.
+                if cells and (cells[0].strip() or "".join(cells).strip()):
+                    yield reader.line_num, cells
         except UnicodeDecodeError:
             raise Refused(
                 f"{self.name} is not valid {self.encoding} text near line {reader.line_num + 1}; "

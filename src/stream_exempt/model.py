@@ -35,6 +35,16 @@ class Draft(NamedTuple):
     reason: str | None = None
 
 
+class Terms(NamedTuple):
+    """What a new exemption asks for besides the student: in a bulk import, usually the same
+    for the whole cohort."""
+
+    type: str
+    start: date
+    end: date
+    reason: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class Exemption:
     """One recorded exemption. Its status depends on the day asked about (see `rules.status`)."""

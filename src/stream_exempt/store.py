@@ -13,12 +13,14 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from stream_exempt import schema
 from stream_exempt.errors import NotFound, StoreUnusable
-from stream_exempt.model import Draft, Event, Exemption
+from stream_exempt.model import Draft, Event, Exemption, Terms
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
@@ -324,25 +326,33 @@ class Store:
         return self.get(exemption_id)
 
     def insert_batch(
-        self, drafts: Sequence[Draft], *, actor: str, at: str, in_force_from: date, source: str
+        self, members: Sequence[tuple[str, Terms]], *, actor: str, at: str, in_force_from: date, source: str
     ) -> int:
-        """Record a bulk batch of new exemptions and their `bulk` events; returns the batch id."""
+        """Record a bulk batch of new exemptions, in order, and their `bulk` events; returns the batch id."""
         cursor = self.conn.execute(
             "INSERT INTO batches (created_at, created_by, source) VALUES (?, ?, ?)", (at, actor, source)
         )
         batch = int(cursor.lastrowid or 0)
-        # One statement over a JSON array: SQLite unpacks the rows itself, several times faster
-        # than binding 100,000 rows one by one.
-        rows = json.dumps(
-            [[d.student_id, d.type, d.start.isoformat(), d.end.isoformat(), d.reason] for d in drafts]
-        )
-        self.conn.execute(
-            "INSERT INTO exemptions (student_id, type, start_date, end_date, reason, batch, "
-            "created_by, created_at, in_force_from) "
-            "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, ?, ?, ?, ? "
-            "FROM json_each(?) ORDER BY key",
-            (batch, actor, at, in_force_from.isoformat(), rows),
-        )
+        # One statement for each run of rows with the same terms (a whole cohort, as a rule),
+        # its students handed over as one JSON array: SQLite unpacks them itself, several
+        # times faster than binding 100,000 rows one by one.
+        for terms, run in groupby(members, key=itemgetter(1)):
+            self.conn.execute(
+                "INSERT INTO exemptions (student_id, type, start_date, end_date, reason, batch, "
+                "created_by, created_at, in_force_from) "
+                "SELECT value, ?, ?, ?, ?, ?, ?, ?, ? FROM json_each(?) ORDER BY key",
+                (
+                    terms.type,
+                    terms.start.isoformat(),
+                    terms.end.isoformat(),
+                    terms.reason,
+                    batch,
+                    actor,
+                    at,
+                    in_force_from.isoformat(),
+                    json.dumps([student for student, _ in run]),
+                ),
+            )
         self.conn.execute(
             "INSERT INTO events (exemption_id, action, actor, at, before, after) "
             f"SELECT id, 'bulk', ?, ?, NULL, {_SNAPSHOT} FROM exemptions WHERE batch = ? ORDER BY id",

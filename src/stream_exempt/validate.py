@@ -40,7 +40,7 @@ def printable(text: str, limit: int = 40) -> str:
 def student_id(text: str, pattern: re.Pattern[str]) -> str:
     """A student ID with surrounding white space removed, or `Refused`."""
     value = text.strip()
-    if pattern.fullmatch(value) and not _CONTROL.search(value):
+    if pattern.fullmatch(value) and (pattern is NINE_DIGITS or not _CONTROL.search(value)):
         return value
     if _SPREADSHEET_NUMBER.fullmatch(value):
         raise Refused(

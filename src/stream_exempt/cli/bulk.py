@@ -9,7 +9,7 @@ import typer
 
 from stream_exempt import cohort, csvio, dates, output, rules, types, validate
 from stream_exempt.cli.options import ActorOption, ColumnOption, EncodingOption, ForOption, ReasonOption
-from stream_exempt.cli.session import Session, actor, warn
+from stream_exempt.cli.session import Session, actor, collector_paused, warn
 from stream_exempt.csvio import Row
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
@@ -98,32 +98,33 @@ def bulk(
     today = dates.today()
     defaults = _defaults(type_, start, end, for_, reason, today)
     pattern = validate.id_pattern()
-    headers, rows, name = _read(file, encoding)
-    columns = cohort.Columns(
-        student_id=csvio.find_column(headers, column),
-        **{key: csvio.optional_column(headers, key) for key in ("type", "start", "end", "reason")},
-    )
-    store = session.store()
-    with store.writing():  # the write lock first: R7 holds against every concurrent writer
-        at = columns.student_id
-        live = store.live_of((row.cells[at].strip() for row in rows if at < len(row.cells)), today)
-        plan = cohort.plan_bulk(_progress(rows), columns, defaults, live, today, pattern)
-        if plan.refused:
-            _report_refused(plan)
-            raise Refused(
-                f"{len(plan.refused)} of {plan.rows} rows of {name} refused (listed above); "
-                "nothing was written, so fix them and run the import again."
-            )
-        in_force = rules.in_force_from(today)
-        batch = None
-        if plan.drafts and not dry_run:
-            batch = store.insert_batch(
-                plan.drafts, actor=who, at=dates.now_utc(), in_force_from=in_force, source=name
-            )
+    with collector_paused():
+        headers, rows, name = _read(file, encoding)
+        columns = cohort.Columns(
+            student_id=csvio.find_column(headers, column),
+            **{key: csvio.optional_column(headers, key) for key in ("type", "start", "end", "reason")},
+        )
+        store = session.store()
+        with store.writing():  # the write lock first: R7 holds against every concurrent writer
+            at = columns.student_id
+            live = store.live_of((cells[at].strip() for _, cells in rows if at < len(cells)), today)
+            plan = cohort.plan_bulk(_progress(rows), columns, defaults, live, today, pattern)
+            if plan.refused:
+                _report_refused(plan)
+                raise Refused(
+                    f"{len(plan.refused)} of {plan.rows} rows of {name} refused (listed above); "
+                    "nothing was written, so fix them and run the import again."
+                )
+            in_force = rules.in_force_from(today)
+            batch = None
+            if plan.created and not dry_run:
+                batch = store.insert_batch(
+                    plan.created, actor=who, at=dates.now_utc(), in_force_from=in_force, source=name
+                )
     for line, student, first in plan.repeats:
         warn(f"line {line} repeats line {first} for student {student}; counted once.")
     _summarise(plan, batch, dry_run)
-    late = sum(1 for d in plan.drafts if d.start < in_force)
+    late = sum(1 for _, terms in plan.created if terms.start < in_force)
     if late:
         warn(
             f"notifications may still trigger until {show(in_force)} for {late} of these "
@@ -132,7 +133,7 @@ def bulk(
 
 
 def _summarise(plan: cohort.Plan, batch: int | None, dry_run: bool) -> None:
-    created, already = len(plan.drafts), plan.already_recorded
+    created, already = len(plan.created), plan.already_recorded
     noun = "exemption" if created == 1 else "exemptions"
     if dry_run:
         print(

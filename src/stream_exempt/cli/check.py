@@ -116,8 +116,7 @@ def filter_feed(
     if fmt == "csv":
         writer.writerow([*headers, "suppressed", "exemption"])
     bad = 0
-    for row in feed:
-        cells = row.cells
+    for line, cells in feed:
         found: Exemption | None = None
         try:
             student = validate.student_id(cells[id_at] if id_at < len(cells) else "", pattern)
@@ -126,7 +125,7 @@ def filter_feed(
         except StreamExemptError as error:
             bad += 1
             print(
-                f"Error: {name} line {row.line}: {error.message} It is passed through as not suppressed.",
+                f"Error: {name} line {line}: {error.message} It is passed through as not suppressed.",
                 file=sys.stderr,
             )
         if fmt == "csv":

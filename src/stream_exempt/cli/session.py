@@ -1,7 +1,10 @@
 """What every command shares: the store it opens, the actor, today, and messages on stderr."""
 
+import gc
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +15,23 @@ APP_NAME = "stream-exempt"
 
 # The store this process opened, so that a late SQLite error can name it.
 opened: list[Path] = []
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a long file is read and checked.
+
+    That work makes several small objects per row and no reference cycles. Left running, the
+    collector walks every object made so far again and again: before this, it took half the
+    time of a 100,000-row import. Memory is still freed as usual (by reference counting).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def default_store_path() -> Path:

@@ -1,0 +1,106 @@
+"""Properties of the bulk planner that must hold for every cohort list and store."""
+
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stream_exempt import cohort, rules, validate
+from stream_exempt.model import Exemption
+
+TODAY = date(2027, 1, 4)
+STUDENTS = ["201234561", "201234562", "201234563", "2.01E+08", ""]
+TYPES = ["placement", "dissertation"]
+offsets = st.integers(min_value=-3, max_value=12)
+
+
+@st.composite
+def cells(draw: st.DrawFn) -> list[str]:
+    start = TODAY + timedelta(days=draw(offsets))
+    end = start + timedelta(days=draw(st.integers(min_value=-1, max_value=6)))
+    return [draw(st.sampled_from(STUDENTS)), draw(st.sampled_from(TYPES)), start.isoformat(), end.isoformat()]
+
+
+@st.composite
+def live_exemptions(draw: st.DrawFn) -> dict[tuple[str, str], list[Exemption]]:
+    found: dict[tuple[str, str], list[Exemption]] = {}
+    for number in range(draw(st.integers(min_value=0, max_value=3))):
+        start = TODAY + timedelta(days=draw(offsets))
+        exemption = Exemption(
+            id=number + 1,
+            student_id=draw(st.sampled_from(STUDENTS[:3])),
+            type=draw(st.sampled_from(TYPES)),
+            start=start,
+            end=start + timedelta(days=draw(st.integers(min_value=0, max_value=6))),
+            reason=None,
+            batch=None,
+            created_by="t",
+            created_at="2027-01-01T00:00:00Z",
+            in_force_from=TODAY,
+        )
+        found.setdefault((exemption.student_id, exemption.type), []).append(exemption)
+    return found
+
+
+def shares_days(a: tuple[date, date], b: tuple[date, date]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+@given(st.lists(cells(), max_size=12), live_exemptions())
+def test_every_row_is_accounted_for_and_nothing_created_breaks_a_rule(
+    rows: list[list[str]], live: dict[tuple[str, str], list[Exemption]]
+) -> None:
+    numbered = [(line, row) for line, row in enumerate(rows, start=2)]
+    columns = cohort.Columns(student_id=0, type=1, start=2, end=3)
+    plan = cohort.plan_bulk(numbered, columns, cohort.Defaults(), live, TODAY, validate.NINE_DIGITS)
+
+    # Every row is exactly one of: created, already recorded, a repeat, refused.
+    assert len(plan.created) + plan.already_recorded + len(plan.repeats) + len(plan.refused) == len(rows)
+    assert plan.rows == len(rows)
+    assert [line for line, _, _ in plan.refused] == sorted(line for line, _, _ in plan.refused)
+
+    created = [(student, terms) for student, terms in plan.created]
+    for student, terms in created:
+        assert validate.NINE_DIGITS.fullmatch(student)
+        assert TODAY < terms.start <= terms.end  # R2, R3
+        for other in live.get((student, terms.type), []):  # R7 against the store
+            assert not shares_days((terms.start, terms.end), (other.start, other.end))
+    for index, (student, terms) in enumerate(created):  # R7 within the file
+        for other_student, other in created[index + 1 :]:
+            if (other_student, other.type) == (student, terms.type):
+                assert not shares_days((terms.start, terms.end), (other.start, other.end))
+
+    by_line = dict(numbered)
+    for line, student, first in plan.repeats:  # a repeat names an earlier, identical row
+        assert first < line and by_line[first][:4] == by_line[line][:4] and by_line[line][0] == student
+
+    refused_lines = {line for line, _, _ in plan.refused}
+    for line, row in numbered:
+        if line in refused_lines or any(line == repeat for repeat, _, _ in plan.repeats):
+            continue
+        student, type_code, start, end = row
+        identical = any(
+            e.start.isoformat() == start and e.end.isoformat() == end
+            for e in live.get((student, type_code), [])
+        )
+        # Not refused, not a repeat: created, or already recorded exactly when identical to a live one.
+        assert identical == (
+            (student, type_code, start, end)
+            not in {(s, t.type, t.start.isoformat(), t.end.isoformat()) for s, t in created}
+        )
+
+
+@given(st.lists(cells(), min_size=1, max_size=8))
+def test_a_second_run_against_what_the_first_created_creates_nothing(rows: list[list[str]]) -> None:
+    numbered = [(line, row) for line, row in enumerate(rows, start=2)]
+    columns = cohort.Columns(student_id=0, type=1, start=2, end=3)
+    first = cohort.plan_bulk(numbered, columns, cohort.Defaults(), {}, TODAY, validate.NINE_DIGITS)
+    live: dict[tuple[str, str], list[Exemption]] = {}
+    for number, (student, terms) in enumerate(first.created, start=1):
+        recorded = Exemption(
+            number, student, terms.type, terms.start, terms.end, None, 1, "t", "x", rules.in_force_from(TODAY)
+        )
+        live.setdefault((student, terms.type), []).append(recorded)
+    again = cohort.plan_bulk(numbered, columns, cohort.Defaults(), live, TODAY, validate.NINE_DIGITS)
+    assert again.created == []
+    assert again.already_recorded == len(first.created)
