@@ -23,13 +23,16 @@ def collector_paused() -> Iterator[None]:
 
     That work makes several small objects per row and no reference cycles. Left running, the
     collector walks every object made so far again and again: before this, it took half the
-    time of a 100,000-row import. Memory is still freed as usual (by reference counting).
+    time of a 100,000-row import. Afterwards those objects are frozen (left out of later
+    collections), so turning the collector back on does not walk them once more. Memory is
+    still freed as usual, by reference counting.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
 
