@@ -356,3 +356,13 @@ def test_a_row_overlapping_one_already_recorded_is_refused(cli: Cli, tmp_path: P
     assert result.exit_code == 2
     assert "3" in result.stderr and "already has exemption 1" in result.stderr
     assert "1 of 2 rows" in result.stderr
+
+
+def test_options_that_break_r2_are_one_error_not_a_row_each(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path, "sid\n201234567\n201234568\n")
+    result = cli("bulk", path, "--type", "placement", "--start", "2027-01-20", "--end", "2027-01-19")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: The end 19 Jan 2027 is before the start 20 Jan 2027; give an end on or after the start.\n"
+    )
+    assert snapshot(cli.store_path) == {}  # refused before the store was opened

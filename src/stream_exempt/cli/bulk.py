@@ -39,10 +39,13 @@ def _defaults(
     if end is not None and for_ is not None:
         raise Refused("give --end or --for, not both.")
     first = dates.parse_date(start, today) if start is not None else None
+    last = dates.parse_date(end, today) if end is not None else None
+    if first is not None and last is not None:
+        rules.check_order(first, last)  # once for the options, not once per row
     return cohort.Defaults(
         type=types.parse_type(type_) if type_ is not None else None,
         start=first,
-        end=dates.parse_date(end, today) if end is not None else None,
+        end=last,
         span=dates.parse_duration(for_) if for_ is not None else None,
         reason=validate.reason(reason),
         reason_given=reason is not None,
