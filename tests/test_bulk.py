@@ -366,3 +366,12 @@ def test_options_that_break_r2_are_one_error_not_a_row_each(cli: Cli, tmp_path: 
         "Error: The end 19 Jan 2027 is before the start 20 Jan 2027; give an end on or after the start.\n"
     )
     assert snapshot(cli.store_path) == {}  # refused before the store was opened
+
+
+def test_the_garbage_collector_is_back_on_after_an_import(cli: Cli, tmp_path: Path) -> None:
+    import gc
+
+    cli.ok("bulk", write(tmp_path, "sid\n201234567\n"), *OPTIONS)
+    assert gc.isenabled()
+    assert cli("bulk", write(tmp_path, "sid\n2.01E+08\n", name="bad.csv"), *OPTIONS).exit_code == 2
+    assert gc.isenabled()
