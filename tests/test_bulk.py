@@ -157,6 +157,15 @@ def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     assert snapshot(cli.store_path) == before
 
 
+def test_a_dry_run_makes_no_store_where_there_was_none(cli: Cli, tmp_path: Path) -> None:
+    result = cli.ok("bulk", write(tmp_path, "sid\n201234567\n"), *OPTIONS, "--dry-run")
+    assert result.stdout.startswith("Dry run: 1 exemption would be created")
+    assert not cli.store_path.exists()
+    refused = cli("bulk", write(tmp_path, "sid\n2.01E+08\n", name="bad.csv"), *OPTIONS, "--dry-run")
+    assert refused.exit_code == 2 and "spreadsheet" in refused.stderr
+    assert not cli.store_path.exists()
+
+
 def test_bulk_warns_when_notifications_may_still_trigger(cli: Cli, tmp_path: Path) -> None:
     result = cli.ok(
         "bulk",

@@ -1,5 +1,6 @@
 """`bulk`: one exemption for every student of a cohort list, all or nothing."""
 
+import re
 import sys
 from collections.abc import Iterable
 from datetime import date
@@ -13,6 +14,7 @@ from stream_exempt.cli.session import Session, actor, collector_paused, warn
 from stream_exempt.csvio import Row
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
+from stream_exempt.model import Exemption
 
 T = TypeVar("T")
 PROGRESS_FROM = 2_000  # rows; shorter files finish before a bar is worth drawing
@@ -64,13 +66,29 @@ def _read(path: str, encoding: str) -> tuple[list[str], list[Row], str]:
     return table.headers, rows, name
 
 
-def _report_refused(plan: cohort.Plan) -> None:
-    output.write_rich_table(
-        ("Line", "Student ID", "Why refused"),
-        ([str(line), student, why] for line, student, why in plan.refused),
-        stderr=True,
-        title="Refused rows",
-    )
+def _plan(
+    rows: list[Row],
+    columns: cohort.Columns,
+    defaults: cohort.Defaults,
+    live: dict[tuple[str, str], list[Exemption]],
+    today: date,
+    pattern: re.Pattern[str],
+    name: str,
+) -> cohort.Plan:
+    """The plan for every row; when any row is refused, the refused rows in a table and `Refused`."""
+    plan = cohort.plan_bulk(_progress(rows), columns, defaults, live, today, pattern)
+    if plan.refused:
+        output.write_rich_table(
+            ("Line", "Student ID", "Why refused"),
+            ([str(line), student, why] for line, student, why in plan.refused),
+            stderr=True,
+            title="Refused rows",
+        )
+        raise Refused(
+            f"{len(plan.refused)} of {plan.rows} rows of {name} refused (listed above); "
+            "nothing was written, so fix them and run the import again."
+        )
+    return plan
 
 
 def bulk(
@@ -107,23 +125,22 @@ def bulk(
             student_id=csvio.find_column(headers, column),
             **{key: csvio.optional_column(headers, key) for key in ("type", "start", "end", "reason")},
         )
-        store = session.store()
-        with store.writing():  # the write lock first: R7 holds against every concurrent writer
-            at = columns.student_id
-            live = store.live_of((cells[at].strip() for _, cells in rows if at < len(cells)), today)
-            plan = cohort.plan_bulk(_progress(rows), columns, defaults, live, today, pattern)
-            if plan.refused:
-                _report_refused(plan)
-                raise Refused(
-                    f"{len(plan.refused)} of {plan.rows} rows of {name} refused (listed above); "
-                    "nothing was written, so fix them and run the import again."
-                )
-            in_force = rules.in_force_from(today)
-            batch = None
-            if plan.created and not dry_run:
-                batch = store.insert_batch(
-                    plan.created, actor=who, at=dates.now_utc(), in_force_from=in_force, source=name
-                )
+        at = columns.student_id
+        students = (cells[at].strip() for _, cells in rows if at < len(cells))
+        in_force = rules.in_force_from(today)
+        batch = None
+        if dry_run:  # no write lock, and no store file made where there was none
+            store = session.store() if session.store_path.exists() else None
+            live = store.live_of(students, today) if store is not None else {}
+            plan = _plan(rows, columns, defaults, live, today, pattern, name)
+        else:
+            store = session.store()
+            with store.writing():  # the write lock first: R7 holds against every concurrent writer
+                plan = _plan(rows, columns, defaults, store.live_of(students, today), today, pattern, name)
+                if plan.created:
+                    batch = store.insert_batch(
+                        plan.created, actor=who, at=dates.now_utc(), in_force_from=in_force, source=name
+                    )
     for line, student, first in plan.repeats:
         warn(f"line {line} repeats line {first} for student {student}; counted once.")
     _summarise(plan, batch, dry_run)
