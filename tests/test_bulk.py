@@ -275,6 +275,7 @@ def test_long_files_show_progress_on_stderr_only(
     result = cli.ok("bulk", path, *OPTIONS)
     assert result.stdout == "Batch 1: 50 exemptions created, 0 already recorded.\n"
     assert "Checking rows" in result.stderr
+    assert "Writing 50 exemptions" in result.stderr
 
 
 @pytest.mark.parametrize(

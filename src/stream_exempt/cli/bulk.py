@@ -3,6 +3,7 @@
 import re
 import sys
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from typing import Annotated, TypeVar
 
@@ -33,6 +34,14 @@ def _progress(rows: list[T]) -> Iterable[T]:
     return track(
         rows, description="Checking rows", console=output.console(stderr=True, terminal=True), transient=True
     )
+
+
+def _writing(count: int) -> AbstractContextManager[object]:
+    """A spinner on stderr while a long batch is written, when stderr is a terminal."""
+    if count < PROGRESS_FROM or not _stderr_is_terminal():
+        return nullcontext()
+    noun = "exemption" if count == 1 else "exemptions"
+    return output.console(stderr=True, terminal=True).status(f"Writing {count} {noun}")  # type: ignore[no-any-return]
 
 
 def _defaults(
@@ -138,9 +147,10 @@ def bulk(
             with store.writing():  # the write lock first: R7 holds against every concurrent writer
                 plan = _plan(rows, columns, defaults, store.live_of(students, today), today, pattern, name)
                 if plan.created:
-                    batch = store.insert_batch(
-                        plan.created, actor=who, at=dates.now_utc(), in_force_from=in_force, source=name
-                    )
+                    with _writing(len(plan.created)):
+                        batch = store.insert_batch(
+                            plan.created, actor=who, at=dates.now_utc(), in_force_from=in_force, source=name
+                        )
     for line, student, first in plan.repeats:
         warn(f"line {line} repeats line {first} for student {student}; counted once.")
     _summarise(plan, batch, dry_run)
