@@ -5,17 +5,20 @@ import sys
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from stream_exempt import cohort, csvio, dates, output, rules, types, validate
+from stream_exempt import dates, output, rules, types, validate
 from stream_exempt.cli.options import ActorOption, ColumnOption, EncodingOption, ForOption, ReasonOption
 from stream_exempt.cli.session import Session, actor, collector_paused, warn
-from stream_exempt.csvio import Row
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption
+
+if TYPE_CHECKING:  # imported when a command runs: `check`, run by cron, never needs them
+    from stream_exempt import cohort
+    from stream_exempt.csvio import Row
 
 T = TypeVar("T")
 PROGRESS_FROM = 2_000  # rows; shorter files finish before a bar is worth drawing
@@ -46,7 +49,9 @@ def _writing(count: int) -> AbstractContextManager[object]:
 
 def _defaults(
     type_: str | None, start: str | None, end: str | None, for_: str | None, reason: str | None, today: date
-) -> cohort.Defaults:
+) -> "cohort.Defaults":
+    from stream_exempt import cohort
+
     if end is not None and for_ is not None:
         raise Refused("give --end or --for, not both.")
     first = dates.parse_date(start, today) if start is not None else None
@@ -63,7 +68,9 @@ def _defaults(
     )
 
 
-def _read(path: str, encoding: str) -> tuple[list[str], list[Row], str]:
+def _read(path: str, encoding: str) -> "tuple[list[str], list[Row], str]":
+    from stream_exempt import csvio
+
     name = "standard input" if path == "-" else path
     with csvio.open_text(path, encoding) as stream:
         table = csvio.CsvFile(stream, name, encoding)
@@ -76,15 +83,17 @@ def _read(path: str, encoding: str) -> tuple[list[str], list[Row], str]:
 
 
 def _plan(
-    rows: list[Row],
-    columns: cohort.Columns,
-    defaults: cohort.Defaults,
+    rows: "list[Row]",
+    columns: "cohort.Columns",
+    defaults: "cohort.Defaults",
     live: dict[tuple[str, str], list[Exemption]],
     today: date,
     pattern: re.Pattern[str],
     name: str,
-) -> cohort.Plan:
+) -> "cohort.Plan":
     """The plan for every row; when any row is refused, the refused rows in a table and `Refused`."""
+    from stream_exempt import cohort
+
     plan = cohort.plan_bulk(_progress(rows), columns, defaults, live, today, pattern)
     if plan.refused:
         output.write_rich_table(
@@ -123,6 +132,8 @@ def bulk(
 
     Example: stream-exempt bulk cohort.csv --type placement --start 11/01/2027 --for 6w
     """
+    from stream_exempt import cohort, csvio
+
     session: Session = ctx.obj
     who = actor(as_)
     today = dates.today()
@@ -162,7 +173,7 @@ def bulk(
         )
 
 
-def _summarise(plan: cohort.Plan, batch: int | None, dry_run: bool) -> None:
+def _summarise(plan: "cohort.Plan", batch: int | None, dry_run: bool) -> None:
     created, already = len(plan.created), plan.already_recorded
     noun = "exemption" if created == 1 else "exemptions"
     if dry_run:
