@@ -14,13 +14,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from stream_exempt import dates, rules, types, validate
 from stream_exempt.csvio import Row
 from stream_exempt.dates import Duration
 from stream_exempt.errors import Refused
-from stream_exempt.model import Draft, Exemption, Terms
+from stream_exempt.model import Exemption, Terms
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,9 @@ def _terms_reader(columns: Columns, defaults: Defaults, today: date) -> Callable
         return lambda cells: same
 
     # A cohort shares a handful of dates and types: parse each distinct text once.
-    parse_day = lru_cache(maxsize=10_000)(partial(dates.parse_date, today=today))
+    parse_day = dates.cached_parser(today)
     parse_type = lru_cache(maxsize=64)(types.parse_type)
-    span_end = lru_cache(maxsize=10_000)(
-        defaults.span.last_day_from if defaults.span else lambda start: start
-    )
+    span_end = lru_cache(maxsize=10_000)(defaults.span.last_day_from) if defaults.span else None
 
     def cell(cells: list[str], at: int | None, name: str, option: str) -> str:
         text = cells[at].strip() if at is not None and at < len(cells) else ""
@@ -87,7 +85,7 @@ def _terms_reader(columns: Columns, defaults: Defaults, today: date) -> Callable
         start = defaults.start or parse_day(cell(cells, columns.start, "start", "--start"))
         if defaults.end is not None:
             end = defaults.end
-        elif defaults.span is not None:
+        elif span_end is not None:
             end = span_end(start)
         else:
             end = parse_day(cell(cells, columns.end, "end", "--end or --for"))
@@ -103,7 +101,7 @@ def _terms_reader(columns: Columns, defaults: Defaults, today: date) -> Callable
 def _refusal(terms: Terms, today: date) -> str | None:
     """Why R2 or R3 refuses these terms for a new exemption, if they do."""
     try:
-        rules.check_new(Draft("", *terms), today)
+        rules.check_new(terms, today)
     except Refused as refusal:
         return refusal.message
     return None
@@ -126,7 +124,6 @@ def plan_bulk(
     """
     plan = Plan()
     terms_of = _terms_reader(columns, defaults, today)
-    refusal = lru_cache(maxsize=1_000)(partial(_refusal, today=today))
     id_at = columns.student_id
     student_id = validate.student_id
     created, refused = plan.created, plan.refused
@@ -157,7 +154,7 @@ def plan_bulk(
             accepted = False
         else:
             if terms is not last_terms:
-                last_terms, last_why = terms, refusal(terms)
+                last_terms, last_why = terms, _refusal(terms, today)
             why = last_why
             if why is None and existing:
                 clash = rules.find_clash(student, type_code, start, end, existing, today)

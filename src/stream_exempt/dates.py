@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache, partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stream_exempt.errors import Refused
@@ -98,6 +100,12 @@ def parse_duration(text: str, *, allow_negative: bool = False) -> Duration:
     if amount == 0:
         raise Refused(f"{text!r} is a duration of nothing; give at least 1d.")
     return Duration(amount, match[3].lower())
+
+
+def cached_parser(today: date) -> Callable[[str], date]:
+    """`parse_date` for one `today`, parsing each distinct text once: a cohort list or a
+    notification feed repeats a handful of dates over and over."""
+    return lru_cache(maxsize=10_000)(partial(parse_date, today=today))
 
 
 def parse_date(text: str, today: date) -> date:

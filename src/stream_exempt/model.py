@@ -23,10 +23,7 @@ FIELDS = (
 
 
 class Draft(NamedTuple):
-    """An exemption as asked for, before the rules and the store have seen it.
-
-    A named tuple rather than a dataclass: a bulk import makes one per row.
-    """
+    """An exemption as asked for, before the rules and the store have seen it."""
 
     student_id: str
     type: str

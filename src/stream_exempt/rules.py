@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from stream_exempt import types
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
-from stream_exempt.model import Draft, Exemption
+from stream_exempt.model import Draft, Exemption, Terms
 
 ACTIVE, PENDING, EXPIRED, DELETED = "active", "pending", "expired", "deleted"
 STATUSES = (ACTIVE, PENDING, EXPIRED, DELETED)
@@ -56,13 +56,13 @@ def check_order(start: date, end: date) -> None:
         )
 
 
-def check_new(draft: Draft, today: date) -> None:
+def check_new(asked: Draft | Terms, today: date) -> None:
     """R2 and R3 for an exemption about to be created by `add` or `bulk`."""
-    check_order(draft.start, draft.end)
+    check_order(asked.start, asked.end)
     # R3: exemptions can only be created to cover dates in the future.
-    if draft.start <= today:
+    if asked.start <= today:
         raise Refused(
-            f"the start {show(draft.start)} is not in the future; an exemption can only cover "
+            f"the start {show(asked.start)} is not in the future; an exemption can only cover "
             f"days after today ({show(today)}), so start it {show(today + timedelta(days=1))} or later."
         )
 

@@ -43,8 +43,7 @@ def _writing(count: int) -> AbstractContextManager[object]:
     """A spinner on stderr while a long batch is written, when stderr is a terminal."""
     if count < PROGRESS_FROM or not _stderr_is_terminal():
         return nullcontext()
-    noun = "exemption" if count == 1 else "exemptions"
-    return output.console(stderr=True, terminal=True).status(f"Writing {count} {noun}")  # type: ignore[no-any-return]
+    return output.console(stderr=True, terminal=True).status(f"Writing {count} exemptions")  # type: ignore[no-any-return]
 
 
 def _defaults(

@@ -2,7 +2,6 @@
 
 import sys
 from enum import StrEnum
-from functools import lru_cache, partial
 from typing import IO, Annotated
 
 import typer
@@ -108,8 +107,7 @@ def filter_feed(
     pattern = validate.id_pattern()
     today = dates.today()
     exemptions = session.store().undeleted_by_student()
-    # A feed repeats a handful of dates: parse each distinct text once.
-    parse_day = lru_cache(maxsize=10_000)(partial(dates.parse_date, today=today))
+    parse_day = dates.cached_parser(today)
     out: IO[str] = io_for_stdout()
     writer = csv.writer(out, lineterminator="\n")
     headers = feed.headers
