@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ import time_machine
 from typer.testing import CliRunner
 
 from stream_exempt.cli.app import app
+from stream_exempt.model import Exemption
 
 LONDON = ZoneInfo("Europe/London")
 # Monday 4 January 2027, noon in London: "today" in most tests.
@@ -95,6 +96,32 @@ def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
         return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
     finally:
         conn.close()
+
+
+def exemption(
+    start: date = date(2027, 1, 11),
+    end: date = date(2027, 1, 24),
+    *,
+    in_force_from: date = date(2027, 1, 6),
+    id: int = 1,
+    student_id: str = "201234567",
+    type: str = "placement",
+    deleted: bool = False,
+) -> Exemption:
+    """A recorded exemption for tests of the rules: a fortnight's placement unless told."""
+    return Exemption(
+        id=id,
+        student_id=student_id,
+        type=type,
+        start=start,
+        end=end,
+        reason=None,
+        batch=None,
+        created_by="tester",
+        created_at="2027-01-04T12:00:00Z",
+        in_force_from=in_force_from,
+        deleted=deleted,
+    )
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stream_exempt import cohort, rules, validate
+from conftest import exemption
+from stream_exempt import cohort, validate
 from stream_exempt.model import Exemption
 
 TODAY = date(2027, 1, 4)
@@ -21,25 +22,23 @@ def cells(draw: st.DrawFn) -> list[str]:
     return [draw(st.sampled_from(STUDENTS)), draw(st.sampled_from(TYPES)), start.isoformat(), end.isoformat()]
 
 
+def keyed(recorded: list[Exemption]) -> dict[tuple[str, str], list[Exemption]]:
+    """Live exemptions as the store hands them to the planner: by student and type."""
+    found: dict[tuple[str, str], list[Exemption]] = {}
+    for e in recorded:
+        found.setdefault((e.student_id, e.type), []).append(e)
+    return found
+
+
 @st.composite
 def live_exemptions(draw: st.DrawFn) -> dict[tuple[str, str], list[Exemption]]:
-    found: dict[tuple[str, str], list[Exemption]] = {}
+    recorded = []
     for number in range(draw(st.integers(min_value=0, max_value=3))):
         start = TODAY + timedelta(days=draw(offsets))
-        exemption = Exemption(
-            id=number + 1,
-            student_id=draw(st.sampled_from(STUDENTS[:3])),
-            type=draw(st.sampled_from(TYPES)),
-            start=start,
-            end=start + timedelta(days=draw(st.integers(min_value=0, max_value=6))),
-            reason=None,
-            batch=None,
-            created_by="t",
-            created_at="2027-01-01T00:00:00Z",
-            in_force_from=TODAY,
-        )
-        found.setdefault((exemption.student_id, exemption.type), []).append(exemption)
-    return found
+        end = start + timedelta(days=draw(st.integers(min_value=0, max_value=6)))
+        student, type_code = draw(st.sampled_from(STUDENTS[:3])), draw(st.sampled_from(TYPES))
+        recorded.append(exemption(start, end, id=number + 1, student_id=student, type=type_code))
+    return keyed(recorded)
 
 
 def shares_days(a: tuple[date, date], b: tuple[date, date]) -> bool:
@@ -95,12 +94,12 @@ def test_a_second_run_against_what_the_first_created_creates_nothing(rows: list[
     numbered = [(line, row) for line, row in enumerate(rows, start=2)]
     columns = cohort.Columns(student_id=0, type=1, start=2, end=3)
     first = cohort.plan_bulk(numbered, columns, cohort.Defaults(), {}, TODAY, validate.NINE_DIGITS)
-    live: dict[tuple[str, str], list[Exemption]] = {}
-    for number, (student, terms) in enumerate(first.created, start=1):
-        recorded = Exemption(
-            number, student, terms.type, terms.start, terms.end, None, 1, "t", "x", rules.in_force_from(TODAY)
-        )
-        live.setdefault((student, terms.type), []).append(recorded)
+    live = keyed(
+        [
+            exemption(terms.start, terms.end, id=number, student_id=student, type=terms.type)
+            for number, (student, terms) in enumerate(first.created, start=1)
+        ]
+    )
     again = cohort.plan_bulk(numbered, columns, cohort.Defaults(), live, TODAY, validate.NINE_DIGITS)
     assert again.created == []
     assert again.already_recorded == len(first.created)

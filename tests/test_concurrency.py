@@ -72,13 +72,17 @@ def _cohort(path: Path, count: int) -> Path:
     return path
 
 
-def test_a_reader_during_a_bulk_import_sees_none_or_all_of_it(store: Path, tmp_path: Path) -> None:
-    cohort = _cohort(tmp_path / "big.csv", 20_000)
-    bulk = subprocess.Popen(
+def _start_bulk(store: Path, cohort: Path, output: int) -> subprocess.Popen[bytes]:
+    """A bulk import of `cohort` running in its own process; its output goes to `output`."""
+    return subprocess.Popen(
         command(store, "bulk", str(cohort), "--type", "placement", "--start", "+1w", "--for", "2w"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=output,
+        stderr=output,
     )
+
+
+def test_a_reader_during_a_bulk_import_sees_none_or_all_of_it(store: Path, tmp_path: Path) -> None:
+    bulk = _start_bulk(store, _cohort(tmp_path / "big.csv", 20_000), subprocess.PIPE)
     seen = set()
     while bulk.poll() is None:
         listed = subprocess.run(command(store, "list", "--format", "csv"), capture_output=True, text=True)
@@ -91,12 +95,7 @@ def test_a_reader_during_a_bulk_import_sees_none_or_all_of_it(store: Path, tmp_p
 
 
 def test_a_killed_bulk_import_leaves_a_sound_store_without_any_of_it(store: Path, tmp_path: Path) -> None:
-    cohort = _cohort(tmp_path / "huge.csv", 300_000)
-    bulk = subprocess.Popen(
-        command(store, "bulk", str(cohort), "--type", "placement", "--start", "+1w", "--for", "2w"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    bulk = _start_bulk(store, _cohort(tmp_path / "huge.csv", 300_000), subprocess.DEVNULL)
     wal = Path(str(store) + "-wal")
     deadline = time.monotonic() + 120
     # Kill it while it is writing its pages into the WAL: the middle of its transaction.

@@ -7,37 +7,13 @@ from datetime import date, timedelta
 
 import pytest
 
+from conftest import exemption
 from stream_exempt import rules
 from stream_exempt.errors import Refused
-from stream_exempt.model import Draft, Exemption
+from stream_exempt.model import Draft
 
 TODAY = date(2027, 1, 4)  # a Monday
 DAY = timedelta(days=1)
-
-
-def exemption(
-    start: date = date(2027, 1, 11),
-    end: date = date(2027, 1, 24),
-    *,
-    in_force_from: date = date(2027, 1, 6),
-    id: int = 1,
-    student_id: str = "201234567",
-    type: str = "placement",
-    deleted: bool = False,
-) -> Exemption:
-    return Exemption(
-        id=id,
-        student_id=student_id,
-        type=type,
-        start=start,
-        end=end,
-        reason=None,
-        batch=None,
-        created_by="tester",
-        created_at="2027-01-04T12:00:00Z",
-        in_force_from=in_force_from,
-        deleted=deleted,
-    )
 
 
 def test_r6_in_force_from_the_second_day_after_recording() -> None:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from conftest import exemption
 from stream_exempt import rules
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption
@@ -20,16 +21,11 @@ def exemptions(draw: st.DrawFn) -> Exemption:
     start = draw(days)
     end = start + timedelta(days=draw(st.integers(0, 60)))
     recorded = start - timedelta(days=draw(st.integers(1, 30)))
-    return Exemption(
+    return exemption(
+        start,
+        end,
         id=draw(st.integers(1, 1000)),
-        student_id="201234567",
         type=draw(st.sampled_from(["placement", "dissertation"])),
-        start=start,
-        end=end,
-        reason=None,
-        batch=None,
-        created_by="t",
-        created_at="2027-01-01T00:00:00Z",
         in_force_from=rules.in_force_from(recorded),
         deleted=draw(st.booleans()),
     )
