@@ -385,3 +385,49 @@ def test_the_garbage_collector_is_back_on_after_an_import(cli: Cli, tmp_path: Pa
     assert gc.isenabled()
     assert cli("bulk", write(tmp_path, "sid\n2.01E+08\n", name="bad.csv"), *OPTIONS).exit_code == 2
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    ("now", "start", "created"),
+    [
+        ((2027, 1, 4, 12, 0), "2027-01-03", False),  # the day before today
+        ((2027, 1, 4, 12, 0), "2027-01-04", False),  # today
+        ((2027, 1, 4, 12, 0), "2027-01-05", True),  # the day after
+        ((2027, 7, 14, 23, 30), "2027-07-14", False),  # a summer night in London: still the 14th
+        ((2027, 7, 14, 23, 30), "2027-07-15", True),
+        ((2027, 7, 15, 0, 30), "2027-07-15", False),  # the 15th in London, still the 14th in UTC
+        ((2027, 7, 15, 0, 30), "2027-07-16", True),
+    ],
+)
+def test_r3_for_a_whole_cohort_at_its_boundary(  # type: ignore[no-untyped-def]
+    cli: Cli, tmp_path: Path, clock, now: tuple[int, ...], start: str, created: bool
+) -> None:
+    from datetime import datetime
+
+    from conftest import LONDON
+
+    clock(datetime(*now, tzinfo=LONDON))
+    path = write(tmp_path, "sid\n201234567\n201234568\n")
+    result = cli("bulk", path, "--type", "placement", "--start", start, "--for", "1w")
+    if created:
+        assert result.exit_code == 0 and "2 exemptions created" in result.stdout, result.stderr
+    else:
+        assert result.exit_code == 2
+        assert "2 of 2 rows" in result.stderr and "not in the future" in result.stderr
+        assert snapshot(cli.store_path)["exemptions"] == []
+
+
+def test_a_re_run_after_the_start_has_passed_creates_nothing_and_refuses_newcomers(  # type: ignore[no-untyped-def]
+    cli: Cli, tmp_path: Path, clock
+) -> None:
+    from datetime import datetime
+
+    from conftest import LONDON
+
+    cli.ok("bulk", write(tmp_path, "sid\n201234567\n201234568\n"), *OPTIONS)  # starts 11 Jan
+    clock(datetime(2027, 1, 12, 9, 0, tzinfo=LONDON))
+    again = cli.ok("bulk", write(tmp_path, "sid\n201234567\n201234568\n"), *OPTIONS)
+    assert again.stdout == "Nothing new: all 2 already recorded.\n"
+    grown = cli("bulk", write(tmp_path, "sid\n201234567\n201234568\n201234569\n"), *OPTIONS)
+    assert grown.exit_code == 2
+    assert "1 of 3 rows" in grown.stderr and "not in the future" in grown.stderr
