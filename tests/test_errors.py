@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +47,31 @@ def test_usage_errors_are_one_error_line(cli: Cli) -> None:
     ]
     result = cli("frobnicate")
     assert result.exit_code == 2 and result.stderr.startswith("Error: No such command")
+
+
+@pytest.mark.parametrize(
+    ("args", "accepted"),
+    [
+        (["list", "--format", "bogus"], "'table', 'csv', 'tsv', 'json', 'jsonl', 'markdown', 'plain'"),
+        (["history", "1", "--format", ""], "'table'"),
+        (["types", "--format", "x"], "'table'"),
+        (["check", "201234567", "--format", "xml"], "'json'"),
+    ],
+)
+def test_a_bad_choice_is_exit_2_listing_the_accepted_values(cli: Cli, args: list[str], accepted: str) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: Invalid value for '--format'")
+    assert accepted in lines[0]
+
+
+def test_choices_ignore_case(cli: Cli) -> None:
+    assert cli.ok("list", "--format", "CSV").stdout.startswith("id,student_id,")
+    assert cli.ok("types", "--format", "Plain").stdout.startswith("Code")
+
+
+def test_no_private_typer_or_click_api(project_root: Path) -> None:
+    for path in (project_root / "src").rglob("*.py"):
+        text = path.read_text()
+        assert "typer._" not in text and "click._" not in text and "_click" not in text, path

@@ -6,11 +6,9 @@ from typing import Annotated
 import typer
 
 from stream_exempt import __version__
-from stream_exempt.cli import add, bulk, catalogue, change, check, coercion, doctor, history, listing
+from stream_exempt.cli import add, bulk, catalogue, change, check, doctor, history, listing
 from stream_exempt.cli.group import ExemptGroup
 from stream_exempt.cli.session import Session
-
-coercion.install()
 
 app = typer.Typer(
     cls=ExemptGroup,
@@ -19,7 +17,7 @@ app = typer.Typer(
         "Manage Exemptions: date ranges during which a student's engagement notifications "
         "are suppressed (placement, authorised absence, dissertation, break in learning, withdrawn)."
     ),
-    no_args_is_help=True,
+    invoke_without_command=True,  # the root callback shows the help when no command is given
     add_completion=False,
     pretty_exceptions_enable=False,  # tracebacks could show personal data held in locals
     rich_markup_mode=None,  # plain help: `--help` must not import Rich
@@ -50,6 +48,9 @@ def root(
     ] = False,
 ) -> None:
     """Manage Exemptions from student-engagement notifications."""
+    if ctx.invoked_subcommand is None:
+        print(ctx.get_help())
+        raise typer.Exit(2)
     session = Session(Path(db) if db else None)
     ctx.obj = session
     ctx.call_on_close(session.close)

@@ -17,7 +17,9 @@ class TypesFormat(StrEnum):
 
 
 def types_(
-    fmt: Annotated[TypesFormat, typer.Option("--format", "-f", help="How to show them.")] = TypesFormat.table,
+    fmt: Annotated[
+        TypesFormat, typer.Option("--format", "-f", case_sensitive=False, help="How to show them.")
+    ] = TypesFormat.table,
 ) -> None:
     """List the five exemption types: code, label and meaning.
 

@@ -40,7 +40,12 @@ def check(
     encoding: EncodingOption = "utf-8",
     fmt: Annotated[
         CheckFormat | None,
-        typer.Option("--format", "-f", help="text or json for one student; csv or jsonl for a feed."),
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="text or json for one student; csv or jsonl for a feed.",
+        ),
     ] = None,
 ) -> None:
     """Say whether notifications are suppressed: exit 0 if they are, 1 if not.

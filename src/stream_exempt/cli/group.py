@@ -71,12 +71,7 @@ class ExemptGroup(TyperGroup):
 
     @staticmethod
     def _usage_error(error: typer.TyperException) -> NoReturn:
-        from typer._click.exceptions import NoArgsIsHelpError
-
         ctx = getattr(error, "ctx", None)
-        if isinstance(error, NoArgsIsHelpError) and ctx is not None:
-            print(ctx.get_help())
-            sys.exit(2)
         message = error.format_message().rstrip(".")
         hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
         fail(f"{message}{hint}.", getattr(error, "exit_code", 2) or 2)

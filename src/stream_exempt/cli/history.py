@@ -61,7 +61,7 @@ def history(
         str, typer.Argument(metavar="ID", help="The exemption's id.", show_default=False)
     ],
     fmt: Annotated[
-        HistoryFormat, typer.Option("--format", "-f", help="Output format.")
+        HistoryFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
     ] = HistoryFormat.table,
 ) -> None:
     """Show every change of one exemption, oldest first: when, who, what, before -> after.

@@ -57,7 +57,9 @@ def list_(
         typer.Option("--batch", "-b", metavar="BATCH", help="Only the members of this bulk batch."),
     ] = None,
     on: OnOption = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    ] = ListFormat.table,
     ids: Annotated[bool, typer.Option("--ids", help="Print only the ids, one a line.")] = False,
 ) -> None:
     """List exemptions: by default the live ones (active and pending) as of today.
