@@ -107,8 +107,13 @@ def exemption(
     student_id: str = "201234567",
     type: str = "placement",
     deleted: bool = False,
+    deleted_on: date | None = None,
 ) -> Exemption:
-    """A recorded exemption for tests of the rules: a fortnight's placement unless told."""
+    """A recorded exemption for tests of the rules: a fortnight's placement unless told.
+
+    `deleted=True` without a day: deleted before it started (so deleted on every day)."""
+    if deleted and deleted_on is None:
+        deleted_on = date.min
     return Exemption(
         id=id,
         student_id=student_id,
@@ -120,7 +125,7 @@ def exemption(
         created_by="tester",
         created_at="2027-01-04T12:00:00Z",
         in_force_from=in_force_from,
-        deleted=deleted,
+        deleted_on=deleted_on,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -144,6 +144,51 @@ def test_delete_keeps_the_record_and_it_suppresses_nothing(cli: Cli, clock) -> N
     assert _status(cli, exemption)["status"] == "deleted"
     assert cli("check", "201234567").exit_code == 1
     assert cli("delete", str(exemption), "--yes").exit_code == 2  # R4: deleted
+
+
+@pytest.mark.parametrize(
+    ("moment", "deleted_on"),
+    [
+        (datetime(2027, 7, 14, 23, 30, tzinfo=LONDON), "2027-07-14"),  # 22:30 UTC
+        (datetime(2027, 7, 15, 0, 30, tzinfo=LONDON), "2027-07-15"),  # UTC still on 14 July
+    ],
+)
+def test_r5b_deleting_a_running_exemption_keeps_the_days_before(  # type: ignore[no-untyped-def]
+    cli: Cli, clock, moment: datetime, deleted_on: str
+) -> None:
+    clock(datetime(2027, 7, 1, 12, 0, tzinfo=LONDON))
+    exemption = cli.add("201234567", "--start", "2027-07-05", "--end", "2027-07-31")  # in force 3 Jul
+    clock(moment)
+    cli.ok("delete", str(exemption), "--yes")
+    day = datetime.fromisoformat(deleted_on).date()
+    answers = {
+        (day - timedelta(days=n)).isoformat(): code
+        for n, code in ((13, 1), (1, 0), (0, 1), (-1, 1))  # 13 days before: before the start
+    }
+    for on, code in answers.items():
+        assert cli("check", "201234567", "--on", on).exit_code == code, on
+        listed = json.loads(cli.ok("list", "--status", "all", "--on", on, "--format", "json").stdout)
+        assert listed[0]["status"] == {0: "active", 1: "deleted" if on >= deleted_on else "pending"}[code]
+    feed = "student_id,date\n" + "".join(f"201234567,{on}\n" for on in answers)
+    rows = cli.ok("check", "--file", "-", input=feed).stdout.splitlines()[1:]
+    assert [row.split(",")[2] for row in rows] == ["true" if c == 0 else "false" for c in answers.values()]
+    plain = cli.ok("history", str(exemption), "--format", "plain").stdout
+    assert f"deleted on {day.day} Jul 2027: suppresses nothing from that day on" in plain
+
+
+def test_r5b_deleting_an_exemption_before_it_starts_removes_it_from_every_day(cli: Cli) -> None:
+    exemption = cli.add()  # 11-24 Jan, in force from 6 Jan; today is 4 Jan
+    cli.ok("delete", str(exemption), "--yes")
+    for on in ("2027-01-04", "2027-01-11", "2027-01-24"):
+        assert cli("check", "201234567", "--on", on).exit_code == 1
+        assert _status_on(cli, exemption, on) == "deleted"
+    plain = cli.ok("history", str(exemption), "--format", "plain").stdout
+    assert "deleted on 4 Jan 2027, before it started: it covers no day" in plain
+
+
+def _status_on(cli: Cli, exemption_id: int, on: str) -> object:
+    rows = json.loads(cli.ok("list", "--status", "all", "--on", on, "--format", "json").stdout)
+    return next(r for r in rows if r["id"] == exemption_id)["status"]
 
 
 def test_history_holds_every_change_with_its_actor(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]

@@ -39,28 +39,73 @@ def test_status_as_of_a_day(day: date, status: str) -> None:
     assert rules.status(E, day) == status
 
 
-@pytest.mark.parametrize("day", [date(2027, 1, 1), date(2027, 1, 15), date(2027, 2, 1)])
-def test_deleted_is_deleted_on_any_day(day: date) -> None:
-    assert rules.status(replace(E, deleted=True), day) == "deleted"
+# R5b: E is deleted on 15 Jan, after it came into force (13 Jan).
+DELETED_15 = replace(E, deleted_on=date(2027, 1, 15))
 
 
 @pytest.mark.parametrize(
-    ("day", "suppressed"),
+    ("day", "status"),
     [
-        (date(2027, 1, 10), False),
-        (date(2027, 1, 12), False),
-        (date(2027, 1, 13), True),
-        (date(2027, 1, 24), True),
-        (date(2027, 1, 25), False),
+        (date(2027, 1, 10), "pending"),  # before its start: as it was
+        (date(2027, 1, 12), "pending"),  # started, not yet in force: as it was
+        (date(2027, 1, 13), "active"),
+        (date(2027, 1, 14), "active"),  # the day before the deletion keeps its answer
+        (date(2027, 1, 15), "deleted"),  # the day of the deletion
+        (date(2027, 1, 16), "deleted"),  # the day after
+        (date(2027, 1, 24), "deleted"),  # its last day
+        (date(2027, 1, 25), "deleted"),  # after its end: deleted comes before expired
     ],
 )
-def test_suppressed_exactly_when_active(day: date, suppressed: bool) -> None:
-    assert (rules.suppressing([E], day) is not None) is suppressed
-    assert rules.verdict("201234567", [E], day).suppressed is suppressed
+def test_r5b_a_deletion_after_the_start_keeps_the_days_before(day: date, status: str) -> None:
+    assert rules.status(DELETED_15, day) == status
+    suppressed = status == "active"
+    assert (rules.suppressing([DELETED_15], day) is not None) is suppressed
+    assert rules.verdict("201234567", [DELETED_15], day).suppressed is suppressed
 
 
-def test_a_deleted_exemption_suppresses_nothing() -> None:
-    assert rules.suppressing([replace(E, deleted=True)], date(2027, 1, 15)) is None
+@pytest.mark.parametrize(
+    "deleted_on",
+    [
+        date(2027, 1, 4),  # recorded and deleted the same day
+        date(2027, 1, 10),  # the day before its start
+        date(2027, 1, 11),  # the day of its start: nothing before it was covered either
+    ],
+)
+@pytest.mark.parametrize("day", [date(2027, 1, 1), date(2027, 1, 10), date(2027, 1, 13), date(2027, 1, 25)])
+def test_r5b_deleted_before_it_started_is_deleted_on_every_day(deleted_on: date, day: date) -> None:
+    gone = replace(E, deleted_on=deleted_on)
+    assert rules.status(gone, day) == "deleted"
+    assert rules.suppressing([gone], day) is None
+
+
+@pytest.mark.parametrize(
+    ("deleted_on", "day", "status"),
+    [
+        (date(2027, 1, 12), date(2027, 1, 11), "pending"),  # started, deleted before in force
+        (date(2027, 1, 12), date(2027, 1, 12), "deleted"),
+        (date(2027, 1, 12), date(2027, 1, 13), "deleted"),  # never comes into force
+        (date(2027, 1, 13), date(2027, 1, 12), "pending"),
+        (date(2027, 1, 13), date(2027, 1, 13), "deleted"),  # deleted on its in-force day
+        (date(2027, 1, 14), date(2027, 1, 13), "active"),
+        (date(2027, 1, 24), date(2027, 1, 23), "active"),  # deleted on its last day
+        (date(2027, 1, 24), date(2027, 1, 24), "deleted"),
+    ],
+)
+def test_r5b_deletion_around_the_in_force_day_and_the_end(deleted_on: date, day: date, status: str) -> None:
+    assert rules.status(replace(E, deleted_on=deleted_on), day) == status
+
+
+def test_r5b_verdict_says_the_exemption_was_deleted() -> None:
+    answer = rules.verdict("201234567", [DELETED_15], date(2027, 1, 16))
+    assert answer.exemption is None
+    assert "was deleted on 15 Jan 2027: it covers nothing from that day on" in answer.why
+    before = rules.verdict("201234567", [replace(E, deleted_on=date(2027, 1, 5))], date(2027, 1, 16))
+    assert "was deleted on 5 Jan 2027, before it started, so it covers no day" in before.why
+
+
+def test_the_deleted_property_follows_the_deletion_day() -> None:
+    assert not E.deleted
+    assert DELETED_15.deleted
 
 
 def test_verdict_says_why() -> None:
@@ -122,7 +167,7 @@ def test_r7_same_type_may_not_share_a_day(start: date, end: date, type: str, cla
 def test_r7_ignores_other_students_deleted_and_expired() -> None:
     others = [
         replace(EXISTING, student_id="209999999"),
-        replace(EXISTING, deleted=True),
+        replace(EXISTING, deleted_on=TODAY),
         exemption(date(2026, 12, 1), date(2027, 1, 3), id=8),  # expired yesterday
     ]
     assert (
@@ -159,7 +204,7 @@ def test_r4_editable_only_while_the_end_is_in_the_future(end: date, editable: bo
 
 def test_r4_a_deleted_exemption_cannot_change() -> None:
     with pytest.raises(Refused, match="deleted"):
-        rules.check_editable(replace(E, deleted=True), TODAY)
+        rules.check_editable(replace(E, deleted_on=TODAY), TODAY)
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ def exemptions(draw: st.DrawFn) -> Exemption:
         id=draw(st.integers(1, 1000)),
         type=draw(st.sampled_from(["placement", "dissertation"])),
         in_force_from=rules.in_force_from(recorded),
-        deleted=draw(st.booleans()),
+        deleted_on=draw(st.one_of(st.none(), days)),
     )
 
 
@@ -45,7 +45,7 @@ def test_every_exemption_has_exactly_one_status(e: Exemption, day: date) -> None
     status = rules.status(e, day)
     assert status in rules.STATUSES
     if status == "active":
-        assert e.start <= day <= e.end and e.in_force_from <= day and not e.deleted
+        assert e.start <= day <= e.end and e.in_force_from <= day and not rules.deleted_as_of(e, day)
 
 
 @given(exemptions(), days, st.one_of(st.none(), days), st.one_of(st.none(), days))
@@ -75,3 +75,17 @@ def test_r7_is_symmetric(a: Exemption, b: Exemption, today: date) -> None:
     ba = rules.find_clash(b.student_id, b.type, b.start, b.end, [a], today) is not None
     if not a.deleted and not b.deleted and a.end >= today and b.end >= today:
         assert ab == ba
+
+
+@given(exemptions(), days, days)
+def test_r5b_a_deletion_keeps_every_day_before_it_and_covers_nothing_after(
+    e: Exemption, deleted_on: date, day: date
+) -> None:
+    e = replace(e, deleted_on=None)
+    gone = replace(e, deleted_on=deleted_on)
+    if day < deleted_on and e.start < deleted_on:
+        assert rules.status(gone, day) == rules.status(e, day)
+        assert (rules.suppressing([gone], day) is None) == (rules.suppressing([e], day) is None)
+    else:
+        assert rules.status(gone, day) == "deleted"
+        assert rules.suppressing([gone], day) is None

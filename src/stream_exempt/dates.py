@@ -57,6 +57,14 @@ def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def local_day(stamp: str) -> date:
+    """The calendar date, in the University's time zone, of an ISO UTC timestamp."""
+    moment = datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(_zone()).date()
+
+
 def local_time(stamp: str) -> str:
     """An ISO UTC timestamp shown in the University's time zone: `2027-01-10 09:30 GMT`."""
     moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

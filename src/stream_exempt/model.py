@@ -56,7 +56,14 @@ class Exemption:
     created_by: str
     created_at: str
     in_force_from: date
-    deleted: bool = False
+    # The calendar day (in the University's zone) it was deleted on; None while it is not.
+    # R5b: it covers nothing from that day on; the days before keep their answer.
+    deleted_on: date | None = None
+
+    @property
+    def deleted(self) -> bool:
+        """Whether it has been deleted (on any day; `rules.status` says what that means for a day)."""
+        return self.deleted_on is not None
 
     def covers(self, day: date) -> bool:
         """Whether `day` lies in the inclusive date range."""

@@ -24,9 +24,18 @@ def in_force_from(recorded_on: date) -> date:
     return recorded_on + timedelta(days=2)
 
 
+def deleted_as_of(exemption: Exemption, day: date) -> bool:
+    """R5b: deleted on `day` or earlier, or deleted before it started (then on every day).
+
+    An exemption deleted after its start still covers, as it did, the days before its deletion.
+    """
+    deleted_on = exemption.deleted_on
+    return deleted_on is not None and (deleted_on <= day or deleted_on <= exemption.start)
+
+
 def status(exemption: Exemption, day: date) -> str:
-    """The status of an exemption as of `day`."""
-    if exemption.deleted:
+    """The status of an exemption as of `day`: deleted, expired, pending or active, in that order."""
+    if deleted_as_of(exemption, day):
         return DELETED
     if exemption.end < day:
         return EXPIRED
@@ -181,9 +190,11 @@ def suppressing(exemptions: Iterable[Exemption], day: date) -> Exemption | None:
     """
     for exemption in exemptions:
         if (
-            not exemption.deleted
-            and exemption.start <= day <= exemption.end
+            exemption.start <= day <= exemption.end
             and exemption.in_force_from <= day
+            # R5b: a deletion ends its effect from the day of deletion on (and since
+            # start <= day, one deleted before it started is excluded here too).
+            and (exemption.deleted_on is None or day < exemption.deleted_on)
         ):
             return exemption
     return None
@@ -202,7 +213,7 @@ def verdict(student_id: str, exemptions: Iterable[Exemption], day: date) -> Verd
             f"suppressed by {describe(active)}, in force since {show(active.in_force_from)}",
         )
     covering = sorted(
-        (e for e in exemptions if not e.deleted and e.covers(day)),
+        (e for e in exemptions if e.covers(day) and not deleted_as_of(e, day)),
         key=lambda e: (e.in_force_from, e.id),
     )
     if covering:
@@ -215,4 +226,20 @@ def verdict(student_id: str, exemptions: Iterable[Exemption], day: date) -> Verd
             f"not suppressed: {describe(first)} covers {show(day)} but is only in force "
             f"from {show(first.in_force_from)}",
         )
-    return Verdict(student_id, day, False, None, f"not suppressed: no exemption covers {show(day)}")
+    why = f"not suppressed: no exemption covers {show(day)}"
+    removed = [e for e in exemptions if e.covers(day) and deleted_as_of(e, day)]
+    if removed:
+        why += f" ({describe(removed[0])} {deletion_text(removed[0])})"
+    return Verdict(student_id, day, False, None, why)
+
+
+def deletion_text(exemption: Exemption) -> str:
+    """What a deletion means for the days an exemption covered, in words (R5b)."""
+    deleted_on = exemption.deleted_on
+    assert deleted_on is not None
+    if deleted_on <= exemption.start:
+        return f"was deleted on {show(deleted_on)}, before it started, so it covers no day"
+    return (
+        f"was deleted on {show(deleted_on)}: it covers nothing from that day on, "
+        "and the days before keep their answer"
+    )

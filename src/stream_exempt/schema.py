@@ -80,7 +80,25 @@ def _initial(db: Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (("0001_initial", _initial),)
+def _deletion_day(db: Database) -> None:
+    """R5b: a deletion ends an exemption's effect from the day it was deleted on, so the store
+    keeps that day. A deletion already recorded keeps its event time as its day (London's date)."""
+    from stream_exempt.dates import local_day
+
+    db.execute("ALTER TABLE exemptions ADD COLUMN deleted_on TEXT")
+    deleted = db.execute("SELECT id, deleted_at FROM exemptions WHERE deleted_at IS NOT NULL").fetchall()
+    db.conn.executemany(
+        "UPDATE exemptions SET deleted_on = ? WHERE id = ?",
+        [(local_day(at).isoformat(), exemption_id) for exemption_id, at in deleted],
+    )
+
+
+# In numeric order. A store's applied migrations are compared with these as a set, so that
+# migrations landing in any order never wedge a store.
+MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
+    ("0001_initial", _initial),
+    ("0002_deletion_day", _deletion_day),
+)
 NAMES: tuple[str, ...] = tuple(name for name, _ in MIGRATIONS)
 
 

@@ -26,13 +26,13 @@ BUSY_TIMEOUT_SECONDS = 10.0
 
 _COLUMNS = (
     "id, student_id, type, start_date, end_date, reason, batch, "
-    "created_by, created_at, in_force_from, deleted_at"
+    "created_by, created_at, in_force_from, deleted_on"
 )
 # What an event records of an exemption, before and after a change: one definition, in SQL.
 _SNAPSHOT = (
     "json_object('student_id', student_id, 'type', type, 'start', start_date, "
     "'end', end_date, 'reason', reason, 'batch', batch, 'in_force_from', in_force_from, "
-    "'deleted_at', deleted_at)"
+    "'deleted_at', deleted_at, 'deleted_on', deleted_on)"
 )
 
 
@@ -48,7 +48,7 @@ def _exemption(row: Sequence[Any]) -> Exemption:
         created_by=row[7],
         created_at=row[8],
         in_force_from=date.fromisoformat(row[9]),
-        deleted=row[10] is not None,
+        deleted_on=None if row[10] is None else date.fromisoformat(row[10]),
     )
 
 
@@ -155,7 +155,8 @@ class Store:
     def _needs_migration(self) -> bool:
         """Whether migrations are due; `StoreUnusable` for a newer schema or a foreign database."""
         applied = self.applied_migrations()
-        if tuple(applied) == schema.NAMES:
+        # As sets: the order in which migrations were applied does not matter, only which.
+        if set(applied) == set(schema.NAMES):
             return False
         newer = [name for name in applied if name not in schema.NAMES]
         if newer:
@@ -214,15 +215,18 @@ class Store:
     def live_of(self, student_ids: Iterable[str], today: date) -> dict[tuple[str, str], list[Exemption]]:
         """The live exemptions (not deleted, not expired) of these students, keyed by (student, type)."""
         found: dict[tuple[str, str], list[Exemption]] = {}
-        live = "deleted_at IS NULL AND end_date >= ?"
+        live = "deleted_on IS NULL AND end_date >= ?"
         for exemption in self.of_students(student_ids, live, (today.isoformat(),)):
             found.setdefault((exemption.student_id, exemption.type), []).append(exemption)
         return found
 
-    def undeleted_by_student(self) -> dict[str, list[Exemption]]:
-        """Every exemption that is not deleted, keyed by student, oldest id first."""
+    def answering_by_student(self) -> dict[str, list[Exemption]]:
+        """Every exemption that may suppress some day, keyed by student, oldest id first: all but
+        those deleted before they started (R5b: one deleted later still covers the days before)."""
         found: dict[str, list[Exemption]] = {}
-        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_at IS NULL ORDER BY id")
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_on IS NULL OR deleted_on > start_date ORDER BY id"
+        )
         for row in rows:
             found.setdefault(row[1], []).append(_exemption(row))
         return found
@@ -373,9 +377,13 @@ class Store:
             )
             self._log(before.id, action, actor, at, snapshot)
 
-    def mark_deleted(self, exemptions: Iterable[Exemption], *, actor: str, at: str) -> None:
-        """Mark exemptions deleted (the record and its history stay), with a `delete` event each."""
+    def mark_deleted(self, exemptions: Iterable[Exemption], *, actor: str, at: str, on: date) -> None:
+        """Mark exemptions deleted at `at` on day `on` (the record and its history stay), with a
+        `delete` event each."""
         for exemption in exemptions:
             snapshot = self._snapshot(exemption.id)
-            self.conn.execute("UPDATE exemptions SET deleted_at = ? WHERE id = ?", (at, exemption.id))
+            self.conn.execute(
+                "UPDATE exemptions SET deleted_at = ?, deleted_on = ? WHERE id = ?",
+                (at, on.isoformat(), exemption.id),
+            )
             self._log(exemption.id, "delete", actor, at, snapshot)

@@ -211,7 +211,7 @@ def delete(
         current, left = _targets(store, ids, batch, today)
         for exemption in current:
             rules.check_editable(exemption, today)
-        store.mark_deleted(current, actor=who, at=dates.now_utc())
+        store.mark_deleted(current, actor=who, at=dates.now_utc(), on=today)
     for exemption in current:
         print(f"Deleted {rules.describe(exemption)} of student {exemption.student_id}.")
     if batch is not None:

@@ -111,7 +111,7 @@ def filter_feed(
         date_at = csvio.optional_column(feed.headers, csvio.DATE_HEADER)
     pattern = validate.id_pattern()
     today = dates.today()
-    exemptions = session.store().undeleted_by_student()
+    exemptions = session.store().answering_by_student()
     parse_day = dates.cached_parser(today)
     out: IO[str] = io_for_stdout()
     writer = csv.writer(out, lineterminator="\n")

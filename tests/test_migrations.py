@@ -1,0 +1,112 @@
+"""A store written by an earlier schema is migrated forward, keeping what it meant (R5b)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database, Migrations
+
+from conftest import Cli
+from stream_exempt import schema
+from stream_exempt.store import Store
+
+_ROW = (
+    "INSERT INTO exemptions (id, student_id, type, start_date, end_date, created_by, created_at, "
+    "in_force_from, deleted_at) VALUES (?, ?, 'placement', ?, ?, 'tester', '2026-06-01T09:00:00Z', ?, ?)"
+)
+
+
+def _old_store(path: Path, rows: list[tuple[object, ...]]) -> None:
+    """A store as the previous version wrote it: only `0001_initial`, deletions by instant only."""
+    db = Database(path)
+    first = Migrations(schema.MIGRATION_SET)
+    name, function = schema.MIGRATIONS[0]
+    assert name == "0001_initial"
+    first(name=name)(function)
+    first.apply(db)
+    for row in rows:
+        db.execute(_ROW, row)
+        db.execute(
+            "INSERT INTO events (exemption_id, action, actor, at, before, after) VALUES "
+            "(?, 'delete', 'tester', ?, json_object('start', ?), json_object('start', ?, 'deleted_at', ?))",
+            (row[0], row[5], row[2], row[2], row[5]),
+        )
+    db.conn.commit()
+    db.close()
+
+
+# Exemption 1 ran from 1 July 2026, in force from 20 June; each row is one deletion instant.
+@pytest.mark.parametrize(
+    ("zone", "deleted_at", "deleted_on"),
+    [
+        (None, "2026-07-14T22:30:00Z", date(2026, 7, 14)),  # 23:30 in London (BST)
+        (None, "2026-07-14T23:30:00Z", date(2026, 7, 15)),  # 00:30 in London, UTC still on the 14th
+        (None, "2026-12-14T23:30:00Z", date(2026, 12, 14)),  # winter: London is on UTC
+        ("UTC", "2026-07-14T23:30:00Z", date(2026, 7, 14)),  # STREAM_EXEMPT_TZ honoured
+    ],
+)
+def test_a_recorded_deletion_keeps_its_event_time_as_its_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zone: str | None, deleted_at: str, deleted_on: date
+) -> None:
+    if zone:
+        monkeypatch.setenv("STREAM_EXEMPT_TZ", zone)
+    path = tmp_path / "old.db"
+    _old_store(path, [(1, "201234567", "2026-07-01", "2027-03-31", "2026-06-20", deleted_at)])
+    store = Store.open(path)
+    try:
+        assert set(store.applied_migrations()) == set(schema.NAMES)
+        assert store.get(1).deleted_on == deleted_on
+    finally:
+        store.close()
+
+
+def test_an_old_store_answers_as_the_rules_now_say(cli: Cli) -> None:
+    _old_store(
+        cli.store_path,
+        [
+            # Deleted at 00:30 London time on 15 Jul 2026, after it started: the days before keep
+            # their answer.
+            (1, "201234567", "2026-07-01", "2026-09-30", "2026-06-20", "2026-07-14T23:30:00Z"),
+            # Deleted before it started: no day was ever covered.
+            (2, "201234568", "2026-08-01", "2026-09-30", "2026-06-20", "2026-07-14T23:30:00Z"),
+        ],
+    )
+    with sqlite3.connect(cli.store_path) as conn:
+        conn.execute(_ROW, (3, "201234569", "2026-07-01", "2027-03-31", "2026-06-20", None))
+    for day, code in (("2026-07-14", 0), ("2026-07-15", 1), ("2026-07-16", 1)):
+        assert cli("check", "201234567", "--on", day).exit_code == code, day
+    for day in ("2026-07-14", "2026-08-01"):
+        assert cli("check", "201234568", "--on", day).exit_code == 1
+    assert cli("check", "201234569", "--on", "2026-07-15").exit_code == 0  # never deleted
+    listed = cli.ok("list", "--status", "all", "--on", "2026-07-14", "--format", "csv").stdout
+    assert [line.split(",")[5] for line in listed.splitlines()[1:]] == ["active", "active", "deleted"]
+    feed = "student_id,date\n201234567,2026-07-14\n201234567,2026-07-15\n201234568,2026-08-02\n"
+    answered = cli.ok("check", "--file", "-", input=feed).stdout.splitlines()[1:]
+    assert answered == [
+        "201234567,2026-07-14,true,1",
+        "201234567,2026-07-15,false,",
+        "201234568,2026-08-02,false,",
+    ]
+    history = cli.ok("history", "1", "--format", "plain").stdout
+    assert "deleted on 15 Jul 2026: suppresses nothing from that day on" in history
+
+
+def test_migrations_applied_in_another_order_do_not_wedge_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    Store.open(path).close()
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT migration_set, name, applied_at FROM _sqlite_migrations").fetchall()
+        conn.execute("DELETE FROM _sqlite_migrations")
+        conn.executemany(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+            list(reversed(rows)),
+        )
+    store = Store.open(path)
+    try:
+        assert store.applied_migrations() == list(reversed(schema.NAMES))
+        assert not store._needs_migration()
+    finally:
+        store.close()
