@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from stream_exempt.cli.app import app
 from stream_exempt.model import Exemption
+from stream_exempt.store import Store
 
 LONDON = ZoneInfo("Europe/London")
 # Monday 4 January 2027, noon in London: "today" in most tests.
@@ -81,6 +82,17 @@ class Cli:
 
 @pytest.fixture
 def cli(store_path: Path, clock: Callable[[datetime], None]) -> Cli:
+    """The CLI on an empty store, as `init` (or a first write) would leave it.
+
+    Read commands never create a store (SPEC 2); a test of a missing store uses `bare_cli`.
+    """
+    Store.open(store_path, create=True).close()
+    return Cli(store_path)
+
+
+@pytest.fixture
+def bare_cli(store_path: Path, clock: Callable[[datetime], None]) -> Cli:
+    """The CLI with no store at its path yet."""
     return Cli(store_path)
 
 

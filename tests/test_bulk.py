@@ -157,13 +157,14 @@ def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     assert snapshot(cli.store_path) == before
 
 
-def test_a_dry_run_makes_no_store_where_there_was_none(cli: Cli, tmp_path: Path) -> None:
-    result = cli.ok("bulk", write(tmp_path, "sid\n201234567\n"), *OPTIONS, "--dry-run")
-    assert result.stdout.startswith("Dry run: 1 exemption would be created")
-    assert not cli.store_path.exists()
-    refused = cli("bulk", write(tmp_path, "sid\n2.01E+08\n", name="bad.csv"), *OPTIONS, "--dry-run")
-    assert refused.exit_code == 2 and "spreadsheet" in refused.stderr
-    assert not cli.store_path.exists()
+def test_a_dry_run_makes_no_store_where_there_was_none(bare_cli: Cli, tmp_path: Path) -> None:
+    result = bare_cli("bulk", write(tmp_path, "sid\n201234567\n"), *OPTIONS, "--dry-run")
+    assert result.exit_code == 4 and result.stdout == ""
+    assert result.stderr == f"Error: There is no store at {bare_cli.store_path}; " + (
+        "check --db or STREAM_EXEMPT_DB, or record an exemption first "
+        "(only a command that writes creates the store).\n"
+    )
+    assert not bare_cli.store_path.exists()
 
 
 def test_bulk_warns_when_notifications_may_still_trigger(cli: Cli, tmp_path: Path) -> None:
@@ -368,7 +369,8 @@ def test_a_row_overlapping_one_already_recorded_is_refused(cli: Cli, tmp_path: P
     assert "1 of 2 rows" in result.stderr
 
 
-def test_options_that_break_r2_are_one_error_not_a_row_each(cli: Cli, tmp_path: Path) -> None:
+def test_options_that_break_r2_are_one_error_not_a_row_each(bare_cli: Cli, tmp_path: Path) -> None:
+    cli = bare_cli
     path = write(tmp_path, "sid\n201234567\n201234568\n")
     result = cli("bulk", path, "--type", "placement", "--start", "2027-01-20", "--end", "2027-01-19")
     assert result.exit_code == 2

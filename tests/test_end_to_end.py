@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from stream_exempt import __version__
+from stream_exempt.store import Store
 
 
 def run(*args: str, store: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -59,7 +60,7 @@ print("HEAVY:", ",".join(heavy), file=sys.stderr)
 @pytest.mark.parametrize("args", [["check", "201234567"], ["--help"], ["check", "--help"], ["list", "--ids"]])
 def test_start_up_imports_no_heavy_module(tmp_path: Path, args: list[str]) -> None:
     store = tmp_path / "s.db"
-    assert run("list", store=store).returncode == 0  # create and migrate the store first
+    Store.open(store, create=True).close()  # create and migrate the store first
     env = {**os.environ, "STREAM_EXEMPT_DB": str(store)}
     result = subprocess.run(
         [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, timeout=60

@@ -16,9 +16,10 @@ from stream_exempt.store import Store
 
 def test_a_new_store_is_private_in_wal_with_its_folder(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "store.db"
-    Store.open(path).close()
+    Store.open(path, create=True).close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    for folder in (path.parent, path.parent.parent):  # every level it made
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = [
@@ -29,7 +30,7 @@ def test_a_new_store_is_private_in_wal_with_its_folder(tmp_path: Path) -> None:
 
 
 def test_connection_settings(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "s.db")
+    store = Store.open(tmp_path / "s.db", create=True)
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
 
@@ -58,7 +59,8 @@ def test_a_file_that_is_not_a_store_is_exit_4(cli: Cli, content: bytes, message:
     assert cli.store_path.read_bytes() == content
 
 
-def test_another_sqlite_database_is_not_a_store(cli: Cli) -> None:
+def test_another_sqlite_database_is_not_a_store(bare_cli: Cli) -> None:
+    cli = bare_cli
     conn = sqlite3.connect(cli.store_path)
     conn.execute("CREATE TABLE accounts (id INTEGER)")
     conn.commit()
@@ -67,9 +69,12 @@ def test_another_sqlite_database_is_not_a_store(cli: Cli) -> None:
     assert result.exit_code == 4 and "not a stream-exempt store" in result.stderr
 
 
-def test_a_folder_in_its_place_is_exit_4(cli: Cli) -> None:
-    cli.store_path.mkdir()
-    result = cli("list")
+@pytest.mark.parametrize(
+    "args", [["list"], ["add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w"]]
+)
+def test_a_folder_in_its_place_is_exit_4(bare_cli: Cli, args: list[str]) -> None:
+    bare_cli.store_path.mkdir()
+    result = bare_cli(*args)
     assert result.exit_code == 4 and "is a folder" in result.stderr
 
 
@@ -93,8 +98,11 @@ def test_store_path_from_environment_and_default(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     runner = CliRunner()
-    assert runner.invoke(app, ["list"], env={"STREAM_EXEMPT_DB": str(tmp_path / "env.db")}).exit_code == 0
+    add = ["add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w", "-q"]
+    assert runner.invoke(app, add, env={"STREAM_EXEMPT_DB": str(tmp_path / "env.db")}).exit_code == 0
     assert (tmp_path / "env.db").exists()
+    assert runner.invoke(app, ["list"]).exit_code == 4  # the default store does not exist yet
+    assert runner.invoke(app, add).exit_code == 0
     assert runner.invoke(app, ["list"]).exit_code == 0
     assert list(tmp_path.glob("**/stream-exempt/exemptions.db"))
 
@@ -103,7 +111,7 @@ def test_unusable_store_raises_store_unusable(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(StoreUnusable, match="cannot create the store"):
-        Store.open(blocker / "sub" / "store.db")
+        Store.open(blocker / "sub" / "store.db", create=True)
 
 
 def _read_only(path: Path) -> None:
@@ -151,3 +159,43 @@ def test_a_damaged_store_is_exit_4_and_doctor_says_so(cli: Cli, tmp_path: Path) 
     result = cli("doctor")
     assert result.exit_code == 4
     assert "is damaged" in result.stderr and "restore it from a backup" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["list", "--format", "csv"],
+        ["check", "201234567"],
+        ["check", "--file", "FEED"],
+        ["history", "1"],
+        ["doctor"],
+        ["bulk", "FEED", "-t", "placement", "-s", "+1w", "--for", "1w", "--dry-run"],
+        ["extend", "1", "--by", "1w"],
+        ["move", "1", "--by", "1w"],
+        ["delete", "1", "--yes"],
+    ],
+)
+def test_a_command_that_does_not_record_never_creates_the_store(
+    clock: object, tmp_path: Path, args: list[str]
+) -> None:
+    """SPEC 2: a mistyped path fails loudly (exit 4, naming it) instead of answering from nothing."""
+    feed = tmp_path / "feed.csv"
+    feed.write_text("student_id\n201234567\n")
+    path = tmp_path / "typo" / "deeper" / "exemptions.db"
+    result = Cli(path)(*[str(feed) if a == "FEED" else a for a in args])
+    assert result.exit_code == 4, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"Error: There is no store at {path}; check --db or STREAM_EXEMPT_DB, or record an exemption "
+        "first (only a command that writes creates the store)."
+    ]
+    assert not (tmp_path / "typo").exists()
+
+
+def test_a_writing_command_creates_the_store_with_private_folders(bare_cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "exemptions.db"
+    Cli(path).ok("add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for folder in (tmp_path / "a", tmp_path / "a" / "b"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700

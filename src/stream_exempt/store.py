@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from itertools import groupby
 from operator import itemgetter
@@ -52,10 +52,23 @@ def _exemption(row: Sequence[Any]) -> Exemption:
     )
 
 
+def _make_folders(folder: Path) -> None:
+    """Make `folder` and every missing folder above it, each private to its owner (0700)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for level in reversed(missing):
+        with suppress(FileExistsError):  # another process made it first
+            level.mkdir(mode=0o700)
+
+
 def _create_private(path: Path) -> None:
     """Create an empty store file readable and writable by its owner only."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _make_folders(path.parent)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return  # another process created it first
@@ -65,6 +78,14 @@ def _create_private(path: Path) -> None:
             "--db or STREAM_EXEMPT_DB."
         ) from None
     os.close(descriptor)
+
+
+def missing(path: Path) -> StoreUnusable:
+    """The error for a read on a store that does not exist: loud, so a mistyped path is seen."""
+    return StoreUnusable(
+        f"there is no store at {path}; check --db or STREAM_EXEMPT_DB, or record an exemption "
+        "first (only a command that writes creates the store)."
+    )
 
 
 def unusable(error: sqlite3.Error, path: Path) -> StoreUnusable:
@@ -103,16 +124,27 @@ class Store:
     # -- opening ------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path) -> Store:
-        """Open the store at `path`, creating it (owner-only) and migrating it as needed."""
+    def open(cls, path: Path, *, create: bool = False) -> Store:
+        """Open the store at `path` and migrate it as needed.
+
+        Only a command that writes passes `create=True`: then a missing store is created
+        (owner-only, with private folders). Otherwise a missing store is `StoreUnusable`, and
+        SQLite is told never to create the file (`mode=rw`).
+        """
         path = path.expanduser()
         if path.is_dir():
             raise StoreUnusable(f"{path} is a folder, not a store file; give --db the path of a file.")
         if not path.exists():
+            if not create:
+                raise missing(path)
             _create_private(path)
         try:
             conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+                f"{path.absolute().as_uri()}?mode=rw",
+                uri=True,
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
             )
         except sqlite3.Error as error:
             raise unusable(error, path) from None

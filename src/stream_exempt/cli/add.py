@@ -73,7 +73,7 @@ def add(
     )
     who = actor(as_)
     rules.check_new(draft, today)
-    store = session.store()
+    store = session.store_for_writing()
     with store.writing():
         rules.check_no_clash(draft, store.of_student(draft.student_id), today)
         created = store.insert(draft, actor=who, at=dates.now_utc(), in_force_from=rules.in_force_from(today))

@@ -149,11 +149,10 @@ def bulk(
         in_force = rules.in_force_from(today)
         batch = None
         if dry_run:  # no write lock, and no store file made where there was none
-            store = session.store() if session.store_path.exists() else None
-            live = store.live_of(students, today) if store is not None else {}
+            live = session.store().live_of(students, today)  # reads: never creates the store
             plan = _plan(rows, columns, defaults, live, today, pattern, name)
         else:
-            store = session.store()
+            store = session.store_for_writing()
             with store.writing():  # the write lock first: R7 holds against every concurrent writer
                 plan = _plan(rows, columns, defaults, store.live_of(students, today), today, pattern, name)
                 if plan.created:

@@ -27,17 +27,24 @@ IdArgument = Annotated[
 Plan = Callable[[Exemption, date], Exemption]
 
 
-def _targets(store: Store, ids: list[str], batch: str | None, today: date) -> tuple[list[Exemption], int]:
-    """The exemptions named by ids or by a batch, and how many batch members are left alone."""
+def _named(ids: list[str], batch: str | None) -> tuple[list[int], int | None]:
+    """The ids or the batch as typed, checked before the store is opened (SPEC 10)."""
     if batch is not None:
         if ids:
             raise Refused("give exemption ids or --batch, not both.")
-        members = store.batch_members(validate.batch_id(batch))
-        changeable = [m for m in members if not m.deleted and m.end > today]
-        return changeable, len(members) - len(changeable)
+        return [], validate.batch_id(batch)
     if not ids:
         raise Refused("give the id of an exemption, or --batch B for a whole bulk batch.")
-    return store.get_many([validate.exemption_id(text) for text in ids]), 0
+    return [validate.exemption_id(text) for text in ids], None
+
+
+def _targets(store: Store, ids: list[int], batch: int | None, today: date) -> tuple[list[Exemption], int]:
+    """The exemptions named by ids or by a batch, and how many batch members are left alone."""
+    if batch is not None:
+        members = store.batch_members(batch)
+        changeable = [m for m in members if not m.deleted and m.end > today]
+        return changeable, len(members) - len(changeable)
+    return store.get_many(ids), 0
 
 
 def _checked(
@@ -71,9 +78,11 @@ def _apply(
 ) -> tuple[list[tuple[Exemption, Exemption]], int]:
     """Check and write one change to every target in one transaction."""
     who = actor(as_)
+    numbers, batch_number = _named(ids, batch)
+    # Changes only what exists: a missing store is exit 4, never an empty one made here.
     store = session.store()
     with store.writing():
-        targets, left = _targets(store, ids, batch, today)
+        targets, left = _targets(store, numbers, batch_number, today)
         changes = _checked(store, targets, plan, today)
         store.update(changes, action=action, actor=who, at=dates.now_utc())
     return changes, left
@@ -192,9 +201,9 @@ def delete(
     session: Session = ctx.obj
     who = actor(as_)
     today = dates.today()
-    store = session.store()
-    ids = exemption_ids or []
-    targets, left = _targets(store, ids, batch, today)
+    ids, batch_number = _named(exemption_ids or [], batch)
+    store = session.store()  # deletes only what exists: never creates the store
+    targets, left = _targets(store, ids, batch_number, today)
     for exemption in targets:
         rules.check_editable(exemption, today)
     if not targets:
@@ -208,7 +217,7 @@ def delete(
             raise typer.Abort()
     with store.writing():
         # Read again under the write lock: another process may have changed them meanwhile.
-        current, left = _targets(store, ids, batch, today)
+        current, left = _targets(store, ids, batch_number, today)
         for exemption in current:
             rules.check_editable(exemption, today)
         store.mark_deleted(current, actor=who, at=dates.now_utc(), on=today)

@@ -76,7 +76,8 @@ def history(
     Example: stream-exempt history 12
     """
     session: Session = ctx.obj
-    events = session.store().events(validate.exemption_id(exemption_id))
+    wanted = validate.exemption_id(exemption_id)  # the value typed first, then the store
+    events = session.store().events(wanted)
     if fmt is HistoryFormat.json:
         output.write_json(
             [

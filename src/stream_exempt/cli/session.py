@@ -55,11 +55,17 @@ class Session:
     def store_path(self) -> Path:
         return (self.db or default_store_path()).expanduser()
 
-    def store(self) -> Store:
+    def store(self, *, create: bool = False) -> Store:
+        """The store, opened on first use. A command that only reads never creates it (SPEC 2):
+        a missing store is `StoreUnusable` (exit 4) naming the path."""
         if self._store is None:
             opened.append(self.store_path)
-            self._store = Store.open(self.store_path)
+            self._store = Store.open(self.store_path, create=create)
         return self._store
+
+    def store_for_writing(self) -> Store:
+        """The store for a command that records something: created (owner-only) when missing."""
+        return self.store(create=True)
 
     def close(self) -> None:
         if self._store is not None:
