@@ -63,7 +63,8 @@ def test_a_recorded_deletion_keeps_its_event_time_as_its_day(
         store.close()
 
 
-def test_an_old_store_answers_as_the_rules_now_say(cli: Cli) -> None:
+def test_an_old_store_answers_as_the_rules_now_say(bare_cli: Cli) -> None:
+    cli = bare_cli
     _old_store(
         cli.store_path,
         [
@@ -96,7 +97,7 @@ def test_an_old_store_answers_as_the_rules_now_say(cli: Cli) -> None:
 
 def test_migrations_applied_in_another_order_do_not_wedge_a_store(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    Store.open(path).close()
+    Store.open(path, create=True).close()
     with sqlite3.connect(path) as conn:
         rows = conn.execute("SELECT migration_set, name, applied_at FROM _sqlite_migrations").fetchall()
         conn.execute("DELETE FROM _sqlite_migrations")
