@@ -433,3 +433,31 @@ def test_a_re_run_after_the_start_has_passed_creates_nothing_and_refuses_newcome
     grown = cli("bulk", write(tmp_path, "sid\n201234567\n201234568\n201234569\n"), *OPTIONS)
     assert grown.exit_code == 2
     assert "1 of 3 rows" in grown.stderr and "not in the future" in grown.stderr
+
+
+# Today is Monday 4 Jan 2027: what is recorded today comes into force on 6 Jan.
+@pytest.mark.parametrize(
+    ("text", "options", "message"),
+    [
+        (
+            "sid\n201234567\n201234568\n",
+            ["--start", "2027-01-05", "--for", "1d"],
+            "this import would end on 5 Jan",
+        ),
+        ("sid\n201234567\n201234568\n", ["--start", "2027-01-05", "--for", "2d"], None),
+        ("sid,start\n201234567,2027-01-05\n", ["--end", "2027-01-05"], "this import would end on 5 Jan"),
+        ("sid,start\n201234567,2027-01-05\n", ["--end", "2027-01-06"], None),
+        ("sid,start,end\n201234567,2027-01-05,2027-01-05\n", [], "before it comes into force on 6 Jan"),
+        ("sid,start,end\n201234567,2027-01-05,2027-01-06\n", [], None),
+    ],
+)
+def test_r5c_a_cohort_that_would_suppress_nothing_is_refused(
+    cli: Cli, tmp_path: Path, text: str, options: list[str], message: str | None
+) -> None:
+    result = cli("bulk", write(tmp_path, text), "--type", "placement", *options)
+    if message is None:
+        assert result.exit_code == 0, result.stderr
+    else:
+        assert result.exit_code == 2
+        assert message in result.stderr
+        assert snapshot(cli.store_path).get("exemptions", []) == []

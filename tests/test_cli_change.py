@@ -82,10 +82,146 @@ def test_move_by_shifts_both_ends_never_into_today(cli: Cli, by: str, code: int,
         assert _status(cli, exemption)["start"] == start
 
 
-def test_move_of_an_active_start_is_refused(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
-    exemption = _active_until(cli, clock, "2027-01-31")
-    result = cli("move", str(exemption), "--start", "2027-01-11")
-    assert result.exit_code == 2 and "retrospectively" in result.stderr
+# An exemption from 10 to 31 July 2027 (recorded 1 July, so in force from 3 July), changed on a
+# summer day at 23:30 or 00:30 in London (when UTC is still on the day before).
+SUMMER = {
+    "9 Jul 23:30": datetime(2027, 7, 9, 23, 30, tzinfo=LONDON),  # the day before its start
+    "10 Jul 00:30": datetime(2027, 7, 10, 0, 30, tzinfo=LONDON),  # its start; UTC: 9 Jul 23:30
+    "10 Jul 23:30": datetime(2027, 7, 10, 23, 30, tzinfo=LONDON),
+    "11 Jul 00:30": datetime(2027, 7, 11, 0, 30, tzinfo=LONDON),  # the day after its start
+}
+
+
+def _summer(cli: Cli, clock, moment: str) -> int:  # type: ignore[no-untyped-def]
+    clock(datetime(2027, 7, 1, 12, 0, tzinfo=LONDON))
+    exemption = cli.add("201234567", "--start", "2027-07-10", "--end", "2027-07-31")
+    clock(SUMMER[moment])
+    return exemption
+
+
+@pytest.mark.parametrize(("moment", "started"), [(m, not m.startswith("9 Jul")) for m in SUMMER])
+@pytest.mark.parametrize(
+    "change",
+    [
+        ["--start", "2027-07-20"],
+        ["--start", "2027-07-20", "--end", "2027-08-20"],
+        ["--by", "1w"],
+        ["--by", "-1d"],
+    ],
+)
+def test_r5_the_start_of_a_started_exemption_cannot_change(  # type: ignore[no-untyped-def]
+    cli: Cli, clock, moment: str, started: bool, change: list[str]
+) -> None:
+    exemption = _summer(cli, clock, moment)
+    before = snapshot(cli.store_path)
+    result = cli("move", str(exemption), *change)
+    if not started and change != ["--by", "-1d"]:
+        assert result.exit_code == 0, result.stderr
+        assert _status(cli, exemption)["start"] != "2027-07-10"
+    elif not started:  # to 9 July, which is today: not after today
+        assert result.exit_code == 2
+        assert "can move only to a day after today (9 Jul 2027)" in result.stderr
+        assert snapshot(cli.store_path) == before
+    else:
+        assert result.exit_code == 2
+        assert result.stderr == (
+            f"Error: Exemption {exemption} started on 10 Jul 2027, so its start cannot change (the "
+            f"past is never rewritten); to change its last day use `stream-exempt move {exemption} "
+            f"--end DATE`, or `stream-exempt extend {exemption}` to make it longer.\n"
+        )
+        assert snapshot(cli.store_path) == before
+
+
+@pytest.mark.parametrize("moment", list(SUMMER))
+def test_r5_giving_the_current_start_is_no_change(cli: Cli, clock, moment: str) -> None:  # type: ignore[no-untyped-def]
+    exemption = _summer(cli, clock, moment)
+    cli.ok("move", str(exemption), "--start", "10/07/2027", "--end", "2027-08-07")
+    row = _status(cli, exemption)
+    assert (row["start"], row["end"], row["in_force_from"]) == ("2027-07-10", "2027-08-07", "2027-07-03")
+
+
+@pytest.mark.parametrize(
+    ("new_end", "allowed"),
+    [
+        ("2027-07-10", False),  # today, in London (UTC is still on 9 July)
+        ("2027-07-11", True),  # tomorrow
+    ],
+)
+def test_r5_a_new_end_must_be_after_today(cli: Cli, clock, new_end: str, allowed: bool) -> None:  # type: ignore[no-untyped-def]
+    exemption = _summer(cli, clock, "10 Jul 00:30")
+    result = cli("move", str(exemption), "--end", new_end)
+    assert result.exit_code == (0 if allowed else 2), result.stderr
+    if not allowed:
+        assert "a new end must be after today (10 Jul 2027)" in result.stderr
+
+
+def test_r5_a_batch_change_is_refused_naming_the_started_member(  # type: ignore[no-untyped-def]
+    cli: Cli, clock, tmp_path
+) -> None:
+    clock(datetime(2027, 7, 1, 12, 0, tzinfo=LONDON))
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("sid,start\n201234567,2027-07-20\n201234568,2027-07-10\n201234569,2027-07-20\n")
+    cli.ok("bulk", str(cohort), "--type", "placement", "--end", "2027-07-31")
+    clock(SUMMER["10 Jul 23:30"])
+    before = snapshot(cli.store_path)
+    for change in (["--by", "1w"], ["--start", "2027-07-25"]):
+        result = cli("move", "--batch", "1", *change)
+        assert result.exit_code == 2
+        assert "Error: Exemption 2 started on 10 Jul 2027, so its start cannot change" in result.stderr
+        assert snapshot(cli.store_path) == before
+    cli.ok("move", "--batch", "1", "--end", "2027-08-07")  # the end may still change
+    cli.ok("extend", "--batch", "1", "--by", "1w")
+
+
+@pytest.mark.parametrize(
+    ("moment", "for_", "code"),
+    [
+        ("4 Jan 23:30", "1d", 2),  # start tomorrow (5 Jan), in force 6 Jan: ends before that
+        ("4 Jan 23:30", "2d", 0),  # ends 6 Jan, the day it comes into force
+        ("5 Jan 00:30", "1d", 2),  # start 6 Jan, in force 7 Jan
+    ],
+)
+def test_r5c_add_that_would_suppress_nothing_is_refused(  # type: ignore[no-untyped-def]
+    cli: Cli, clock, moment: str, for_: str, code: int
+) -> None:
+    day, hour = moment.split(" ", 1)[0], moment.endswith("23:30")
+    clock(datetime(2027, 1, int(day), 23 if hour else 0, 30, tzinfo=LONDON))
+    before = snapshot(cli.store_path)
+    result = cli("add", "201234567", "--type", "placement", "--start", "tomorrow", "--for", for_)
+    assert result.exit_code == code, result.stderr
+    if code:
+        assert snapshot(cli.store_path) == before
+        assert "would end on" in result.stderr and "before it comes into force on" in result.stderr
+
+
+def test_r5c_add_names_both_dates(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    clock(datetime(2027, 7, 14, 23, 30, tzinfo=LONDON))
+    result = cli("add", "201234567", "--type", "placement", "--start", "tomorrow", "--for", "1d")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: The exemption would end on 15 Jul 2027, before it comes into force on 16 Jul 2027 "
+        "(the second day after it is recorded), so it would suppress nothing; give an end on or "
+        "after 16 Jul 2027.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (["move", "{id}", "--end", "2027-01-05"], 2),  # before it comes into force on 6 Jan
+        (["move", "{id}", "--end", "2027-01-06"], 0),  # its in-force day
+        (["move", "{id}", "--start", "2027-01-05", "--end", "2027-01-05"], 2),  # same start, same 6 Jan
+        (["move", "{id}", "--by", "1d"], 0),  # 6-11 Jan, recorded again today: in force 6 Jan
+    ],
+)
+def test_r5c_a_change_that_would_suppress_nothing_is_refused(cli: Cli, change: list[str], code: int) -> None:
+    exemption = cli.add("201234567", "--start", "2027-01-05", "--end", "2027-01-10")  # in force 6 Jan
+    before = snapshot(cli.store_path)
+    result = cli(*(part.format(id=exemption) for part in change))
+    assert result.exit_code == code, result.stderr
+    if code:
+        assert "before it comes into force on 6 Jan 2027" in result.stderr
+        assert snapshot(cli.store_path) == before
 
 
 def test_r7_after_extend_and_move(cli: Cli) -> None:
@@ -214,3 +350,18 @@ def test_history_holds_every_change_with_its_actor(cli: Cli, clock) -> None:  # 
         in plain
     )
     assert "deleted" in plain
+
+
+@pytest.mark.parametrize(("new_end", "code"), [("2027-01-10", 2), ("2027-01-11", 0)])
+def test_r5c_a_moved_start_is_recorded_again_and_must_still_do_something(  # type: ignore[no-untyped-def]
+    cli: Cli, clock, new_end: str, code: int
+) -> None:
+    exemption = cli.add()  # 11-24 Jan, in force from 6 Jan
+    clock(datetime(2027, 1, 9, 23, 30, tzinfo=LONDON))
+    result = cli("move", str(exemption), "--start", "2027-01-10", "--end", new_end)
+    assert result.exit_code == code, result.stderr
+    if code:
+        assert (
+            f"would end on {new_end[-2:]} Jan 2027, before it comes into force on 11 Jan 2027"
+            in result.stderr
+        )

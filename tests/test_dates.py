@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -81,11 +81,54 @@ def test_relative_date_beyond_the_calendar_is_refused() -> None:
         (date(2027, 1, 10), "1d", date(2027, 1, 10)),
         (date(2027, 1, 10), "10d", date(2027, 1, 19)),
         (date(2027, 1, 10), "3m", date(2027, 4, 9)),
-        (date(2027, 1, 31), "1m", date(2027, 2, 27)),  # 31 Jan + 1 month is 28 Feb, the day before
+        (date(2027, 1, 10), "1m", date(2027, 2, 9)),  # the SPEC's own example
     ],
 )
 def test_for_counts_the_days_covered(start: date, duration: str, end: date) -> None:
     assert dates.parse_duration(duration).last_day_from(start) == end
+
+
+# SPEC section 3: `--for Nm` ends on the day before the same day N months later; where that day
+# does not exist, on the last day of that month, so no day of a month is left uncovered.
+@pytest.mark.parametrize(
+    ("start", "duration", "end"),
+    [
+        (date(2027, 1, 27), "1m", date(2027, 2, 26)),
+        (date(2027, 1, 28), "1m", date(2027, 2, 27)),  # 28 Feb exists: the day before it
+        (date(2027, 1, 29), "1m", date(2027, 2, 28)),  # no 29 Feb 2027: the last day of February
+        (date(2027, 1, 30), "1m", date(2027, 2, 28)),
+        (date(2027, 1, 31), "1m", date(2027, 2, 28)),
+        (date(2027, 2, 1), "1m", date(2027, 2, 28)),  # the whole of February
+        (date(2028, 1, 29), "1m", date(2028, 2, 28)),  # a leap year: 29 Feb 2028 exists
+        (date(2028, 1, 30), "1m", date(2028, 2, 29)),
+        (date(2028, 1, 31), "1m", date(2028, 2, 29)),
+        (date(2027, 3, 31), "1m", date(2027, 4, 30)),  # no 31 April
+        (date(2027, 4, 30), "1m", date(2027, 5, 29)),
+        (date(2027, 5, 31), "1m", date(2027, 6, 30)),
+        (date(2027, 1, 31), "3m", date(2027, 4, 30)),
+        (date(2027, 1, 31), "2m", date(2027, 3, 30)),  # 31 Mar exists
+        (date(2027, 11, 30), "3m", date(2028, 2, 29)),  # across a year into a leap February
+        (date(2027, 12, 31), "2m", date(2028, 2, 29)),
+        (date(2027, 12, 1), "12m", date(2028, 11, 30)),
+    ],
+)
+def test_for_months_ends_the_day_before_the_same_day_or_on_the_months_last_day(
+    start: date, duration: str, end: date
+) -> None:
+    assert dates.parse_duration(duration).last_day_from(start) == end
+
+
+@pytest.mark.parametrize("year", [2027, 2028])
+@pytest.mark.parametrize("month", range(1, 13))
+def test_for_one_month_from_the_first_covers_exactly_that_month(year: int, month: int) -> None:
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    assert dates.parse_duration("1m").last_day_from(first) == following - timedelta(days=1)
+
+
+def test_for_months_beyond_the_calendar_is_refused() -> None:
+    with pytest.raises(Refused, match="outside the calendar"):
+        dates.parse_duration("2m").last_day_from(date(9999, 12, 1))
 
 
 @pytest.mark.parametrize(

@@ -224,17 +224,32 @@ ACTIVE = exemption(date(2026, 12, 1), date(2027, 1, 31), in_force_from=date(2026
 
 
 @pytest.mark.parametrize(
-    ("new_start", "allowed"),
-    [(TODAY - DAY, False), (TODAY, False), (TODAY + DAY, True)],
+    ("start", "started"),
+    [(TODAY - DAY, True), (TODAY, True), (TODAY + DAY, False)],  # started yesterday, today; tomorrow
 )
-def test_r5_a_moved_start_must_be_after_today(new_start: date, allowed: bool) -> None:
-    for before in (ACTIVE, E):
-        if allowed:
-            after = rules.moved(before, new_start, new_start + 10 * DAY, TODAY)
-            assert after.in_force_from == TODAY + 2 * DAY  # R6: recorded again
-        else:
-            with pytest.raises(Refused, match="never applied retrospectively"):
-                rules.moved(before, new_start, new_start + 10 * DAY, TODAY)
+@pytest.mark.parametrize(
+    "new_start",
+    [TODAY - DAY, TODAY, TODAY + DAY, TODAY + 2 * DAY, TODAY + 7 * DAY],
+)
+def test_r5_the_start_of_a_started_exemption_cannot_change(
+    start: date, started: bool, new_start: date
+) -> None:
+    before = exemption(start, start + 20 * DAY, in_force_from=TODAY - 3 * DAY)
+    new_end = new_start + 20 * DAY
+    if new_start == start:  # no change (SPEC section 10), even for one that has started
+        after = rules.moved(before, new_start, new_end, TODAY)
+        assert (after.start, after.in_force_from) == (start, before.in_force_from)
+    elif started:
+        with pytest.raises(Refused, match=r"started on .*, so its start cannot change") as refused:
+            rules.moved(before, new_start, new_end, TODAY)
+        assert "move 1 --end" in refused.value.message and "extend 1" in refused.value.message
+    elif new_start <= TODAY:
+        with pytest.raises(Refused, match="can move only to a day after today"):
+            rules.moved(before, new_start, new_end, TODAY)
+    else:
+        after = rules.moved(before, new_start, new_end, TODAY)
+        assert (after.start, after.end) == (new_start, new_end)
+        assert after.in_force_from == TODAY + 2 * DAY  # R6: recorded again
 
 
 @pytest.mark.parametrize(
@@ -253,7 +268,7 @@ def test_r5_a_moved_end_must_be_after_today(new_end: date, allowed: bool) -> Non
 
 
 def test_move_end_before_start_is_refused() -> None:
-    with pytest.raises(Refused, match="before the start"):
+    with pytest.raises(Refused, match="exemption 1 cannot end on 10 Jan 2027, before its start 11 Jan 2027"):
         rules.moved(E, None, date(2027, 1, 10), TODAY)
 
 
@@ -272,3 +287,62 @@ def test_r6_warning_when_the_start_is_before_it_is_in_force(
     message = rules.late_warning(start, in_force)
     assert (message == "notifications may still trigger until 6 Jan 2027") is warned
     assert (message is None) is not warned
+
+
+@pytest.mark.parametrize(
+    ("end", "allowed"),
+    [(TODAY + DAY, False), (TODAY + 2 * DAY, True), (TODAY + 3 * DAY, True)],  # in force from today + 2
+)
+def test_r5c_a_new_exemption_must_end_on_or_after_its_in_force_date(end: date, allowed: bool) -> None:
+    draft = Draft("201234567", "placement", TODAY + DAY, end)
+    if allowed:
+        rules.check_new(draft, TODAY)
+    else:
+        with pytest.raises(Refused) as refused:
+            rules.check_new(draft, TODAY)
+        assert refused.value.message == (
+            "the exemption would end on 5 Jan 2027, before it comes into force on 6 Jan 2027 (the "
+            "second day after it is recorded), so it would suppress nothing; give an end on or "
+            "after 6 Jan 2027."
+        )
+
+
+# Recorded today (4 Jan), so in force from 6 Jan; starts tomorrow.
+FRESH = exemption(TODAY + DAY, TODAY + 10 * DAY, in_force_from=TODAY + 2 * DAY)
+
+
+@pytest.mark.parametrize(
+    ("new_end", "allowed"),
+    [(TODAY + DAY, False), (TODAY + 2 * DAY, True), (TODAY + 3 * DAY, True)],
+)
+def test_r5c_a_moved_end_must_not_fall_before_the_in_force_date(new_end: date, allowed: bool) -> None:
+    if allowed:
+        assert rules.moved(FRESH, None, new_end, TODAY).end == new_end
+    else:
+        with pytest.raises(
+            Refused, match="exemption 1 would end on 5 Jan 2027, before it comes into force on 6 Jan"
+        ):
+            rules.moved(FRESH, None, new_end, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("new_end", "allowed"),
+    [(TODAY + DAY, False), (TODAY + 2 * DAY, True)],  # a new start records it again: 6 Jan
+)
+def test_r5c_a_moved_start_records_again_and_the_end_must_follow(new_end: date, allowed: bool) -> None:
+    long_in_force = exemption(TODAY + 5 * DAY, TODAY + 10 * DAY, in_force_from=TODAY - 3 * DAY)
+    if allowed:
+        assert rules.moved(long_in_force, TODAY + DAY, new_end, TODAY).in_force_from == TODAY + 2 * DAY
+    else:
+        with pytest.raises(
+            Refused, match="would end on 5 Jan 2027, before it comes into force on 6 Jan 2027"
+        ):
+            rules.moved(long_in_force, TODAY + DAY, new_end, TODAY)
+
+
+def test_r5c_extend_of_an_exemption_that_still_does_nothing_is_refused() -> None:
+    # Only a store written before R5c can hold one; extending it must make it do something.
+    useless = exemption(TODAY + DAY, TODAY + DAY, in_force_from=TODAY + 3 * DAY)
+    with pytest.raises(Refused, match="before it comes into force on 7 Jan 2027"):
+        rules.extended(useless, TODAY + 2 * DAY, TODAY)
+    assert rules.extended(useless, TODAY + 3 * DAY, TODAY).end == TODAY + 3 * DAY

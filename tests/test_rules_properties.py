@@ -89,3 +89,21 @@ def test_r5b_a_deletion_keeps_every_day_before_it_and_covers_nothing_after(
     else:
         assert rules.status(gone, day) == "deleted"
         assert rules.suppressing([gone], day) is None
+
+
+@given(exemptions(), days, st.one_of(st.none(), days), st.one_of(st.none(), days))
+def test_r5_no_change_alters_what_it_meant_for_today_or_any_earlier_day(
+    e: Exemption, today: date, new_start: date | None, new_end: date | None
+) -> None:
+    assume(new_start is not None or new_end is not None)
+    changed = []
+    with contextlib.suppress(Refused):
+        changed.append(rules.moved(e, new_start, new_end, today))
+    if new_end is not None:
+        with contextlib.suppress(Refused):
+            changed.append(rules.extended(e, new_end, today))
+    for after in changed:
+        assert after.end >= after.in_force_from  # R5c
+        for back in range(0, 200):
+            day = today - timedelta(days=back)
+            assert rules.status(after, day) == rules.status(e, day), day

@@ -91,8 +91,16 @@ class Duration:
             raise Refused(f"{self} from {day.isoformat()} falls outside the calendar.") from None
 
     def last_day_from(self, start: date) -> date:
-        """The end of a range that starts on `start` and covers this many days (`--for`)."""
-        return self.after(start) - timedelta(days=1)
+        """The end of a range that starts on `start` and covers this long (`--for`).
+
+        Days and weeks: that many days. Months: the day before the same day N months later;
+        where that day does not exist, the last day of that month (31 Jan or 1 Feb `--for 1m`
+        ends 28 Feb), so no day of a month is ever left uncovered.
+        """
+        later = self.after(start)
+        if self.unit == "m" and later.day != start.day:
+            return later  # `after` clamped it to the last day of the month
+        return later - timedelta(days=1)
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"

@@ -66,13 +66,25 @@ def check_order(start: date, end: date) -> None:
 
 
 def check_new(asked: Draft | Terms, today: date) -> None:
-    """R2 and R3 for an exemption about to be created by `add` or `bulk`."""
+    """R2, R3 and R5c for an exemption about to be created (`add`, `bulk`, an approval) today."""
     check_order(asked.start, asked.end)
     # R3: exemptions can only be created to cover dates in the future.
     if asked.start <= today:
         raise Refused(
             f"the start {show(asked.start)} is not in the future; an exemption can only cover "
             f"days after today ({show(today)}), so start it {show(today + timedelta(days=1))} or later."
+        )
+    check_takes_effect(asked.end, in_force_from(today))
+
+
+def check_takes_effect(end: date, in_force: date, what: str = "the exemption") -> None:
+    """R5c: an exemption (new or changed) whose end falls before its in-force date would
+    suppress nothing, so it is refused, naming both dates."""
+    if end < in_force:
+        raise Refused(
+            f"{what} would end on {show(end)}, before it comes into force on {show(in_force)} "
+            f"(the second day after it is recorded), so it would suppress nothing; give an end on "
+            f"or after {show(in_force)}."
         )
 
 
@@ -134,13 +146,15 @@ def check_editable(exemption: Exemption, today: date) -> None:
 
 
 def extended(exemption: Exemption, new_end: date, today: date) -> Exemption:
-    """`extend`: R4, then a later end (R5); in_force_from is kept (R6)."""
+    """`extend`: R4, then a later end (R5) that leaves it doing something (R5c); in_force_from
+    is kept (R6)."""
     check_editable(exemption, today)
     if new_end <= exemption.end:
         raise Refused(
             f"exemption {exemption.id} already ends on {show(exemption.end)}; extend needs a later "
             f"end than that, not {show(new_end)} (use `move --end` to end it sooner)."
         )
+    check_takes_effect(new_end, exemption.in_force_from, f"exemption {exemption.id}")
     return replace(exemption, end=new_end)
 
 
@@ -150,25 +164,43 @@ def moved(
     new_end: date | None,
     today: date,
 ) -> Exemption:
-    """`move`: R4, R5 and R6 for a new start and/or end (None keeps that end as it is)."""
+    """`move`: R4, R5, R5c and R6 for a new start and/or end (None keeps that one as it is).
+
+    R5, never retrospective: the start of an exemption that has started (start <= today)
+    cannot change at all; the start of one that has not started can move only to a day after
+    today; a new end must be after today and not before the start. A start equal to the
+    current one is no change.
+    """
     check_editable(exemption, today)
+    name = f"exemption {exemption.id}"
     start = exemption.start if new_start is None else new_start
     end = exemption.end if new_end is None else new_end
     start_changes = start != exemption.start
-    # R5: never retrospective.
+    if start_changes and exemption.start <= today:
+        raise Refused(
+            f"{name} started on {show(exemption.start)}, so its start cannot change (the past is "
+            f"never rewritten); to change its last day use `stream-exempt move {exemption.id} "
+            f"--end DATE`, or `stream-exempt extend {exemption.id}` to make it longer."
+        )
     if start_changes and start <= today:
         raise Refused(
-            f"exemption {exemption.id} cannot start on {show(start)}: a moved start must be after "
-            f"today ({show(today)}), as exemptions are never applied retrospectively."
+            f"{name} cannot start on {show(start)}: the start of an exemption that has not started "
+            f"can move only to a day after today ({show(today)}), so {show(today + timedelta(days=1))} "
+            "or later."
         )
     if end != exemption.end and end <= today:
         raise Refused(
-            f"exemption {exemption.id} cannot end on {show(end)}: a new end must be after today "
-            f"({show(today)}); to stop it now, delete it."
+            f"{name} cannot end on {show(end)}: a new end must be after today ({show(today)}); "
+            "to stop it from today on, delete it."
         )
-    check_order(start, end)
+    if end < start:
+        raise Refused(
+            f"{name} cannot end on {show(end)}, before its start {show(start)}; give an end on or "
+            "after the start."
+        )
     # R6: a new start records the exemption again; a new end alone keeps its in-force date.
     in_force = in_force_from(today) if start_changes else exemption.in_force_from
+    check_takes_effect(end, in_force, name)
     return replace(exemption, start=start, end=end, in_force_from=in_force)
 
 

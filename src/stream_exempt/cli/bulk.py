@@ -55,13 +55,17 @@ def _defaults(
         raise Refused("give --end or --for, not both.")
     first = dates.parse_date(start, today) if start is not None else None
     last = dates.parse_date(end, today) if end is not None else None
+    span = dates.parse_duration(for_) if for_ is not None else None
     if first is not None and last is not None:
         rules.check_order(first, last)  # once for the options, not once per row
+    fixed_end = span.last_day_from(first) if last is None and first and span else last
+    if fixed_end is not None:  # R5c, once for the options
+        rules.check_takes_effect(fixed_end, rules.in_force_from(today), "every exemption of this import")
     return cohort.Defaults(
         type=types.parse_type(type_) if type_ is not None else None,
         start=first,
         end=last,
-        span=dates.parse_duration(for_) if for_ is not None else None,
+        span=span,
         reason=validate.reason(reason),
         reason_given=reason is not None,
     )

@@ -146,16 +146,32 @@ def move(
     batch: BatchOption = None,
     start: Annotated[
         str | None,
-        typer.Option("--start", "-s", metavar="DATE", help="The new first day (keeps the length)."),
+        typer.Option(
+            "--start",
+            "-s",
+            metavar="DATE",
+            help="The new first day, after today (keeps the length); only before it has started.",
+        ),
     ] = None,
-    end: Annotated[str | None, typer.Option("--end", "-e", metavar="DATE", help="The new last day.")] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--end", "-e", metavar="DATE", help="The new last day, after today."),
+    ] = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", metavar="DURATION", help="Shift both ends: 1w, 10d, 1m; -1w moves earlier."),
+        typer.Option(
+            "--by",
+            metavar="DURATION",
+            help="Shift both ends: 1w, 10d, 1m; -1w moves earlier. Only before it has started.",
+        ),
     ] = None,
     as_: ActorOption = None,
 ) -> None:
     """Move an exemption's dates: a new start, a new end (to cut it short), or a shift.
+
+    The past is never rewritten: once an exemption has started, its start cannot change (change
+    its end with --end, or extend it); before then, a new start must be after today. A new end
+    must be after today. A new start records it again: in force from the second day after.
 
     Example: stream-exempt move 12 --start 01/02/2027
     """
@@ -194,7 +210,10 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_: ActorOption = None,
 ) -> None:
-    """Delete exemptions: they stop suppressing notifications; the record and history stay.
+    """Delete exemptions: they suppress nothing from today on; the record and history stay.
+
+    The days before today keep their answer (check --on shows what was in force then); one
+    that has not started yet is removed from every day.
 
     Example: stream-exempt delete 12 13 --yes
     """

@@ -25,7 +25,11 @@ EndOption = Annotated[
 ]
 ForOption = Annotated[
     str | None,
-    typer.Option("--for", metavar="DURATION", help="How many days it covers, instead of --end: 10d, 2w, 3m."),
+    typer.Option(
+        "--for",
+        metavar="DURATION",
+        help="How long it covers, instead of --end: 10d, 2w, 3m (1m from 10 Jan ends 9 Feb; from 31 Jan, 28 Feb).",
+    ),
 ]
 ReasonOption = Annotated[
     str | None,
