@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from typer.testing import CliRunner
 
+from stream_exempt import config
 from stream_exempt.cli.app import app
 from stream_exempt.model import Exemption
 from stream_exempt.store import Store
@@ -22,9 +23,20 @@ MONDAY = datetime(2027, 1, 4, 12, 0, tzinfo=LONDON)
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("STREAM_EXEMPT_DB", "STREAM_EXEMPT_TZ", "STREAM_EXEMPT_ID_PATTERN", "STREAM_EXEMPT_DEBUG"):
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    for name in (
+        "STREAM_EXEMPT_DB",
+        "STREAM_EXEMPT_TZ",
+        "STREAM_EXEMPT_ID_PATTERN",
+        "STREAM_EXEMPT_DEBUG",
+        "STREAM_EXEMPT_CONFIG",
+    ):
         monkeypatch.delenv(name, raising=False)
+    # No configuration file of the machine running the tests: an empty per-user folder (also for
+    # the real processes tests start) and no system file.
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setattr(config, "SYSTEM_FILE", home / "etc" / "config.toml")
     monkeypatch.setenv("COLUMNS", "200")  # deterministic Rich tables
     monkeypatch.setenv("LOGNAME", "tester")
 

@@ -5,7 +5,6 @@ This is the only module that reads the clock. Everything else is handed `today`.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,9 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache, partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from stream_exempt import config
 from stream_exempt.errors import Refused
 
-DEFAULT_TZ = "Europe/London"
+DEFAULT_TZ = config.DEFAULT_TZ
 
 DATE_FORMS = (
     "2027-01-10, 10/01/2027, 10-01-2027, 10.01.2027, 10 Jan 2027, 10 January 2027, "
@@ -33,8 +33,9 @@ _DURATION = re.compile(r"([+-]?)(\d{1,6})([dwm])", re.ASCII | re.IGNORECASE)
 
 
 def zone_name() -> str:
-    """The University's time zone: STREAM_EXEMPT_TZ, else Europe/London."""
-    return os.environ.get("STREAM_EXEMPT_TZ") or DEFAULT_TZ
+    """The University's time zone: STREAM_EXEMPT_TZ, else `timezone` in the configuration file,
+    else Europe/London."""
+    return config.setting("timezone").value
 
 
 def _zone() -> ZoneInfo:
@@ -42,6 +43,7 @@ def _zone() -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
+        # Only the environment can get here: the configuration file's zone was checked on reading.
         raise Refused(
             f"STREAM_EXEMPT_TZ={name!r} is not a known time zone; unset it or name one such as Europe/London."
         ) from None

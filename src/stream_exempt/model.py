@@ -79,3 +79,33 @@ class Event:
     action: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    request_id: int | None = None  # the tutor's request it belongs to, if any
+
+
+REQUESTED, APPROVED, REJECTED = "requested", "approved", "rejected"
+REQUEST_STATUSES = (REQUESTED, APPROVED, REJECTED)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A personal tutor's request for an exemption, waiting for (or past) an officer's decision."""
+
+    id: int
+    student_id: str
+    type: str
+    start: date
+    end: date
+    reason: str | None
+    requested_by: str  # the tutor who asked (`--from`)
+    recorded_by: str  # who typed it in (`--as`, else the login name)
+    requested_at: str
+    status: str  # REQUESTED, APPROVED or REJECTED
+    decided_by: str | None = None
+    decided_at: str | None = None
+    decision_reason: str | None = None
+    exemption_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        """`R12`: how people name a request."""
+        return f"R{self.id}"

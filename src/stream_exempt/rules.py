@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from stream_exempt import types
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
-from stream_exempt.model import Draft, Exemption, Terms
+from stream_exempt.model import Draft, Exemption, Request, Terms
 
 ACTIVE, PENDING, EXPIRED, DELETED = "active", "pending", "expired", "deleted"
 STATUSES = (ACTIVE, PENDING, EXPIRED, DELETED)
@@ -275,3 +275,39 @@ def deletion_text(exemption: Exemption) -> str:
         f"was deleted on {show(deleted_on)}: it covers nothing from that day on, "
         "and the days before keep their answer"
     )
+
+
+def approval_draft(request: Request, new_start: date | None, today: date) -> Draft:
+    """What approving a tutor's request creates, with every rule applied as of `today`, the day
+    of approval: R2, R3 (a start that has passed is refused, suggesting `--start`) and R5c.
+    R7 needs the store and is checked by the caller under the write lock."""
+    start = request.start if new_start is None else new_start
+    draft = Draft(request.student_id, request.type, start, request.end, request.reason)
+    if request.end <= today and new_start is None:
+        raise Refused(
+            f"request {request.label} asked for {show(request.start)} to {show(request.end)}, which "
+            f"is no longer in the future (today is {show(today)}); reject it with "
+            f"`stream-exempt reject {request.label} --reason TEXT`, and ask for new dates."
+        )
+    if start <= today:
+        tomorrow = today + timedelta(days=1)
+        given = (
+            "the start given with --start" if new_start is not None else f"request {request.label}'s start"
+        )
+        raise Refused(
+            f"{given}, {show(start)}, is not in the future; an exemption can only cover days after "
+            f"today ({show(today)}), so approve it with a later start: "
+            f"`stream-exempt approve {request.label} --start {tomorrow.isoformat()}`."
+        )
+    check_order(draft.start, draft.end)
+    check_does_something(draft.end, in_force_from(today))
+    return draft
+
+
+def check_does_something(end: date, in_force: date) -> None:
+    """R5c: an exemption that ends before it comes into force would suppress nothing."""
+    if end < in_force:
+        raise Refused(
+            f"it would end on {show(end)}, before it comes into force on {show(in_force)}, and so "
+            "suppress nothing; give a later end."
+        )

@@ -6,6 +6,7 @@ never has to import sqlite-utils; it is imported only when a migration is due.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -93,11 +94,97 @@ def _deletion_day(db: Database) -> None:
     )
 
 
+_REQUESTS = (
+    f"""
+    CREATE TABLE requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        student_id TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ({_TYPE_LIST})),
+        start_date TEXT NOT NULL,
+        end_date TEXT NOT NULL,
+        reason TEXT,
+        requested_by TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'requested' CHECK (status IN ('requested', 'approved', 'rejected')),
+        decided_by TEXT,
+        decided_at TEXT,
+        decision_reason TEXT,
+        exemption_id INTEGER UNIQUE REFERENCES exemptions(id),
+        CHECK (start_date <= end_date),
+        CHECK ((status = 'approved') = (exemption_id IS NOT NULL)),
+        CHECK ((status = 'requested') = (decided_by IS NULL))
+    )
+    """,
+    "CREATE INDEX requests_by_status ON requests (status, id)",
+    """
+    CREATE TRIGGER requests_are_kept BEFORE DELETE ON requests
+    BEGIN SELECT RAISE(ABORT, 'requests are never deleted; reject them'); END
+    """,
+    # A request is approved or rejected once, and what was asked never changes.
+    """
+    CREATE TRIGGER requests_are_decided_once BEFORE UPDATE ON requests
+    WHEN OLD.status != 'requested'
+        OR NEW.student_id IS NOT OLD.student_id OR NEW.type IS NOT OLD.type
+        OR NEW.start_date IS NOT OLD.start_date OR NEW.end_date IS NOT OLD.end_date
+        OR NEW.reason IS NOT OLD.reason OR NEW.requested_by IS NOT OLD.requested_by
+        OR NEW.recorded_by IS NOT OLD.recorded_by OR NEW.requested_at IS NOT OLD.requested_at
+    BEGIN SELECT RAISE(ABORT, 'a request is approved or rejected once, and never changed'); END
+    """,
+)
+
+
+def _requests(db: Database) -> None:
+    """Tutors' requests, and their events in the one event log.
+
+    `events.exemption_id` was NOT NULL; a request's own events (asked, rejected) belong to no
+    exemption, so the table is rebuilt with that column nullable and a `request_id` beside it
+    (SQLite's documented twelve-step rebuild). Every other column, index and trigger of the old
+    table is carried over as it was, whatever migrations ran before this one; the append-only
+    triggers are dropped with the old table and recreated on the new one in the same transaction.
+    """
+    for statement in _REQUESTS:
+        db.execute(statement)
+    conn = db.conn
+    (table_sql,) = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+    ).fetchone()
+    extras = [
+        sql
+        for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'events' AND type IN ('index', 'trigger') "
+            "AND sql IS NOT NULL ORDER BY rowid"
+        )
+    ]
+    columns = ", ".join(f'"{name}"' for (_, name, *_) in conn.execute("PRAGMA table_info(events)"))
+    new_sql, renamed = re.subn(r"^\s*CREATE TABLE \"?events\"?", "CREATE TABLE events_rebuilt", table_sql)
+    new_sql, relaxed = re.subn(r"exemption_id\s+INTEGER\s+NOT\s+NULL", "exemption_id INTEGER", new_sql)
+    if not (renamed and relaxed):
+        raise RuntimeError("the events table is not as migration 0003_requests expects")
+    conn.execute(new_sql)
+    conn.execute(f"INSERT INTO events_rebuilt ({columns}) SELECT {columns} FROM events ORDER BY id")
+    conn.execute("DROP TABLE events")
+    conn.execute("ALTER TABLE events_rebuilt RENAME TO events")
+    conn.execute("ALTER TABLE events ADD COLUMN request_id INTEGER REFERENCES requests(id)")
+    for sql in extras:
+        conn.execute(sql)
+    conn.execute("CREATE INDEX events_by_request ON events (request_id) WHERE request_id IS NOT NULL")
+    # An event belongs to an exemption, a request, or both (the approval that links them).
+    conn.execute(
+        """
+        CREATE TRIGGER events_belong BEFORE INSERT ON events
+        WHEN NEW.exemption_id IS NULL AND NEW.request_id IS NULL
+        BEGIN SELECT RAISE(ABORT, 'an event belongs to an exemption or a request'); END
+        """
+    )
+
+
 # In numeric order. A store's applied migrations are compared with these as a set, so that
 # migrations landing in any order never wedge a store.
 MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_deletion_day", _deletion_day),
+    ("0003_requests", _requests),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in MIGRATIONS)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from stream_exempt import schema
 from stream_exempt.errors import NotFound, StoreUnusable
-from stream_exempt.model import Draft, Event, Exemption, Terms
+from stream_exempt.model import APPROVED, REJECTED, Draft, Event, Exemption, Request, Terms
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
@@ -34,6 +34,37 @@ _SNAPSHOT = (
     "'end', end_date, 'reason', reason, 'batch', batch, 'in_force_from', in_force_from, "
     "'deleted_at', deleted_at, 'deleted_on', deleted_on)"
 )
+
+
+_REQUEST_COLUMNS = (
+    "id, student_id, type, start_date, end_date, reason, requested_by, recorded_by, requested_at, "
+    "status, decided_by, decided_at, decision_reason, exemption_id"
+)
+# What an event records of a request.
+_REQUEST_SNAPSHOT = (
+    "json_object('request', 'R' || id, 'student_id', student_id, 'type', type, 'start', start_date, "
+    "'end', end_date, 'reason', reason, 'from', requested_by, 'status', status, "
+    "'decided_by', decided_by, 'decision_reason', decision_reason, 'exemption', exemption_id)"
+)
+
+
+def _request(row: Sequence[Any]) -> Request:
+    return Request(
+        id=row[0],
+        student_id=row[1],
+        type=row[2],
+        start=date.fromisoformat(row[3]),
+        end=date.fromisoformat(row[4]),
+        reason=row[5],
+        requested_by=row[6],
+        recorded_by=row[7],
+        requested_at=row[8],
+        status=row[9],
+        decided_by=row[10],
+        decided_at=row[11],
+        decision_reason=row[12],
+        exemption_id=row[13],
+    )
 
 
 def _exemption(row: Sequence[Any]) -> Exemption:
@@ -310,11 +341,23 @@ class Store:
         return [_exemption(row) for row in rows]
 
     def events(self, exemption_id: int) -> list[Event]:
-        """Every event of one exemption, oldest first."""
+        """Every event of one exemption, oldest first; for one approved from a tutor's request,
+        the request's own events too (who asked, and when)."""
         self.get(exemption_id)
+        return self._events(
+            "exemption_id = ? OR request_id = (SELECT id FROM requests WHERE exemption_id = ?)",
+            (exemption_id, exemption_id),
+        )
+
+    def request_events(self, request_id: int) -> list[Event]:
+        """Every event of one request, oldest first."""
+        self.request(request_id)
+        return self._events("request_id = ?", (request_id,))
+
+    def _events(self, condition: str, args: Sequence[int]) -> list[Event]:
         rows = self.conn.execute(
-            "SELECT at, actor, action, before, after FROM events WHERE exemption_id = ? ORDER BY id",
-            (exemption_id,),
+            f"SELECT at, actor, action, before, after, request_id FROM events WHERE {condition} ORDER BY id",
+            args,
         )
         return [
             Event(
@@ -323,17 +366,26 @@ class Store:
                 action,
                 json.loads(before) if before else None,
                 json.loads(after) if after else None,
+                request_id,
             )
-            for at, actor, action, before, after in rows
+            for at, actor, action, before, after, request_id in rows
         ]
 
     # -- writing (inside `writing()`) ----------------------------------------------------
 
-    def _log(self, exemption_id: int, action: str, actor: str, at: str, before: str | None) -> None:
+    def _log(
+        self,
+        exemption_id: int,
+        action: str,
+        actor: str,
+        at: str,
+        before: str | None,
+        request_id: int | None = None,
+    ) -> None:
         self.conn.execute(
-            "INSERT INTO events (exemption_id, action, actor, at, before, after) "
-            f"SELECT id, ?, ?, ?, ?, {_SNAPSHOT} FROM exemptions WHERE id = ?",
-            (action, actor, at, before, exemption_id),
+            "INSERT INTO events (exemption_id, request_id, action, actor, at, before, after) "
+            f"SELECT id, ?, ?, ?, ?, ?, {_SNAPSHOT} FROM exemptions WHERE id = ?",
+            (request_id, action, actor, at, before, exemption_id),
         )
 
     def _snapshot(self, exemption_id: int) -> str:
@@ -342,8 +394,11 @@ class Store:
         ).fetchone()
         return str(snapshot)
 
-    def insert(self, draft: Draft, *, actor: str, at: str, in_force_from: date) -> Exemption:
-        """Record one new exemption and its `add` event."""
+    def insert(
+        self, draft: Draft, *, actor: str, at: str, in_force_from: date, request_id: int | None = None
+    ) -> Exemption:
+        """Record one new exemption and its `add` event (`approve`, linked to the request, when
+        it comes from a tutor's request)."""
         cursor = self.conn.execute(
             "INSERT INTO exemptions (student_id, type, start_date, end_date, reason, "
             "created_by, created_at, in_force_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -359,7 +414,7 @@ class Store:
             ),
         )
         exemption_id = int(cursor.lastrowid or 0)
-        self._log(exemption_id, "add", actor, at, None)
+        self._log(exemption_id, "add" if request_id is None else "approve", actor, at, None, request_id)
         return self.get(exemption_id)
 
     def insert_batch(
@@ -419,3 +474,80 @@ class Store:
                 (at, on.isoformat(), exemption.id),
             )
             self._log(exemption.id, "delete", actor, at, snapshot)
+
+    # -- tutors' requests ---------------------------------------------------------------
+
+    def request(self, request_id: int) -> Request:
+        """One request by number, or `NotFound`."""
+        row = self.conn.execute(
+            f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE id = ?", (request_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(
+                f"there is no request R{request_id}; `stream-exempt requests --status all` shows them all."
+            )
+        return _request(row)
+
+    def requests(self, statuses: Iterable[str]) -> list[Request]:
+        """The requests with one of these statuses, oldest first."""
+        rows = self.conn.execute(
+            f"SELECT {_REQUEST_COLUMNS} FROM requests "
+            "WHERE status IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(sorted(set(statuses))),),
+        )
+        return [_request(row) for row in rows]
+
+    def insert_request(self, draft: Draft, *, requested_by: str, actor: str, at: str) -> Request:
+        """Record a tutor's request and its `request` event."""
+        cursor = self.conn.execute(
+            "INSERT INTO requests (student_id, type, start_date, end_date, reason, requested_by, "
+            "recorded_by, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                draft.student_id,
+                draft.type,
+                draft.start.isoformat(),
+                draft.end.isoformat(),
+                draft.reason,
+                requested_by,
+                actor,
+                at,
+            ),
+        )
+        request_id = int(cursor.lastrowid or 0)
+        self._log_request(request_id, "request", actor, at, None)
+        return self.request(request_id)
+
+    def _log_request(self, request_id: int, action: str, actor: str, at: str, before: str | None) -> None:
+        self.conn.execute(
+            "INSERT INTO events (request_id, action, actor, at, before, after) "
+            f"SELECT id, ?, ?, ?, ?, {_REQUEST_SNAPSHOT} FROM requests WHERE id = ?",
+            (action, actor, at, before, request_id),
+        )
+
+    def _decide(self, request_id: int, status: str, actor: str, at: str, **fields: Any) -> None:
+        """Close a waiting request; the caller holds the write lock and has seen it waiting."""
+        assignments = "".join(f", {column} = ?" for column in fields)
+        cursor = self.conn.execute(
+            f"UPDATE requests SET status = ?, decided_by = ?, decided_at = ?{assignments} "
+            "WHERE id = ? AND status = 'requested'",
+            (status, actor, at, *fields.values(), request_id),
+        )
+        if cursor.rowcount != 1:
+            raise RuntimeError(f"request R{request_id} was not waiting")
+
+    def approve_request(
+        self, request: Request, draft: Draft, *, actor: str, at: str, in_force_from: date
+    ) -> Exemption:
+        """Create the exemption a request asked for (perhaps with a new start), linked to it,
+        and close the request as approved. One `approve` event records both."""
+        created = self.insert(draft, actor=actor, at=at, in_force_from=in_force_from, request_id=request.id)
+        self._decide(request.id, APPROVED, actor, at, exemption_id=created.id)
+        return created
+
+    def reject_request(self, request: Request, reason: str, *, actor: str, at: str) -> None:
+        """Close a request as rejected, with the reason, and its `reject` event."""
+        before = self.conn.execute(
+            f"SELECT {_REQUEST_SNAPSHOT} FROM requests WHERE id = ?", (request.id,)
+        ).fetchone()[0]
+        self._decide(request.id, REJECTED, actor, at, decision_reason=reason)
+        self._log_request(request.id, "reject", actor, at, before)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 
+from stream_exempt import config
 from stream_exempt.errors import Refused
 
 MAX_REASON = 500
@@ -19,13 +19,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u206
 
 
 def id_pattern() -> re.Pattern[str]:
-    """The student-ID rule: STREAM_EXEMPT_ID_PATTERN (matched whole), else nine ASCII digits."""
-    text = os.environ.get("STREAM_EXEMPT_ID_PATTERN")
-    if not text:
+    """The student-ID rule: STREAM_EXEMPT_ID_PATTERN, else `id_pattern` in the configuration
+    file (matched whole), else nine ASCII digits."""
+    setting = config.setting("id_pattern")
+    if setting.kind == config.DEFAULT:
         return NINE_DIGITS
     try:
-        return re.compile(text)
+        return re.compile(setting.value)
     except re.error as error:
+        # Only the environment can get here: the configuration file's pattern was checked on reading.
         raise Refused(
             f"STREAM_EXEMPT_ID_PATTERN is not a valid regular expression ({error}); fix or unset it."
         ) from None
@@ -49,8 +51,14 @@ def student_id(text: str, pattern: re.Pattern[str]) -> str:
         )
     if not value:
         raise Refused("the student ID is empty; give the student's number.")
-    rule = "nine digits" if pattern is NINE_DIGITS else "STREAM_EXEMPT_ID_PATTERN"
-    raise Refused(f"{printable(value)} is not a student ID; student IDs are {rule}, such as 201234567.")
+    if pattern is NINE_DIGITS:
+        raise Refused(
+            f"{printable(value)} is not a student ID; student IDs are nine digits, such as 201234567."
+        )
+    raise Refused(
+        f"{printable(value)} is not a student ID; student IDs here must match the pattern "
+        f"{printable(pattern.pattern)} (from {config.setting('id_pattern').source})."
+    )
 
 
 def reason(text: str | None) -> str | None:
@@ -93,3 +101,23 @@ def batch_id(text: str) -> int:
 
 def _article(noun: str) -> str:
     return "an" if noun[0] in "aeiou" else "a"
+
+
+def request_id(text: str) -> int:
+    """A request number as typed: `R12` (or `r12`, or `12`)."""
+    value = text.strip()
+    digits = value[1:] if value[:1] in ("R", "r") else value
+    if not re.fullmatch(r"[0-9]{1,19}", digits, re.ASCII) or not 0 < int(digits) <= MAX_ID:
+        raise Refused(f"{printable(value)} is not a request; requests are numbered R1, R2, ...")
+    return int(digits)
+
+
+def name(text: str, what: str = "--from") -> str:
+    """A person's name given with `--from` (the tutor who asked)."""
+    value = text.strip()
+    if not value or len(value) > MAX_ACTOR or _CONTROL.search(value):
+        raise Refused(
+            f"{printable(value)} is not a name; give who asked with {what}, in 1 to {MAX_ACTOR} "
+            "printable characters."
+        )
+    return value

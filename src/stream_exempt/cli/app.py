@@ -6,7 +6,18 @@ from typing import Annotated
 import typer
 
 from stream_exempt import __version__
-from stream_exempt.cli import add, bulk, catalogue, change, check, doctor, history, listing
+from stream_exempt.cli import (
+    add,
+    bulk,
+    catalogue,
+    change,
+    check,
+    config,
+    doctor,
+    history,
+    listing,
+    requests,
+)
 from stream_exempt.cli.group import ExemptGroup
 from stream_exempt.cli.session import Session
 
@@ -38,9 +49,11 @@ def root(
         str | None,
         typer.Option(
             "--db",
-            envvar="STREAM_EXEMPT_DB",
             metavar="PATH",
-            help="The store file (default: exemptions.db in your application folder).",
+            help=(
+                "The store file (else STREAM_EXEMPT_DB, else `store` in the configuration file, "
+                "else exemptions.db in your application folder; see `stream-exempt config`)."
+            ),
         ),
     ] = None,
     version: Annotated[
@@ -66,6 +79,11 @@ app.command("delete")(change.delete)
 app.command("history")(history.history)
 app.command("types")(catalogue.types_)
 app.command("doctor")(doctor.doctor)
+app.command("config")(config.config_)
+app.command("request")(requests.request)
+app.command("requests")(requests.requests)
+app.command("approve")(requests.approve)
+app.command("reject")(requests.reject)
 
 
 def main() -> None:

@@ -36,9 +36,25 @@ def _value(key: str, value: Any) -> str:
     return str(value)
 
 
+def _asked(after: dict[str, Any]) -> str:
+    text = (
+        f"{after['request']} asked by {after['from']}: {types.label(after['type'])}, "
+        f"{_value('start', after['start'])} to {_value('end', after['end'])}"
+    )
+    return text + (f" ({after['reason']})" if after.get("reason") else "")
+
+
 def change_text(event: Event) -> str:
     """What an event did, in words: what was recorded, or each field before -> after."""
     after = event.after or {}
+    if event.action == "request":
+        return _asked(after)
+    if event.action == "reject":
+        return f"rejected R{event.request_id}: {after.get('decision_reason')}"
+    if event.action == "approve":
+        return f"approved R{event.request_id}: " + change_text(
+            Event(event.at, event.actor, "add", None, after)
+        )
     if event.before is None:
         recorded = (
             f"recorded {types.label(after['type'])}, {_value('start', after['start'])} to "
@@ -65,23 +81,35 @@ def change_text(event: Event) -> str:
 def history(
     ctx: typer.Context,
     exemption_id: Annotated[
-        str, typer.Argument(metavar="ID", help="The exemption's id.", show_default=False)
+        str,
+        typer.Argument(metavar="ID", help="The exemption's id, or a request's (R12).", show_default=False),
     ],
     fmt: Annotated[
         HistoryFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
     ] = HistoryFormat.table,
 ) -> None:
-    """Show every change of one exemption, oldest first: when, who, what, before -> after.
+    """Show every change of one exemption (or request), oldest first: when, who, what, before -> after.
+
+    For an exemption approved from a tutor's request, the request comes first: who asked, and when.
 
     Example: stream-exempt history 12
     """
     session: Session = ctx.obj
-    wanted = validate.exemption_id(exemption_id)  # the value typed first, then the store
-    events = session.store().events(wanted)
+    if exemption_id.strip()[:1] in ("R", "r"):
+        events = session.store().request_events(validate.request_id(exemption_id))
+    else:
+        events = session.store().events(validate.exemption_id(exemption_id))
     if fmt is HistoryFormat.json:
         output.write_json(
             [
-                {"at": e.at, "actor": e.actor, "action": e.action, "before": e.before, "after": e.after}
+                {
+                    "at": e.at,
+                    "actor": e.actor,
+                    "action": e.action,
+                    "request": None if e.request_id is None else f"R{e.request_id}",
+                    "before": e.before,
+                    "after": e.after,
+                }
                 for e in events
             ]
         )
@@ -93,4 +121,8 @@ def history(
 
         output.write_text_table(headings, rows, "plain", sys.stdout)
     else:
-        output.write_rich_table(headings, rows, title=f"Exemption {exemption_id.strip()}")
+        output.write_rich_table(
+            headings,
+            rows,
+            title=f"{'Request' if exemption_id.strip()[:1] in 'Rr' else 'Exemption'} {exemption_id.strip()}",
+        )

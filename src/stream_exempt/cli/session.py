@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stream_exempt import validate
+from stream_exempt import config, validate
 from stream_exempt.store import Store
 
 APP_NAME = "stream-exempt"
@@ -39,9 +39,7 @@ def collector_paused() -> Iterator[None]:
 
 def default_store_path() -> Path:
     """`exemptions.db` in the per-user application folder."""
-    import typer
-
-    return Path(typer.get_app_dir(APP_NAME)) / "exemptions.db"
+    return config.default_store()
 
 
 @dataclass
@@ -52,8 +50,13 @@ class Session:
     _store: Store | None = field(default=None, repr=False)
 
     @property
+    def store_setting(self) -> config.Setting:
+        """Where the store is and why: `--db`, STREAM_EXEMPT_DB, the configuration file, the default."""
+        return config.store(str(self.db) if self.db else None)
+
+    @property
     def store_path(self) -> Path:
-        return (self.db or default_store_path()).expanduser()
+        return Path(self.store_setting.value).expanduser()
 
     def store(self, *, create: bool = False) -> Store:
         """The store, opened on first use. A command that only reads never creates it (SPEC 2):

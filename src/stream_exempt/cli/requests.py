@@ -1,0 +1,304 @@
+"""Tutors' requests: `request` records one, `requests` lists them, `approve` and `reject` close one.
+
+Personal tutors ask; support staff apply. A request is checked only for R1 and R2 when it is
+recorded; every other rule is applied on the day it is approved, in the same transaction that
+creates the exemption and marks the request approved.
+"""
+
+import csv
+import json
+import sys
+from datetime import timedelta
+from typing import Annotated, Any
+
+import typer
+
+from stream_exempt import dates, output, rules, types, validate
+from stream_exempt.cli.add import describe_created, resolve_end
+from stream_exempt.cli.options import (
+    ActorOption,
+    EndOption,
+    ForOption,
+    ReasonOption,
+    StartOption,
+    StudentArgument,
+    TypeOption,
+)
+from stream_exempt.cli.session import Session, actor, note, warn
+from stream_exempt.dates import show
+from stream_exempt.errors import Refused
+from stream_exempt.model import APPROVED, REQUEST_STATUSES, REQUESTED, Draft, Request
+
+RequestArgument = Annotated[
+    str, typer.Argument(metavar="REQ", help="The request, e.g. R12.", show_default=False)
+]
+
+FIELDS = (
+    "id",
+    "student_id",
+    "type",
+    "start",
+    "end",
+    "reason",
+    "from",
+    "recorded_by",
+    "requested_at",
+    "status",
+    "decided_by",
+    "decided_at",
+    "decision_reason",
+    "exemption_id",
+)
+HEADINGS = (
+    "Request",
+    "Student",
+    "Type",
+    "Start",
+    "End",
+    "From",
+    "Asked",
+    "Status",
+    "Decided by",
+    "Exemption",
+    "Reason",
+)
+
+
+FORMATS = ("table", "plain", "markdown", "csv", "tsv", "json", "jsonl")
+
+
+def record(request: Request) -> dict[str, Any]:
+    """The machine-readable fields of one request: ISO dates and UTC times, type code."""
+    values = (
+        request.label,
+        request.student_id,
+        request.type,
+        request.start.isoformat(),
+        request.end.isoformat(),
+        request.reason,
+        request.requested_by,
+        request.recorded_by,
+        request.requested_at,
+        request.status,
+        request.decided_by,
+        request.decided_at,
+        request.decision_reason,
+        request.exemption_id,
+    )
+    return dict(zip(FIELDS, values, strict=True))
+
+
+def human_row(request: Request) -> list[str]:
+    decided = request.decided_by or ""
+    if request.decided_at:
+        decided += f" ({dates.local_time(request.decided_at)})"
+    return [
+        request.label,
+        request.student_id,
+        types.label(request.type),
+        show(request.start),
+        show(request.end),
+        request.requested_by,
+        dates.local_time(request.requested_at),
+        request.status,
+        decided,
+        "" if request.exemption_id is None else str(request.exemption_id),
+        request.reason or request.decision_reason or "",
+    ]
+
+
+def _render(found: list[Request], fmt: str) -> None:
+    out = sys.stdout
+    if fmt in ("csv", "tsv"):
+        writer = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        writer.writerow(FIELDS)
+        for request in found:
+            writer.writerow(["" if v is None else output.defuse(v) for v in record(request).values()])
+    elif fmt == "json":
+        json.dump([record(r) for r in found], out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif fmt == "jsonl":
+        for request in found:
+            out.write(json.dumps(record(request), ensure_ascii=False) + "\n")
+    elif fmt in ("plain", "markdown"):
+        output.write_text_table(HEADINGS, [human_row(r) for r in found], fmt, out)
+    elif found:
+        output.write_rich_table(HEADINGS, [human_row(r) for r in found])
+    else:
+        print("No requests match.")
+
+
+def request(
+    ctx: typer.Context,
+    student_id: StudentArgument,
+    type_: TypeOption,
+    start: StartOption,
+    from_: Annotated[
+        str, typer.Option("--from", metavar="NAME", help="The personal tutor who asks.", show_default=False)
+    ],
+    end: EndOption = None,
+    for_: ForOption = None,
+    reason: ReasonOption = None,
+    as_: ActorOption = None,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the request's number (R1)."),
+) -> None:
+    """Record a personal tutor's request for an exemption, for an officer to approve or reject.
+
+    Only the type (R1) and the order of the dates (R2) are checked now; the other rules are
+    applied on the day it is approved.
+
+    Example: stream-exempt request 201234567 --type placement --start 10/01/2027 --for 2w --from "Dr Jones"
+    """
+    session: Session = ctx.obj
+    today = dates.today()
+    first = dates.parse_date(start, today)
+    draft = Draft(
+        student_id=validate.student_id(student_id, validate.id_pattern()),
+        type=types.parse_type(type_),
+        start=first,
+        end=resolve_end(first, end, for_, today),
+        reason=validate.reason(reason),
+    )
+    tutor = validate.name(from_)
+    who = actor(as_)
+    rules.check_order(draft.start, draft.end)  # R2 (R1: parse_type)
+    store = session.store_for_writing()
+    with store.writing():
+        recorded = store.insert_request(draft, requested_by=tutor, actor=who, at=dates.now_utc())
+    if quiet:
+        print(recorded.label)
+        return
+    days = (recorded.end - recorded.start + timedelta(days=1)).days
+    lines = [
+        f"Recorded request {recorded.label}",
+        f"  student        {recorded.student_id}",
+        f"  type           {types.label(recorded.type)}",
+        f"  dates          {show(recorded.start)} to {show(recorded.end)} ({days} day{'s' if days != 1 else ''})",
+        f"  asked by       {recorded.requested_by}",
+    ]
+    if recorded.reason:
+        lines.append(f"  reason         {recorded.reason}")
+    print("\n".join(lines))
+    note(
+        f"An officer approves it with `stream-exempt approve {recorded.label}` "
+        f"or rejects it with `stream-exempt reject {recorded.label} --reason TEXT`."
+    )
+
+
+def parse_request_statuses(value: str) -> tuple[str, ...]:
+    word = value.strip().lower()
+    if word == "all":
+        return REQUEST_STATUSES
+    if word in REQUEST_STATUSES:
+        return (word,)
+    raise Refused(
+        f"{validate.printable(value)} is not a request status; use {', '.join(REQUEST_STATUSES)} or all."
+    )
+
+
+def requests(
+    ctx: typer.Context,
+    status: Annotated[
+        str,
+        typer.Option("--status", metavar="STATUS", help="requested (waiting), approved, rejected or all."),
+    ] = REQUESTED,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help=f"Output format: {', '.join(FORMATS)}.")
+    ] = "table",
+) -> None:
+    """List tutors' requests: by default the ones waiting for a decision, oldest first.
+
+    Example: stream-exempt requests --status all --format csv
+    """
+    session: Session = ctx.obj
+    statuses = parse_request_statuses(status)
+    if fmt not in FORMATS:
+        raise Refused(f"{validate.printable(fmt)} is not a format of requests; use {', '.join(FORMATS)}.")
+    _render(session.store().requests(statuses), fmt)
+
+
+def _refuse_decided(request: Request) -> None:
+    """A request is approved or rejected once: name who decided it, when, and how."""
+    if request.status == REQUESTED:
+        return
+    when = dates.local_time(request.decided_at) if request.decided_at else "an unknown time"
+    if request.status == APPROVED:
+        raise Refused(
+            f"request {request.label} was already approved by {request.decided_by} on {when}, as "
+            f"exemption {request.exemption_id}; `stream-exempt history {request.exemption_id}` shows it."
+        )
+    raise Refused(
+        f"request {request.label} was already rejected by {request.decided_by} on {when} "
+        f"({request.decision_reason}); a request is decided once, so ask for a new one."
+    )
+
+
+def approve(
+    ctx: typer.Context,
+    request_id: RequestArgument,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--start",
+            "-s",
+            metavar="DATE",
+            help="Start on this day instead (when the asked start has passed).",
+        ),
+    ] = None,
+    as_: ActorOption = None,
+) -> None:
+    """Approve a tutor's request: create its exemption, with every rule applied as of today.
+
+    Example: stream-exempt approve R12
+    """
+    session: Session = ctx.obj
+    today = dates.today()
+    number = validate.request_id(request_id)
+    new_start = dates.parse_date(start, today) if start is not None else None
+    who = actor(as_)
+    store = session.store()
+    with store.writing():
+        asked = store.request(number)
+        _refuse_decided(asked)
+        draft = rules.approval_draft(asked, new_start, today)
+        rules.check_no_clash(draft, store.of_student(draft.student_id), today)
+        created = store.approve_request(
+            asked, draft, actor=who, at=dates.now_utc(), in_force_from=rules.in_force_from(today)
+        )
+    print(f"Approved request {asked.label} from {asked.requested_by}.")
+    print(describe_created(created, today))
+    if message := rules.late_warning(created.start, created.in_force_from):
+        warn(message + ".")
+
+
+def reject(
+    ctx: typer.Context,
+    request_id: RequestArgument,
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason",
+            "-r",
+            metavar="TEXT",
+            help="Why it is rejected (told to the tutor).",
+            show_default=False,
+        ),
+    ],
+    as_: ActorOption = None,
+) -> None:
+    """Reject a tutor's request, with the reason; it is closed and creates nothing.
+
+    Example: stream-exempt reject R12 --reason "No placement on record"
+    """
+    session: Session = ctx.obj
+    number = validate.request_id(request_id)
+    why = validate.reason(reason)
+    if why is None:
+        raise Refused("give the reason for rejecting it with --reason; the tutor will want to know.")
+    who = actor(as_)
+    store = session.store()
+    with store.writing():
+        asked = store.request(number)
+        _refuse_decided(asked)
+        store.reject_request(asked, why, actor=who, at=dates.now_utc())
+    print(f"Rejected request {asked.label} from {asked.requested_by}: {why}")

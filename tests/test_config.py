@@ -1,0 +1,233 @@
+"""The configuration file and `config`: precedence at every level, and a bad file is exit 4."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import Cli
+from stream_exempt import config
+from stream_exempt.cli.app import app
+
+runner = CliRunner()
+
+
+def run(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """stream-exempt without the test store's --db, so that every level of precedence shows."""
+    return runner.invoke(app, list(args), env=env, catch_exceptions=False)
+
+
+def effective(*args: str, env: dict[str, str] | None = None) -> dict[str, dict[str, str]]:
+    result = run(*args, "config", "--format", "json", env=env)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def user_file() -> Path:
+    return config.app_dir() / "config.toml"
+
+
+@pytest.fixture
+def office_file(tmp_path: Path) -> Path:
+    return write(
+        tmp_path / "office.toml",
+        'store = "/srv/office/exemptions.db"\ntimezone = "Pacific/Auckland"\nid_pattern = "[A-Z]{2}[0-9]{4}"\n',
+    )
+
+
+def test_with_nothing_set_every_setting_is_its_default() -> None:
+    report = effective()
+    assert report["store"] == {"value": str(config.app_dir() / "exemptions.db"), "source": "default"}
+    assert report["timezone"] == {"value": "Europe/London", "source": "default"}
+    assert report["id_pattern"] == {"value": "[0-9]{9}", "source": "default"}
+    assert report["config_file"]["value"] is None
+
+
+@pytest.mark.parametrize(
+    ("option", "variable", "in_file", "expected", "source"),
+    [
+        ("/opt/option.db", "/opt/env.db", True, "/opt/option.db", "--db"),
+        (None, "/opt/env.db", True, "/opt/env.db", "STREAM_EXEMPT_DB"),
+        (None, None, True, "/srv/office/exemptions.db", "FILE"),
+        (None, None, False, "DEFAULT", "default"),
+    ],
+    ids=["option beats all", "environment beats the file", "file beats the default", "default"],
+)
+def test_store_precedence(
+    tmp_path: Path,
+    office_file: Path,
+    option: str | None,
+    variable: str | None,
+    in_file: bool,
+    expected: str,
+    source: str,
+) -> None:
+    env = {"STREAM_EXEMPT_CONFIG": str(office_file if in_file else write(tmp_path / "empty.toml", ""))}
+    if variable:
+        env["STREAM_EXEMPT_DB"] = variable
+    report = effective(*(["--db", option] if option else []), env=env)
+    expected = str(config.app_dir() / "exemptions.db") if expected == "DEFAULT" else expected
+    assert report["store"] == {"value": expected, "source": str(office_file) if source == "FILE" else source}
+
+
+@pytest.mark.parametrize("name", ["timezone", "id_pattern"])
+@pytest.mark.parametrize("level", ["environment", "file", "default"])
+def test_timezone_and_id_pattern_precedence(tmp_path: Path, office_file: Path, name: str, level: str) -> None:
+    variable = config.VARIABLES[name]
+    from_env = {"timezone": "Asia/Tokyo", "id_pattern": "[0-9]{8}"}[name]
+    from_file = {"timezone": "Pacific/Auckland", "id_pattern": "[A-Z]{2}[0-9]{4}"}[name]
+    default = {"timezone": "Europe/London", "id_pattern": "[0-9]{9}"}[name]
+    env = {"STREAM_EXEMPT_CONFIG": str(office_file if level != "default" else write(tmp_path / "e.toml", ""))}
+    if level == "environment":
+        env[variable] = from_env
+    report = effective(env=env)
+    expected = {
+        "environment": (from_env, variable),
+        "file": (from_file, str(office_file)),
+        "default": (default, "default"),
+    }[level]
+    assert (report[name]["value"], report[name]["source"]) == expected
+
+
+def test_which_file_is_read(tmp_path: Path, user_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    system = write(tmp_path / "etc" / "config.toml", 'timezone = "Asia/Tokyo"\n')
+    monkeypatch.setattr(config, "SYSTEM_FILE", system)
+    assert effective()["timezone"] == {"value": "Asia/Tokyo", "source": str(system)}
+    assert effective()["config_file"] == {"value": str(system), "source": "system file"}
+    write(user_file, 'timezone = "America/New_York"\n')  # the per-user file wins; no merging
+    assert effective()["timezone"] == {"value": "America/New_York", "source": str(user_file)}
+    named = write(tmp_path / "named.toml", 'id_pattern = "X[0-9]+"\n')
+    report = effective(env={"STREAM_EXEMPT_CONFIG": str(named)})  # the named file wins over both
+    assert report["timezone"]["source"] == "default"
+    assert report["id_pattern"] == {"value": "X[0-9]+", "source": str(named)}
+    assert report["config_file"] == {"value": str(named), "source": "STREAM_EXEMPT_CONFIG"}
+
+
+def test_the_file_names_the_store_that_commands_use(tmp_path: Path) -> None:
+    store = tmp_path / "office" / "exemptions.db"
+    env = {"STREAM_EXEMPT_CONFIG": str(write(tmp_path / "c.toml", f'store = "{store}"\n'))}
+    added = run("add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w", "-q", env=env)
+    assert added.exit_code == 0, added.stderr
+    assert store.exists()
+    elsewhere = tmp_path / "other.db"
+    assert (
+        run(
+            "--db", str(elsewhere), "add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w", env=env
+        ).exit_code
+        == 0
+    )
+    listed = run("list", "--format", "json", env={**env, "STREAM_EXEMPT_DB": str(elsewhere)})
+    assert len(json.loads(listed.stdout)) == 1
+
+
+def test_the_file_s_time_zone_decides_today(cli: Cli, tmp_path: Path) -> None:
+    # Noon on Monday 4 January in London is 1 a.m. on Tuesday 5 January in Auckland.
+    args = ("add", "201234567", "-t", "placement", "-s", "2027-01-05", "--for", "1w")
+    env = {"STREAM_EXEMPT_CONFIG": str(write(tmp_path / "c.toml", 'timezone = "Pacific/Auckland"\n'))}
+    refused = cli(*args, env=env)
+    assert refused.exit_code == 2 and "after today (5 Jan 2027)" in refused.stderr
+    assert cli(*args, env={**env, "STREAM_EXEMPT_TZ": "Europe/London"}).exit_code == 0
+
+
+def test_the_file_s_id_pattern_decides_student_ids(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", 'id_pattern = "[A-Z]{2}[0-9]{4}"\n')
+    env = {"STREAM_EXEMPT_CONFIG": str(path)}
+    assert cli("add", "AB1234", "-t", "placement", "-s", "+1w", "--for", "1w", env=env).exit_code == 0
+    refused = cli("add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w", env=env)
+    assert refused.exit_code == 2
+    assert f"must match the pattern '[A-Z]{{2}}[0-9]{{4}}' (from {path})" in refused.stderr
+
+
+BAD_FILES = [
+    ('stor = "/srv/x.db"\n', ["unknown key 'stor'", "store, timezone, id_pattern"]),
+    ('timezone = "Europe/Lodnon"\n', ["'timezone'", "'Europe/Lodnon' is not a known time zone"]),
+    ('id_pattern = "[0-9"\n', ["'id_pattern'", "not a valid regular expression"]),
+    ('store = "exemptions.db"\n', ["'store'", "relative path"]),
+    ("timezone = 3\n", ["'timezone'", "int given, text expected"]),
+    ('store = ""\n', ["'store'", "empty"]),
+    ("[store]\npath = 1\n", ["'store'", "dict given"]),
+    ("store = /srv/x.db\n", ["not valid TOML", "line 1"]),
+    (b"timezone = '\xff'\n", ["not UTF-8"]),
+]
+
+
+ADD = ["add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w"]
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_FILES, ids=[repr(t[0])[:30] for t in BAD_FILES])
+@pytest.mark.parametrize("command", [["config"], ["list"], ["check", "201234567"], ADD])
+def test_a_bad_file_is_exit_4_naming_the_file_and_the_key(
+    tmp_path: Path, text: str | bytes, expected: list[str], command: list[str]
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    store = tmp_path / "s.db"
+    result = run("--db", str(store), *command, env={"STREAM_EXEMPT_CONFIG": str(path)})
+    assert result.exit_code == 4, (result.stdout, result.stderr)
+    assert result.stderr.startswith(f"Error: The configuration file {path} ")
+    for words in expected:
+        assert words in result.stderr
+    assert "Traceback" not in result.stderr and not store.exists()
+
+
+def test_a_file_that_cannot_be_read_is_exit_4(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.toml"
+    result = run("config", env={"STREAM_EXEMPT_CONFIG": str(missing)})
+    assert (
+        result.exit_code == 4 and f"{missing} named by STREAM_EXEMPT_CONFIG does not exist" in result.stderr
+    )
+    folder = tmp_path / "folder.toml"
+    folder.mkdir()
+    result = run("config", env={"STREAM_EXEMPT_CONFIG": str(folder)})
+    assert result.exit_code == 4 and f"{folder} cannot be read (Is a directory)" in result.stderr
+
+
+def test_settings_given_by_option_and_environment_never_read_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.toml", "nonsense = 1\n")
+    env = {
+        "STREAM_EXEMPT_CONFIG": str(path),
+        "STREAM_EXEMPT_TZ": "Europe/London",
+        "STREAM_EXEMPT_ID_PATTERN": "[0-9]{9}",
+    }
+    result = run(
+        "--db",
+        str(tmp_path / "s.db"),
+        "add",
+        "201234567",
+        "-t",
+        "placement",
+        "-s",
+        "+1w",
+        "--for",
+        "1w",
+        env=env,
+    )
+    assert result.exit_code == 0, result.stderr
+
+
+def test_config_never_creates_the_store(tmp_path: Path) -> None:
+    store = tmp_path / "nowhere" / "s.db"
+    assert run("--db", str(store), "config").exit_code == 0
+    assert not store.exists() and not store.parent.exists()
+
+
+def test_config_table_names_each_setting_and_its_source(tmp_path: Path, office_file: Path) -> None:
+    result = run("config", env={"STREAM_EXEMPT_CONFIG": str(office_file), "STREAM_EXEMPT_TZ": "Asia/Tokyo"})
+    assert result.exit_code == 0
+    lines = {line.split()[1]: line for line in result.stdout.splitlines() if line.startswith("│")}
+    assert "/srv/office/exemptions.db" in lines["store"] and str(office_file) in lines["store"]
+    assert "Asia/Tokyo" in lines["timezone"] and "STREAM_EXEMPT_TZ" in lines["timezone"]
+    assert "[A-Z]{2}[0-9]{4}" in lines["id"]
+
+
+def test_config_refuses_an_unknown_format() -> None:
+    result = run("config", "--format", "yaml")
+    assert result.exit_code == 2 and "table" in result.stderr and "json" in result.stderr

@@ -1,0 +1,308 @@
+"""Tutors' requests: request, requests, approve, reject, and what history shows of them."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import LONDON, Cli, snapshot
+from stream_exempt import schema
+
+ASK = ("request", "201234567", "--type", "placement", "--start", "2027-01-11", "--for", "2w")
+
+
+def ask(cli: Cli, *extra: str, tutor: str = "Dr Jones") -> str:
+    """Record a request (placement, 11 to 24 Jan 2027 unless told) and return its number."""
+    args = list(ASK)
+    for option in ("--start", "--for", "--type"):
+        if option in extra:
+            index = args.index(option)
+            del args[index : index + 2]
+    return str(cli.ok(*args, *extra, "--from", tutor, "-q").stdout.strip())
+
+
+def listed(cli: Cli, *args: str) -> list[dict[str, object]]:
+    return json.loads(cli.ok("requests", *args, "--format", "json").stdout)  # type: ignore[no-any-return]
+
+
+def test_the_whole_life_of_a_request(cli: Cli, clock: Callable[[datetime], None]) -> None:
+    shown = cli.ok(*ASK, "--from", "Dr Jones", "--reason", "NHS placement", "--as", "Sam Office")
+    assert shown.stdout.startswith("Recorded request R1\n") and "Dr Jones" in shown.stdout
+    assert "stream-exempt approve R1" in shown.stderr
+    assert ask(cli, "--start", "2027-01-18", tutor="Prof Lee") == "R2"
+    waiting = listed(cli)
+    assert [(r["id"], r["from"], r["status"], r["recorded_by"]) for r in waiting] == [
+        ("R1", "Dr Jones", "requested", "Sam Office"),
+        ("R2", "Prof Lee", "requested", "tester"),
+    ]
+    assert cli.ok("list", "--format", "json").stdout.strip() == "[]"  # nothing exempt yet
+
+    clock(datetime(2027, 1, 5, 9, 0, tzinfo=LONDON))  # approved the next morning
+    approved = cli.ok("approve", "R1", "--as", "Alice Officer")
+    assert approved.stdout.startswith("Approved request R1 from Dr Jones.\nAdded exemption 1\n")
+    assert "in force from  7 Jan 2027" in approved.stdout  # R6 as of the day of approval
+    exemptions = json.loads(cli.ok("list", "--format", "json").stdout)
+    assert [(e["id"], e["start"], e["end"], e["created_by"], e["reason"]) for e in exemptions] == [
+        (1, "2027-01-11", "2027-01-24", "Alice Officer", "NHS placement")
+    ]
+    assert [r["id"] for r in listed(cli)] == ["R2"]  # the default is the waiting ones
+    assert [(r["id"], r["decided_by"], r["exemption_id"]) for r in listed(cli, "--status", "approved")] == [
+        ("R1", "Alice Officer", 1)
+    ]
+    assert [r["id"] for r in listed(cli, "--status", "all")] == ["R1", "R2"]
+
+    events = json.loads(cli.ok("history", "1", "--format", "json").stdout)
+    assert [(e["action"], e["actor"], e["request"]) for e in events] == [
+        ("request", "Sam Office", "R1"),
+        ("approve", "Alice Officer", "R1"),
+    ]
+    assert events[0]["at"] == "2027-01-04T12:00:00Z" and events[0]["after"]["from"] == "Dr Jones"
+    assert events[1]["at"] == "2027-01-05T09:00:00Z" and events[1]["after"]["in_force_from"] == "2027-01-07"
+    table = cli.ok("history", "1", "--format", "plain").stdout
+    assert (
+        "R1 asked by Dr Jones: Practice Placement Block, 11 Jan 2027 to 24 Jan 2027 (NHS placement)" in table
+    )
+    assert "approved R1: recorded Practice Placement Block" in table
+    assert "2027-01-04 12:00 GMT" in table and "Alice Officer" in table
+
+
+def test_a_request_checks_only_the_type_and_the_order_of_its_dates(cli: Cli) -> None:
+    assert ask(cli, "--start", "2027-01-01") == "R1"  # a start that has passed: left to approval
+    cli.add("201234567", "--start", "2027-01-11")
+    assert ask(cli) == "R2"  # sharing days with a live exemption: left to approval
+    base = ("request", "201234567", "--from", "Dr Jones")
+    for extra, words in [
+        (("-t", "holiday", "-s", "2027-01-11", "--for", "1w"), "holiday"),
+        (("-t", "placement", "-s", "2027-01-20", "--end", "2027-01-10"), "before the start"),
+        (("-t", "placement", "-s", "2027-01-11", "--for", "1w", "--end", "2027-01-20"), "not both"),
+    ]:
+        result = cli(*base, *extra)
+        assert result.exit_code == 2 and words in result.stderr, result.stderr
+    assert (
+        cli("request", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w").exit_code == 2
+    )  # no --from
+    blank = cli(*ASK, "--from", " ")
+    assert blank.exit_code == 2 and "--from" in blank.stderr
+    assert [r["id"] for r in listed(cli)] == ["R1", "R2"]
+
+
+@pytest.mark.parametrize(
+    ("approved_on", "start", "outcome"),
+    [
+        (datetime(2027, 1, 10, 12, 0, tzinfo=LONDON), None, "approved"),  # the day before the start
+        (datetime(2027, 1, 11, 0, 30, tzinfo=LONDON), None, "--start 2027-01-12"),  # the day of the start
+        (datetime(2027, 1, 12, 12, 0, tzinfo=LONDON), None, "--start 2027-01-13"),  # the day after
+        (datetime(2027, 1, 12, 12, 0, tzinfo=LONDON), "2027-01-12", "--start 2027-01-13"),  # --start today
+        (datetime(2027, 1, 12, 12, 0, tzinfo=LONDON), "2027-01-13", "approved"),
+        (datetime(2027, 1, 25, 12, 0, tzinfo=LONDON), None, "reject R1"),  # all of it has passed
+    ],
+)
+def test_approval_applies_r3_on_the_day_of_approval(
+    cli: Cli,
+    clock: Callable[[datetime], None],
+    store_path: Path,
+    approved_on: datetime,
+    start: str | None,
+    outcome: str,
+) -> None:
+    ask(cli)
+    clock(approved_on)
+    before = snapshot(store_path)
+    result = cli("approve", "R1", *(["--start", start] if start else []))
+    if outcome == "approved":
+        assert result.exit_code == 0, result.stderr
+        return
+    assert result.exit_code == 2 and outcome in result.stderr, result.stderr
+    assert snapshot(store_path) == before
+    assert listed(cli)[0]["status"] == "requested"
+
+
+def test_approval_with_a_new_start_keeps_the_end_and_warns_before_it_is_in_force(
+    cli: Cli, clock: Callable[[datetime], None]
+) -> None:
+    ask(cli)
+    clock(datetime(2027, 1, 12, 12, 0, tzinfo=LONDON))
+    result = cli.ok("approve", "R1", "--start", "tomorrow")
+    assert "13 Jan 2027 to 24 Jan 2027" in result.stdout
+    assert result.stderr == "Warning: notifications may still trigger until 14 Jan 2027.\n"
+
+
+def test_approval_applies_r7_and_r5c(cli: Cli, store_path: Path) -> None:
+    ask(cli)
+    ask(cli, "--start", "2027-01-05", "--for", "1d")  # R2: Tuesday 5 January only
+    existing = cli.add("201234567", "--start", "2027-01-20")
+    before = snapshot(store_path)
+    clash = cli("approve", "R1")
+    assert clash.exit_code == 2 and f"already has exemption {existing}" in clash.stderr
+    useless = cli("approve", "R2")  # approved on Monday: in force from Wednesday, after its end
+    assert useless.exit_code == 2
+    assert "5 Jan 2027" in useless.stderr and "6 Jan 2027" in useless.stderr
+    assert snapshot(store_path) == before
+
+
+def test_a_request_is_approved_or_rejected_once(cli: Cli, store_path: Path) -> None:
+    ask(cli)
+    ask(cli, "--type", "dissertation")
+    cli.ok("approve", "R1", "--as", "Alice")
+    cli.ok("reject", "R2", "--reason", "Not in the handbook", "--as", "Bob")
+    before = snapshot(store_path)
+    for args, words in [
+        (("approve", "R1"), "already approved by Alice"),
+        (("reject", "R1", "--reason", "late"), "already approved by Alice"),
+        (("approve", "R2"), "already rejected by Bob"),
+        (("reject", "R2", "--reason", "again"), "already rejected by Bob"),
+    ]:
+        result = cli(*args)
+        assert result.exit_code == 2 and words in result.stderr, (args, result.stderr)
+        assert "2027-01-04 12:00 GMT" in result.stderr
+    assert snapshot(store_path) == before
+    rejected = listed(cli, "--status", "rejected")
+    assert [(r["id"], r["decided_by"], r["decision_reason"], r["exemption_id"]) for r in rejected] == [
+        ("R2", "Bob", "Not in the handbook", None)
+    ]
+    events = json.loads(cli.ok("history", "R2", "--format", "json").stdout)
+    assert [(e["action"], e["actor"]) for e in events] == [("request", "tester"), ("reject", "Bob")]
+
+
+def test_reject_needs_a_reason(cli: Cli) -> None:
+    ask(cli)
+    assert cli("reject", "R1").exit_code == 2
+    blank = cli("reject", "R1", "--reason", "  ")
+    assert blank.exit_code == 2 and "--reason" in blank.stderr
+    assert listed(cli)[0]["status"] == "requested"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (("approve", "R9"), 3, "no request R9"),
+        (("reject", "r9", "--reason", "x"), 3, "no request R9"),
+        (("history", "R9"), 3, "no request R9"),
+        (("approve", "X1"), 2, "R1, R2"),
+        (("approve", "R0"), 2, "R1, R2"),
+        (("approve", "R1", "--start", "someday"), 2, "not a date"),
+        (("requests", "--status", "pending"), 2, "requested, approved, rejected"),
+        (("requests", "--format", "yaml"), 2, "table, plain"),
+    ],
+)
+def test_wrong_requests_are_refused(cli: Cli, args: tuple[str, ...], code: int, words: str) -> None:
+    ask(cli)
+    result = cli(*args)
+    assert result.exit_code == code and words in result.stderr, result.stderr
+    assert result.stderr.startswith("Error: ")
+
+
+def test_bare_numbers_name_requests_too(cli: Cli) -> None:
+    ask(cli)
+    cli.ok("approve", "1")
+    assert listed(cli, "--status", "approved")[0]["id"] == "R1"
+
+
+@pytest.mark.parametrize("fmt", ["table", "plain", "markdown", "csv", "tsv", "jsonl"])
+def test_requests_in_every_format(cli: Cli, fmt: str) -> None:
+    ask(cli, tutor="=HYPERLINK(1)")
+    out = cli.ok("requests", "--format", fmt).stdout
+    assert "R1" in out and "201234567" in out
+    if fmt in ("csv", "tsv"):
+        assert "'=HYPERLINK(1)" in out  # a spreadsheet must not run it
+
+
+def test_the_store_keeps_requests_and_their_decisions(cli: Cli, store_path: Path) -> None:
+    ask(cli)
+    cli.ok("approve", "R1")
+    conn = sqlite3.connect(store_path)
+    for statement in (
+        "DELETE FROM requests",
+        "UPDATE requests SET status = 'rejected'",
+        "UPDATE requests SET decided_by = 'someone else'",
+        "DELETE FROM events",
+        "UPDATE events SET actor = 'x'",
+        "INSERT INTO events (action, actor, at) VALUES ('request', 'x', 'now')",
+    ):
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(statement)
+
+
+def test_migration_keeps_the_event_log_and_its_guards(tmp_path: Path) -> None:
+    """A store made before requests existed keeps every event, id and guard after 0003."""
+    from sqlite_utils import Database, Migrations
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrations = Migrations(schema.MIGRATION_SET)
+    migrations(name="0001_initial")(dict(schema.MIGRATIONS)["0001_initial"])
+    migrations.apply(Database(conn))
+    conn.execute(
+        "INSERT INTO exemptions (student_id, type, start_date, end_date, created_by, created_at, "
+        "in_force_from) VALUES ('201234567', 'placement', '2027-01-11', '2027-01-24', 'a', 'now', '2027-01-06')"
+    )
+    conn.executemany(
+        "INSERT INTO events (id, exemption_id, action, actor, at) VALUES (?, 1, ?, 'a', 'now')",
+        [(1, "add"), (7, "extend")],
+    )
+    conn.close()
+
+    from stream_exempt.store import Store
+
+    store = Store.open(path)
+    rows = store.conn.execute(
+        "SELECT id, exemption_id, request_id, action FROM events ORDER BY id"
+    ).fetchall()
+    assert rows == [(1, 1, None, "add"), (7, 1, None, "extend")]
+    names = {n for (n,) in store.conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'events'")}
+    assert {"events_are_kept", "events_are_final", "events_by_exemption", "events_by_request"} <= names
+    with pytest.raises(sqlite3.IntegrityError):
+        store.conn.execute("DELETE FROM events")
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    # The next event continues the numbering: ids are never reused.
+    store.conn.execute("INSERT INTO events (exemption_id, action, actor, at) VALUES (1, 'x', 'a', 'now')")
+    assert store.conn.execute("SELECT max(id) FROM events").fetchone() == (8,)
+    store.close()
+
+
+@pytest.mark.slow
+def test_two_officers_approving_at_once_exactly_one_wins(tmp_path: Path) -> None:
+    store = tmp_path / "office.db"
+
+    def command(*args: str) -> list[str]:
+        return [sys.executable, "-m", "stream_exempt", "--db", str(store), *args]
+
+    made = subprocess.run(
+        command(*ASK[:5], "+1w", "--for", "2w", "--from", "Dr Jones"), capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr
+    officers = [f"officer{i}" for i in range(6)]
+    env = {**os.environ, "COLUMNS": "200"}
+    processes = [
+        subprocess.Popen(
+            command("approve", "R1", "--as", name),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for name in officers
+    ]
+    results = [
+        (name, *process.communicate(timeout=120), process.returncode)
+        for name, process in zip(officers, processes, strict=True)
+    ]
+    winners = [name for name, _, _, code in results if code == 0]
+    assert len(winners) == 1, results
+    for name, _, err, code in results:
+        if name != winners[0]:
+            assert code == 2 and f"already approved by {winners[0]}" in err, err
+            assert "locked" not in err
+    conn = sqlite3.connect(store)
+    assert conn.execute("SELECT count(*) FROM exemptions").fetchone() == (1,)
+    assert conn.execute("SELECT status, decided_by, exemption_id FROM requests").fetchall() == [
+        ("approved", winners[0], 1)
+    ]
+    assert conn.execute("SELECT count(*) FROM events WHERE action = 'approve'").fetchone() == (1,)
