@@ -306,3 +306,14 @@ def test_two_officers_approving_at_once_exactly_one_wins(tmp_path: Path) -> None
         ("approved", winners[0], 1)
     ]
     assert conn.execute("SELECT count(*) FROM events WHERE action = 'approve'").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("requests",), ("requests", "--status", "all", "--format", "csv"), ("approve", "R1"), ("history", "R1")],
+)
+def test_reading_or_deciding_requests_never_creates_the_store(tmp_path: Path, args: tuple[str, ...]) -> None:
+    store = tmp_path / "typo" / "office.db"
+    result = Cli(store)(*args)
+    assert result.exit_code == 4 and str(store) in result.stderr
+    assert not store.parent.exists()

@@ -1,6 +1,7 @@
 """`doctor`: is the store healthy? Path, schema, counts, integrity, WAL."""
 
 import json
+import sys
 from typing import Annotated
 
 import typer
@@ -45,4 +46,11 @@ def doctor(
         print(f"integrity      {'ok' if integrity == ['ok'] else '; '.join(integrity[:10])}")
         print(f"journal        {journal}{'' if journal == 'wal' else ' (expected wal)'}")
         print(f"verdict        {'healthy' if healthy else 'NOT healthy'}")
+    if integrity != ["ok"]:
+        # Exit 4 owes one `Error:` sentence, whichever of the store's pages the damage is on.
+        print(
+            f"Error: The store {store.path} is damaged ({integrity[0]}); stop using it, and restore "
+            "it from a backup (`stream-exempt doctor` reports on the copy you restore).",
+            file=sys.stderr,
+        )
     raise typer.Exit(0 if healthy else 4)
