@@ -34,6 +34,14 @@ _SNAPSHOT = (
     "'end', end_date, 'reason', reason, 'batch', batch, 'in_force_from', in_force_from, "
     "'deleted_at', deleted_at, 'deleted_on', deleted_on)"
 )
+# The status of a row as of day ?1, exactly as `rules.status` computes it (deleted, expired,
+# pending, active, in that order), for the queries that count or filter by status in SQL.
+STATUS_SQL = (
+    "CASE WHEN deleted_at IS NOT NULL THEN 'deleted' "
+    "WHEN end_date < ?1 THEN 'expired' "
+    "WHEN ?1 < start_date OR ?1 < in_force_from THEN 'pending' "
+    "ELSE 'active' END"
+)
 
 
 _REQUEST_COLUMNS = (
@@ -182,9 +190,6 @@ class Store:
         store = cls(path, conn)
         try:
             conn.execute("PRAGMA foreign_keys = ON")
-            # Up to 64 MiB of page cache (taken only as needed): a large import stays in
-            # memory until it commits instead of spilling to the WAL page by page.
-            conn.execute("PRAGMA cache_size = -65536")
             migrate = store._needs_migration()  # refuses what is not a store before touching it
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -244,6 +249,10 @@ class Store:
     @contextmanager
     def writing(self) -> Iterator[None]:
         """One write transaction holding the write lock from its start: all or nothing."""
+        # Up to 64 MiB of page cache (taken only as needed): a large import stays in memory
+        # until it commits instead of spilling to the WAL page by page. Only for writing: a
+        # reader keeps SQLite's small default, so reading a large store never fills 64 MiB.
+        self.conn.execute("PRAGMA cache_size = -65536")
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -339,6 +348,34 @@ class Store:
             (*args, json.dumps(sorted(set(student_ids)))),
         )
         return [_exemption(row) for row in rows]
+
+    def status_counts(self, day: date) -> dict[str, int]:
+        """How many exemptions have each status as of `day`, counted by SQLite in one pass."""
+        rows = self.conn.execute(
+            f"SELECT {STATUS_SQL} AS status, count(*) FROM exemptions GROUP BY status", (day.isoformat(),)
+        )
+        counted = dict(rows.fetchall())
+        return {status: counted.get(status, 0) for status in ("active", "pending", "expired", "deleted")}
+
+    def integrity(self, *, full: bool = False) -> list[str]:
+        """SQLite's check of the file: `["ok"]`, or the first problems it found (at most 10).
+
+        By default `quick_check`: every page and record, in time linear in the file's size. It
+        leaves out the CHECK constraints (enforced on every write; re-evaluating the type
+        list for every row tripled its time) and whether each index matches its table;
+        `full` runs the complete `integrity_check`, which verifies those too.
+        """
+        if full:
+            return [str(row[0]) for row in self.conn.execute("PRAGMA integrity_check(10)")]
+        self.conn.execute("PRAGMA ignore_check_constraints = ON")
+        try:
+            return [str(row[0]) for row in self.conn.execute("PRAGMA quick_check(10)")]
+        finally:
+            self.conn.execute("PRAGMA ignore_check_constraints = OFF")
+
+    def journal_mode(self) -> str:
+        """The journal mode of the store: `wal` as it should be."""
+        return str(self.conn.execute("PRAGMA journal_mode").fetchone()[0])
 
     def events(self, exemption_id: int) -> list[Event]:
         """Every event of one exemption, oldest first; for one approved from a tutor's request,
