@@ -56,7 +56,7 @@ def generate(path: Path, factor: float) -> None:
 
     today = datetime.now(ZoneInfo("Europe/London")).date()
     rng = random.Random(11)
-    store = Store.open(path)
+    store = Store.open(path, create=True)
     conn = store.conn
     columns = {row[1] for row in conn.execute("PRAGMA table_info(exemptions)")}
     size = int(20_000 * factor)

@@ -20,16 +20,17 @@ AROUND = (DAY - timedelta(days=1), DAY, DAY + timedelta(days=1))  # the day befo
 
 def _every_boundary(path: Path) -> Store:
     """A store holding one exemption for each start, end, in-force date and deletion around DAY."""
-    store = Store.open(path)
+    store = Store.open(path, create=True)
     rows = []
     for start, end, in_force, deleted in product(AROUND, AROUND, AROUND, (None, *AROUND)):
         if start <= end:
             at = None if deleted is None else f"{deleted.isoformat()}T12:00:00Z"
-            rows.append((start.isoformat(), end.isoformat(), in_force.isoformat(), at))
+            on = None if deleted is None else deleted.isoformat()
+            rows.append((start.isoformat(), end.isoformat(), in_force.isoformat(), at, on))
     with store.writing():
         store.conn.executemany(
             "INSERT INTO exemptions (student_id, type, start_date, end_date, in_force_from, deleted_at, "
-            "created_by, created_at) VALUES ('201234567', 'placement', ?, ?, ?, ?, 'tester', "
+            "deleted_on, created_by, created_at) VALUES ('201234567', 'placement', ?, ?, ?, ?, ?, 'tester', "
             "'2027-01-01T12:00:00Z')",
             rows,
         )

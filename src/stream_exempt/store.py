@@ -37,7 +37,7 @@ _SNAPSHOT = (
 # The status of a row as of day ?1, exactly as `rules.status` computes it (deleted, expired,
 # pending, active, in that order), for the queries that count or filter by status in SQL.
 STATUS_SQL = (
-    "CASE WHEN deleted_at IS NOT NULL THEN 'deleted' "
+    "CASE WHEN deleted_on <= ?1 OR deleted_on <= start_date THEN 'deleted' "
     "WHEN end_date < ?1 THEN 'expired' "
     "WHEN ?1 < start_date OR ?1 < in_force_from THEN 'pending' "
     "ELSE 'active' END"
