@@ -104,6 +104,14 @@ class Duration:
             return later  # `after` clamped it to the last day of the month
         return later - timedelta(days=1)
 
+    def ahead(self, day: date) -> tuple[date, date]:
+        """The days from `day` to this duration after it, inclusive (`list --ending-within 2w`)."""
+        return day, self.after(day)
+
+    def back(self, day: date) -> tuple[date, date]:
+        """This duration's days ending on `day`: 1w is the seven days up to and including it."""
+        return Duration(-self.amount, self.unit).after(day) + timedelta(days=1), day
+
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"
 

@@ -311,3 +311,13 @@ def check_does_something(end: date, in_force: date) -> None:
             f"it would end on {show(end)}, before it comes into force on {show(in_force)}, and so "
             "suppress nothing; give a later end."
         )
+
+
+def with_reason(exemption: Exemption, reason: str | None) -> Exemption:
+    """`edit`: a corrected reason, for an exemption of any status but deleted; never new dates."""
+    if exemption.deleted:
+        raise Refused(
+            f"exemption {exemption.id} is deleted, so its reason can no longer be corrected; "
+            "`stream-exempt history` shows what it was."
+        )
+    return replace(exemption, reason=reason)

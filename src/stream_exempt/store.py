@@ -24,6 +24,14 @@ from stream_exempt.model import APPROVED, REJECTED, Draft, Event, Exemption, Req
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
+# The orders `list --sort` offers; each ends with the id so that ties have one order.
+SORTS = {
+    "start": "start_date, student_id, id",
+    "end": "end_date, student_id, id",
+    "student": "student_id, start_date, id",
+    "id": "id",
+}
+
 _COLUMNS = (
     "id, student_id, type, start_date, end_date, reason, batch, "
     "created_by, created_at, in_force_from, deleted_on"
@@ -309,17 +317,33 @@ class Store:
         student_id: str | None = None,
         type_code: str | None = None,
         batch: int | None = None,
+        starting: tuple[date, date] | None = None,
+        ending: tuple[date, date] | None = None,
+        in_force: tuple[date, date] | None = None,
+        deleted: tuple[date, date] | None = None,
+        sort: str = "start",
     ) -> list[Exemption]:
-        """Exemptions matching every filter given, ordered by start, then student, then id."""
-        where, args = [], []
+        """Exemptions matching every filter given, in the order `sort` names (one of `SORTS`).
+
+        The windows are inclusive ranges of days in which the start, the end, the first day in
+        force (the later of start and in_force_from, R6) or the deletion day falls."""
+        where: list[str] = []
+        args: list[Any] = []
         for column, value in (("student_id", student_id), ("type", type_code), ("batch", batch)):
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
+        for column, window in (
+            ("start_date", starting),
+            ("end_date", ending),
+            ("MAX(start_date, in_force_from)", in_force),
+            ("deleted_on", deleted),
+        ):
+            if window is not None:
+                where.append(f"{column} BETWEEN ? AND ?")
+                args.extend(day.isoformat() for day in window)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM exemptions {clause} ORDER BY start_date, student_id, id", args
-        )
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM exemptions {clause} ORDER BY {SORTS[sort]}", args)
         return [_exemption(row) for row in rows]
 
     def require_batch(self, batch: int) -> None:
@@ -500,6 +524,12 @@ class Store:
                 (after.start.isoformat(), after.end.isoformat(), after.in_force_from.isoformat(), after.id),
             )
             self._log(before.id, action, actor, at, snapshot)
+
+    def set_reason(self, before: Exemption, after: Exemption, *, actor: str, at: str) -> None:
+        """Record a corrected reason, with an `edit` event holding the old and the new."""
+        snapshot = self._snapshot(before.id)
+        self.conn.execute("UPDATE exemptions SET reason = ? WHERE id = ?", (after.reason, after.id))
+        self._log(before.id, "edit", actor, at, snapshot)
 
     def mark_deleted(self, exemptions: Iterable[Exemption], *, actor: str, at: str, on: date) -> None:
         """Mark exemptions deleted at `at` on day `on` (the record and its history stay), with a

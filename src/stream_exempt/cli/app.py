@@ -14,6 +14,7 @@ from stream_exempt.cli import (
     check,
     config,
     doctor,
+    edit,
     history,
     listing,
     requests,
@@ -84,6 +85,7 @@ app.command("request")(requests.request)
 app.command("requests")(requests.requests)
 app.command("approve")(requests.approve)
 app.command("reject")(requests.reject)
+app.command("edit")(edit.edit)
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 """`list`: the exemptions, filtered, as of a day, in any output format."""
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -9,6 +10,13 @@ from stream_exempt import dates, output, rules, types, validate
 from stream_exempt.cli.options import OnOption
 from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
+
+
+class SortKey(StrEnum):
+    start = "start"
+    end = "end"
+    student = "student"
+    id = "id"
 
 
 class ListFormat(StrEnum):
@@ -38,6 +46,14 @@ def parse_statuses(values: list[str] | None) -> frozenset[str]:
     return frozenset(wanted) or rules.LIVE
 
 
+def _window(duration: str | None, day: date, *, back: bool = False) -> tuple[date, date] | None:
+    """The days a `--...-within DURATION` option names, from `day` on (or, `back`, up to it)."""
+    if duration is None:
+        return None
+    length = dates.parse_duration(duration)
+    return length.back(day) if back else length.ahead(day)
+
+
 def list_(
     ctx: typer.Context,
     status: Annotated[
@@ -57,6 +73,48 @@ def list_(
         typer.Option("--batch", "-b", metavar="BATCH", help="Only the members of this bulk batch."),
     ] = None,
     on: OnOption = None,
+    ending_within: Annotated[
+        str | None,
+        typer.Option(
+            "--ending-within",
+            metavar="DURATION",
+            help="Only those whose end falls from today to today + DURATION (2w, 10d, 1m), soonest first.",
+        ),
+    ] = None,
+    starting_within: Annotated[
+        str | None,
+        typer.Option(
+            "--starting-within",
+            metavar="DURATION",
+            help="Only those whose start falls from today to today + DURATION.",
+        ),
+    ] = None,
+    in_force_within: Annotated[
+        str | None,
+        typer.Option(
+            "--in-force-within",
+            metavar="DURATION",
+            help="Only those that come into force (start suppressing) from today to today + DURATION.",
+        ),
+    ] = None,
+    deleted_within: Annotated[
+        str | None,
+        typer.Option(
+            "--deleted-within",
+            metavar="DURATION",
+            help="Only those deleted in the last DURATION, ending today (1w: the seven days up to "
+            "today); implies --status deleted unless --status is given.",
+        ),
+    ] = None,
+    sort: Annotated[
+        SortKey | None,
+        typer.Option(
+            "--sort",
+            case_sensitive=False,
+            help="Order by start (the default), end (the default with --ending-within), student or id.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Annotated[
         ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
     ] = ListFormat.table,
@@ -65,18 +123,36 @@ def list_(
     """List exemptions: by default the live ones (active and pending) as of today.
 
     Example: stream-exempt list --status all --format csv > exemptions.csv
+
+    Example: stream-exempt list --ending-within 2w   (the ones to extend before they lock)
     """
     session: Session = ctx.obj
     today = dates.today()
     day = dates.parse_date(on, today) if on is not None else today
-    statuses = parse_statuses(status)
+    # The windows run from the day asked about (today unless --on) to that day + DURATION;
+    # --deleted-within looks back instead, over the DURATION's days up to that day.
+    ending = _window(ending_within, day)
+    starting = _window(starting_within, day)
+    in_force = _window(in_force_within, day)
+    deleted = _window(deleted_within, day, back=True)
+    statuses = parse_statuses(status) if status or deleted is None else frozenset({rules.DELETED})
+    order = sort or (SortKey.end if ending is not None else SortKey.start)
     student_id = validate.student_id(student, validate.id_pattern()) if student is not None else None
     type_code = types.parse_type(type_) if type_ is not None else None
     batch_number = validate.batch_id(batch) if batch is not None else None
     store = session.store()
     if batch_number is not None:
         store.require_batch(batch_number)
-    found = store.select(student_id=student_id, type_code=type_code, batch=batch_number)
+    found = store.select(
+        student_id=student_id,
+        type_code=type_code,
+        batch=batch_number,
+        starting=starting,
+        ending=ending,
+        in_force=in_force,
+        deleted=deleted,
+        sort=order.value,
+    )
     rows = [(e, s) for e in found if (s := rules.status(e, day)) in statuses]
     if ids:
         for exemption, _ in rows:
