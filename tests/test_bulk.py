@@ -26,7 +26,9 @@ def ids_in(cli: Cli, *args: str) -> list[str]:
 def test_bulk_creates_one_batch(cli: Cli, tmp_path: Path) -> None:
     path = write(tmp_path, "Student Number,Name\n201234567,Ann\n201234568,Bob\n")
     result = cli.ok("bulk", path, *OPTIONS, "--reason", "Ward placement")
-    assert result.stdout == "Batch 1: 2 exemptions created, 0 already recorded.\n"
+    assert result.stdout == (
+        "Batch 1: 2 exemptions created, 0 already recorded.\n  11 Jan 2027 to 21 Feb 2027: 2 students\n"
+    )
     rows = json.loads(cli.ok("list", "--batch", "1", "--format", "json").stdout)
     assert [(r["student_id"], r["batch"], r["end"], r["reason"]) for r in rows] == [
         ("201234567", 1, "2027-02-21", "Ward placement"),
@@ -77,8 +79,13 @@ def test_per_row_values_fill_what_the_options_did_not_set(cli: Cli, tmp_path: Pa
         ("placement", "2027-01-11", "2027-01-20", "Ward 1"),
         ("dissertation", "2027-02-01", "2027-03-01", None),
     ]
-    cli.ok("bulk", path, "--type", "withdrawn")  # the option wins over the column
-    assert sorted(ids_in(cli, "--type", "withdrawn")) == ["201234567", "201234568"]
+    before = snapshot(cli.store_path)
+    clash = cli("bulk", path, "--type", "withdrawn")  # an option never silently overrides the file
+    assert clash.exit_code == 2 and snapshot(cli.store_path) == before
+    assert clash.stderr == (
+        "Error: --type withdrawn and the column 'type' both give the type, and line 2 has 'placement'; "
+        "an option never overrides the file, so leave out one of them.\n"
+    )
 
 
 def test_a_re_run_creates_nothing_and_repeats_are_counted_once(cli: Cli, tmp_path: Path) -> None:
@@ -274,7 +281,7 @@ def test_long_files_show_progress_on_stderr_only(
     monkeypatch.setattr("stream_exempt.cli.bulk.PROGRESS_FROM", 10)
     path = write(tmp_path, "sid\n" + "".join(f"{201234500 + i}\n" for i in range(50)))
     result = cli.ok("bulk", path, *OPTIONS)
-    assert result.stdout == "Batch 1: 50 exemptions created, 0 already recorded.\n"
+    assert result.stdout.startswith("Batch 1: 50 exemptions created, 0 already recorded.\n")
     assert "Checking rows" in result.stderr
     assert "Writing 50 exemptions" in result.stderr
 
@@ -413,13 +420,13 @@ def test_r3_for_a_whole_cohort_at_its_boundary(  # type: ignore[no-untyped-def]
     result = cli("bulk", path, "--type", "placement", "--start", start, "--for", "1w")
     if created:
         assert result.exit_code == 0 and "2 exemptions created" in result.stdout, result.stderr
-    else:
-        assert result.exit_code == 2
-        assert "2 of 2 rows" in result.stderr and "not in the future" in result.stderr
-        assert snapshot(cli.store_path)["exemptions"] == []
+    else:  # one error for the option, not one refused row per student
+        assert result.exit_code == 2 and snapshot(cli.store_path).get("exemptions", []) == []
+        assert result.stderr.startswith(f"Error: --start {result_day(start)} is not after today")
+        assert "rows" not in result.stderr and len(result.stderr.splitlines()) == 1
 
 
-def test_a_re_run_after_the_start_has_passed_creates_nothing_and_refuses_newcomers(  # type: ignore[no-untyped-def]
+def test_a_re_run_after_the_start_has_passed_is_one_error_for_the_option(  # type: ignore[no-untyped-def]
     cli: Cli, tmp_path: Path, clock
 ) -> None:
     from datetime import datetime
@@ -428,11 +435,25 @@ def test_a_re_run_after_the_start_has_passed_creates_nothing_and_refuses_newcome
 
     cli.ok("bulk", write(tmp_path, "sid\n201234567\n201234568\n"), *OPTIONS)  # starts 11 Jan
     clock(datetime(2027, 1, 12, 9, 0, tzinfo=LONDON))
-    again = cli.ok("bulk", write(tmp_path, "sid\n201234567\n201234568\n"), *OPTIONS)
-    assert again.stdout == "Nothing new: all 2 already recorded.\n"
+    before = snapshot(cli.store_path)
     grown = cli("bulk", write(tmp_path, "sid\n201234567\n201234568\n201234569\n"), *OPTIONS)
-    assert grown.exit_code == 2
-    assert "1 of 3 rows" in grown.stderr and "not in the future" in grown.stderr
+    assert grown.exit_code == 2 and snapshot(cli.store_path) == before
+    assert grown.stderr == (
+        "Error: --start 11 Jan 2027 is not after today (12 Jan 2027), so no student could be exempted: "
+        "an exemption can only cover future days; give a --start after today.\n"
+    )
+    # A start column in the past is still judged row by row: rows already recorded are skipped.
+    per_row = "sid,start\n201234567,2027-01-11\n201234568,2027-01-11\n"
+    again = cli.ok("bulk", write(tmp_path, per_row), "--type", "placement", "--for", "6w")
+    assert again.stdout == "Nothing new: all 2 already recorded.\n"
+
+
+def result_day(iso: str) -> str:
+    from datetime import date
+
+    from stream_exempt.dates import show
+
+    return show(date.fromisoformat(iso))
 
 
 # Today is Monday 4 Jan 2027: what is recorded today comes into force on 6 Jan.

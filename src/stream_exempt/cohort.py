@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from stream_exempt import dates, rules, types, validate
+from stream_exempt import csvio, dates, rules, types, validate
 from stream_exempt.csvio import Row
-from stream_exempt.dates import Duration
+from stream_exempt.dates import Duration, show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption, Terms
 
@@ -46,16 +46,273 @@ class Columns:
     reason: int | None = None
 
 
+@dataclass(frozen=True)
+class Named:
+    """The columns named outright by `--column`, `--type-column`, `--start-column`, ..."""
+
+    student_id: str | None = None
+    type: str | None = None
+    start: str | None = None
+    end: str | None = None
+    reason: str | None = None
+
+    def given(self) -> list[str]:
+        return [n for n in (self.student_id, self.type, self.start, self.end, self.reason) if n is not None]
+
+
+FIELDS = ("type", "start", "end", "reason")
+# The usual (spreadsheet) names of the optional columns, compared as `csvio.normal`: the whole
+# header, and for dates also how a longer header ends (`Placement start`, `Placement end date`).
+_FIELD_NAMES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "type": (frozenset({"type", "exemptiontype"}), ()),
+    "start": (frozenset({"start", "startdate", "from"}), ("start", "startdate")),
+    "end": (frozenset({"end", "enddate", "to"}), ("end", "enddate")),
+    "reason": (frozenset({"reason", "comment"}), ()),
+}
+_NUMERIC_DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})", re.ASCII)
+_NUMBER = re.compile(r"[0-9][0-9.,]*(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def names_field(header: str, field_name: str) -> bool:
+    """Whether a header is one of the usual names of an optional column."""
+    whole, endings = _FIELD_NAMES[field_name]
+    parts = csvio.words(header)
+    if "".join(parts) in whole:
+        return True
+    return any("".join(parts[i:]) in endings for i in range(1, len(parts)))
+
+
+def _names_a_column(header: str, named: Named) -> bool:
+    value = csvio.normal(header)
+    return (
+        value in csvio.ID_HEADERS
+        or any(names_field(header, f) for f in FIELDS)
+        or value in {csvio.normal(n) for n in named.given()}
+    )
+
+
+def headerless_id_column(first: list[str], named: Named, pattern: re.Pattern[str]) -> int | None:
+    """Where the student ID is, when a cohort list's first line is a student rather than a
+    header: it names no known column and one of its cells is a student ID (or a number, such as
+    one a spreadsheet reformatted). None when the first line is a header."""
+    if any(_names_a_column(cell, named) for cell in first if cell.strip()):
+        return None
+    for index, cell in enumerate(first):
+        value = cell.strip()
+        if not value:
+            continue
+        try:
+            validate.student_id(value, pattern)
+        except Refused:
+            if not _NUMBER.fullmatch(value):
+                continue
+        return index
+    return None
+
+
+def locate(headers: list[str], named: Named) -> Columns:
+    """Every column of a cohort list: the student ID, and the optional ones by their names."""
+    id_at = csvio.find_column(headers, named.student_id)
+    found: dict[str, int | None] = {}
+    for name in FIELDS:
+        wanted = getattr(named, name)
+        if wanted is not None:
+            found[name] = csvio.named_column(headers, wanted, f"--{name}-column")
+            continue
+        candidates = [i for i, h in enumerate(headers) if i != id_at and names_field(h, name)]
+        if len(candidates) > 1:
+            raise Refused(
+                f"the columns {csvio.shown([headers[i] for i in candidates])} could each give the {name}; "
+                f"name the one to use with --{name}-column NAME."
+            )
+        found[name] = candidates[0] if candidates else None
+    return Columns(student_id=id_at, **found)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def check_given(columns: Columns, defaults: Defaults, headers: list[str] | None) -> None:
+    """One error when no option and no column gives the type, start or end of every row."""
+    missing = []
+    if defaults.type is None and columns.type is None:
+        missing.append(("type", "--type"))
+    if defaults.start is None and columns.start is None:
+        missing.append(("start", "--start"))
+    if defaults.end is None and defaults.span is None and columns.end is None:
+        missing.append(("end", "--end or --for"))
+    if not missing:
+        return
+    fields = _and([name for name, _ in missing])
+    options = _and([option for _, option in missing])
+    where = (
+        "the file has no header row, so only options can give them"
+        if headers is None
+        else f"no column gives {'it' if len(missing) == 1 else 'them'} among the headers {csvio.shown(headers)}"
+    )
+    raise Refused(f"nothing gives the {fields} of the exemptions: give {options}; {where}.")
+
+
+def _first_different(
+    rows: list[Row], at: int, same: Callable[[list[str], str], bool | None]
+) -> tuple[int, str] | None:
+    """The first non-blank cell of column `at` for which `same` is False (None: cannot tell)."""
+    answers: dict[str, bool | None] = {}
+    for line, cells in rows:
+        text = cells[at].strip() if at < len(cells) else ""
+        if not text:
+            continue
+        answer = answers.get(text) if text in answers else same(cells, text)
+        answers.setdefault(text, answer)
+        if answer is False:
+            return line, text
+    return None
+
+
+def _attempt(read: Callable[[str], object], text: str) -> object:
+    try:
+        return read(text)
+    except Refused:
+        return None
+
+
+def check_conflicts(
+    rows: list[Row],
+    columns: Columns,
+    defaults: Defaults,
+    headers: list[str],
+    read_date: Callable[[str], date],
+) -> None:
+    """An option and a column that give the same field must agree on every row: an option
+    never silently overrides the file. One error naming both, and the first row that differs."""
+    end_option = (
+        f"--end {show(defaults.end)}"
+        if defaults.end is not None
+        else f"--for {defaults.span}"
+        if defaults.span is not None
+        else None
+    )
+
+    def end_same(cells: list[str], text: str) -> bool | None:
+        if defaults.end is not None:
+            return _attempt(read_date, text) == defaults.end
+        assert defaults.span is not None
+        start = defaults.start
+        if start is None and columns.start is not None and columns.start < len(cells):
+            start = _attempt(read_date, cells[columns.start]) or None  # type: ignore[assignment]
+        if start is None:
+            return None  # the row is refused for its start anyway
+        return _attempt(read_date, text) == defaults.span.last_day_from(start)
+
+    checks: list[tuple[str, str | None, int | None, Callable[[list[str], str], bool | None]]] = [
+        (
+            "type",
+            f"--type {defaults.type}" if defaults.type is not None else None,
+            columns.type,
+            lambda _, text: _attempt(types.parse_type, text) == defaults.type,
+        ),
+        (
+            "start",
+            f"--start {show(defaults.start)}" if defaults.start is not None else None,
+            columns.start,
+            lambda _, text: _attempt(read_date, text) == defaults.start,
+        ),
+        ("end", end_option, columns.end, end_same),
+        (
+            "reason",
+            f"--reason {defaults.reason!r}" if defaults.reason_given else None,
+            columns.reason,
+            lambda _, text: _attempt(validate.reason, text) == defaults.reason,
+        ),
+    ]
+    for name, option, at, same in checks:
+        if option is None or at is None:
+            continue
+        different = _first_different(rows, at, same)
+        if different is not None:
+            line, text = different
+            raise Refused(
+                f"{option} and the column {headers[at]!r} both give the {name}, and line {line} has "
+                f"{validate.printable(text)}; an option never overrides the file, so leave out one of them."
+            )
+
+
+def check_date_columns(rows: list[Row], columns: Columns, headers: list[str], month_first: bool) -> None:
+    """Dates as the file wrote them: one error for a two-digit year, or (unless `month_first`)
+    for a date that can only be read month-first, naming the column and the value."""
+    for name in ("start", "end"):
+        at = getattr(columns, name)
+        if at is None:
+            continue
+        seen: set[str] = set()
+        for line, cells in rows:
+            text = cells[at].strip() if at < len(cells) else ""
+            if text in seen:
+                continue
+            seen.add(text)
+            match = _NUMERIC_DATE.fullmatch(text)
+            if match is None:
+                continue
+            if len(match[4]) == 2:
+                raise Refused(
+                    f"the column {headers[at]!r} has {text!r} (line {line}), a date with a two-digit year; "
+                    "give years in full (such as 06/09/2027), for example by formatting the column "
+                    "as dd/mm/yyyy before saving."
+                )
+            if not month_first and int(match[3]) > 12 and int(match[1]) <= 12:
+                raise Refused(
+                    f"the column {headers[at]!r} has {text!r} (line {line}), which can only be read "
+                    "month-first: the file was written by a month-first (US) spreadsheet, so give "
+                    "--month-first to read every numeric date in it month-first."
+                )
+
+
+def date_reader(today: date, month_first: bool) -> Callable[[str], date]:
+    """The dates of a file: numeric ones day-first, or with `month_first` month-first."""
+    parse = dates.cached_parser(today)
+    if not month_first:
+        return parse
+
+    @lru_cache(maxsize=10_000)
+    def read(text: str) -> date:
+        match = _NUMERIC_DATE.fullmatch(text.strip())
+        if match is None or len(match[4]) != 4:
+            return parse(text)
+        try:
+            return parse(f"{match[3]}{match[2]}{match[1]}{match[2]}{match[4]}")
+        except Refused:
+            raise Refused(
+                f"{text!r} is not a real calendar date when read month-first; check the month and day."
+            ) from None
+
+    return read
+
+
+def ranges(plan: Plan) -> list[str]:
+    """Each distinct start and end of what is created, as read: `6 Sep 2027 to 17 Oct 2027: 5 students`."""
+    from collections import Counter
+
+    counts = Counter((terms.start, terms.end) for _, terms in plan.created)
+    return [
+        f"{show(start)} to {show(end)}: {n} student{'s' if n != 1 else ''}"
+        for (start, end), n in sorted(counts.items())
+    ]
+
+
 @dataclass
 class Plan:
     created: list[tuple[str, Terms]] = field(default_factory=list)  # student, terms; file order
     already_recorded: int = 0
+    reason_differs: int = 0  # already recorded, but the file gives another reason
     repeats: list[tuple[int, str, int]] = field(default_factory=list)  # line, student, first line
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # line, student, why
     rows: int = 0
 
 
-def _terms_reader(columns: Columns, defaults: Defaults, today: date) -> Callable[[list[str]], Terms]:
+def _terms_reader(
+    columns: Columns, defaults: Defaults, today: date, month_first: bool = False
+) -> Callable[[list[str]], Terms]:
     """A reader of a row's terms, where the options left them to the row's own columns."""
     fixed_end = defaults.end
     if fixed_end is None and defaults.span is not None and defaults.start is not None:
@@ -70,7 +327,7 @@ def _terms_reader(columns: Columns, defaults: Defaults, today: date) -> Callable
         return lambda cells: same
 
     # A cohort shares a handful of dates and types: parse each distinct text once.
-    parse_day = dates.cached_parser(today)
+    parse_day = date_reader(today, month_first)
     parse_type = lru_cache(maxsize=64)(types.parse_type)
     span_end = lru_cache(maxsize=10_000)(defaults.span.last_day_from) if defaults.span else None
 
@@ -114,6 +371,8 @@ def plan_bulk(
     live: dict[tuple[str, str], list[Exemption]],
     today: date,
     pattern: re.Pattern[str],
+    *,
+    month_first: bool = False,
 ) -> Plan:
     """Check every row against the rules, the live exemptions and the other rows.
 
@@ -123,7 +382,8 @@ def plan_bulk(
     against a live exemption, then against an earlier accepted row; otherwise created.
     """
     plan = Plan()
-    terms_of = _terms_reader(columns, defaults, today)
+    terms_of = _terms_reader(columns, defaults, today, month_first)
+    reason_given = defaults.reason_given
     id_at = columns.student_id
     student_id = validate.student_id
     created, refused = plan.created, plan.refused
@@ -149,8 +409,11 @@ def plan_bulk(
                 plan.repeats.append((line, student, first))
                 continue
         existing = live.get(key) if live else None
-        if existing and any(e.start == start and e.end == end for e in existing):
+        same = next((e for e in existing if e.start == start and e.end == end), None) if existing else None
+        if same is not None:
             plan.already_recorded += 1
+            if (reason_given or terms.reason is not None) and same.reason != terms.reason:
+                plan.reason_differs += 1
             accepted = False
         else:
             if terms is not last_terms:

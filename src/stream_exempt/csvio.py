@@ -1,7 +1,13 @@
-"""Reading CSV files: cohort lists for `bulk` and notification feeds for `check --file`.
+"""Reading tables from files: cohort lists for `bulk` and notification feeds for `check --file`.
 
-Spreadsheet exports arrive with or without a UTF-8 byte-order mark, in cp1252, with blank
-lines; the student-ID column is found by its usual names.
+Spreadsheets write files in many shapes: UTF-8 with or without a byte-order mark, UTF-16 with
+one, cp1252 from older programs, blank lines, `.xlsx` workbooks. This module turns each into
+rows of text cells numbered by the line (or sheet row) they came from, and finds columns by
+their usual names.
+
+Text is decoded here, line by line, rather than by a text stream: a stream decodes in large
+chunks, so the line of an undecodable byte would be lost (a bad byte on line 91 reported "near
+line 1"). Memory does not grow with the file: rows are read as they are used.
 """
 
 from __future__ import annotations
@@ -16,100 +22,334 @@ from typing import IO
 
 from stream_exempt.errors import Refused
 
+# Usual names of the student-ID column, compared as `words` joined (SPEC section 7).
 ID_HEADERS = ("studentid", "studentnumber", "studentno", "sid", "id")
 DATE_HEADER = "date"
 
+# The byte-order marks a spreadsheet writes, longest first (UTF-32 LE begins with UTF-16 LE's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Codecs Python treats as text encodings that no file is written in.
+_NOT_FOR_FILES = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
+_WORKBOOK_MAGIC = b"PK\x03\x04"  # a zip archive, which is what an .xlsx file is
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+_CHUNK = 1 << 16
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
 
-def _normal(header: str) -> str:
-    """Headers compared ignoring case, spaces and underscores."""
-    return re.sub(r"[\s_]+", "", header.strip().lower())
+
+def words(header: str) -> list[str]:
+    """A header's words, lower case, split at spaces, underscores and hyphens."""
+    return [word for word in re.split(r"[\s_\-]+", header.strip().lower()) if word]
 
 
-def _shown(headers: Sequence[str]) -> str:
+def normal(header: str) -> str:
+    """A header compared ignoring case, spaces, underscores and hyphens."""
+    return "".join(words(header))
+
+
+def shown(headers: Sequence[str]) -> str:
+    """Headers quoted for a message."""
     return ", ".join(repr(h) for h in headers) if headers else "none"
 
 
 def find_column(headers: Sequence[str], wanted: str | None, *, option: str = "--column") -> int:
     """The index of the student-ID column: `wanted`, else a usual name, else the only column."""
-    normal = [_normal(h) for h in headers]
     if wanted is not None:
-        if wanted in headers:
-            return list(headers).index(wanted)
-        if _normal(wanted) in normal:
-            return normal.index(_normal(wanted))
-        raise Refused(f"there is no column {wanted!r}; the headers are {_shown(headers)}.")
-    for index, header in enumerate(normal):
-        if header in ID_HEADERS:
+        return named_column(headers, wanted, option)
+    for index, header in enumerate(headers):
+        if normal(header) in ID_HEADERS:
             return index
     if len(headers) == 1:
         return 0
     raise Refused(
-        f"no student-ID column found among the headers {_shown(headers)}; "
+        f"no student-ID column found among the headers {shown(headers)}; "
         f"name it student_id or give {option} NAME."
     )
 
 
+def named_column(headers: Sequence[str], wanted: str, option: str) -> int:
+    """The index of the column a `--...-column NAME` option names: exactly, else ignoring case."""
+    if wanted in headers:
+        return list(headers).index(wanted)
+    normals = [normal(h) for h in headers]
+    if normal(wanted) and normal(wanted) in normals:
+        return normals.index(normal(wanted))
+    raise Refused(f"{option} {wanted!r}: there is no such column; the headers are {shown(headers)}.")
+
+
 def optional_column(headers: Sequence[str], name: str) -> int | None:
-    """The index of an optional column such as `type` or `date`, if present."""
-    normal = [_normal(h) for h in headers]
-    return normal.index(name) if name in normal else None
+    """The index of an optional column such as `date`, if present."""
+    normals = [normal(h) for h in headers]
+    return normals.index(name) if name in normals else None
 
 
-def encoding_name(encoding: str) -> str:
-    """A known codec; plain UTF-8 reads through a byte-order mark when there is one."""
+def encoding_name(encoding: str | None) -> str | None:
+    """The codec `--encoding` names (None: decide from the file); refused unless it decodes text."""
+    if encoding is None:
+        return None
     try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        raise Refused(f"{encoding!r} is not a text encoding Python knows; try utf-8 or cp1252.") from None
-    return "utf-8-sig" if name == "utf-8" else name
+        info = codecs.lookup(encoding)
+    except (LookupError, ValueError):
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FOR_FILES:
+        raise Refused(
+            f"--encoding {encoding!r} is not a text encoding a file can be written in; "
+            "give one such as utf-8, cp1252 or utf-16."
+        )
+    # Plain UTF-8 reads through a byte-order mark when there is one: it is the same encoding.
+    return "utf-8-sig" if info.name == "utf-8" else info.name
 
 
-def open_text(path: str, encoding: str, errors: str = "strict") -> IO[str]:
-    """The file at `path` (or standard input for `-`) as text in `encoding`."""
-    name = encoding_name(encoding)
+def _binary(path: str) -> IO[bytes]:
+    """The file at `path`, or standard input for `-` (closed standard input reads as empty)."""
     if path == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding=name, errors=errors, newline="")
+        stdin = sys.stdin
+        buffer = getattr(stdin, "buffer", None) if stdin is not None else None
+        if buffer is None:
+            return io.BytesIO(stdin.read().encode("utf-8") if stdin is not None else b"")
+        return buffer  # type: ignore[no-any-return]
     try:
-        return open(path, encoding=name, errors=errors, newline="")
+        return open(path, "rb")
     except FileNotFoundError:
         raise Refused(f"there is no file {path!r}; check the path.") from None
     except IsADirectoryError:
-        raise Refused(f"{path!r} is a folder; give the path of a CSV file.") from None
+        raise Refused(f"{path!r} is a folder; give the path of a file.") from None
     except OSError as error:
         raise Refused(f"cannot read {path!r} ({error.strerror}).") from None
 
 
-# One non-blank CSV record: the line it ends on, and its cells. A plain tuple, because a
-# long file makes one per row.
+# One non-blank record: the line (or sheet row) it ends on, and its cells. A plain tuple,
+# because a long file makes one per row.
 Row = tuple[int, list[str]]
 
 
-class CsvFile:
-    """A CSV file with a header row, read row by row with line numbers; blank lines skipped."""
+class Table:
+    """Rows of text cells with line numbers, blank rows skipped. `first` is the first non-blank
+    row (a header row, unless a cohort list has none); iterating gives the rows after it."""
 
-    def __init__(self, stream: IO[str], name: str, encoding: str) -> None:
-        self.name = name
+    name: str
+    first: Row | None
+
+    def __iter__(self) -> Iterator[Row]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Let go of the file."""
+
+    @property
+    def headers(self) -> list[str]:
+        return [cell.strip().lstrip("\ufeff") for cell in self.first[1]] if self.first else []
+
+
+class TextLines:
+    """The lines of a binary stream as text, ends kept, decoded line by line so that an
+    undecodable byte is reported on its own line."""
+
+    def __init__(self, raw: IO[bytes], name: str, encoding: str | None, errors: str) -> None:
+        self.raw, self.name, self.errors = raw, name, errors
+        self.head = raw.read(_CHUNK)
+        self.given = encoding is not None
+        if encoding is None:
+            encoding = next((codec for bom, codec in _BOMS if self.head.startswith(bom)), "utf-8")
         self.encoding = encoding
-        self._reader = csv.reader(stream)
-        self.headers: list[str] = []
-        for _, cells in self._guarded():
-            self.headers = [cell.strip() for cell in cells]
-            break
+        self.lines = 0  # lines handed out so far
 
-    def _guarded(self) -> Iterator[Row]:
+    def __iter__(self) -> Iterator[str]:
+        decoder = codecs.getincrementaldecoder(self.encoding)(self.errors)
+        pending = ""
+        chunk = self.head
+        while True:
+            final = not chunk
+            try:
+                text = decoder.decode(chunk, final)
+            except UnicodeError as error:
+                raise self._undecodable(error, pending) from None
+            pending += text
+            end = 0
+            for match in _LINE_ENDS.finditer(pending):
+                if match.group() == "\r" and match.end() == len(pending) and not final:
+                    break  # a "\r\n" may be split across chunks
+                self.lines += 1
+                yield pending[end : match.end()]
+                end = match.end()
+            pending = pending[end:]
+            if final:
+                if pending:
+                    self.lines += 1
+                    yield pending
+                return
+            chunk = self.raw.read(_CHUNK)
+
+    def _undecodable(self, error: UnicodeError, pending: str) -> Refused:
+        start = getattr(error, "start", 0)
+        data = getattr(error, "object", b"")
+        data = data if isinstance(data, bytes) else b""
+        before = pending + data[:start].decode(self.encoding, "replace")
+        line = self.lines + len(_LINE_ENDS.findall(before)) + 1
+        bad = data[start : start + 1]
+        byte = f" (byte 0x{bad.hex().upper()})" if bad else ""
+        around = data[max(0, start - 200) : start + 200]
+        return Refused(
+            f"line {line} of {self.name} is not valid {_label(self.encoding)} text{byte}; "
+            + _advice(around, self.encoding, self.given)
+        )
+
+
+def _label(encoding: str) -> str:
+    return {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "utf-16": "UTF-16", "utf-32": "UTF-32"}.get(
+        encoding, encoding
+    )
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeError:
+        return False
+    return True
+
+
+def _advice(around: bytes, encoding: str, given: bool) -> str:
+    """What to do about undecodable bytes: cp1252 only where it would read them."""
+    if given and codecs.lookup(encoding).name != "utf-8" and _decodes(around, "utf-8"):
+        return "it reads as UTF-8, so leave out --encoding."
+    if codecs.lookup(encoding).name != "cp1252" and _decodes(around, "cp1252"):
+        return "if it came from an older spreadsheet, give --encoding cp1252."
+    return "give --encoding with the encoding it was saved in (such as cp1252 or utf-16)."
+
+
+class CsvTable(Table):
+    """A CSV file read as a `Table`."""
+
+    def __init__(self, raw: IO[bytes], name: str, encoding: str | None, errors: str = "strict") -> None:
+        self.name = name
+        self._raw = raw
+        self._text = TextLines(raw, name, encoding, errors)
+        self._reader = csv.reader(iter(self._text))
+        self.first = next(self._rows(), None)
+        if self.first is not None and any("\x00" in cell for cell in self.first[1]):
+            raise Refused(
+                f"{name} holds NUL characters: it looks like UTF-16 text without a byte-order mark; "
+                "give --encoding utf-16-le (or utf-16-be)."
+            )
+
+    def _rows(self) -> Iterator[Row]:
         reader = self._reader
         try:
             for cells in reader:
                 # Blank lines and rows of empty cells are skipped.
                 if cells and (cells[0].strip() or "".join(cells).strip()):
                     yield reader.line_num, cells
-        except UnicodeDecodeError:
-            raise Refused(
-                f"{self.name} is not valid {self.encoding} text near line {reader.line_num + 1}; "
-                "if it came from an older spreadsheet, give --encoding cp1252."
-            ) from None
         except csv.Error as error:
-            raise Refused(f"{self.name} line {reader.line_num}: not readable as CSV ({error}).") from None
+            raise Refused(
+                f"line {reader.line_num} of {self.name} is not readable as CSV ({error})."
+            ) from None
 
     def __iter__(self) -> Iterator[Row]:
-        return self._guarded()
+        return self._rows()
+
+    def close(self) -> None:
+        if self._raw is not getattr(sys.stdin, "buffer", None):
+            self._raw.close()
+
+
+class WorkbookTable(Table):
+    """The first sheet (or a named one) of an `.xlsx` workbook, as text cells: a date cell is
+    its ISO date, a whole number its digits, a formula its last computed value."""
+
+    def __init__(self, source: IO[bytes], name: str, sheet: str | None) -> None:
+        from zipfile import BadZipFile
+
+        import openpyxl  # only when a workbook is read: `check` never needs it
+
+        self.name = name
+        self._source = source
+        try:
+            self._book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+        except (BadZipFile, KeyError, ValueError, OSError, EOFError) as error:
+            raise Refused(
+                f"{name} is not a workbook that can be read ({error}); open it and save it again as .xlsx."
+            ) from None
+        names = self._book.sheetnames
+        if sheet is None:
+            self._sheet = self._book.worksheets[0]
+        elif sheet in names:
+            self._sheet = self._book[sheet]
+        else:
+            self.close()
+            raise Refused(f"--sheet {sheet!r}: {name} has no such sheet; its sheets are {shown(names)}.")
+        self._rows_iter = self._rows()
+        self.first = next(self._rows_iter, None)
+
+    def _rows(self) -> Iterator[Row]:
+        for number, values in enumerate(self._sheet.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(value) for value in values]
+            while cells and not cells[-1].strip():
+                cells.pop()
+            if cells and "".join(cells).strip():
+                yield number, cells
+
+    def __iter__(self) -> Iterator[Row]:
+        return self._rows_iter
+
+    def close(self) -> None:
+        self._book.close()
+        self._source.close()
+
+
+def _cell_text(value: object) -> str:
+    """A workbook cell as the text a CSV export would hold, but exact."""
+    from datetime import date, datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def is_workbook_name(path: str) -> bool:
+    return path.lower().endswith(_WORKBOOK_SUFFIXES)
+
+
+def open_table(
+    path: str,
+    *,
+    encoding: str | None = None,
+    errors: str = "strict",
+    sheet: str | None = None,
+    workbooks: bool = False,
+) -> Table:
+    """The table in the file at `path` (`-`: standard input). With `workbooks`, an `.xlsx`
+    workbook (by its name or its first bytes) is read too; otherwise every file is CSV."""
+    name = "standard input" if path == "-" else path
+    codec = encoding_name(encoding)
+    raw = _binary(path)
+    try:
+        if workbooks:
+            if not raw.seekable():  # standard input or a pipe: a cohort list is read whole anyway
+                raw = io.BytesIO(raw.read())
+            head = raw.read(4)
+            raw.seek(0)
+            if is_workbook_name(path) or head == _WORKBOOK_MAGIC:
+                if encoding is not None:
+                    raise Refused("--encoding applies to CSV files; a workbook needs none, so leave it out.")
+                return WorkbookTable(raw, name, sheet)
+        if sheet is not None:
+            raise Refused(f"--sheet applies to a workbook (.xlsx); {name} is read as CSV, so leave it out.")
+        return CsvTable(raw, name, codec, errors)
+    except BaseException:
+        if path != "-" and not raw.closed:
+            raw.close()
+        raise

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # imported when a command runs: `check`, run by cron, never n
 
 T = TypeVar("T")
 PROGRESS_FROM = 2_000  # rows; shorter files finish before a bar is worth drawing
+RANGES_SHOWN = 10  # distinct date ranges listed under the summary
 
 
 def _stderr_is_terminal() -> bool:
@@ -58,6 +59,13 @@ def _defaults(
     span = dates.parse_duration(for_) if for_ is not None else None
     if first is not None and last is not None:
         rules.check_order(first, last)  # once for the options, not once per row
+    # R3 once for an option that no row could pass, not one refused row per student.
+    for option, day in (("--start", first), ("--end", last)):
+        if day is not None and day <= today:
+            raise Refused(
+                f"{option} {show(day)} is not after today ({show(today)}), so no student could be "
+                f"exempted: an exemption can only cover future days; give a {option} after today."
+            )
     fixed_end = span.last_day_from(first) if last is None and first and span else last
     if fixed_end is not None:  # R5c, once for the options
         rules.check_takes_effect(fixed_end, rules.in_force_from(today), "every exemption of this import")
@@ -71,18 +79,40 @@ def _defaults(
     )
 
 
-def _read(path: str, encoding: str) -> "tuple[list[str], list[Row], str]":
-    from stream_exempt import csvio
+def _read(
+    path: str, encoding: str | None, sheet: str | None, named: "cohort.Named", pattern: re.Pattern[str]
+) -> "tuple[list[str] | None, cohort.Columns, list[Row], str]":
+    """The cohort list: its headers (None when it has none), its columns and its rows."""
+    from stream_exempt import cohort, csvio
 
-    name = "standard input" if path == "-" else path
-    with csvio.open_text(path, encoding) as stream:
-        table = csvio.CsvFile(stream, name, encoding)
-        rows = list(table)
-    if not table.headers:
-        raise Refused(f"{name} is empty; a cohort list needs a header row and one row per student.")
+    table = csvio.open_table(path, encoding=encoding, sheet=sheet, workbooks=True)
+    name = table.name
+    try:
+        if table.first is None:
+            raise Refused(f"{name} is empty; a cohort list needs a header row and one row per student.")
+        first_line, first = table.first
+        id_at = cohort.headerless_id_column(first, named, pattern)
+        if id_at is None:
+            headers: list[str] | None = table.headers
+            columns = cohort.locate(table.headers, named)
+            rows = list(table)
+        else:
+            if named.given():
+                raise Refused(
+                    f"{name} has no header row (its first line is a student), so there is no column "
+                    f"for {named.given()[0]!r} to name; leave out the --...-column options."
+                )
+            headers, columns = None, cohort.Columns(student_id=id_at)
+            rows = [table.first, *table]
+            warn(
+                f"{name} has no header row: its line {first_line} is the student {first[id_at].strip()}, "
+                "so every line is read as a student."
+            )
+    finally:
+        table.close()
     if not rows:
         raise Refused(f"{name} has a header row but no students; add one row per student.")
-    return table.headers, rows, name
+    return headers, columns, rows, name
 
 
 def _plan(
@@ -93,11 +123,12 @@ def _plan(
     today: date,
     pattern: re.Pattern[str],
     name: str,
+    month_first: bool,
 ) -> "cohort.Plan":
     """The plan for every row; when any row is refused, the refused rows in a table and `Refused`."""
     from stream_exempt import cohort
 
-    plan = cohort.plan_bulk(_progress(rows), columns, defaults, live, today, pattern)
+    plan = cohort.plan_bulk(_progress(rows), columns, defaults, live, today, pattern, month_first=month_first)
     if plan.refused:
         output.write_rich_table(
             ("Line", "Student ID", "Why refused"),
@@ -114,7 +145,9 @@ def _plan(
 
 def bulk(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(metavar="FILE", help="The cohort list (CSV); - for standard input.")],
+    file: Annotated[
+        str, typer.Argument(metavar="FILE", help="The cohort list (CSV or .xlsx); - for standard input.")
+    ],
     type_: Annotated[
         str | None, typer.Option("--type", "-t", metavar="TYPE", help="Exemption type for every row.")
     ] = None,
@@ -128,37 +161,62 @@ def bulk(
     reason: ReasonOption = None,
     as_: ActorOption = None,
     column: ColumnOption = None,
-    encoding: EncodingOption = "utf-8",
+    start_column: Annotated[
+        str | None, typer.Option("--start-column", metavar="NAME", help="The header of the start column.")
+    ] = None,
+    end_column: Annotated[
+        str | None, typer.Option("--end-column", metavar="NAME", help="The header of the end column.")
+    ] = None,
+    type_column: Annotated[
+        str | None, typer.Option("--type-column", metavar="NAME", help="The header of the type column.")
+    ] = None,
+    reason_column: Annotated[
+        str | None, typer.Option("--reason-column", metavar="NAME", help="The header of the reason column.")
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", metavar="NAME", help="The sheet of an .xlsx workbook (default: the first)."),
+    ] = None,
+    month_first: Annotated[
+        bool,
+        typer.Option(
+            "--month-first",
+            help="Read the file's numeric dates month-first (10/17/2027), as US spreadsheets write them.",
+        ),
+    ] = False,
+    encoding: EncodingOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything; write nothing.")] = False,
 ) -> None:
-    """Exempt a whole cohort from a CSV list at once (a Bulk Exemption), all or nothing.
+    """Exempt a whole cohort from a CSV list or .xlsx workbook at once (a Bulk Exemption), all or nothing.
 
     Example: stream-exempt bulk cohort.csv --type placement --start 11/01/2027 --for 6w
     """
-    from stream_exempt import cohort, csvio
+    from stream_exempt import cohort
 
     session: Session = ctx.obj
     who = actor(as_)
     today = dates.today()
     defaults = _defaults(type_, start, end, for_, reason, today)
     pattern = validate.id_pattern()
+    named = cohort.Named(column, type_column, start_column, end_column, reason_column)
     with collector_paused():
-        headers, rows, name = _read(file, encoding)
-        columns = cohort.Columns(
-            student_id=csvio.find_column(headers, column),
-            **{key: csvio.optional_column(headers, key) for key in ("type", "start", "end", "reason")},
-        )
+        headers, columns, rows, name = _read(file, encoding, sheet, named, pattern)
+        cohort.check_given(columns, defaults, headers)
+        if headers is not None:
+            cohort.check_date_columns(rows, columns, headers, month_first)
+            cohort.check_conflicts(rows, columns, defaults, headers, cohort.date_reader(today, month_first))
         at = columns.student_id
         students = (cells[at].strip() for _, cells in rows if at < len(cells))
         in_force = rules.in_force_from(today)
         batch = None
         if dry_run:  # no write lock, and no store file made where there was none
             live = session.store().live_of(students, today)  # reads: never creates the store
-            plan = _plan(rows, columns, defaults, live, today, pattern, name)
+            plan = _plan(rows, columns, defaults, live, today, pattern, name, month_first)
         else:
             store = session.store_for_writing()
             with store.writing():  # the write lock first: R7 holds against every concurrent writer
-                plan = _plan(rows, columns, defaults, store.live_of(students, today), today, pattern, name)
+                live = store.live_of(students, today)
+                plan = _plan(rows, columns, defaults, live, today, pattern, name, month_first)
                 if plan.created:
                     with _writing(len(plan.created)):
                         batch = store.insert_batch(
@@ -167,6 +225,12 @@ def bulk(
     for line, student, first in plan.repeats:
         warn(f"line {line} repeats line {first} for student {student}; counted once.")
     _summarise(plan, batch, dry_run)
+    if plan.reason_differs:
+        rows_word = "row" if plan.reason_differs == 1 else "rows"
+        warn(
+            f"{plan.reason_differs} {rows_word} already recorded give a different reason in the file; "
+            "the recorded reason was kept (change it with `stream-exempt edit ID --reason TEXT`)."
+        )
     late = sum(1 for _, terms in plan.created if terms.start < in_force)
     if late:
         warn(
@@ -186,3 +250,10 @@ def _summarise(plan: "cohort.Plan", batch: int | None, dry_run: bool) -> None:
         print(f"Nothing new: all {already} already recorded.")
     else:
         print(f"Batch {batch}: {created} {noun} created, {already} already recorded.")
+    from stream_exempt import cohort
+
+    shown = cohort.ranges(plan)
+    for line in shown[:RANGES_SHOWN]:
+        print(f"  {line}")
+    if len(shown) > RANGES_SHOWN:
+        print(f"  ... and {len(shown) - RANGES_SHOWN} other date ranges.")

@@ -1,5 +1,6 @@
 """`check`: are a student's notifications on a day suppressed? Or, for a whole feed, which?"""
 
+import re
 import sys
 from enum import StrEnum
 from typing import IO, Annotated
@@ -8,9 +9,12 @@ import typer
 
 from stream_exempt import dates, output, rules, validate
 from stream_exempt.cli.options import ColumnOption, EncodingOption, OnOption
-from stream_exempt.cli.session import Session
+from stream_exempt.cli.session import Session, note, warn
 from stream_exempt.errors import Refused, StreamExemptError
 from stream_exempt.model import Exemption
+
+# How undecodable input bytes are held in text (surrogate escapes): never valid in UTF-8 or JSON.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class CheckFormat(StrEnum):
@@ -37,7 +41,7 @@ def check(
             "--date-column", metavar="NAME", help="The header of the feed's date column (default: date)."
         ),
     ] = None,
-    encoding: EncodingOption = "utf-8",
+    encoding: EncodingOption = None,
     fmt: Annotated[
         CheckFormat | None,
         typer.Option(
@@ -89,7 +93,7 @@ def check(
 
 
 def filter_feed(
-    session: Session, path: str, column: str | None, date_column: str | None, encoding: str, fmt: str
+    session: Session, path: str, column: str | None, date_column: str | None, encoding: str | None, fmt: str
 ) -> int:
     """Append `suppressed` and `exemption` to every row of a feed, streaming; returns the bad rows."""
     import csv
@@ -99,49 +103,112 @@ def filter_feed(
     from stream_exempt import csvio
 
     # Undecodable bytes pass through untouched (surrogate escapes) and make only that row bad.
-    source = csvio.open_text(path, encoding, errors="surrogateescape")
-    name = "standard input" if path == "-" else path
-    feed = csvio.CsvFile(source, name, encoding)
-    if not feed.headers:
-        raise Refused(f"{name} is empty; a feed needs a header row naming the student-ID column.")
-    id_at = csvio.find_column(feed.headers, column)
-    if date_column is not None:
-        date_at: int | None = csvio.find_column(feed.headers, date_column, option="--date-column")
-    else:
-        date_at = csvio.optional_column(feed.headers, csvio.DATE_HEADER)
-    pattern = validate.id_pattern()
-    today = dates.today()
-    exemptions = session.store().answering_by_student()
-    parse_day = dates.cached_parser(today)
-    out: IO[str] = io_for_stdout()
-    writer = csv.writer(out, lineterminator="\n")
-    headers = feed.headers
-    if fmt == "csv":
-        writer.writerow([*headers, "suppressed", "exemption"])
-    bad = 0
-    for line, cells in feed:
-        found: Exemption | None = None
-        try:
-            student = validate.student_id(cells[id_at] if id_at < len(cells) else "", pattern)
-            day = today if date_at is None else parse_day(cells[date_at] if date_at < len(cells) else "")
-            found = rules.suppressing(exemptions.get(student, ()), day)
-        except StreamExemptError as error:
-            bad += 1
-            print(
-                f"Error: {name} line {line}: {error.message} It is passed through as not suppressed.",
-                file=sys.stderr,
+    feed = csvio.open_table(path, encoding=encoding, errors="surrogateescape")
+    name = feed.name
+    try:
+        headers = feed.headers
+        if not headers:
+            raise Refused(f"{name} is empty; a feed needs a header row naming the student-ID column.")
+        id_at = csvio.find_column(headers, column)
+        date_at = _date_column(headers, date_column, name)
+        pattern = validate.id_pattern()
+        today = dates.today()
+        if date_at is None:
+            note(
+                f"Note: {name} has no date column, so every row is checked against today's date, "
+                f"{dates.show(today)} (give --date-column NAME to use one)."
             )
+        exemptions = session.store().answering_by_student()
+        parse_day = dates.cached_parser(today)
+        out: IO[str] = io_for_stdout()
+        writer = csv.writer(out, lineterminator="\n")
+        width = len(headers)
         if fmt == "csv":
-            writer.writerow([*cells, "true" if found else "false", found.id if found else ""])
+            writer.writerow([*headers, "suppressed", "exemption"])
         else:
-            record: dict[str, object] = dict(zip(headers, cells, strict=False))
-            record["suppressed"] = found is not None
-            record["exemption"] = found.id if found else None
-            out.write(json.dumps(record) + "\n")
-    out.flush()
+            keys = _json_keys(headers)
+            extra_key = next(k for k in ("extra", "extra_cells", "_extra") if k not in keys)
+        bad = 0
+        replaced = False
+        for line, cells in feed:
+            found: Exemption | None = None
+            try:
+                if len(cells) != width:
+                    raise Refused(
+                        f"it has {len(cells)} cells where the header has {width}; "
+                        "check for a missing or extra comma or quote."
+                    )
+                student = validate.student_id(cells[id_at], pattern)
+                day = today if date_at is None else parse_day(cells[date_at])
+                found = rules.suppressing(exemptions.get(student, ()), day)
+            except StreamExemptError as error:
+                bad += 1
+                print(
+                    f"Error: line {line} of {name}: {error.message} It is passed through as not suppressed.",
+                    file=sys.stderr,
+                )
+            own = cells[:width] + [""] * (width - len(cells))
+            more = cells[width:]
+            if fmt == "csv":
+                writer.writerow([*own, "true" if found else "false", found.id if found else "", *more])
+            else:
+                if not replaced and any(_LONE_SURROGATE.search(cell) for cell in cells):
+                    replaced = True
+                    warn(
+                        f"line {line} of {name} (and maybe others) holds bytes that are not "
+                        f"{encoding or 'UTF-8'} text; they are written as U+FFFD in the JSON, so give "
+                        "--encoding with the feed's encoding to keep them."
+                    )
+                record: dict[str, object] = dict(zip(keys, map(_json_text, own), strict=True))
+                record["suppressed"] = found is not None
+                record["exemption"] = found.id if found else None
+                if more:
+                    record[extra_key] = [_json_text(cell) for cell in more]
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+    finally:
+        feed.close()
     if isinstance(out, io.TextIOWrapper) and out is not sys.stdout:
         out.detach()  # leave standard output open for whoever owns it
     return bad
+
+
+def _date_column(headers: list[str], date_column: str | None, name: str) -> int | None:
+    """The feed's date column: `--date-column`, else `date`; a header that merely has the word
+    "date" in it (`Notif Date`) is an error, never silently ignored."""
+    from stream_exempt import csvio
+
+    if date_column is not None:
+        return csvio.named_column(headers, date_column, "--date-column")
+    exact = csvio.optional_column(headers, csvio.DATE_HEADER)
+    if exact is not None:
+        return exact
+    dated = [h for h in headers if csvio.DATE_HEADER in csvio.words(h)]
+    if dated:
+        raise Refused(
+            f"{name} has no column named date, but {csvio.shown(dated)} looks like one; "
+            f"give --date-column {dated[0]!r} to check each row on its own date."
+        )
+    return None
+
+
+def _json_keys(headers: list[str]) -> list[str]:
+    """The feed's headers as JSON keys: valid UTF-8, and repeated headers kept apart."""
+    keys: list[str] = []
+    for header in headers:
+        key = _json_text(header)
+        number = 2
+        while key in keys or key in ("suppressed", "exemption"):
+            key = f"{_json_text(header)}_{number}"
+            number += 1
+        keys.append(key)
+    return keys
+
+
+def _json_text(text: str) -> str:
+    """A cell as valid UTF-8 text for JSON: bytes that could not be decoded (held as lone
+    surrogates) become U+FFFD; give --encoding to read them."""
+    return text if text.isascii() else _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def io_for_stdout() -> IO[str]:

@@ -47,9 +47,11 @@ BatchOption = Annotated[
     typer.Option("--batch", "-b", metavar="BATCH", help="Every changeable member of this bulk batch."),
 ]
 EncodingOption = Annotated[
-    str,
+    str | None,
     typer.Option(
-        "--encoding", metavar="ENCODING", help="Text encoding of the file, e.g. cp1252 (default: UTF-8)."
+        "--encoding",
+        metavar="ENCODING",
+        help="Text encoding of the file, e.g. cp1252 (default: UTF-8, or UTF-16 after its byte-order mark).",
     ),
 ]
 ColumnOption = Annotated[
