@@ -103,6 +103,8 @@ def filter_feed(
     from stream_exempt import csvio
 
     # Undecodable bytes pass through untouched (surrogate escapes) and make only that row bad.
+    csvio.encoding_name(encoding)  # values typed first, then the store, then the file (SPEC 10)
+    exemptions = session.store().answering_by_student()
     feed = csvio.open_table(path, encoding=encoding, errors="surrogateescape")
     name = feed.name
     try:
@@ -118,7 +120,6 @@ def filter_feed(
                 f"Note: {name} has no date column, so every row is checked against today's date, "
                 f"{dates.show(today)} (give --date-column NAME to use one)."
             )
-        exemptions = session.store().answering_by_student()
         parse_day = dates.cached_parser(today)
         out: IO[str] = io_for_stdout()
         writer = csv.writer(out, lineterminator="\n")
