@@ -300,17 +300,15 @@ def approval_draft(request: Request, new_start: date | None, today: date) -> Dra
             f"`stream-exempt approve {request.label} --start {tomorrow.isoformat()}`."
         )
     check_order(draft.start, draft.end)
-    check_does_something(draft.end, in_force_from(today))
-    return draft
-
-
-def check_does_something(end: date, in_force: date) -> None:
-    """R5c: an exemption that ends before it comes into force would suppress nothing."""
-    if end < in_force:
+    in_force = in_force_from(today)
+    if draft.end < in_force:  # R5c, with what an officer can do about it
         raise Refused(
-            f"it would end on {show(end)}, before it comes into force on {show(in_force)}, and so "
-            "suppress nothing; give a later end."
+            f"request {request.label} ends on {show(draft.end)}, before an exemption approved today "
+            f"would come into force on {show(in_force)}, so it would suppress nothing; reject it with "
+            f"`stream-exempt reject {request.label} --reason TEXT`."
         )
+    check_new(draft, today)  # R2, R3 and R5c, as for every new exemption
+    return draft
 
 
 def with_reason(exemption: Exemption, reason: str | None) -> Exemption:

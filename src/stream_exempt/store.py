@@ -18,7 +18,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from stream_exempt import schema
+from stream_exempt import schema, sharing
 from stream_exempt.errors import NotFound, StoreUnusable
 from stream_exempt.model import APPROVED, REJECTED, Draft, Event, Exemption, Request, Terms
 
@@ -179,6 +179,7 @@ class Store:
         SQLite is told never to create the file (`mode=rw`).
         """
         path = path.expanduser()
+        sharing.check_access(path)  # a shared store's outsider: say so, not "missing" or a traceback
         if path.is_dir():
             raise StoreUnusable(f"{path} is a folder, not a store file; give --db the path of a file.")
         if not path.exists():

@@ -16,6 +16,7 @@ from stream_exempt.cli import (
     doctor,
     edit,
     history,
+    init,
     listing,
     requests,
 )
@@ -81,6 +82,7 @@ app.command("history")(history.history)
 app.command("types")(catalogue.types_)
 app.command("doctor")(doctor.doctor)
 app.command("config")(config.config_)
+app.command("init")(init.init)
 app.command("request")(requests.request)
 app.command("requests")(requests.requests)
 app.command("approve")(requests.approve)

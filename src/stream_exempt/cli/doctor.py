@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from stream_exempt import dates, rules, schema
-from stream_exempt.cli.session import Session
+from stream_exempt import dates, rules, schema, sharing
+from stream_exempt.cli.session import Session, warn
 
 
 def doctor(
@@ -20,7 +20,7 @@ def doctor(
         ),
     ] = False,
 ) -> None:
-    """Check the store: path, schema version, counts by status, integrity and WAL; exit 4 if unwell.
+    """Check the store: path, schema, counts, integrity, WAL, owner/group/mode; exit 4 if unwell.
 
     Example: stream-exempt doctor
     """
@@ -31,7 +31,9 @@ def doctor(
     journal = store.journal_mode()
     counts = store.status_counts(today)
     applied = store.applied_migrations()
-    healthy = integrity == ["ok"] and journal == "wal" and set(applied) == set(schema.NAMES)
+    files = sharing.describe(store.path)
+    warnings = sharing.problems(store.path)  # a shared store that would lock a member out
+    healthy = integrity == ["ok"] and journal == "wal" and set(applied) == set(schema.NAMES) and not warnings
     report = {
         "store": str(store.path),
         "schema_version": len(applied),
@@ -40,6 +42,8 @@ def doctor(
         "integrity": "ok" if integrity == ["ok"] else integrity[:10],
         "integrity_check": "full" if full else "quick",
         "journal_mode": journal,
+        "files": files,
+        "warnings": warnings,
         "healthy": healthy,
     }
     if as_json:
@@ -51,7 +55,11 @@ def doctor(
         check = "" if full else " (quick check; --full for the complete one)"
         print(f"integrity      {'ok' if integrity == ['ok'] else '; '.join(integrity[:10])}{check}")
         print(f"journal        {journal}{'' if journal == 'wal' else ' (expected wal)'}")
+        for label, facts in files.items():
+            print(f"{label:<15}owner {facts['owner']}, group {facts['group']}, mode {facts['mode']}")
         print(f"verdict        {'healthy' if healthy else 'NOT healthy'}")
+    for warning in warnings:
+        warn(warning)
     if integrity != ["ok"]:
         # Exit 4 owes one `Error:` sentence, whichever of the store's pages the damage is on.
         print(

@@ -1,0 +1,50 @@
+"""`init`: create the store at the resolved path, private or shared by a Unix group; idempotent."""
+
+from typing import Annotated
+
+import typer
+
+from stream_exempt import sharing
+from stream_exempt.cli.session import Session, warn
+from stream_exempt.store import Store
+
+
+def init(
+    ctx: typer.Context,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            "--group",
+            "-g",
+            metavar="GROUP",
+            help="Share the store with this Unix group: its folder 2770 (setgid), the store 0660.",
+        ),
+    ] = None,
+) -> None:
+    """Create the store (and say where), or bring an existing one up to date; safe to run again.
+
+    Without --group the store is private to you (0600). With --group, every member of that group
+    can read and write it and no one else can: run it as root, once, on the host where the office
+    and its cron jobs run.
+
+    Example: sudo stream-exempt --db /srv/stream-exempt/exemptions.db init --group ses-office
+    """
+    session: Session = ctx.obj
+    path = session.store_path
+    existed = path.exists()
+    if group is not None:
+        sharing.prepare(path, group)
+    store = Store.open(path, create=True)  # creates a private store; migrates either one
+    store.close()
+    if group is not None:
+        # Opening may have left -wal/-shm behind (another process holds the store): the group's too.
+        sharing.prepare(path, group)
+    facts = sharing.describe(path)
+    store_facts, folder_facts = facts["store file"], facts["folder"]
+    verb = "The store is ready at" if existed else "Created the store at"
+    print(
+        f"{verb} {path} (owner {store_facts['owner']}, group {store_facts['group']}, mode "
+        f"{store_facts['mode']}; its folder {folder_facts['mode']})."
+    )
+    for problem in sharing.problems(path):
+        warn(problem)
