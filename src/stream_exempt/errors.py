@@ -29,3 +29,9 @@ class StoreUnusable(StreamExemptError):
     """The store cannot be used: unreadable, not a store, newer schema, or locked too long."""
 
     exit_code = 4
+
+
+class OutputFailed(StreamExemptError):
+    """Standard output could not be written: a full disk, a closed stream."""
+
+    exit_code = 74  # EX_IOERR

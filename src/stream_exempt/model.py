@@ -109,3 +109,18 @@ class Request:
     def label(self) -> str:
         """`R12`: how people name a request."""
         return f"R{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    """One bulk batch: where it came from, how many it created and how many of those are live."""
+
+    id: int
+    created_at: str
+    created_by: str
+    source: str | None
+    created: int
+    live: int  # not deleted and not ended, today
+    types: tuple[str, ...]
+    start: date | str | None  # the members' one start, "mixed", or None when it has none
+    end: date | str | None

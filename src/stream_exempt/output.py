@@ -99,13 +99,20 @@ def write_text_table(headings: Sequence[str], rows: Sequence[Sequence[str]], fmt
     out.write(tabulate(rows, headers=list(headings), tablefmt=style, disable_numparse=True) + "\n")
 
 
-def console(out: IO[str] | None = None, *, stderr: bool = False, terminal: bool | None = None) -> Any:
+def console(
+    out: IO[str] | None = None,
+    *,
+    stderr: bool = False,
+    terminal: bool | None = None,
+    width: int | None = None,
+) -> Any:
     """A Rich console that never reads markup or emoji codes out of the text it prints."""
     from rich.console import Console
 
     stream = out or (sys.stderr if stderr else sys.stdout)
     # On a terminal, fit its width; written to a file or a pipe, never wrap or cut.
-    width = None if terminal or stream.isatty() or "COLUMNS" in os.environ else 1000
+    if width is None:
+        width = None if terminal or stream.isatty() or "COLUMNS" in os.environ else 1000
     return Console(
         file=stream, width=width, markup=False, emoji=False, highlight=False, force_terminal=terminal
     )
@@ -144,3 +151,36 @@ def _default(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def write_records(
+    fields: Sequence[str],
+    records: Sequence[dict[str, Any]],
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    fmt: str,
+    *,
+    title: str | None = None,
+    empty: str = "Nothing to show.",
+    out: IO[str] | None = None,
+) -> None:
+    """Records in any of `LIST_FORMATS`: machine formats take `records` (keys `fields`),
+    tables take the same records as people read them (`headings`, `rows`)."""
+    out = out or sys.stdout
+    if fmt in ("csv", "tsv"):
+        writer = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        writer.writerow(fields)
+        for item in records:
+            writer.writerow(["" if item[f] is None else defuse(item[f]) for f in fields])
+    elif fmt == "json":
+        json.dump(list(records), out, indent=2, ensure_ascii=False, default=_default)
+        out.write("\n")
+    elif fmt == "jsonl":
+        for item in records:
+            out.write(json.dumps(item, ensure_ascii=False, default=_default) + "\n")
+    elif fmt in ("markdown", "plain"):
+        write_text_table(headings, rows, fmt, out)
+    elif rows:
+        write_rich_table(headings, rows, out=out, title=title)
+    else:
+        print(empty, file=out)

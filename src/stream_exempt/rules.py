@@ -319,3 +319,16 @@ def with_reason(exemption: Exemption, reason: str | None) -> Exemption:
             "`stream-exempt history` shows what it was."
         )
     return replace(exemption, reason=reason)
+
+
+def in_force_days(exemption: Exemption) -> tuple[date, date] | None:
+    """The first and last day on which the exemption is active (suppresses notifications), or
+    None when there is no such day: from the later of its start and in_force_from (R6) to its
+    end, or to the day before its deletion (R5b); none at all if deleted before it started."""
+    first = max(exemption.start, exemption.in_force_from)
+    last = exemption.end
+    if exemption.deleted_on is not None:
+        if exemption.deleted_on <= exemption.start:
+            return None
+        last = min(last, exemption.deleted_on - timedelta(days=1))
+    return (first, last) if first <= last else None

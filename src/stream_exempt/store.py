@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from datetime import date
+from datetime import date, timedelta
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any
 
 from stream_exempt import schema, sharing
 from stream_exempt.errors import NotFound, StoreUnusable
-from stream_exempt.model import APPROVED, REJECTED, Draft, Event, Exemption, Request, Terms
+from stream_exempt.model import APPROVED, REJECTED, BatchSummary, Draft, Event, Exemption, Request, Terms
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
@@ -110,6 +110,13 @@ def _make_folders(folder: Path) -> None:
     for level in reversed(missing):
         with suppress(FileExistsError):  # another process made it first
             level.mkdir(mode=0o700)
+
+
+def _one_date(least: str | None, most: str | None) -> date | str | None:
+    """The one date a column holds, `None` when it holds none, or "mixed"."""
+    if least is None:
+        return None
+    return date.fromisoformat(least) if least == most else "mixed"
 
 
 def _create_private(path: Path) -> None:
@@ -401,6 +408,108 @@ class Store:
     def journal_mode(self) -> str:
         """The journal mode of the store: `wal` as it should be."""
         return str(self.conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+    # -- views: grouped counts, one query each -------------------------------------------
+
+    def batch_summaries(self, today: date) -> list[BatchSummary]:
+        """Every bulk batch with how many it created, how many of those are live today, and
+        its types and dates, oldest first."""
+        rows = self.conn.execute(
+            """
+            SELECT b.id, b.created_at, b.created_by, b.source, COUNT(e.id),
+                   COALESCE(SUM(e.deleted_on IS NULL AND e.end_date >= ?), 0),
+                   GROUP_CONCAT(DISTINCT e.type),
+                   MIN(e.start_date), MAX(e.start_date), MIN(e.end_date), MAX(e.end_date)
+            FROM batches AS b LEFT JOIN exemptions AS e ON e.batch = b.id
+            GROUP BY b.id ORDER BY b.id
+            """,
+            (today.isoformat(),),
+        )
+        return [
+            BatchSummary(
+                id=row[0],
+                created_at=row[1],
+                created_by=row[2],
+                source=row[3],
+                created=row[4],
+                live=row[5],
+                types=tuple(sorted(row[6].split(","))) if row[6] else (),
+                start=_one_date(row[7], row[8]),
+                end=_one_date(row[9], row[10]),
+            )
+            for row in rows
+        ]
+
+    def summary_counts(
+        self, day: date, windows: Mapping[str, tuple[date, date]]
+    ) -> list[tuple[str, str, int, dict[str, int]]]:
+        """For each type and status as of `day` (`STATUS_SQL`): how many exemptions, and how many
+        of those fall in each window of `summary` (`list`'s filters, in SQL): `in_force`,
+        `starting` and `ending` count live ones whose first day in force, start or end falls in
+        it; `deleted` those whose deletion day does. One grouped query, one pass."""
+        live = "status IN ('active', 'pending')"
+        columns = {
+            "in_force": f"{live} AND MAX(start_date, in_force_from)",
+            "starting": f"{live} AND start_date",
+            "ending": f"{live} AND end_date",
+            "deleted": "deleted_on",
+        }
+        keys = [key for key in columns if key in windows]
+        # ?1 is the day (in STATUS_SQL); each window's first and last day follow, numbered.
+        sums = "".join(
+            f", SUM({columns[key]} BETWEEN ?{2 + 2 * n} AND ?{3 + 2 * n})" for n, key in enumerate(keys)
+        )
+        rows = self.conn.execute(
+            f"SELECT type, status, COUNT(*){sums} "
+            f"FROM (SELECT *, {STATUS_SQL} AS status FROM exemptions) GROUP BY type, status",
+            (day.isoformat(), *(d.isoformat() for key in keys for d in windows[key])),
+        )
+        return [(row[0], row[1], row[2], dict(zip(keys, row[3:], strict=True))) for row in rows]
+
+    def students_in_force_by_week(
+        self, first: date, weeks: int
+    ) -> tuple[dict[tuple[int, str], int], dict[int, int]]:
+        """For each of `weeks` weeks from `first`: how many students have an exemption of each
+        type in force on at least one of its days, and how many students in all.
+
+        The days an exemption is in force are `rules.in_force_days`, written here in SQL so
+        that the whole office is counted in one grouped query (tests hold the two together).
+        """
+        last = first + timedelta(days=7 * weeks - 1)
+        rows = self.conn.execute(
+            """
+            WITH RECURSIVE week(n, first, last) AS (
+                SELECT 0, :first, date(:first, '+6 days')
+                UNION ALL
+                SELECT n + 1, date(first, '+7 days'), date(last, '+7 days') FROM week WHERE n + 1 < :weeks
+            ),
+            in_force(student_id, type, first, last) AS MATERIALIZED (
+                SELECT student_id, type, MAX(start_date, in_force_from),
+                       CASE WHEN deleted_on IS NULL THEN end_date
+                            ELSE MIN(end_date, date(deleted_on, '-1 day')) END
+                FROM exemptions
+                WHERE (deleted_on IS NULL OR deleted_on > start_date)
+                  AND end_date >= :first AND start_date <= :last
+            ),
+            counted(n, student_id, type) AS MATERIALIZED (
+                SELECT week.n, in_force.student_id, in_force.type
+                FROM in_force JOIN week ON in_force.first <= week.last AND in_force.last >= week.first
+                WHERE in_force.first <= in_force.last
+            )
+            SELECT n, type, COUNT(DISTINCT student_id) FROM counted GROUP BY n, type
+            UNION ALL
+            SELECT n, NULL, COUNT(DISTINCT student_id) FROM counted GROUP BY n
+            """,
+            {"first": first.isoformat(), "last": last.isoformat(), "weeks": weeks},
+        )
+        by_type: dict[tuple[int, str], int] = {}
+        students: dict[int, int] = {}
+        for n, type_code, count in rows:
+            if type_code is None:
+                students[n] = count
+            else:
+                by_type[(n, type_code)] = count
+        return by_type, students
 
     def events(self, exemption_id: int) -> list[Event]:
         """Every event of one exemption, oldest first; for one approved from a tutor's request,

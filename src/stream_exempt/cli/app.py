@@ -8,6 +8,7 @@ import typer
 from stream_exempt import __version__
 from stream_exempt.cli import (
     add,
+    batches,
     bulk,
     catalogue,
     change,
@@ -19,6 +20,8 @@ from stream_exempt.cli import (
     init,
     listing,
     requests,
+    summary,
+    timeline,
 )
 from stream_exempt.cli.group import ExemptGroup
 from stream_exempt.cli.session import Session
@@ -88,6 +91,9 @@ app.command("requests")(requests.requests)
 app.command("approve")(requests.approve)
 app.command("reject")(requests.reject)
 app.command("edit")(edit.edit)
+app.command("batches")(batches.batches)
+app.command("summary")(summary.summary)
+app.command("timeline")(timeline.timeline)
 
 
 def main() -> None:

@@ -1,0 +1,76 @@
+"""`batches`: every bulk import, what it created and how much of it is still live."""
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from stream_exempt import dates, output, types
+from stream_exempt.cli.listing import ListFormat
+from stream_exempt.cli.session import Session
+from stream_exempt.model import BatchSummary
+
+FIELDS = ("id", "created_at", "created_by", "source", "created", "live", "types", "start", "end")
+HEADINGS = ("Batch", "Imported", "By", "File", "Created", "Live", "Type", "Start", "End")
+
+
+def _date(value: date | str | None, iso: bool) -> str | None:
+    """A batch's one date (ISO or as people read it), "mixed", or nothing."""
+    if isinstance(value, date):
+        return value.isoformat() if iso else dates.show(value)
+    return value
+
+
+def record(batch: BatchSummary) -> dict[str, Any]:
+    """A batch for machines: type codes comma-separated, ISO dates or "mixed"."""
+    return {
+        "id": batch.id,
+        "created_at": batch.created_at,
+        "created_by": batch.created_by,
+        "source": batch.source,
+        "created": batch.created,
+        "live": batch.live,
+        "types": ",".join(batch.types),
+        "start": _date(batch.start, True),
+        "end": _date(batch.end, True),
+    }
+
+
+def human_row(batch: BatchSummary) -> list[str]:
+    """A batch as a table shows it: local time, type labels and `10 Jan 2027` dates."""
+    return [
+        str(batch.id),
+        dates.local_time(batch.created_at),
+        batch.created_by,
+        batch.source or "",
+        str(batch.created),
+        str(batch.live),
+        ", ".join(types.label(code) for code in batch.types),
+        _date(batch.start, False) or "",
+        _date(batch.end, False) or "",
+    ]
+
+
+def batches(
+    ctx: typer.Context,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    ] = ListFormat.table,
+) -> None:
+    """List every bulk batch: when and by whom it was imported, from which file, how many
+    exemptions it created and how many of those are live today, its type(s) and dates.
+
+    A start or end that differs between members shows as "mixed".
+
+    Example: stream-exempt batches --format csv > batches.csv
+    """
+    session: Session = ctx.obj
+    found = session.store().batch_summaries(dates.today())
+    output.write_records(
+        FIELDS,
+        [record(b) for b in found],
+        HEADINGS,
+        [human_row(b) for b in found],
+        fmt.value,
+        empty="No batches: `stream-exempt bulk FILE` imports one.",
+    )

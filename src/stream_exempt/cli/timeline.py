@@ -1,0 +1,156 @@
+"""`timeline`: a student's, a batch's or the whole office's exemptions as a picture."""
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stream_exempt import dates, output, types, validate
+from stream_exempt.cli.session import Session, note
+from stream_exempt.errors import OutputFailed, Refused
+
+DEFAULT_WEEKS = 16
+MAX_WEEKS = 104
+WEEKS_BEFORE_TODAY = 4
+
+
+def _weeks(text: str) -> int:
+    value = text.strip()
+    if not value.isdecimal() or not 1 <= int(value) <= MAX_WEEKS:
+        raise Refused(
+            f"--weeks {text!r} is not a number of weeks; give a whole number from 1 to {MAX_WEEKS}."
+        )
+    return int(value)
+
+
+def timeline(
+    ctx: typer.Context,
+    student: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[STUDENT_ID]", help="The student whose exemptions to draw.", show_default=False
+        ),
+    ] = None,
+    batch: Annotated[
+        str | None,
+        typer.Option(
+            "--batch", "-b", metavar="BATCH", help="Draw every member of this bulk batch, a row each."
+        ),
+    ] = None,
+    office: Annotated[
+        bool, typer.Option("--office", help="Draw how many students are exempt each week, by type.")
+    ] = False,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="DATE",
+            help=f"The first week shown (the week of that day; default: {WEEKS_BEFORE_TODAY} weeks before today).",
+        ),
+    ] = None,
+    weeks: Annotated[
+        str, typer.Option("--weeks", metavar="N", help=f"How many weeks to show, 1 to {MAX_WEEKS}.")
+    ] = str(DEFAULT_WEEKS),
+    svg: Annotated[
+        str | None,
+        typer.Option(
+            "--svg", metavar="FILE", help="Write the picture to FILE as SVG instead (a fixed width)."
+        ),
+    ] = None,
+    html: Annotated[
+        str | None,
+        typer.Option(
+            "--html", metavar="FILE", help="Write the picture to FILE as HTML instead (a fixed width)."
+        ),
+    ] = None,
+) -> None:
+    """Draw exemptions on a calendar of weeks: one student's (a row each, all statuses), a
+    batch's members (--batch), or the whole office, students exempt per week (--office).
+
+    Full blocks are days in force; light shade, days recorded but not yet in force (R6); a cross,
+    the day an exemption was deleted; a mark, today.
+
+    Example: stream-exempt timeline 201234567 --weeks 12 --svg student.svg
+    """
+    if sum((student is not None, batch is not None, office)) != 1:
+        raise Refused("give one of: a student ID, --batch B or --office.")
+    if svg is not None and html is not None:
+        raise Refused("give --svg or --html, not both.")
+    today = dates.today()
+    count = _weeks(weeks)
+    first = (
+        dates.parse_date(from_, today) if from_ is not None else today - timedelta(weeks=WEEKS_BEFORE_TODAY)
+    )
+    student_id = validate.student_id(student, validate.id_pattern()) if student is not None else None
+    batch_number = validate.batch_id(batch) if batch is not None else None
+
+    from stream_exempt import timeline as drawing
+
+    window = drawing.Window.around(first, count)
+    session: Session = ctx.obj
+    store = session.store()
+    to_file = svg or html
+    subtitle = f"{_count(window.weeks, 'week')}, {window.describe()}"
+    width = drawing.FILE_WIDTH if to_file else _screen_width()
+    if office:
+        by_type, students = store.students_in_force_by_week(window.first, window.weeks)
+        weekly = [
+            drawing.OfficeWeek(
+                monday,
+                {code: n for (k, code), n in by_type.items() if k == index},
+                students.get(index, 0),
+            )
+            for index, monday in enumerate(window.week_starts())
+        ]
+        title = "Students exempt each week, by type"
+        picture = drawing.office_chart(weekly, today, width, title=title, subtitle=subtitle)
+    elif batch_number is not None:
+        members = store.batch_members(batch_number)
+        kinds = sorted({types.label(m.type) for m in members})
+        spans = {(m.start, m.end) for m in members}
+        what = kinds[0] if len(kinds) == 1 else "mixed types"
+        if len(spans) == 1:
+            ((start, end),) = spans
+            what += f", {dates.show(start)} to {dates.show(end)}"
+        title = f"Batch {batch_number}: {_count(len(members), 'member')}, {what}"
+        picture = drawing.exemption_chart(
+            members, window, today, width, title=title, subtitle=subtitle, by_student=True
+        )
+    else:
+        assert student_id is not None
+        found = store.of_student(student_id)
+        title = f"Student {student_id}: {_count(len(found), 'exemption')}"
+        picture = drawing.exemption_chart(found, window, today, width, title=title, subtitle=subtitle)
+    if to_file:
+        _write(Path(to_file), drawing.to_file(picture, "svg" if svg else "html", title=title))
+        note(f"Wrote the timeline to {to_file}.")
+    else:
+        output.console(width=width).print(picture)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _screen_width() -> int:
+    """The terminal's width (or COLUMNS); written to a pipe or a file, the files' fixed width."""
+    import os
+
+    from stream_exempt.timeline import FILE_WIDTH
+
+    if sys.stdout.isatty() or "COLUMNS" in os.environ:
+        import shutil
+
+        return shutil.get_terminal_size((FILE_WIDTH, 24)).columns
+    return FILE_WIDTH
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise OutputFailed(
+            f"cannot write {path} ({error.strerror}); check the folder and its permissions."
+        ) from None

@@ -1,0 +1,219 @@
+"""`timeline`: golden pictures (text at fixed widths, SVG) from a frozen clock, and the counts
+of the office's view against the rules, day by day.
+
+To accept a deliberate change of the pictures: UPDATE_GOLDEN=1 python -m pytest tests/test_timeline.py
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import LONDON, Cli, exemption
+from stream_exempt import rules
+from stream_exempt.store import Store
+from stream_exempt.timeline import Day, Window, day_states
+
+GOLDEN = Path(__file__).parent / "golden"
+STUDENT = "201234567"
+
+
+def _at(clock, *moment: int) -> None:  # type: ignore[no-untyped-def]
+    clock(datetime(*moment, tzinfo=LONDON))
+
+
+def _story(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Student 201234567 with overlapping types, a deletion after the start, one not yet in
+    force; a batch of four with one member deleted before it started. Today: Mon 4 Jan 2027."""
+    _at(clock, 2026, 12, 7, 10, 0)
+    cli.add(STUDENT, "--type", "dissertation", "--start", "2026-12-08", "--end", "2027-02-26")  # 1
+    _at(clock, 2026, 12, 14, 10, 0)
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text(f"student_id\n{STUDENT}\n201000002\n201000003\n201000004\n", encoding="utf-8")
+    cli.ok("bulk", str(cohort), "--type", "placement", "--start", "2027-01-11", "--for", "3w")  # 2-5
+    _at(clock, 2026, 12, 21, 10, 0)
+    cli.add(STUDENT, "--type", "authorised-absence", "--start", "2026-12-22", "--end", "2027-01-08")  # 6
+    _at(clock, 2026, 12, 30, 10, 0)
+    cli.ok("delete", "6", "--yes")  # started 22 Dec, in force from 23 Dec: drawn to 29 Dec
+    _at(clock, 2027, 1, 4, 12, 0)
+    cli.add(STUDENT, "--type", "authorised-absence", "--start", "2027-01-05", "--end", "2027-01-15")  # 7
+    cli.ok("delete", "5", "--yes")  # a member deleted before it started
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs; look, then UPDATE_GOLDEN=1"
+
+
+@pytest.mark.parametrize(
+    ("args", "width", "name"),
+    [
+        ([STUDENT], "100", "student-100.txt"),
+        ([STUDENT], "80", "student-80.txt"),
+        ([STUDENT], "40", "student-40.txt"),
+        (["--batch", "1"], "80", "batch-80.txt"),
+        (["--office"], "80", "office-80.txt"),
+    ],
+)
+def test_text_pictures(cli: Cli, clock, tmp_path: Path, args: list[str], width: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    _story(cli, clock, tmp_path)
+    out = cli.ok("timeline", *args, env={"COLUMNS": width, "NO_COLOR": "1"}).stdout
+    assert "\x1b" not in out
+    assert max(len(line) for line in out.splitlines()) <= int(width)
+    _golden(name, out)
+
+
+def test_the_student_picture_says_what_the_guide_says(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _story(cli, clock, tmp_path)
+    lines = cli.ok("timeline", STUDENT, "--weeks", "6", env={"COLUMNS": "100"}).stdout.splitlines()
+    # Six weeks from Monday 7 Dec at a day a cell (7 cells a week): cell n is 7 Dec + n days.
+    axis = next(line for line in lines if line.startswith("week of"))
+    left = axis.index("7 ")
+
+    def row(exemption_id: int) -> str:
+        line = next(line for line in lines if line.startswith(f"#{exemption_id} "))
+        return line[left:]
+
+    def cell(day: date) -> int:
+        return (day - date(2026, 12, 7)).days
+
+    dissertation = row(1)
+    assert dissertation[cell(date(2026, 12, 7))] == " "  # before its start
+    assert dissertation[cell(date(2026, 12, 8))] == "░"  # started, not yet in force (R6)
+    assert dissertation[cell(date(2026, 12, 9))] == "█"
+    deleted = row(6)
+    assert deleted[cell(date(2026, 12, 22))] == "░"
+    assert deleted[cell(date(2026, 12, 29))] == "█"  # the day before its deletion
+    assert deleted[cell(date(2026, 12, 30))] == "×"  # its deletion day
+    assert deleted[cell(date(2026, 12, 31)) :].strip(" ┊") == ""  # nothing after it
+    pending = row(7)
+    assert pending[cell(date(2027, 1, 5))] == "░"  # tomorrow: recorded today, in force Wednesday
+    assert pending[cell(date(2027, 1, 6))] == "█"
+    assert "▼" in lines[lines.index(axis) + 1][left + cell(date(2027, 1, 4))]
+
+
+def test_svg_is_golden_and_the_same_bytes_every_time(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _story(cli, clock, tmp_path)
+    for args, name in (([STUDENT], "student.svg"), (["--batch", "1"], "batch.svg")):
+        first, second = tmp_path / "1.svg", tmp_path / "2.svg"
+        result = cli.ok("timeline", *args, "--svg", str(first))
+        assert result.stdout == "" and str(first) in result.stderr
+        # Neither the terminal, its colours, nor the time of day changes the file.
+        _at(clock, 2027, 1, 4, 23, 59)
+        cli.ok("timeline", *args, "--svg", str(second), env={"NO_COLOR": "1", "COLUMNS": "40"})
+        _at(clock, 2027, 1, 4, 12, 0)
+        assert first.read_bytes() == second.read_bytes()
+        _golden(name, first.read_text(encoding="utf-8"))
+
+
+def test_html_is_the_same_bytes_every_time(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _story(cli, clock, tmp_path)
+    cli.ok("timeline", "--office", "--html", str(tmp_path / "1.html"))
+    cli.ok("timeline", "--office", "--html", str(tmp_path / "2.html"), env={"NO_COLOR": "1"})
+    text = (tmp_path / "1.html").read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "Students exempt each week" in text
+    assert (tmp_path / "1.html").read_bytes() == (tmp_path / "2.html").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        ([], 2, "Give one of"),
+        ([STUDENT, "--office"], 2, "Give one of"),
+        ([STUDENT, "--weeks", "0"], 2, "--weeks"),
+        ([STUDENT, "--weeks", "105"], 2, "--weeks"),
+        ([STUDENT, "--from", "someday"], 2, "'someday' is not a date"),
+        ([STUDENT, "--svg", "a.svg", "--html", "a.html"], 2, "not both"),
+        (["12345"], 2, "not a student ID"),
+        (["--batch", "9"], 3, "no batch 9"),
+        ([STUDENT, "--svg", "/nonexistent-folder/x.svg"], 74, "/nonexistent-folder/x.svg"),
+    ],
+)
+def test_refusals(cli: Cli, args: list[str], code: int, message: str) -> None:
+    result = cli("timeline", *args)
+    assert result.exit_code == code, result.stderr
+    assert result.stderr.startswith("Error:") and message in result.stderr
+
+
+def test_timeline_never_creates_a_store(bare_cli: Cli) -> None:
+    result = bare_cli("timeline", STUDENT)
+    assert result.exit_code == 4 and str(bare_cli.store_path) in result.stderr
+    assert not bare_cli.store_path.exists()
+
+
+def test_a_student_with_nothing_gets_an_empty_picture(cli: Cli) -> None:
+    assert "(no exemptions)" in cli.ok("timeline", "209999999").stdout
+
+
+@pytest.mark.parametrize(
+    ("deleted_on", "first_in_force", "last_in_force"),
+    [
+        (None, date(2027, 1, 13), date(2027, 1, 20)),  # in force from the later of start and R6's day
+        (date(2027, 1, 16), date(2027, 1, 13), date(2027, 1, 15)),  # R5b: to the day before deletion
+        (date(2027, 1, 11), None, None),  # deleted on its start: never in force
+        (date(2027, 1, 13), None, None),  # deleted on the day it would come into force
+    ],
+)
+def test_in_force_days_and_day_states_follow_rules_status(
+    deleted_on: date | None, first_in_force: date | None, last_in_force: date | None
+) -> None:
+    e = exemption(
+        date(2027, 1, 11), date(2027, 1, 20), in_force_from=date(2027, 1, 13), deleted_on=deleted_on
+    )
+    span = rules.in_force_days(e)
+    assert span == (None if first_in_force is None else (first_in_force, last_in_force))
+    window = Window(date(2027, 1, 4), 3)
+    for offset, state in enumerate(day_states(e, window)):
+        day = window.first + timedelta(days=offset)
+        assert (state is Day.IN_FORCE) == (rules.status(e, day) == rules.ACTIVE)
+        assert (state is Day.IN_FORCE) == (span is not None and span[0] <= day <= span[1])
+        assert (state is Day.DELETED) == (day == deleted_on)
+
+
+def test_the_office_query_counts_what_rules_status_says_week_by_week(store_path: Path) -> None:
+    """The one grouped query of `--office` against `rules.status` over every day of every week,
+    for a few hundred exemptions with random dates, recording days and deletions."""
+    generator = random.Random(20270104)
+    store = Store.open(store_path, create=True)
+    made = []
+    types = ("placement", "dissertation", "authorised-absence")
+    with store.writing():
+        for n in range(400):
+            start = date(2027, 1, 1) + timedelta(days=generator.randrange(60))
+            end = start + timedelta(days=generator.randrange(30))
+            recorded = start - timedelta(days=generator.randrange(-3, 10))
+            deleted = None
+            if generator.random() < 0.3:
+                deleted = recorded + timedelta(days=generator.randrange(0, 40))
+            student = f"2010{generator.randrange(60):05d}"
+            store.conn.execute(
+                "INSERT INTO exemptions (student_id, type, start_date, end_date, created_by, created_at, "
+                "in_force_from, deleted_at, deleted_on) VALUES (?, ?, ?, ?, 't', 'x', ?, ?, ?)",
+                (
+                    student,
+                    types[n % 3],
+                    start.isoformat(),
+                    end.isoformat(),
+                    rules.in_force_from(recorded).isoformat(),
+                    None if deleted is None else f"{deleted.isoformat()}T10:00:00Z",
+                    None if deleted is None else deleted.isoformat(),
+                ),
+            )
+        made = store.select()
+    first, weeks = date(2026, 12, 28), 12
+    by_type, students = store.students_in_force_by_week(first, weeks)
+    store.close()
+    for week in range(weeks):
+        days = [first + timedelta(days=7 * week + d) for d in range(7)]
+        active = [e for e in made if any(rules.status(e, day) == rules.ACTIVE for day in days)]
+        assert students.get(week, 0) == len({e.student_id for e in active}), week
+        for code in types:
+            expected = len({e.student_id for e in active if e.type == code})
+            assert by_type.get((week, code), 0) == expected, (week, code)
+    assert sum(students.values()) > 100  # the comparison above compared something
