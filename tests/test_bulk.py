@@ -250,7 +250,7 @@ def test_check_file_appends_suppressed_and_exemption_in_order(cli: Cli) -> None:
         "bogus,2027-01-15,No Digital Engagement,false,",
         "201234567,someday,No Digital Engagement,false,",
     ]
-    assert "line 5" in result.stderr and "line 6" in result.stderr
+    assert "Line 5 of standard input" in result.stderr and "Line 6 of standard input" in result.stderr
 
 
 def test_check_file_jsonl_and_no_date_column(cli: Cli, tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]

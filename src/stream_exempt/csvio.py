@@ -216,6 +216,8 @@ def _decodes(data: bytes, encoding: str) -> bool:
 
 def _advice(around: bytes, encoding: str, given: bool) -> str:
     """What to do about undecodable bytes: cp1252 only where it would read them."""
+    if b"\x00" in around or around.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "it looks like UTF-16 text, so give --encoding utf-16 (or leave out --encoding)."
     if given and codecs.lookup(encoding).name != "utf-8" and _decodes(around, "utf-8"):
         return "it reads as UTF-8, so leave out --encoding."
     if codecs.lookup(encoding).name != "cp1252" and _decodes(around, "cp1252"):
@@ -234,7 +236,7 @@ class CsvTable(Table):
         self.first = next(self._rows(), None)
         if self.first is not None and any("\x00" in cell for cell in self.first[1]):
             raise Refused(
-                f"{name} holds NUL characters: it looks like UTF-16 text without a byte-order mark; "
+                f"NUL characters in {name}: it looks like UTF-16 text without a byte-order mark; "
                 "give --encoding utf-16-le (or utf-16-be)."
             )
 
@@ -273,7 +275,7 @@ class WorkbookTable(Table):
             self._book = openpyxl.load_workbook(source, read_only=True, data_only=True)
         except (BadZipFile, KeyError, ValueError, OSError, EOFError) as error:
             raise Refused(
-                f"{name} is not a workbook that can be read ({error}); open it and save it again as .xlsx."
+                f"cannot read {name} as a workbook ({error}); open it and save it again as .xlsx."
             ) from None
         names = self._book.sheetnames
         if sheet is None:

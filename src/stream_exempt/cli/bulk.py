@@ -89,7 +89,9 @@ def _read(
     name = table.name
     try:
         if table.first is None:
-            raise Refused(f"{name} is empty; a cohort list needs a header row and one row per student.")
+            raise Refused(
+                f"nothing to import: {name} is empty; a cohort list needs a header row and one row per student."
+            )
         first_line, first = table.first
         id_at = cohort.headerless_id_column(first, named, pattern)
         if id_at is None:
@@ -99,8 +101,8 @@ def _read(
         else:
             if named.given():
                 raise Refused(
-                    f"{name} has no header row (its first line is a student), so there is no column "
-                    f"for {named.given()[0]!r} to name; leave out the --...-column options."
+                    f"there is no header row in {name} (its first line is a student), so no column "
+                    f"{named.given()[0]!r} to name; leave out the --...-column options."
                 )
             headers, columns = None, cohort.Columns(student_id=id_at)
             rows = [table.first, *table]
@@ -111,7 +113,7 @@ def _read(
     finally:
         table.close()
     if not rows:
-        raise Refused(f"{name} has a header row but no students; add one row per student.")
+        raise Refused(f"no students in {name}: it has a header row but no students; add one row per student.")
     return headers, columns, rows, name
 
 

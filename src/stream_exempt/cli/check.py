@@ -110,7 +110,9 @@ def filter_feed(
     try:
         headers = feed.headers
         if not headers:
-            raise Refused(f"{name} is empty; a feed needs a header row naming the student-ID column.")
+            raise Refused(
+                f"nothing to check: {name} is empty; a feed needs a header row naming the student-ID column."
+            )
         id_at = csvio.find_column(headers, column)
         date_at = _date_column(headers, date_column, name)
         pattern = validate.id_pattern()
@@ -145,7 +147,7 @@ def filter_feed(
             except StreamExemptError as error:
                 bad += 1
                 print(
-                    f"Error: line {line} of {name}: {error.message} It is passed through as not suppressed.",
+                    f"Error: Line {line} of {name}: {error.message} It is passed through as not suppressed.",
                     file=sys.stderr,
                 )
             own = cells[:width] + [""] * (width - len(cells))
@@ -187,7 +189,7 @@ def _date_column(headers: list[str], date_column: str | None, name: str) -> int 
     dated = [h for h in headers if csvio.DATE_HEADER in csvio.words(h)]
     if dated:
         raise Refused(
-            f"{name} has no column named date, but {csvio.shown(dated)} looks like one; "
+            f"there is no column named date in {name}, but {csvio.shown(dated)} looks like one; "
             f"give --date-column {dated[0]!r} to check each row on its own date."
         )
     return None

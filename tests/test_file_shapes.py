@@ -1,0 +1,550 @@
+"""Every file shape `bulk` and `check --file` must read (SPEC section 7), with real files in
+tests/data written by LibreOffice (see tests/data/README.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli, snapshot
+
+DATA = Path(__file__).resolve().parent / "data"
+OPTIONS = ["--type", "placement", "--start", "2027-01-11", "--for", "6w"]
+# What every cohort file in tests/data holds, as recorded.
+COHORT = [
+    ("012345678", "placement", "2027-09-06", "2027-10-17", "Ward 4, Hôpital Saint-Éloi"),
+    ("201234567", "placement", "2027-09-06", "2027-10-17", "Ward 4, Hôpital Saint-Éloi"),
+    ("201234568", "placement", "2027-09-06", "2027-10-17", "Café de la Gare"),
+    ("201234569", "placement", "2027-09-13", "2027-10-24", "Community"),
+    ("201234570", "placement", "2027-09-13", "2027-10-24", None),
+]
+RANGES = "  6 Sep 2027 to 17 Oct 2027: 3 students\n  13 Sep 2027 to 24 Oct 2027: 2 students\n"
+
+
+def write(tmp_path: Path, data: str | bytes, name: str = "cohort.csv", encoding: str = "utf-8") -> str:
+    path = tmp_path / name
+    path.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
+    return str(path)
+
+
+def recorded(cli: Cli) -> list[tuple[object, ...]]:
+    rows = json.loads(cli.ok("list", "--status", "all", "--format", "json").stdout)
+    return sorted((r["student_id"], r["type"], r["start"], r["end"], r["reason"]) for r in rows)
+
+
+# --- header-less cohort lists -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "201234567\n201234568\n",
+        "201234567,Ann Smith\n201234568,Bob Jones\n",
+        "Ann,201234567\nBob,201234568\n",
+    ],
+)
+def test_a_cohort_without_a_header_loses_no_student(cli: Cli, tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, text)
+    result = cli.ok("bulk", path, *OPTIONS)
+    assert result.stdout.startswith("Batch 1: 2 exemptions created")
+    assert result.stderr.startswith(
+        f"Warning: {path} has no header row: its line 1 is the student 201234567, so every line is read as a student."
+    )
+    assert [r[0] for r in recorded(cli)] == ["201234567", "201234568"]
+
+
+def test_a_header_that_names_a_column_is_a_header_even_beside_an_id(cli: Cli, tmp_path: Path) -> None:
+    # `Matric` names no known column and is not a number: a header. `sid` names one.
+    cli.ok("bulk", write(tmp_path, "Matric\n201234567\n"), *OPTIONS)
+    result = cli.ok("bulk", write(tmp_path, "sid,201234999\n201234568,x\n", name="b.csv"), *OPTIONS)
+    assert "no header row" not in result.stderr
+    assert [r[0] for r in recorded(cli)] == ["201234567", "201234568"]
+
+
+def test_a_first_line_reformatted_by_a_spreadsheet_is_a_refused_student(cli: Cli, tmp_path: Path) -> None:
+    result = cli("bulk", write(tmp_path, "2.01E+08\n201234568\n"), *OPTIONS)
+    assert result.exit_code == 2
+    assert "a number a spreadsheet reformatted" in result.stderr and "1 of 2 rows" in result.stderr
+    assert snapshot(cli.store_path).get("exemptions", []) == []
+
+
+def test_a_headerless_file_needs_its_terms_as_options(cli: Cli, tmp_path: Path) -> None:
+    result = cli("bulk", write(tmp_path, "201234567\n"), "--type", "placement")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: Nothing gives the start and end of the exemptions: give --start and --end or --for; "
+        "the file has no header row, so only options can give them.\n"
+    )
+    named = cli("bulk", write(tmp_path, "201234567\n"), *OPTIONS, "--start-column", "start")
+    assert named.exit_code == 2 and "There is no header row in" in named.stderr
+
+
+# --- columns by their spreadsheet names ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("start", "start"),
+        ("Start Date", "start"),
+        ("START_DATE", "start"),
+        ("from", "start"),
+        ("Placement start", "start"),
+        ("Placement Start Date", "start"),
+        ("placement-start", "start"),
+        ("Restart", None),
+        ("Start of term notes", None),
+        ("end", "end"),
+        ("End date", "end"),
+        ("to", "end"),
+        ("Placement end", "end"),
+        ("placement_end_date", "end"),
+        ("Weekend", None),
+        ("type", "type"),
+        ("Exemption Type", "type"),
+        ("Student type", None),
+        ("reason", "reason"),
+        ("Comment", "reason"),
+        ("Name", None),
+    ],
+)
+def test_optional_columns_are_found_under_their_spreadsheet_names(header: str, field: str | None) -> None:
+    from stream_exempt import cohort
+
+    assert [f for f in cohort.FIELDS if cohort.names_field(header, f)] == ([field] if field else [])
+
+
+def test_two_candidates_for_one_field_are_one_error_and_an_option_picks_one(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path, "sid,Start,Placement start\n201234567,2027-01-11,2027-01-12\n")
+    result = cli("bulk", path, "--type", "placement", "--for", "1w")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: The columns 'Start', 'Placement start' could each give the start; "
+        "name the one to use with --start-column NAME.\n"
+    )
+    cli.ok("bulk", path, "--type", "placement", "--for", "1w", "--start-column", "placement START")
+    assert recorded(cli) == [("201234567", "placement", "2027-01-12", "2027-01-18", None)]
+
+
+def test_columns_named_outright(cli: Cli, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "Matric,Kind,Begins,Finishes,Why\n201234567,dissertation,11/01/2027,20/01/2027,Lab\n"
+    )
+    cli.ok(
+        "bulk",
+        path,
+        "--column",
+        "Matric",
+        "--type-column",
+        "Kind",
+        "--start-column",
+        "Begins",
+        "--end-column",
+        "Finishes",
+        "--reason-column",
+        "Why",
+    )
+    assert recorded(cli) == [("201234567", "dissertation", "2027-01-11", "2027-01-20", "Lab")]
+    missing = cli(
+        "bulk", path, "--column", "Matric", "-t", "placement", "--start-column", "Starts", "--for", "1w"
+    )
+    assert missing.exit_code == 2
+    assert (
+        "--start-column 'Starts': there is no such column; the headers are 'Matric', 'Kind'" in missing.stderr
+    )
+
+
+def test_a_field_nothing_gives_is_one_error_naming_the_headers(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path, "sid,name\n" + "".join(f"{201234500 + i},x\n" for i in range(50)))
+    result = cli("bulk", path, "--type", "placement", "--start", "2027-01-11")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: Nothing gives the end of the exemptions: give --end or --for; "
+        "no column gives it among the headers 'sid', 'name'.\n"
+    )
+
+
+# --- an option and a column for the same field --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "message"),
+    [
+        (
+            "sid,start\n201234567,2027-01-11\n201234568,12/01/2027\n",
+            ["--start", "11/01/2027", "--for", "1w"],
+            "--start 11 Jan 2027 and the column 'start' both give the start, and line 3 has '12/01/2027'",
+        ),
+        (
+            "sid,end date\n201234567,2027-01-17\n201234568,2027-01-20\n",
+            ["--start", "2027-01-11", "--for", "1w"],
+            "--for 1w and the column 'end date' both give the end, and line 3 has '2027-01-20'",
+        ),
+        (
+            "sid,to\n201234567,2027-01-20\n",
+            ["--start", "2027-01-11", "--end", "2027-01-19"],
+            "--end 19 Jan 2027 and the column 'to' both give the end, and line 2 has '2027-01-20'",
+        ),
+        (
+            "sid,comment\n201234567,Ward 1\n",
+            ["--start", "2027-01-11", "--for", "1w", "--reason", "Ward 2"],
+            "--reason 'Ward 2' and the column 'comment' both give the reason, and line 2 has 'Ward 1'",
+        ),
+        (
+            "sid,Exemption type\n201234567,Dissertation Period\n",
+            ["--start", "2027-01-11", "--for", "1w"],
+            "--type placement and the column 'Exemption type' both give the type, and line 2 has "
+            "'Dissertation Period'",
+        ),
+    ],
+)
+def test_an_option_never_silently_overrides_a_column(
+    cli: Cli, tmp_path: Path, text: str, options: list[str], message: str
+) -> None:
+    options = options if "--type" in options else ["--type", "placement", *options]
+    result = cli("bulk", write(tmp_path, text), *options)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {message}; an option never overrides the file, so leave out one of them.\n"
+    )
+    assert snapshot(cli.store_path).get("exemptions", []) == []
+
+
+def test_an_option_that_agrees_with_every_row_is_accepted(cli: Cli, tmp_path: Path) -> None:
+    # Same values written differently, and a blank cell that the option fills.
+    path = write(
+        tmp_path,
+        "sid,type,start,end,reason\n"
+        "201234567,Practice Placement Block,11/01/2027,17/01/2027,Ward 1\n"
+        "201234568,PLACEMENT,2027-01-11,17 Jan 2027,\n",
+    )
+    cli.ok("bulk", path, "--type", "placement", "--start", "11 Jan 2027", "--for", "1w", "--reason", "Ward 1")
+    assert recorded(cli) == [
+        ("201234567", "placement", "2027-01-11", "2027-01-17", "Ward 1"),
+        ("201234568", "placement", "2027-01-11", "2027-01-17", "Ward 1"),
+    ]
+
+
+def test_a_row_already_recorded_with_another_reason_is_counted_in_a_warning(cli: Cli, tmp_path: Path) -> None:
+    first = "sid,reason\n201234567,Ward 1\n201234568,Ward 1\n201234569,Ward 1\n"
+    cli.ok("bulk", write(tmp_path, first), *OPTIONS)
+    second = "sid,reason\n201234567,Ward 2\n201234568,Ward 1\n201234569,Ward 3\n"
+    result = cli.ok("bulk", write(tmp_path, second, name="again.csv"), *OPTIONS)
+    assert result.stdout == "Nothing new: all 3 already recorded.\n"
+    assert result.stderr == (
+        "Warning: 2 rows already recorded give a different reason in the file; the recorded reason was "
+        "kept (change it with `stream-exempt edit ID --reason TEXT`).\n"
+    )
+    assert {r[4] for r in recorded(cli)} == {"Ward 1"}
+
+
+# --- spreadsheets as they really write files ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "extra"),
+    [
+        ("uk_cohort.xlsx", []),
+        ("us_cohort.xlsx", []),  # date cells are dates, whatever order they are shown in
+        ("uk_cohort.csv", []),
+        ("uk_cohort_utf8_bom.csv", []),
+        ("uk_cohort_utf16.csv", []),  # read as UTF-16 by its byte-order mark
+        ("uk_cohort_cp1252.csv", ["--encoding", "cp1252"]),
+        ("us_cohort.csv", ["--month-first"]),
+    ],
+)
+def test_cohorts_written_by_a_spreadsheet(cli: Cli, name: str, extra: list[str]) -> None:
+    result = cli.ok("bulk", str(DATA / name), *extra)
+    assert result.stdout == "Batch 1: 5 exemptions created, 0 already recorded.\n" + RANGES
+    assert recorded(cli) == COHORT
+
+
+def test_the_dry_run_shows_the_dates_as_read(cli: Cli) -> None:
+    result = cli.ok("bulk", str(DATA / "us_cohort.csv"), "--month-first", "--dry-run")
+    assert result.stdout == (
+        "Dry run: 5 exemptions would be created as one new batch, 0 already recorded; nothing was written.\n"
+        + RANGES
+    )
+
+
+def test_a_workbook_sheet_by_name(cli: Cli, tmp_path: Path) -> None:
+    path = str(DATA / "uk_cohort.xlsx")
+    cli.ok("bulk", path, "--sheet", "Cohort", "--dry-run")
+    missing = cli("bulk", path, "--sheet", "Students")
+    assert missing.exit_code == 2
+    assert missing.stderr == (
+        f"Error: --sheet 'Students': {path} has no such sheet; its sheets are 'Cohort', 'Notes'.\n"
+    )
+    notes = cli("bulk", path, "--sheet", "Notes", *OPTIONS)
+    assert notes.exit_code == 2 and "has a header row but no students" in notes.stderr
+    csv_sheet = cli("bulk", str(DATA / "uk_cohort.csv"), "--sheet", "Cohort")
+    assert csv_sheet.exit_code == 2 and "--sheet applies to a workbook" in csv_sheet.stderr
+    broken = cli("bulk", write(tmp_path, b"PK\x03\x04 not really a zip", name="broken.xlsx"), *OPTIONS)
+    assert broken.exit_code == 2 and "as a workbook" in broken.stderr
+
+
+def test_a_workbook_from_standard_input(cli: Cli) -> None:
+    cli.ok("bulk", "-", input=(DATA / "uk_cohort.xlsx").read_bytes())
+    assert recorded(cli) == COHORT
+
+
+def test_a_month_first_csv_is_refused_naming_the_column_and_value(cli: Cli) -> None:
+    result = cli("bulk", str(DATA / "us_cohort.csv"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: The column 'Placement start' has '09/13/2027' (line 5), which can only be read month-first: "
+        "the file was written by a month-first (US) spreadsheet, so give --month-first to read every "
+        "numeric date in it month-first.\n"
+    )
+    assert snapshot(cli.store_path).get("exemptions", []) == []
+
+
+def test_a_two_digit_year_is_refused_asking_for_the_year_in_full(cli: Cli) -> None:
+    result = cli("bulk", str(DATA / "us_cohort_two_digit_years.csv"), "--type", "placement", "--month-first")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "Error: The column 'Placement start' has '09/06/27' (line 2), a date with a two-digit year; give years in full"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "month_first", "read"),
+    [
+        ("02/03/2027", False, "2027-03-02"),  # day first, as SPEC section 3
+        ("02/03/2027", True, "2027-02-03"),
+        ("2027-03-02", True, "2027-03-02"),  # ISO is never reordered
+        ("2 Mar 2027", True, "2027-03-02"),
+    ],
+)
+def test_month_first_reads_only_the_files_numeric_dates(
+    cli: Cli, tmp_path: Path, text: str, month_first: bool, read: str
+) -> None:
+    path = write(tmp_path, f"sid,start\n201234567,{text}\n")
+    cli.ok(
+        "bulk",
+        path,
+        "--type",
+        "placement",
+        "--end",
+        "31/03/2027",
+        *(["--month-first"] if month_first else []),
+    )
+    assert recorded(cli)[0][2:4] == (read, "2027-03-31")  # --end is an option: always day first
+
+
+def test_a_spreadsheet_number_in_a_workbook_is_its_digits_and_2_01e08_is_refused(
+    cli: Cli, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Student ID", "start"])
+    sheet.append([201234567, "11/01/2027"])
+    sheet.append(["2.01E+08", "11/01/2027"])
+    path = tmp_path / "cohort.xlsx"
+    book.save(path)
+    result = cli("bulk", str(path), "--type", "placement", "--for", "1w")
+    assert result.exit_code == 2 and "1 of 2 rows" in result.stderr
+    assert "a number a spreadsheet reformatted" in result.stderr and "201234567" not in result.stderr
+
+
+# --- encodings ----------------------------------------------------------------------------
+
+
+def test_cp1252_without_encoding_names_its_line_and_suggests_cp1252(cli: Cli) -> None:
+    path = str(DATA / "uk_cohort_cp1252.csv")
+    result = cli("bulk", path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: Line 2 of {path} is not valid UTF-8 text (byte 0xEB); "
+        "if it came from an older spreadsheet, give --encoding cp1252.\n"
+    )
+
+
+def test_an_undecodable_byte_is_reported_on_its_own_line(cli: Cli, tmp_path: Path) -> None:
+    lines = ["sid,name"] + [f"{201234500 + i},Ann" for i in range(89)] + ["201234999,Zo\xeb"]
+    path = write(tmp_path, "\n".join(lines) + "\n", encoding="cp1252")
+    result = cli("bulk", path, *OPTIONS)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: Line 91 of {path} is not valid UTF-8 text (byte 0xEB)")
+
+
+@pytest.mark.parametrize(
+    ("data", "options", "advice"),
+    [
+        # Valid UTF-8 read as ASCII: never told to use cp1252.
+        (
+            "sid,name\n201234567,Zoë\n".encode(),
+            ["--encoding", "ascii"],
+            "it reads as UTF-8, so leave out --encoding",
+        ),
+        # UTF-16 forced to be read as UTF-8 (--encoding wins over the byte-order mark).
+        ("sid\n201234567\n".encode("utf-16"), ["--encoding", "utf-8"], "it looks like UTF-16 text"),
+        # Bytes that no common encoding reads.
+        (b"sid,name\n201234567,\x81\x8d\n", [], "give --encoding with the encoding it was saved in"),
+    ],
+)
+def test_encoding_advice_only_where_it_helps(
+    cli: Cli, tmp_path: Path, data: bytes, options: list[str], advice: str
+) -> None:
+    result = cli("bulk", write(tmp_path, data), *OPTIONS, *options)
+    assert result.exit_code == 2 and advice in result.stderr, result.stderr
+    assert "cp1252" not in result.stderr or "cp1252 or utf-16" in result.stderr
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "hex", "idna", "punycode", "base64", "no-such-codec", ""])
+@pytest.mark.parametrize("command", ["bulk", "check"])
+def test_encodings_that_are_not_text_encodings_are_exit_2(
+    cli: Cli, tmp_path: Path, encoding: str, command: str
+) -> None:
+    path = write(tmp_path, "sid,date\n201234567,2027-01-11\n")
+    args = ["bulk", path, *OPTIONS] if command == "bulk" else ["check", "--file", path]
+    result = cli(*args, "--encoding", encoding)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: --encoding {encoding!r} is not a text encoding a file can be written in; "
+        "give one such as utf-8, cp1252 or utf-16.\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["bulk", "check"])
+def test_a_bomless_utf16_read_of_utf8_text_is_exit_2(cli: Cli, tmp_path: Path, command: str) -> None:
+    path = write(tmp_path, "sid,date\n201234567,2027-01-11\n201234568,2027-01-11\n")
+    args = ["bulk", path, *OPTIONS] if command == "bulk" else ["check", "--file", path]
+    result = cli(*args, "--encoding", "utf-16")
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+
+
+def test_a_bomless_utf16_file_gets_utf16_advice(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path, "sid\n201234567\n".encode("utf-16-le"))
+    result = cli("bulk", path, *OPTIONS)
+    assert result.exit_code == 2
+    assert "looks like UTF-16 text without a byte-order mark; give --encoding utf-16-le" in result.stderr
+    cli.ok("bulk", path, *OPTIONS, "--encoding", "utf-16-le")
+
+
+def test_a_utf8_bom_with_an_explicit_utf8_is_still_read(cli: Cli) -> None:
+    cli.ok("bulk", str(DATA / "uk_cohort_utf8_bom.csv"), "--encoding", "UTF-8")
+    assert recorded(cli) == COHORT
+
+
+def test_old_mac_line_ends_and_a_crlf_split_across_reads(cli: Cli, tmp_path: Path) -> None:
+    rows = "".join(f"{201200000 + i},{'x' * 60}\r\n" for i in range(2000))  # > 64 KiB: several reads
+    cli.ok("bulk", write(tmp_path, "sid,pad\r\n" + rows), *OPTIONS)
+    cli.ok("bulk", write(tmp_path, "sid\r301234567\r301234568\r", name="mac.csv"), *OPTIONS)
+    assert len(recorded(cli)) == 2002
+
+
+# --- check --file -------------------------------------------------------------------------
+
+
+def test_check_file_short_and_long_rows_keep_their_columns(cli: Cli) -> None:
+    cli.add("201234567", "--start", "2027-01-11", "--end", "2027-01-20")
+    feed = (
+        "student_id,date,kind\n"
+        "201234567,2027-01-15,NDE\n"
+        "201234567,2027-01-15\n"  # short: padded, and bad
+        "201234567,2027-01-15,NDE,extra1,extra2\n"  # long: extras follow, and bad
+    )
+    result = cli("check", "--file", "-", input=feed)
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        "student_id,date,kind,suppressed,exemption",
+        "201234567,2027-01-15,NDE,true,1",
+        "201234567,2027-01-15,,false,",
+        "201234567,2027-01-15,NDE,false,,extra1,extra2",
+    ]
+    assert result.stderr.splitlines() == [
+        "Error: Line 3 of standard input: it has 2 cells where the header has 3; check for a missing or "
+        "extra comma or quote. It is passed through as not suppressed.",
+        "Error: Line 4 of standard input: it has 5 cells where the header has 3; check for a missing or "
+        "extra comma or quote. It is passed through as not suppressed.",
+    ]
+    jsonl = cli("check", "--file", "-", "--format", "jsonl", input=feed)
+    assert [json.loads(line) for line in jsonl.stdout.splitlines()] == [
+        {"student_id": "201234567", "date": "2027-01-15", "kind": "NDE", "suppressed": True, "exemption": 1},
+        {"student_id": "201234567", "date": "2027-01-15", "kind": "", "suppressed": False, "exemption": None},
+        {
+            "student_id": "201234567",
+            "date": "2027-01-15",
+            "kind": "NDE",
+            "suppressed": False,
+            "exemption": None,
+            "extra": ["extra1", "extra2"],
+        },
+    ]
+
+
+@pytest.mark.parametrize("header", ["Notif Date", "date_sent", "Sent-Date", "DATE OF NOTIFICATION"])
+def test_a_header_with_the_word_date_needs_date_column(cli: Cli, header: str) -> None:
+    cli.add("201234567", "--start", "2027-01-11", "--end", "2027-01-20")
+    feed = f"student_id,{header}\n201234567,2027-01-15\n"
+    result = cli("check", "--file", "-", input=feed)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"Error: There is no column named date in standard input, but {header!r} looks like one; "
+        f"give --date-column {header!r} to check each row on its own date.\n"
+    )
+    named = cli.ok("check", "--file", "-", "--date-column", header, input=feed)
+    assert named.stdout.splitlines()[1] == "201234567,2027-01-15,true,1"
+
+
+@pytest.mark.parametrize("header", ["Update", "dated", "kind"])
+def test_no_date_column_is_a_notice_naming_today(cli: Cli, header: str) -> None:
+    result = cli.ok("check", "--file", "-", input=f"student_id,{header}\n201234567,x\n")
+    assert result.stderr == (
+        "Note: standard input has no date column, so every row is checked against today's date, "
+        "4 Jan 2027 (give --date-column NAME to use one).\n"
+    )
+    with_date = cli.ok("check", "--file", "-", input="student_id,Date\n201234567,2027-01-15\n")
+    assert with_date.stderr == ""
+
+
+@pytest.mark.parametrize("encoding", [None, "cp1252"])
+def test_a_cp1252_feed_as_jsonl_is_strict_utf8_json(cli: Cli, encoding: str | None) -> None:
+    cli.add("201234567", "--start", "2027-01-11", "--end", "2027-01-20")
+    options = ["--encoding", encoding] if encoding else []
+    result = cli("check", "--file", str(DATA / "feed_cp1252.csv"), "--format", "jsonl", *options)
+    assert result.exit_code == 0
+    text = result.stdout_bytes.decode("utf-8", "strict")
+    records = [json.loads(line) for line in text.splitlines()]
+    assert [(r["student_id"], r["suppressed"], r["exemption"]) for r in records] == [
+        ("201234567", True, 1),
+        ("201234568", False, None),
+        ("012345678", False, None),
+    ]
+    names = [r["Name"] for r in records]
+    if encoding:
+        assert names == ["Siân Evans", "Seán Ó Briain", "Zoë Ashworth"]
+        assert result.stderr == ""
+    else:  # undecodable bytes become U+FFFD, with a warning; the CSV form passes them through
+        assert names == ["Si\ufffdn Evans", "Se\ufffdn \ufffd Briain", "Zo\ufffd Ashworth"]
+        assert "give --encoding with the feed's encoding" in result.stderr
+        as_csv = cli("check", "--file", str(DATA / "feed_cp1252.csv"))
+        assert "Siân".encode("cp1252") in as_csv.stdout_bytes
+
+
+def test_a_cp1252_feed_as_jsonl_in_a_real_process(tmp_path: Path, project_root: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    store = tmp_path / "store.db"
+    env = {**os.environ, "STREAM_EXEMPT_DB": str(store), "PYTHONPATH": str(project_root / "src")}
+    run = [sys.executable, "-m", "stream_exempt"]
+    subprocess.run(
+        [*run, "add", "201234567", "-t", "placement", "-s", "+1d", "--for", "12m"], env=env, check=True
+    )
+    done = subprocess.run(
+        [*run, "check", "--file", str(DATA / "feed_cp1252.csv"), "--format", "jsonl"],
+        env=env,
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.decode("utf-8", "strict").splitlines()
+    assert [json.loads(line)["student_id"] for line in lines] == ["201234567", "201234568", "012345678"]
