@@ -86,8 +86,7 @@ REQUESTED, APPROVED, REJECTED = "requested", "approved", "rejected"
 REQUEST_STATUSES = (REQUESTED, APPROVED, REJECTED)
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
     """A personal tutor's request for an exemption, waiting for (or past) an officer's decision."""
 
     id: int

@@ -5,8 +5,6 @@ recorded; every other rule is applied on the day it is approved, in the same tra
 creates the exemption and marks the request approved.
 """
 
-import csv
-import json
 import sys
 from datetime import timedelta
 from typing import Annotated, Any
@@ -109,6 +107,9 @@ def human_row(request: Request) -> list[str]:
 
 def _render(found: list[Request], fmt: str) -> None:
     out = sys.stdout
+    import csv
+    import json
+
     if fmt in ("csv", "tsv"):
         writer = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
         writer.writerow(FIELDS)
