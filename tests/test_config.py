@@ -231,3 +231,12 @@ def test_config_table_names_each_setting_and_its_source(tmp_path: Path, office_f
 def test_config_refuses_an_unknown_format() -> None:
     result = run("config", "--format", "yaml")
     assert result.exit_code == 2 and "table" in result.stderr and "json" in result.stderr
+
+
+def test_a_missing_store_named_by_the_file_says_where_the_path_came_from(tmp_path: Path) -> None:
+    store = tmp_path / "typo" / "exemptions.db"
+    path = write(tmp_path / "c.toml", f'store = "{store}"\n')
+    result = run("list", env={"STREAM_EXEMPT_CONFIG": str(path)})
+    assert result.exit_code == 4
+    assert f"no store at {store}" in result.stderr and f"(that path is set in {path})." in result.stderr
+    assert not store.parent.exists()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stream_exempt import config, validate
+from stream_exempt.errors import StoreUnusable
 from stream_exempt.store import Store
 
 APP_NAME = "stream-exempt"
@@ -62,8 +63,15 @@ class Session:
         """The store, opened on first use. A command that only reads never creates it (SPEC 2):
         a missing store is `StoreUnusable` (exit 4) naming the path."""
         if self._store is None:
-            opened.append(self.store_path)
-            self._store = Store.open(self.store_path, create=create)
+            setting = self.store_setting
+            path = Path(setting.value).expanduser()
+            opened.append(path)
+            try:
+                self._store = Store.open(path, create=create)
+            except StoreUnusable as error:
+                if setting.kind == config.FILE:  # the messages name --db and the variable only
+                    error.message = f"{error.message.rstrip('.')} (that path is set in {setting.origin})."
+                raise
         return self._store
 
     def store_for_writing(self) -> Store:
