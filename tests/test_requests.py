@@ -317,3 +317,19 @@ def test_reading_or_deciding_requests_never_creates_the_store(tmp_path: Path, ar
     result = Cli(store)(*args)
     assert result.exit_code == 4 and str(store) in result.stderr
     assert not store.parent.exists()
+
+
+@pytest.mark.parametrize(
+    ("approved_on", "code"),
+    [
+        (datetime(2027, 7, 10, 23, 30, tzinfo=LONDON), 0),  # 22:30 UTC: still the day before in London
+        (datetime(2027, 7, 11, 0, 30, tzinfo=LONDON), 2),  # 23:30 UTC on the 10th: the start, in London
+    ],
+)
+def test_approval_judges_the_start_by_london_s_date_in_summer(
+    cli: Cli, clock: Callable[[datetime], None], approved_on: datetime, code: int
+) -> None:
+    ask(cli, "--start", "2027-07-11")
+    clock(approved_on)
+    result = cli("approve", "R1")
+    assert result.exit_code == code, result.stderr
