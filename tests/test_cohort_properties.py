@@ -103,3 +103,30 @@ def test_a_second_run_against_what_the_first_created_creates_nothing(rows: list[
     again = cohort.plan_bulk(numbered, columns, cohort.Defaults(), live, TODAY, validate.NINE_DIGITS)
     assert again.created == []
     assert again.already_recorded == len(first.created)
+
+
+pieces = st.sampled_from(["a", "201234567", ",", "\r", "\n", "\r\n", '"', "é", "Ł", "\u2028", "\x0c", " "])
+
+
+@given(
+    st.lists(pieces, max_size=40), st.integers(min_value=1, max_value=9), st.sampled_from(["utf-8", "utf-16"])
+)
+def test_text_read_in_pieces_is_the_text_read_whole(parts: list[str], chunk: int, encoding: str) -> None:
+    """However a file's bytes fall into reads, its CSV rows and their line numbers are the same
+    as Python's own reading of the whole text (a "\\r\\n" split between reads is one line end)."""
+    import csv
+    import io
+    from unittest import mock
+
+    from stream_exempt import csvio
+
+    text = "".join(parts)
+    whole = csv.reader(io.StringIO(text, newline=""))
+    try:
+        expected: list[tuple[int, list[str]]] = [(whole.line_num, row) for row in whole]
+    except csv.Error:
+        return  # not CSV at all (an unclosed quote is fine; a NUL is not generated)
+    with mock.patch.object(csvio, "_CHUNK", chunk):
+        lines = csvio.TextLines(io.BytesIO(text.encode(encoding)), "x", None, "strict")
+        read = csv.reader(iter(lines))
+        assert [(read.line_num, row) for row in read] == expected

@@ -63,6 +63,14 @@ def test_a_header_that_names_a_column_is_a_header_even_beside_an_id(cli: Cli, tm
     assert [r[0] for r in recorded(cli)] == ["201234567", "201234568"]
 
 
+def test_a_header_with_a_year_in_it_is_still_a_header(cli: Cli, tmp_path: Path) -> None:
+    result = cli("bulk", write(tmp_path, "Matric,2027\n201234567,x\n"), *OPTIONS)
+    assert result.stderr == (
+        "Error: No student-ID column found among the headers 'Matric', '2027'; "
+        "name it student_id or give --column NAME.\n"
+    )
+
+
 def test_a_first_line_reformatted_by_a_spreadsheet_is_a_refused_student(cli: Cli, tmp_path: Path) -> None:
     result = cli("bulk", write(tmp_path, "2.01E+08\n201234568\n"), *OPTIONS)
     assert result.exit_code == 2

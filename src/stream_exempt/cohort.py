@@ -70,7 +70,6 @@ _FIELD_NAMES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "reason": (frozenset({"reason", "comment"}), ()),
 }
 _NUMERIC_DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})", re.ASCII)
-_NUMBER = re.compile(r"[0-9][0-9.,]*(?:[eE][+-]?[0-9]+)?", re.ASCII)
 
 
 def names_field(header: str, field_name: str) -> bool:
@@ -93,8 +92,9 @@ def _names_a_column(header: str, named: Named) -> bool:
 
 def headerless_id_column(first: list[str], named: Named, pattern: re.Pattern[str]) -> int | None:
     """Where the student ID is, when a cohort list's first line is a student rather than a
-    header: it names no known column and one of its cells is a student ID (or a number, such as
-    one a spreadsheet reformatted). None when the first line is a header."""
+    header: it names no known column and one of its cells is a student ID (or one that a
+    spreadsheet reformatted, `2.01E+08`). None when the first line is a header: a year such as
+    `2027` in a header row does not make it a student."""
     if any(_names_a_column(cell, named) for cell in first if cell.strip()):
         return None
     for index, cell in enumerate(first):
@@ -104,7 +104,7 @@ def headerless_id_column(first: list[str], named: Named, pattern: re.Pattern[str
         try:
             validate.student_id(value, pattern)
         except Refused:
-            if not _NUMBER.fullmatch(value):
+            if not validate.reformatted_number(value):
                 continue
         return index
     return None

@@ -39,6 +39,11 @@ def printable(text: str, limit: int = 40) -> str:
     return ascii(shown) if _CONTROL.search(shown) else repr(shown)
 
 
+def reformatted_number(text: str) -> bool:
+    """Whether a value is a long number as a spreadsheet rewrites it (`2.01E+08`, `201234567.0`)."""
+    return _SPREADSHEET_NUMBER.fullmatch(text.strip()) is not None
+
+
 def student_id(text: str, pattern: re.Pattern[str]) -> str:
     """A student ID with surrounding white space removed, or `Refused`."""
     value = text.strip()
