@@ -1,4 +1,4 @@
-"""The three ways a command can fail, each with its exit code (SPEC section 7)."""
+"""The ways a command can fail, each with its exit code (SPEC section 7)."""
 
 from __future__ import annotations
 
@@ -35,3 +35,9 @@ class OutputFailed(StreamExemptError):
     """Standard output could not be written: a full disk, a closed stream."""
 
     exit_code = 74  # EX_IOERR
+
+
+class ReaderGone(StreamExemptError):
+    """The reader of standard output went away (a broken pipe, as `| head -1`)."""
+
+    exit_code = 141  # 128 + SIGPIPE, as a shell reports a tool killed by it

@@ -186,10 +186,16 @@ class Store:
         SQLite is told never to create the file (`mode=rw`).
         """
         path = path.expanduser()
-        sharing.check_access(path)  # a shared store's outsider: say so, not "missing" or a traceback
-        if path.is_dir():
+        try:
+            sharing.check_access(path)  # a shared store's outsider: say so, not "missing" or a traceback
+            is_folder, exists = path.is_dir(), path.exists()
+        except OSError as error:  # a name too long, a folder that is a file...
+            raise StoreUnusable(
+                f"the store path {path} cannot be used ({error.strerror}); check --db or STREAM_EXEMPT_DB."
+            ) from None
+        if is_folder:
             raise StoreUnusable(f"{path} is a folder, not a store file; give --db the path of a file.")
-        if not path.exists():
+        if not exists:
             if not create:
                 raise missing(path)
             _create_private(path)

@@ -97,5 +97,8 @@ app.command("timeline")(timeline.timeline)
 
 
 def main() -> None:
-    """The console script."""
+    """The console script (and `python -m stream_exempt`)."""
+    from stream_exempt.cli import streams
+
+    streams.die_quietly_on_broken_pipe()
     app()

@@ -11,7 +11,7 @@ import typer
 
 from stream_exempt import dates, output, rules, types, validate
 from stream_exempt.cli.options import ActorOption, ColumnOption, EncodingOption, ForOption, ReasonOption
-from stream_exempt.cli.session import Session, actor, collector_paused, warn
+from stream_exempt.cli.session import Session, actor, collector_paused, committed, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption
@@ -224,6 +224,10 @@ def bulk(
                         batch = store.insert_batch(
                             plan.created, actor=who, at=dates.now_utc(), in_force_from=in_force, source=name
                         )
+            if batch is not None:
+                committed(
+                    f"batch {batch}, {len(plan.created)} exemption{'s' if len(plan.created) != 1 else ''} created"
+                )
     for line, student, first in plan.repeats:
         warn(f"line {line} repeats line {first} for student {student}; counted once.")
     _summarise(plan, batch, dry_run)

@@ -13,7 +13,7 @@ import typer
 
 from stream_exempt import dates, rules, validate
 from stream_exempt.cli.options import ActorOption, BatchOption
-from stream_exempt.cli.session import Session, actor, note, warn
+from stream_exempt.cli.session import Session, actor, committed, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption
@@ -85,7 +85,20 @@ def _apply(
         targets, left = _targets(store, numbers, batch_number, today)
         changes = _checked(store, targets, plan, today)
         store.update(changes, action=action, actor=who, at=dates.now_utc())
+    if changes:
+        committed(f"{_count(len(changes))} {'extended' if action == 'extend' else 'moved'} ({_ids(changes)})")
     return changes, left
+
+
+def _count(number: int) -> str:
+    return f"{number} exemption{'s' if number != 1 else ''}"
+
+
+def _ids(changes: list[tuple[Exemption, Exemption]] | list[Exemption]) -> str:
+    """`ids 21, 22, 23`: the first few ids of what changed, for a message after a commit."""
+    ids = [str(item[1].id if isinstance(item, tuple) else item.id) for item in changes]
+    shown = ", ".join(ids[:10]) + (", ..." if len(ids) > 10 else "")
+    return f"id{'s' if len(ids) != 1 else ''} {shown}"
 
 
 def _report(changes: list[tuple[Exemption, Exemption]], verb: str, batch: str | None, left: int) -> None:
@@ -233,13 +246,15 @@ def delete(
             raise Refused("deleting needs confirmation; run it at a terminal or add --yes.")
         names = ", ".join(str(e.id) for e in targets[:10]) + (" ..." if len(targets) > 10 else "")
         if not typer.confirm(f"Delete {len(targets)} exemption(s) ({names})?", default=False, err=True):
-            raise typer.Abort()
+            raise Refused("not deleted: the answer was no; nothing was changed.")
     with store.writing():
         # Read again under the write lock: another process may have changed them meanwhile.
         current, left = _targets(store, ids, batch_number, today)
         for exemption in current:
             rules.check_editable(exemption, today)
         store.mark_deleted(current, actor=who, at=dates.now_utc(), on=today)
+    if current:
+        committed(f"{_count(len(current))} deleted ({_ids(current)})")
     for exemption in current:
         print(f"Deleted {rules.describe(exemption)} of student {exemption.student_id}.")
     if batch is not None:

@@ -1,6 +1,7 @@
 """The one place where errors become an `Error:` line and an exit code (SPEC section 7)."""
 
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -10,17 +11,44 @@ from typing import Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from stream_exempt.errors import StreamExemptError
+from stream_exempt.cli import streams
+from stream_exempt.errors import OutputFailed, ReaderGone, StreamExemptError
 from stream_exempt.store import unusable
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, reported without a traceback
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+# A first word that is an ordinary lower-case word, not a file or program name as written.
+_PLAIN_WORD = re.compile(r"[a-z]+(?=[\s,;:]|$)")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def debugging() -> bool:
+    """Tracebacks only when `STREAM_EXEMPT_DEBUG` is 1, true or yes."""
+    return os.environ.get("STREAM_EXEMPT_DEBUG", "").strip().lower() in ("1", "true", "yes")
+
+
+def sentence(message: str) -> str:
+    """Start a message with a capital, unless it starts with a name (`cohort.csv`, `stream-exempt`)."""
+    if _PLAIN_WORD.match(message):
+        return message[0].upper() + message[1:]
+    return message
+
+
+def printable(text: str) -> str:
+    """Control characters shown as escapes (`\\x1b`), so that a message never drives the terminal."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def fail(message: str, code: int) -> NoReturn:
     """Print one `Error:` sentence on stderr and exit with `code`."""
-    message = message[0].upper() + message[1:] if message else message
-    print(f"Error: {message}", file=sys.stderr)
+    streams.say(f"Error: {printable(sentence(message))}")
     sys.exit(code)
+
+
+def _recorded_so_far() -> str:
+    from stream_exempt.cli.session import recorded
+
+    return "; ".join(recorded)
 
 
 class ExemptGroup(TyperGroup):
@@ -34,6 +62,36 @@ class ExemptGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> NoReturn:
+        from stream_exempt.cli.session import recorded
+
+        recorded.clear()
+        if any("\x00" in arg for arg in (sys.argv[1:] if args is None else args)):
+            # No option takes a NUL (no path, id, date or text may hold one); a real process
+            # cannot even receive one. Refused here, once, for every option.
+            fail("a value on the command line contains a NUL character; type it again without.", 2)
+        saved = streams.prepare()
+        try:
+            code = self._run(args, prog_name, complete_var, **extra)
+            streams.finish_output()
+        except (OutputFailed, ReaderGone) as error:
+            streams.restore(saved)
+            streams.abandon_output(saved)
+            self._output_failed(error)
+        except SystemExit:  # an error already reported: what is left on stdout must not fail later
+            try:
+                streams.finish_output()
+            except (OutputFailed, ReaderGone):
+                streams.restore(saved)
+                streams.abandon_output(saved)
+            raise
+        finally:
+            streams.restore(saved)
+        sys.exit(code)
+
+    def _run(
+        self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None, **extra: Any
+    ) -> int:
+        """Run the command; every failure but a failed output becomes its exit code here."""
         try:
             result = super().main(
                 args=args,
@@ -42,32 +100,50 @@ class ExemptGroup(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
+        except (OutputFailed, ReaderGone):
+            raise
         except StreamExemptError as error:
             fail(error.message, error.exit_code)
         except typer.TyperException as error:
             self._usage_error(error)
-        except typer.Abort:
-            fail("cancelled; nothing was changed.", 2)
+        except (typer.Abort, KeyboardInterrupt):
+            # Ctrl-C (or end of input) at a prompt or while working: any transaction rolled back.
+            self._interrupted()
         except sqlite3.Error as error:
             from stream_exempt.cli.session import opened
 
             fail(unusable(error, opened[-1] if opened else Path("the store")).message, 4)
-        except KeyboardInterrupt:
-            print("Interrupted; nothing was changed.", file=sys.stderr)
-            sys.exit(130)
-        except BrokenPipeError:
-            # The reader went away (`list | head`): stop quietly, as Unix tools do.
-            sys.stderr.close()
-            sys.exit(0)
         except Exception as error:  # never a traceback: it could show personal data
-            if os.environ.get("STREAM_EXEMPT_DEBUG"):
+            if debugging():
                 raise
+            done = _recorded_so_far()
             fail(
-                f"stream-exempt failed unexpectedly ({type(error).__name__}); nothing was changed. "
-                "Run again with STREAM_EXEMPT_DEBUG=1 to see where, and report it.",
+                f"stream-exempt failed unexpectedly ({type(error).__name__}); "
+                + (f"this was recorded: {done}. " if done else "nothing was changed. ")
+                + "Run again with STREAM_EXEMPT_DEBUG=1 to see where, and report it.",
                 EXIT_INTERNAL,
             )
-        sys.exit(result if isinstance(result, int) else 0)
+        if result == EXIT_INTERRUPTED:  # Typer turns Ctrl-C into a bare exit 130; say what it means
+            self._interrupted()
+        return result if isinstance(result, int) else 0
+
+    @staticmethod
+    def _interrupted() -> NoReturn:
+        done = _recorded_so_far()
+        fail(
+            f"interrupted after recording: {done}." if done else "interrupted; nothing was changed.",
+            EXIT_INTERRUPTED,
+        )
+
+    @staticmethod
+    def _output_failed(error: OutputFailed | ReaderGone) -> NoReturn:
+        done = _recorded_so_far()
+        if isinstance(error, ReaderGone) and not done:
+            sys.exit(error.exit_code)  # quiet, as other Unix tools are
+        message = error.message.rstrip(".")
+        if done:
+            message += f", but this was recorded: {done}. Do not run it again; `stream-exempt list` shows it"
+        fail(message + ".", error.exit_code)
 
     @staticmethod
     def _usage_error(error: typer.TyperException) -> NoReturn:

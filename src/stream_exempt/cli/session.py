@@ -16,6 +16,18 @@ APP_NAME = "stream-exempt"
 
 # The store this process opened, so that a late SQLite error can name it.
 opened: list[Path] = []
+# What this process has committed to the store, in words: when something fails afterwards
+# (the output cannot be written, Ctrl-C), the error says what was recorded, never that nothing
+# changed (SPEC 7).
+recorded: list[str] = []
+
+
+def committed(what: str) -> None:
+    """Note, right after a commit, what was recorded (`exemption 12 extended to 1 Feb 2027`)."""
+    from stream_exempt.cli import streams
+
+    recorded.append(what)
+    streams.report_broken_pipe()
 
 
 @contextmanager

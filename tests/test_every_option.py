@@ -1,0 +1,100 @@
+"""Every option of every command, read from the app itself, given hostile values (SPEC 7).
+
+The command tree is walked from the Click objects Typer builds, so a command or an option
+added later is covered without editing this file. No value typed at the command line may
+produce exit 70 or a traceback: each answer is 0 (a value that is fine as it stands, such as
+Rich markup in a reason, which is then shown as written), or 2 (3 or 4 where the SPEC says)
+with an `Error:` sentence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+
+from conftest import Cli
+from stream_exempt.cli.app import app
+
+HOSTILE = {
+    "bad choice": "no-such-value",
+    "empty": "",
+    "huge": "9" * 100_000,
+    "control characters": "\x1b[31m\x07a\x00b\r\n",
+    "markup": "[red]x[/red]",
+}
+
+# A valid invocation of each command, so that the value under test is the one that is wrong.
+# A command missing here is run with its hostile option alone (still never 70).
+BASELINE: dict[str, list[str]] = {
+    "add": ["201234568", "--type", "placement", "--start", "+1w", "--for", "1w"],
+    "bulk": ["COHORT", "--type", "placement", "--start", "+2w", "--for", "1w"],
+    "list": [],
+    "check": ["201234567"],
+    "extend": ["1", "--by", "1w"],
+    "move": ["1", "--by", "1d"],
+    "delete": ["1", "--yes"],
+    "history": ["1"],
+    "types": [],
+    "doctor": [],
+}
+
+
+def _commands() -> list[tuple[str, Any]]:
+    root = typer.main.get_command(app)
+    assert isinstance(root, typer.core.TyperGroup)
+    return [("", root), *sorted(root.commands.items())]
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for name, command in _commands():
+        for param in command.params:
+            flags = [opt for opt in param.opts if opt.startswith("--")]
+            if getattr(param, "is_flag", False) or getattr(param, "is_eager", False):
+                continue  # a flag takes no value
+            label = flags[0] if flags else param.name
+            cases.append(pytest.param(name, param, id=f"{name or 'root'} {label}"))
+    return cases
+
+
+def _invocation(name: str, param: Any, value: str, cohort: Path) -> list[str]:
+    if name == "":  # a root option, before a command that reads the store
+        return [param.opts[0], value, "list"]
+    baseline = [str(cohort) if arg == "COHORT" else arg for arg in BASELINE.get(name, [])]
+    if param.param_type_name == "argument":
+        if baseline and not baseline[0].startswith("-"):  # the baseline's own argument
+            return [name, value, *baseline[1:]]
+        return [name, value, *baseline]
+    flag = param.opts[0]
+    if flag in baseline:  # replace the baseline's own value for this option
+        at = baseline.index(flag)
+        baseline = baseline[:at] + baseline[at + 2 :]
+    return [name, *baseline, flag, value]
+
+
+def test_the_walk_finds_every_command_and_its_options() -> None:
+    names = {name for name, _ in _commands()}
+    assert {"add", "bulk", "list", "check", "extend", "move", "delete", "history", "types"} <= names
+    labels = {case.id for case in _cases()}
+    assert {"list --format", "check --format", "add --type", "root --db", "bulk file"} <= labels
+
+
+@pytest.mark.parametrize(("name", "param"), _cases())
+def test_hostile_values_for_every_option(cli: Cli, tmp_path: Path, name: str, param: Any) -> None:
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("student_id\n201234569\n")
+    cli.ok("add", "201234567", "--type", "placement", "--start", "+1w", "--for", "2w", "-q")
+    cli.ok("bulk", str(cohort), "--type", "placement", "--start", "+1w", "--for", "1w")
+    for kind, value in HOSTILE.items():
+        args = _invocation(name, param, value, cohort)
+        result = cli(*args, input="")
+        shown = (kind, args[:6], result.exit_code, result.stderr[-300:])
+        assert result.exit_code in (0, 1, 2, 3, 4), shown
+        assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, shown
+        if result.exit_code in (2, 3, 4):
+            errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+            assert errors and result.stderr.splitlines()[-1].startswith("Error: "), shown
+            assert "\x1b" not in result.stderr and "\x00" not in result.stderr, shown

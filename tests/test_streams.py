@@ -1,0 +1,167 @@
+"""Standard streams as a Unix tool treats them (SPEC 7): real processes, real redirections.
+
+Each case runs `python -m stream_exempt` under bash, so that `>/dev/full`, `>&-`, `<&-`,
+`2>&-` and `| head -1` are exactly what a user or a cron job types. "Before a commit" is a
+command that records nothing; "after" is one that committed and then could not write.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli
+
+pytestmark = pytest.mark.slow
+
+ADD = "add 201234567 -t placement -s +1w --for 2w"
+RECORDED = "but this was recorded: exemption 1 for student 201234567"
+
+
+def shell(store: Path, script: str) -> subprocess.CompletedProcess[str]:
+    """Run `script` in bash, where `SE` is the command; its last line prints `rc=<status>`."""
+    program = f"{shlex.quote(sys.executable)} -m stream_exempt --db {shlex.quote(str(store))}"
+    return subprocess.run(
+        ["bash", "-c", f'SE() {{ {program} "$@"; }}\n{script}'],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+
+
+def status(result: subprocess.CompletedProcess[str]) -> int:
+    return int(result.stdout.strip().splitlines()[-1].removeprefix("rc="))
+
+
+def count(store: Path) -> int:
+    return int(sqlite3.connect(store).execute("SELECT count(*) FROM exemptions").fetchone()[0])
+
+
+@pytest.fixture
+def big_store(tmp_path: Path) -> Path:
+    """A store with a batch of 3,000: its list is far longer than a pipe's buffer."""
+    store = tmp_path / "big.db"
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("student_id\n" + "".join(f"{300000000 + i}\n" for i in range(3000)))
+    done = shell(store, f"SE bulk {cohort} -t placement -s +1w --for 2w >/dev/null; echo rc=$?")
+    assert status(done) == 0, done.stderr
+    return store
+
+
+@pytest.mark.parametrize("redirect", [">/dev/full", ">&-"], ids=["disk full", "closed stdout"])
+def test_output_that_cannot_be_written_after_a_commit_says_what_was_recorded(
+    tmp_path: Path, redirect: str
+) -> None:
+    store = tmp_path / "s.db"
+    result = shell(store, f"SE {ADD} {redirect}; echo rc=$?")
+    assert status(result) == 74
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: The output could not be written (") and RECORDED in line
+    assert "nothing was changed" not in line and "Traceback" not in result.stderr
+    assert count(store) == 1  # it was recorded, and the message says so
+
+
+@pytest.mark.parametrize("redirect", [">/dev/full", ">&-"], ids=["disk full", "closed stdout"])
+def test_output_that_cannot_be_written_before_any_commit_is_74(big_store: Path, redirect: str) -> None:
+    for args in ("list --format csv", "list", "types", "history 1"):
+        result = shell(big_store, f"SE {args} {redirect}; echo rc=$?")
+        assert status(result) == 74, (args, result.stderr)
+        [line] = result.stderr.splitlines()
+        assert line.startswith("Error: The output could not be written (") and "recorded" not in line
+
+
+def test_a_reader_that_goes_away_is_141_and_quiet(big_store: Path) -> None:
+    for args in ("list --format csv", "list --format jsonl", "list --format plain", "list"):
+        result = shell(big_store, f"SE {args} | head -1 >/dev/null; echo rc=${{PIPESTATUS[0]}}")
+        assert status(result) == 141, (args, result.stderr)
+        assert result.stderr == ""
+
+
+def test_a_reader_that_goes_away_after_a_commit_hears_what_was_recorded(big_store: Path) -> None:
+    result = shell(big_store, "SE extend --batch 1 --by 1d | head -1 >/dev/null; echo rc=${PIPESTATUS[0]}")
+    assert status(result) == 141
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: The reader of the output went away, but this was recorded: ")
+    assert "3000 exemptions extended (ids 1, 2, 3," in line
+    ends = sqlite3.connect(big_store).execute("SELECT DISTINCT end_date FROM exemptions").fetchall()
+    assert len(ends) == 1  # every member moved, once
+
+
+def test_a_closed_stdin_reads_as_empty_and_no_terminal(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    assert status(shell(store, f"SE {ADD} -q >/dev/null; echo rc=$?")) == 0
+    deleted = shell(store, "SE delete 1 <&-; echo rc=$?")
+    assert status(deleted) == 2
+    assert deleted.stderr == "Error: Deleting needs confirmation; run it at a terminal or add --yes.\n"
+    bulk = shell(store, "SE bulk - -t placement -s +1w --for 1w <&-; echo rc=$?")
+    assert status(bulk) == 2
+    assert bulk.stderr.startswith("Error: Standard input is empty")
+    assert count(store) == 1
+    assert sqlite3.connect(store).execute("SELECT deleted_at FROM exemptions").fetchone() == (None,)
+
+
+def test_a_closed_stderr_never_sends_errors_to_stdout(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    refused = shell(store, "SE check 12 2>&-; echo rc=$?")
+    assert refused.stdout == "rc=2\n"  # the error went nowhere, not to stdout; the code is right
+    missing = shell(store, "SE list 2>&-; echo rc=$?")
+    assert missing.stdout == "rc=4\n"
+    both = shell(store, f"SE {ADD} >/dev/full 2>&-; echo rc=$?")
+    assert both.stdout == "rc=74\n" and count(store) == 1
+
+
+def test_debug_shows_a_traceback_only_for_1_true_or_yes(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr("stream_exempt.rules.check_new", broken)
+    for value in ("0", "no", "false", "", "2"):
+        result = cli(*ADD.split(), env={"STREAM_EXEMPT_DEBUG": value})
+        assert result.exit_code == 70 and "Traceback" not in result.stderr
+    for value in ("1", "true", "YES"):
+        monkeypatch.setenv("STREAM_EXEMPT_DEBUG", value)
+        with pytest.raises(RuntimeError, match="a defect"):
+            cli(*ADD.split())
+
+
+def test_ctrl_c_is_130_and_says_what_was_recorded(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, clock: Callable[[datetime], None]
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("stream_exempt.rules.check_new", interrupted)
+    before = cli(*ADD.split())
+    assert before.exit_code == 130
+    assert before.stderr == "Error: Interrupted; nothing was changed.\n"
+    monkeypatch.undo()
+    monkeypatch.setattr("stream_exempt.cli.add.describe_created", interrupted)
+    after = cli(*ADD.split())
+    assert after.exit_code == 130
+    assert after.stderr.startswith("Error: Interrupted after recording: exemption 1 for student 201234567")
+    assert cli.ok("list", "--ids").stdout == "1\n"
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("cohort.csv is empty.", "cohort.csv is empty."),
+        ("stream-exempt failed.", "stream-exempt failed."),
+        ("Cohort_cp1252.csv: bad.", "Cohort_cp1252.csv: bad."),
+        ("give --end or --for.", "Give --end or --for."),
+        ("201234567 has none.", "201234567 has none."),
+    ],
+)
+def test_names_in_messages_are_shown_as_written(message: str, shown: str) -> None:
+    from stream_exempt.cli.group import sentence
+
+    assert sentence(message) == shown
