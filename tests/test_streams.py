@@ -104,7 +104,7 @@ def test_a_closed_stdin_reads_as_empty_and_no_terminal(tmp_path: Path) -> None:
     assert deleted.stderr == "Error: Deleting needs confirmation; run it at a terminal or add --yes.\n"
     bulk = shell(store, "SE bulk - -t placement -s +1w --for 1w <&-; echo rc=$?")
     assert status(bulk) == 2
-    assert bulk.stderr.startswith("Error: Standard input is empty")
+    assert "standard input is empty" in bulk.stderr and bulk.stderr.startswith("Error: ")
     assert count(store) == 1
     assert sqlite3.connect(store).execute("SELECT deleted_at FROM exemptions").fetchone() == (None,)
 
