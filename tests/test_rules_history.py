@@ -1,0 +1,219 @@
+"""The past never changes (R5, R5b, R6): a stateful test through the real commands.
+
+Whatever sequence of add, bulk, extend, move and delete is applied, on a real store, with the
+clock moving forward between steps, the answer of `check --on D` for a day D that has passed
+never changes afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import tempfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import time_machine
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from typer.testing import CliRunner
+
+from conftest import LONDON
+from stream_exempt.cli.app import app
+from stream_exempt.store import Store
+
+FIRST_DAY = date(2027, 7, 1)  # summer: London is on BST, an hour ahead of UTC
+STUDENTS = ("201234567", "201234568")
+TYPES = ("placement", "dissertation")
+# Times of day to move the clock to: 00:30 in London is still the day before in UTC.
+TIMES = (time(0, 30), time(12, 0), time(23, 30))
+
+# How long to wait before a change: days (possibly none) and the time of day to arrive at.
+WAIT = st.tuples(st.integers(0, 2), st.sampled_from(TIMES))
+
+Answer = tuple[bool, int | None, str | None]  # suppressed, exemption, in_force_from
+
+
+class PastNeverChanges(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        # A real store file, in memory-backed /dev/shm where there is one: the same SQLite,
+        # without waiting for a disk at every commit.
+        shm = Path("/dev/shm")
+        self.folder = Path(
+            tempfile.mkdtemp(prefix="stream-exempt-history-", dir=shm if shm.is_dir() else None)
+        )
+        self.store = self.folder / "exemptions.db"
+        Store.open(self.store, create=True).close()  # `check` only reads: the store must exist
+        self.runner = CliRunner()
+        self.traveller = time_machine.travel(datetime.combine(FIRST_DAY, time(12), tzinfo=LONDON), tick=False)
+        self.frozen = self.traveller.start()
+        self.today = FIRST_DAY
+        self.ids: list[int] = []
+        self.batches = 0
+        self.answers: dict[tuple[str, date], Answer] = {}  # for days that have passed
+
+    def teardown(self) -> None:
+        self.traveller.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def run(self, *args: str, input: str | None = None, codes: tuple[int, ...] = (0, 2)) -> Any:
+        result = self.runner.invoke(
+            app, ["--db", str(self.store), *args], input=input, catch_exceptions=False
+        )
+        assert result.exit_code in codes, (args, result.exit_code, result.stdout, result.stderr)
+        return result
+
+    def iso(self, offset: int) -> str:
+        return (self.today + timedelta(days=offset)).isoformat()
+
+    def answer(self, student: str, day: date) -> Answer:
+        result = self.run("check", student, "--on", day.isoformat(), "--format", "json", codes=(0, 1))
+        found = json.loads(result.stdout)
+        return found["suppressed"], found["exemption"], found["in_force_from"]
+
+    # -- changes ------------------------------------------------------------------------
+
+    @rule(
+        wait=WAIT,
+        student=st.sampled_from(STUDENTS),
+        type_=st.sampled_from(TYPES),
+        offset=st.integers(1, 4),
+        length=st.integers(1, 14),
+    )
+    def add(self, wait: tuple[int, time], student: str, type_: str, offset: int, length: int) -> None:
+        self.advance(*wait)
+        result = self.run(
+            "add",
+            student,
+            "--type",
+            type_,
+            "--start",
+            self.iso(offset),
+            "--end",
+            self.iso(offset + length - 1),
+            "-q",
+        )
+        if result.exit_code == 0:
+            self.ids.append(int(result.stdout))
+
+    @rule(
+        wait=WAIT,
+        students=st.sets(st.sampled_from(STUDENTS), min_size=1),
+        type_=st.sampled_from(TYPES),
+        offset=st.integers(1, 4),
+        length=st.integers(2, 14),
+    )
+    def bulk(self, wait: tuple[int, time], students: set[str], type_: str, offset: int, length: int) -> None:
+        self.advance(*wait)
+        cohort = "student_id\n" + "".join(f"{s}\n" for s in sorted(students))
+        result = self.run(
+            "bulk", "-", "--type", type_, "--start", self.iso(offset), "--for", f"{length}d", input=cohort
+        )
+        if result.exit_code == 0 and result.stdout.startswith("Batch "):
+            self.batches = int(result.stdout.split()[1].rstrip(":"))
+            listed = self.run("list", "--batch", str(self.batches), "--status", "all", "--ids")
+            self.ids.extend(int(line) for line in listed.stdout.split())
+
+    @precondition(lambda self: self.ids)
+    @rule(wait=WAIT, data=st.data(), days=st.integers(1, 7))
+    def extend(self, wait: tuple[int, time], data: st.DataObject, days: int) -> None:
+        self.advance(*wait)
+        self.run("extend", str(data.draw(st.sampled_from(self.ids))), "--by", f"{days}d")
+
+    @precondition(lambda self: self.ids)
+    @rule(
+        wait=WAIT,
+        data=st.data(),
+        change=st.one_of(
+            st.tuples(st.just("--start"), st.integers(-2, 6)),
+            st.tuples(st.just("--end"), st.integers(-1, 10)),
+            st.tuples(st.just("--by"), st.integers(-4, 6).filter(bool)),
+        ),
+    )
+    def move(self, wait: tuple[int, time], data: st.DataObject, change: tuple[str, int]) -> None:
+        self.advance(*wait)
+        option, amount = change
+        value = f"{amount}d" if option == "--by" else self.iso(amount)
+        self.run("move", str(data.draw(st.sampled_from(self.ids))), option, value)
+
+    @precondition(lambda self: self.batches)
+    @rule(wait=WAIT, data=st.data(), shift=st.integers(-3, 5).filter(bool))
+    def move_batch(self, wait: tuple[int, time], data: st.DataObject, shift: int) -> None:
+        self.advance(*wait)
+        batch = data.draw(st.integers(1, self.batches))
+        self.run("move", "--batch", str(batch), "--by", f"{shift}d")
+
+    @precondition(lambda self: self.ids)
+    @rule(wait=WAIT, data=st.data())
+    def delete(self, wait: tuple[int, time], data: st.DataObject) -> None:
+        self.advance(*wait)
+        self.run("delete", str(data.draw(st.sampled_from(self.ids))), "--yes")
+
+    @precondition(lambda self: self.batches)
+    @rule(wait=WAIT, data=st.data())
+    def delete_batch(self, wait: tuple[int, time], data: st.DataObject) -> None:
+        self.advance(*wait)
+        self.run("delete", "--batch", str(data.draw(st.integers(1, self.batches))), "--yes")
+
+    # -- time ---------------------------------------------------------------------------
+
+    @rule(days=st.integers(1, 3), at=st.sampled_from(TIMES))
+    def wait(self, days: int, at: time) -> None:
+        self.advance(days, at)
+
+    def advance(self, days: int, at: time) -> None:
+        """Move the clock forward; record the answer for each day that has now passed."""
+        passed = [self.today + timedelta(days=n) for n in range(days)]
+        self.today += timedelta(days=days)
+        self.frozen.move_to(datetime.combine(self.today, at, tzinfo=LONDON))
+        for day in passed:
+            for student in STUDENTS:
+                self.answers[(student, day)] = self.answer(student, day)
+
+    @precondition(lambda self: self.answers)
+    @rule(data=st.data())
+    def ask_again(self, data: st.DataObject) -> None:
+        """`check --on D` for a day that has passed says what it said when that day passed."""
+        student, day = data.draw(st.sampled_from(sorted(self.answers)))
+        assert self.answer(student, day) == self.answers[(student, day)], (student, day)
+
+    @invariant()
+    def past_answers_never_change(self) -> None:
+        """Every recorded day at once, through `check --file` with dated rows."""
+        if not self.answers:
+            return
+        asked = sorted(self.answers)
+        feed = "student_id,date\n" + "".join(f"{s},{d.isoformat()}\n" for s, d in asked)
+        rows = list(csv.reader(io.StringIO(self.run("check", "--file", "-", input=feed, codes=(0,)).stdout)))
+        now = {
+            (s, date.fromisoformat(d)): (flag == "true", int(e) if e else None) for s, d, flag, e in rows[1:]
+        }
+        then = {
+            key: (suppressed, exemption if suppressed else None)
+            for key, (suppressed, exemption, _) in self.answers.items()
+        }
+        changed = {key: (then[key], now[key]) for key in asked if now[key] != then[key]}
+        assert not changed, f"answers for past days changed (then, now): {changed}"
+
+
+def test_the_answer_for_a_day_that_has_passed_never_changes() -> None:
+    run_state_machine_as_test(
+        PastNeverChanges,
+        settings=settings(
+            max_examples=12,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
