@@ -112,6 +112,56 @@ def find_clash(
     return None
 
 
+def clash_among(
+    changed: Iterable[Exemption], others: Iterable[Exemption], today: date
+) -> tuple[Exemption, Exemption] | None:
+    """R7 over a set of changes: a changed exemption and a live one of the same student and
+    type that would share a day once every change is made, if any.
+
+    `changed` holds the exemptions as they would be after the change; in `others` (the live
+    exemptions of the same students, as recorded) each of them stands in for its own id.
+    Grouped by (student, type) as `bulk` does, then swept in order of start, so a batch of any
+    size costs little more than sorting it; comparing every member with every other would be
+    quadratic. Two records that are not changing are not compared with each other.
+    """
+    after = {exemption.id: exemption for exemption in changed}
+    groups: dict[tuple[str, str], list[Exemption]] = {}
+    for exemption in after.values():
+        groups.setdefault((exemption.student_id, exemption.type), []).append(exemption)
+    for other in others:
+        group = groups.get((other.student_id, other.type))
+        if group is not None and other.id not in after and is_live(other, today):
+            group.append(other)
+    for group in groups.values():
+        if len(group) > 1 and (clash := _first_overlap(group, after)) is not None:
+            return clash
+    return None
+
+
+def _first_overlap(
+    group: list[Exemption], changed: dict[int, Exemption]
+) -> tuple[Exemption, Exemption] | None:
+    """In one student's exemptions of one type, a changed one and another sharing a day.
+
+    In order of start, each exemption overlaps an earlier one exactly when it starts on or
+    before the latest end so far; keeping that latest end among all and among the changed
+    finds every pair with at least one changed member.
+    """
+    reach: Exemption | None = None  # the earlier one ending last
+    reach_changed: Exemption | None = None  # the earlier changed one ending last
+    for exemption in sorted(group, key=lambda e: (e.start, e.id)):
+        if exemption.id in changed:
+            if reach is not None and exemption.start <= reach.end:
+                return exemption, reach
+        elif reach_changed is not None and exemption.start <= reach_changed.end:
+            return reach_changed, exemption
+        if reach is None or exemption.end > reach.end:
+            reach = exemption
+        if exemption.id in changed and (reach_changed is None or exemption.end > reach_changed.end):
+            reach_changed = exemption
+    return None
+
+
 def clash_message(student_id: str, clash: Exemption) -> str:
     """The R7 refusal, naming the existing exemption and what to do instead."""
     return (

@@ -284,6 +284,18 @@ class Store:
             raise
         self.conn.execute("COMMIT")
 
+    def version(self) -> int:
+        """A number that changes whenever another connection commits a change to the store.
+
+        A command that must check a large change reads it, plans without the write lock, and
+        under the lock plans again only if `changed_since` says someone else wrote meanwhile.
+        """
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def changed_since(self, version: int) -> bool:
+        """Whether another connection has committed since `version()` returned `version`."""
+        return self.version() != version
+
     # -- reading ------------------------------------------------------------------------
 
     def get(self, exemption_id: int) -> Exemption:
@@ -296,8 +308,15 @@ class Store:
         return _exemption(row)
 
     def get_many(self, exemption_ids: Iterable[int]) -> list[Exemption]:
-        """Several exemptions by id, in the order given; `NotFound` names the first missing."""
-        return [self.get(exemption_id) for exemption_id in dict.fromkeys(exemption_ids)]
+        """Several exemptions by id, in the order given (once each); `NotFound` names the first
+        missing. One query however many ids: they travel as one JSON array."""
+        wanted = list(dict.fromkeys(exemption_ids))
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM exemptions WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(wanted),),
+        )
+        found = {row[0]: _exemption(row) for row in rows}
+        return [found[i] if i in found else self.get(i) for i in wanted]
 
     def of_student(self, student_id: str) -> list[Exemption]:
         """Every exemption of one student, oldest id first."""
@@ -629,17 +648,51 @@ class Store:
         )
         return batch
 
+    @contextmanager
+    def _logged(self, exemption_ids: Sequence[int], action: str, actor: str, at: str) -> Iterator[None]:
+        """Record an event for each of these exemptions, in order, around a change made inside:
+        its snapshot before and after, both read from the store.
+
+        Set-wise: the snapshots before go to a temporary table in one statement, and the events
+        are written in one statement after the change, however many exemptions change.
+        """
+        conn = self.conn
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS changing (seq INTEGER PRIMARY KEY, exemption_id INTEGER, before TEXT)"
+        )
+        conn.execute("DELETE FROM temp.changing")
+        # Scalar subqueries, because json_each has columns (`id`, `type`) of the same names.
+        conn.execute(
+            "INSERT INTO temp.changing (seq, exemption_id, before) SELECT key, value, "
+            f"(SELECT {_SNAPSHOT} FROM exemptions WHERE id = value) FROM json_each(?)",
+            (json.dumps(list(exemption_ids)),),
+        )
+        yield
+        conn.execute(
+            "INSERT INTO events (exemption_id, action, actor, at, before, after) "
+            f"SELECT exemption_id, ?, ?, ?, before, (SELECT {_SNAPSHOT} FROM exemptions WHERE id = exemption_id) "
+            "FROM temp.changing ORDER BY seq",
+            (action, actor, at),
+        )
+        conn.execute("DELETE FROM temp.changing")
+
     def update(
-        self, changes: Iterable[tuple[Exemption, Exemption]], *, action: str, actor: str, at: str
+        self, changes: Sequence[tuple[Exemption, Exemption]], *, action: str, actor: str, at: str
     ) -> None:
         """Record new dates (and in-force date) for each (before, after) pair, with its event."""
-        for before, after in changes:
-            snapshot = self._snapshot(before.id)
-            self.conn.execute(
+        with self._logged([after.id for _, after in changes], action, actor, at):
+            self.conn.executemany(
                 "UPDATE exemptions SET start_date = ?, end_date = ?, in_force_from = ? WHERE id = ?",
-                (after.start.isoformat(), after.end.isoformat(), after.in_force_from.isoformat(), after.id),
+                [
+                    (
+                        after.start.isoformat(),
+                        after.end.isoformat(),
+                        after.in_force_from.isoformat(),
+                        after.id,
+                    )
+                    for _, after in changes
+                ],
             )
-            self._log(before.id, action, actor, at, snapshot)
 
     def set_reason(self, before: Exemption, after: Exemption, *, actor: str, at: str) -> None:
         """Record a corrected reason, with an `edit` event holding the old and the new."""
@@ -647,16 +700,16 @@ class Store:
         self.conn.execute("UPDATE exemptions SET reason = ? WHERE id = ?", (after.reason, after.id))
         self._log(before.id, "edit", actor, at, snapshot)
 
-    def mark_deleted(self, exemptions: Iterable[Exemption], *, actor: str, at: str, on: date) -> None:
+    def mark_deleted(self, exemptions: Sequence[Exemption], *, actor: str, at: str, on: date) -> None:
         """Mark exemptions deleted at `at` on day `on` (the record and its history stay), with a
         `delete` event each."""
-        for exemption in exemptions:
-            snapshot = self._snapshot(exemption.id)
+        ids = [exemption.id for exemption in exemptions]
+        with self._logged(ids, "delete", actor, at):
             self.conn.execute(
-                "UPDATE exemptions SET deleted_at = ?, deleted_on = ? WHERE id = ?",
-                (at, on.isoformat(), exemption.id),
+                "UPDATE exemptions SET deleted_at = ?, deleted_on = ? "
+                "WHERE id IN (SELECT value FROM json_each(?))",
+                (at, on.isoformat(), json.dumps(ids)),
             )
-            self._log(exemption.id, "delete", actor, at, snapshot)
 
     # -- tutors' requests ---------------------------------------------------------------
 

@@ -1,12 +1,15 @@
 """`extend`, `move` and `delete`: changing exemptions while they run (R4, R5, R6, R7).
 
 Each command changes one or more exemptions (ids, or every changeable member of a batch) all
-or nothing: every change is checked inside the write transaction before any is written.
+or nothing: every change is checked before any is written, and the writing is one transaction.
+The checking is done before the write lock is taken, and done again under it only if another
+process wrote in between, so a batch of 20,000 holds the lock only while it is written.
 """
 
 import sys
 from collections.abc import Callable
 from datetime import date
+from itertools import chain
 from typing import Annotated
 
 import typer
@@ -47,24 +50,21 @@ def _targets(store: Store, ids: list[int], batch: int | None, today: date) -> tu
     return store.get_many(ids), 0
 
 
-def _checked(
-    store: Store, targets: list[Exemption], plan: Plan, today: date
-) -> list[tuple[Exemption, Exemption]]:
-    """Every (before, after) pair, each checked by the rules and by R7 against the state after."""
+def _planned(
+    store: Store, ids: list[int], batch: int | None, plan: Plan, today: date
+) -> tuple[list[tuple[Exemption, Exemption]], int]:
+    """Every (before, after) pair, each checked by the rules and all of them together by R7
+    against the live exemptions of their students; and how many batch members are left alone."""
+    targets, left = _targets(store, ids, batch, today)
     changes = [(before, plan(before, today)) for before in targets]
-    after_by_id = {after.id: after for _, after in changes}
-    students = {after.student_id for _, after in changes}
-    state = [after_by_id.get(e.id, e) for e in store.of_students(students)]
-    for _, after in changes:
-        if (
-            clash := rules.find_clash(
-                after.student_id, after.type, after.start, after.end, state, today, ignore_id=after.id
-            )
-        ) is not None:
-            raise Refused(
-                f"exemption {after.id} cannot change: " + rules.clash_message(after.student_id, clash)
-            )
-    return changes
+    live = store.live_of({after.student_id for _, after in changes}, today)
+    clash = rules.clash_among([after for _, after in changes], chain.from_iterable(live.values()), today)
+    if clash is not None:
+        changed, other = clash
+        raise Refused(
+            f"exemption {changed.id} cannot change: " + rules.clash_message(changed.student_id, other)
+        )
+    return changes, left
 
 
 def _apply(
@@ -81,9 +81,13 @@ def _apply(
     numbers, batch_number = _named(ids, batch)
     # Changes only what exists: a missing store is exit 4, never an empty one made here.
     store = session.store()
+    # Plan (read and check) without the write lock, which is held only for the writing; if
+    # another process wrote meanwhile, plan again under the lock, so that R7 holds.
+    version = store.version()
+    changes, left = _planned(store, numbers, batch_number, plan, today)
     with store.writing():
-        targets, left = _targets(store, numbers, batch_number, today)
-        changes = _checked(store, targets, plan, today)
+        if store.changed_since(version):
+            changes, left = _planned(store, numbers, batch_number, plan, today)
         store.update(changes, action=action, actor=who, at=dates.now_utc())
     if changes:
         committed(f"{_count(len(changes))} {'extended' if action == 'extend' else 'moved'} ({_ids(changes)})")
@@ -213,6 +217,14 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
+def _deletable(store: Store, ids: list[int], batch: int | None, today: date) -> tuple[list[Exemption], int]:
+    """The exemptions to delete, each checked by R4, and how many batch members are left alone."""
+    targets, left = _targets(store, ids, batch, today)
+    for exemption in targets:
+        rules.check_editable(exemption, today)
+    return targets, left
+
+
 def delete(
     ctx: typer.Context,
     exemption_ids: Annotated[
@@ -235,9 +247,8 @@ def delete(
     today = dates.today()
     ids, batch_number = _named(exemption_ids or [], batch)
     store = session.store()  # deletes only what exists: never creates the store
-    targets, left = _targets(store, ids, batch_number, today)
-    for exemption in targets:
-        rules.check_editable(exemption, today)
+    version = store.version()
+    targets, left = _deletable(store, ids, batch_number, today)
     if not targets:
         note(f"Nothing to delete: every member of batch {batch} has ended or is deleted.")
         return
@@ -247,11 +258,11 @@ def delete(
         names = ", ".join(str(e.id) for e in targets[:10]) + (" ..." if len(targets) > 10 else "")
         if not typer.confirm(f"Delete {len(targets)} exemption(s) ({names})?", default=False, err=True):
             raise Refused("not deleted: the answer was no; nothing was changed.")
+    current = targets
     with store.writing():
-        # Read again under the write lock: another process may have changed them meanwhile.
-        current, left = _targets(store, ids, batch_number, today)
-        for exemption in current:
-            rules.check_editable(exemption, today)
+        # Another process may have changed them while the question was asked: read again.
+        if store.changed_since(version):
+            current, left = _deletable(store, ids, batch_number, today)
         store.mark_deleted(current, actor=who, at=dates.now_utc(), on=today)
     if current:
         committed(f"{_count(len(current))} deleted ({_ids(current)})")

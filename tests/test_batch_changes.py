@@ -1,0 +1,185 @@
+"""Batch changes at size: the same as one change at a time, all or nothing, R7 over the set."""
+
+from __future__ import annotations
+
+import shutil
+from contextlib import closing
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import LONDON, Cli, exemption, snapshot
+from stream_exempt import rules
+from stream_exempt.cli import change
+from stream_exempt.cli.session import Session
+from stream_exempt.model import Draft
+from stream_exempt.store import Store
+
+MEMBERS = 2_000
+TODAY = date(2027, 1, 4)
+
+
+def _cohort_with_neighbours(cli: Cli, tmp_path: Path) -> None:
+    """Batch 1: 2,000 placements from 11 Jan to 24 Jan (every tenth member 5 to 7 Jan only, and
+    so ended by the 8th); every third student also has a placement of their own from 15 Mar (no clash
+    after a week's extension) and an authorised absence over the same days (another type).
+    Five members are deleted before the change."""
+    rows = [
+        f"{300_000_000 + i},{'2027-01-05,2027-01-07' if i % 10 == 0 else '2027-01-11,2027-01-24'}\n"
+        for i in range(MEMBERS)
+    ]
+    (tmp_path / "cohort.csv").write_text("student_id,start,end\n" + "".join(rows))
+    cli.ok("bulk", str(tmp_path / "cohort.csv"), "--type", "placement")
+    with closing(Store.open(cli.store_path)) as store, store.writing():
+        for i in range(0, MEMBERS, 3):
+            for type_code, start in (
+                ("placement", date(2027, 3, 15)),
+                ("authorised-absence", date(2027, 1, 9)),
+            ):
+                draft = Draft(f"{300_000_000 + i}", type_code, start, start + timedelta(days=20))
+                store.insert(draft, actor="tester", at="2027-01-04T12:00:00Z", in_force_from=date(2027, 1, 6))
+    cli.ok("delete", "2", "3", "5", "7", "11", "--yes")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "change_args",
+    [["extend", "--by", "1w"], ["move", "--by", "2d"], ["move", "--end", "2027-02-01"], ["delete", "--yes"]],
+    ids=["extend", "move-by", "move-end", "delete"],
+)
+def test_a_batch_change_is_the_same_as_one_change_at_a_time(
+    cli: Cli, clock, tmp_path: Path, change_args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    _cohort_with_neighbours(cli, tmp_path)
+    clock(datetime(2027, 1, 8, 9, 0, tzinfo=LONDON))  # every tenth member has ended
+    one_by_one = Cli(tmp_path / "one-by-one.db")
+    shutil.copy(cli.store_path, one_by_one.store_path)
+    changeable = cli.ok("list", "--batch", "1", "--ids").stdout.split()  # in the batch's order
+    assert len(changeable) == MEMBERS - MEMBERS // 10 - 4  # member 1 of the five deleted had ended
+
+    verb, *options = change_args
+    batch = cli.ok(verb, "--batch", "1", *options)
+    # One at a time: the command itself for each id (without Typer's parsing, which would
+    # make this test take minutes), with the store kept open between them.
+    session = Session(one_by_one.store_path)
+    context = SimpleNamespace(obj=session)
+    for exemption_id in changeable:
+        if verb == "extend":
+            change.extend(context, exemption_id, by=options[1])  # type: ignore[arg-type]
+        elif verb == "move":
+            given = dict(zip(("by" if options[0] == "--by" else "end",), options[1:], strict=True))
+            change.move(context, exemption_id, **given)  # type: ignore[arg-type]
+        else:
+            change.delete(context, [exemption_id], yes=True)  # type: ignore[arg-type]
+    session.close()
+    capsys.readouterr()
+
+    assert snapshot(cli.store_path) == snapshot(one_by_one.store_path)
+    assert f"{len(changeable)}" in batch.stderr and "left as they were" in batch.stderr
+
+
+def test_one_refused_member_refuses_the_whole_batch(cli: Cli, tmp_path: Path) -> None:
+    _cohort_with_neighbours(cli, tmp_path)
+    # Member 1,501 (exemption 1502) gets a placement of their own from 1 Mar: extended to 2 Mar,
+    # their batch placement runs into it (R7); no other member's does (the others' own start
+    # on 15 Mar).
+    with closing(Store.open(cli.store_path)) as store, store.writing():
+        own = store.insert(
+            Draft("300001501", "placement", date(2027, 3, 1), date(2027, 3, 5)),
+            actor="tester",
+            at="2027-01-04T12:00:00Z",
+            in_force_from=date(2027, 1, 6),
+        )
+    before = snapshot(cli.store_path)
+    result = cli("extend", "--batch", "1", "--to", "2027-03-02")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "Error: Exemption 1502 cannot change: student 300001501 already has exemption "
+    )
+    assert f"exemption {own.id} (Practice Placement Block, 1 Mar 2027 to 5 Mar 2027)" in result.stderr
+    assert result.stdout == ""
+    assert snapshot(cli.store_path) == before
+
+
+def test_a_write_between_the_plan_and_the_lock_is_seen(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planned without the write lock: if another process writes before it is taken, the change
+    is planned again under the lock, so R7 holds against that write too."""
+    cli.ok("add", "201234567", "-t", "placement", "-s", "2027-01-11", "-e", "2027-01-20")
+    planned = change._planned
+    calls = []
+
+    def and_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        result = planned(*args, **kwargs)
+        if len(calls) == 1:  # another process records what the extension would run into
+            with closing(Store.open(cli.store_path)) as other, other.writing():
+                draft = Draft("201234567", "placement", date(2027, 1, 25), date(2027, 1, 31))
+                other.insert(draft, actor="other", at="2027-01-04T12:00:00Z", in_force_from=date(2027, 1, 6))
+        return result
+
+    monkeypatch.setattr(change, "_planned", and_meanwhile)
+    result = cli("extend", "1", "--by", "1w")
+    assert len(calls) == 2
+    assert result.exit_code == 2
+    assert "already has exemption 2 (Practice Placement Block, 25 Jan 2027 to 31 Jan 2027)" in result.stderr
+
+
+def test_with_no_other_writer_a_change_is_planned_once(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli.add()
+    planned = change._planned
+    calls = []
+    monkeypatch.setattr(change, "_planned", lambda *a, **k: calls.append(1) or planned(*a, **k))
+    cli.ok("extend", "1", "--by", "1w")
+    assert len(calls) == 1
+
+
+days = st.integers(min_value=0, max_value=30).map(lambda n: TODAY + timedelta(days=n))
+
+
+@st.composite
+def records(draw: st.DrawFn) -> tuple[list, list]:  # type: ignore[type-arg]
+    """Up to 12 live exemptions of two students and two types, some of them changed."""
+    found, changed = [], []
+    for number in range(1, draw(st.integers(min_value=1, max_value=12)) + 1):
+        start = draw(days)
+        end = start + timedelta(days=draw(st.integers(min_value=0, max_value=10)))
+        record = exemption(
+            start,
+            end,
+            id=number,
+            student_id=draw(st.sampled_from(["201234567", "201234568"])),
+            type=draw(st.sampled_from(["placement", "dissertation"])),
+        )
+        found.append(record)
+        if draw(st.booleans()):
+            shift = timedelta(days=draw(st.integers(min_value=0, max_value=5)))
+            changed.append(
+                exemption(
+                    start + shift, end + shift, id=number, student_id=record.student_id, type=record.type
+                )
+            )
+    return changed, found
+
+
+@given(records())
+def test_r7_over_a_set_of_changes_finds_a_clash_exactly_when_one_exists(drawn: tuple[list, list]) -> None:  # type: ignore[type-arg]
+    changed, recorded = drawn
+    after = {e.id: e for e in changed}
+    state = [after.get(e.id, e) for e in recorded]
+    expected = any(
+        rules.find_clash(e.student_id, e.type, e.start, e.end, state, TODAY, ignore_id=e.id) is not None
+        for e in changed
+    )
+    found = rules.clash_among(changed, recorded, TODAY)
+    assert (found is not None) == expected
+    if found is not None:
+        one, other = found
+        assert one.id in after and one.id != other.id
+        assert (one.student_id, one.type) == (other.student_id, other.type)
+        assert one.start <= other.end and other.start <= one.end
