@@ -556,3 +556,18 @@ def test_a_cp1252_feed_as_jsonl_in_a_real_process(tmp_path: Path, project_root: 
     assert done.returncode == 0, done.stderr
     lines = done.stdout.decode("utf-8", "strict").splitlines()
     assert [json.loads(line)["student_id"] for line in lines] == ["201234567", "201234568", "012345678"]
+
+
+def test_bulk_opens_the_store_before_reading_the_file(tmp_path: Path, bare_cli: Cli) -> None:
+    """SPEC 10: values typed, then the store (exit 4), then the file's contents (exit 2); a
+    refused file never leaves a new store behind."""
+    bad = write(tmp_path, "sid\n2.01E+08\n")
+    missing = bare_cli("bulk", bad, *OPTIONS, "--dry-run")
+    assert missing.exit_code == 4 and "There is no store at" in missing.stderr
+    refused = bare_cli("bulk", bad, *OPTIONS)
+    assert refused.exit_code == 2 and not bare_cli.store_path.exists()
+    (tmp_path / "folder.db").mkdir()
+    folder = Cli(tmp_path / "folder.db")("bulk", bad, *OPTIONS)
+    assert folder.exit_code == 4, folder.stderr
+    typed = bare_cli("bulk", bad, *OPTIONS, "--dry-run", "--encoding", "rot13")
+    assert typed.exit_code == 2 and "--encoding 'rot13'" in typed.stderr

@@ -193,7 +193,7 @@ def bulk(
 
     Example: stream-exempt bulk cohort.csv --type placement --start 11/01/2027 --for 6w
     """
-    from stream_exempt import cohort
+    from stream_exempt import cohort, csvio
 
     session: Session = ctx.obj
     who = actor(as_)
@@ -201,6 +201,9 @@ def bulk(
     defaults = _defaults(type_, start, end, for_, reason, today)
     pattern = validate.id_pattern()
     named = cohort.Named(column, type_column, start_column, end_column, reason_column)
+    csvio.encoding_name(encoding)  # like every value typed, before the store
+    if dry_run or session.store_path.exists():
+        session.store()  # the store before the file's contents (SPEC 10): exit 4 before exit 2
     with collector_paused():
         headers, columns, rows, name = _read(file, encoding, sheet, named, pattern)
         cohort.check_given(columns, defaults, headers)
@@ -215,6 +218,8 @@ def bulk(
             live = session.store().live_of(students, today)  # reads: never creates the store
             plan = _plan(rows, columns, defaults, live, today, pattern, name, month_first)
         else:
+            if not session.store_path.exists():  # a file that is refused leaves no new store behind
+                _plan(rows, columns, defaults, {}, today, pattern, name, month_first)
             store = session.store_for_writing()
             with store.writing():  # the write lock first: R7 holds against every concurrent writer
                 live = store.live_of(students, today)
