@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from stream_exempt import sharing
-from stream_exempt.cli.session import Session, warn
+from stream_exempt.cli.session import Session, committed, warn
 from stream_exempt.store import Store
 
 
@@ -36,6 +36,7 @@ def init(
         sharing.prepare(path, group)
     store = Store.open(path, create=True)  # creates a private store; migrates either one
     store.close()
+    committed(f"the store at {path}")
     if group is not None:
         # Opening may have left -wal/-shm behind (another process holds the store): the group's too.
         sharing.prepare(path, group)

@@ -22,7 +22,7 @@ from stream_exempt.cli.options import (
     StudentArgument,
     TypeOption,
 )
-from stream_exempt.cli.session import Session, actor, note, warn
+from stream_exempt.cli.session import Session, actor, committed, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import APPROVED, REQUEST_STATUSES, REQUESTED, Draft, Request
@@ -166,6 +166,7 @@ def request(
     store = session.store_for_writing()
     with store.writing():
         recorded = store.insert_request(draft, requested_by=tutor, actor=who, at=dates.now_utc())
+    committed(f"request {recorded.label} for student {recorded.student_id} from {recorded.requested_by}")
     if quiet:
         print(recorded.label)
         return
@@ -266,6 +267,7 @@ def approve(
         created = store.approve_request(
             asked, draft, actor=who, at=dates.now_utc(), in_force_from=rules.in_force_from(today)
         )
+    committed(f"request {asked.label} approved as exemption {created.id} for student {created.student_id}")
     print(f"Approved request {asked.label} from {asked.requested_by}.")
     print(describe_created(created, today))
     if message := rules.late_warning(created.start, created.in_force_from):
@@ -302,4 +304,5 @@ def reject(
         asked = store.request(number)
         _refuse_decided(asked)
         store.reject_request(asked, why, actor=who, at=dates.now_utc())
+    committed(f"request {asked.label} rejected")
     print(f"Rejected request {asked.label} from {asked.requested_by}: {why}")
