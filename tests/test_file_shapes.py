@@ -293,6 +293,23 @@ def test_a_workbook_sheet_by_name(cli: Cli, tmp_path: Path) -> None:
     assert broken.exit_code == 2 and "as a workbook" in broken.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("uk_cohort.ods", "an OpenDocument spreadsheet (.ods)"),
+        ("uk_cohort.xls", "an old Excel workbook (.xls)"),
+    ],
+)
+def test_spreadsheets_that_are_not_read_say_what_they_are(cli: Cli, name: str, kind: str) -> None:
+    path = str(DATA / name)
+    result = cli("bulk", path, *OPTIONS)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: Cannot read {path}: it is {kind}; open it and save it as .xlsx or CSV.\n"
+    feed = cli("check", "--file", path)
+    assert feed.exit_code == 2
+    assert feed.stderr == f"Error: Cannot read {path}: it is {kind}; open it and save it as CSV.\n"
+
+
 def test_a_workbook_from_standard_input(cli: Cli) -> None:
     cli.ok("bulk", "-", input=(DATA / "uk_cohort.xlsx").read_bytes())
     assert recorded(cli) == COHORT

@@ -237,10 +237,21 @@ def _advice(around: bytes, encoding: str, given: bool) -> str:
 class CsvTable(Table):
     """A CSV file read as a `Table`."""
 
-    def __init__(self, raw: IO[bytes], name: str, encoding: str | None, errors: str = "strict") -> None:
+    def __init__(
+        self,
+        raw: IO[bytes],
+        name: str,
+        encoding: str | None,
+        errors: str = "strict",
+        *,
+        saved_as: str = "CSV",
+    ) -> None:
         self.name = name
         self._raw = raw
         self._text = TextLines(raw, name, encoding, errors)
+        kind = spreadsheet_kind(self._text.head)
+        if kind is not None:
+            raise Refused(f"cannot read {name}: it is {kind}; open it and save it as {saved_as}.")
         self._reader = csv.reader(iter(self._text))
         self.first = next(self._rows(), None)
         if self.first is not None and any("\x00" in cell for cell in self.first[1]):
@@ -269,6 +280,17 @@ class CsvTable(Table):
             self._raw.close()
 
 
+def spreadsheet_kind(head: bytes) -> str | None:
+    """What a file that is not text is, by its first bytes, when a spreadsheet wrote it."""
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "an old Excel workbook (.xls)"
+    if head.startswith(_WORKBOOK_MAGIC):
+        if b"mimetypeapplication/vnd.oasis.opendocument" in head[:100]:
+            return "an OpenDocument spreadsheet (.ods)"
+        return "a workbook or other zip archive"
+    return None
+
+
 class WorkbookTable(Table):
     """The first sheet (or a named one) of an `.xlsx` workbook, as text cells: a date cell is
     its ISO date, a whole number its digits, a formula its last computed value."""
@@ -283,6 +305,11 @@ class WorkbookTable(Table):
         try:
             self._book = openpyxl.load_workbook(source, read_only=True, data_only=True)
         except (BadZipFile, KeyError, ValueError, OSError, EOFError) as error:
+            source.seek(0)
+            if (kind := spreadsheet_kind(source.read(100))) not in (None, "a workbook or other zip archive"):
+                raise Refused(
+                    f"cannot read {name}: it is {kind}; open it and save it as .xlsx or CSV."
+                ) from None
             raise Refused(
                 f"cannot read {name} as a workbook ({error}); open it and save it again as .xlsx."
             ) from None
@@ -359,7 +386,7 @@ def open_table(
                 return WorkbookTable(raw, name, sheet)
         if sheet is not None:
             raise Refused(f"--sheet applies to a workbook (.xlsx); {name} is read as CSV, so leave it out.")
-        return CsvTable(raw, name, codec, errors)
+        return CsvTable(raw, name, codec, errors, saved_as=".xlsx or CSV" if workbooks else "CSV")
     except BaseException:
         if path != "-" and not raw.closed:
             raw.close()

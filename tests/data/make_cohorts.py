@@ -122,7 +122,10 @@ def main() -> None:
             soffice(locale, profile, source, csv_filter(76), work)  # UTF-8
             shutil.copy(work / f"{stem}.xlsx", HERE / f"{stem}.xlsx")
             shutil.copy(work / f"{stem}.csv", HERE / f"{stem}.csv")
-            if locale == "en_GB":
+            if locale == "en_GB":  # formats bulk refuses with advice: OpenDocument and Excel 97
+                for target, suffix in (("ods:calc8", "ods"), ("xls:MS Excel 97", "xls")):
+                    soffice(locale, profile, source, target, work)
+                    shutil.copy(work / f"{stem}.{suffix}", HERE / f"{stem}.{suffix}")
                 for charset, name in ((1, "uk_cohort_cp1252.csv"), (65535, "uk_cohort_utf16.csv")):
                     outdir = work / name
                     soffice(locale, profile, source, csv_filter(charset), outdir)
