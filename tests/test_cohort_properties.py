@@ -130,3 +130,61 @@ def test_text_read_in_pieces_is_the_text_read_whole(parts: list[str], chunk: int
         lines = csvio.TextLines(io.BytesIO(text.encode(encoding)), "x", None, "strict")
         read = csv.reader(iter(lines))
         assert [(read.line_num, row) for row in read] == expected
+
+
+KNOWN_HEADERS = [
+    "Student ID",
+    "sid",
+    "Start date",
+    "Placement end",
+    "Exemption type",
+    "Comment",
+    "from",
+    "to",
+]
+nine_digits = st.from_regex(r"[0-9]{9}", fullmatch=True)
+
+
+@given(st.lists(st.sampled_from(["Name", "x", "", "Ann Smith", "2027"]), max_size=3), nine_digits, st.data())
+def test_a_first_line_holding_a_student_id_is_never_a_header(
+    others: list[str], sid: str, data: st.DataObject
+) -> None:
+    """No student is ever dropped as a header: a first line with a student ID and no known
+    column name is data, the ID's own cell the student-ID column; one naming a column is not."""
+    at = data.draw(st.integers(min_value=0, max_value=len(others)))
+    first = [*others[:at], sid, *others[at:]]
+    found = cohort.headerless_id_column(first, cohort.Named(), validate.NINE_DIGITS)
+    assert found is not None and first[found] == sid
+    named = [*first, data.draw(st.sampled_from(KNOWN_HEADERS))]
+    assert cohort.headerless_id_column(named, cohort.Named(), validate.NINE_DIGITS) is None
+
+
+forms = st.sampled_from(
+    ["{d:%Y-%m-%d}", "{d:%d/%m/%Y}", "{d:%d.%m.%Y}", "{d.day} {d:%b %Y}", "{d.day} {d:%B %Y}", ""]
+)
+
+
+@given(st.lists(st.tuples(offsets, forms), min_size=1, max_size=6))
+def test_an_option_and_a_column_agree_exactly_when_every_filled_cell_is_the_options_date(
+    cells: list[tuple[int, str]],
+) -> None:
+    """The start option against a start column: refused exactly when some filled cell is
+    another date, whatever accepted form each cell is written in."""
+    import pytest
+
+    from stream_exempt.errors import Refused
+
+    option = TODAY + timedelta(days=5)
+    rows = []
+    for line, (offset, form) in enumerate(cells, start=2):
+        day = option + timedelta(days=offset % 2)  # the option's day or the next
+        rows.append((line, ["201234567", form.format(d=day)]))
+    defaults = cohort.Defaults(start=option)
+    columns = cohort.Columns(student_id=0, start=1)
+    read = cohort.date_reader(TODAY, month_first=False)
+    differs = [line for line, row in rows if row[1] and read(row[1]) != option]
+    if differs:
+        with pytest.raises(Refused, match=f"line {differs[0]} has"):
+            cohort.check_conflicts(rows, columns, defaults, ["sid", "start"], read)
+    else:
+        cohort.check_conflicts(rows, columns, defaults, ["sid", "start"], read)
