@@ -267,7 +267,12 @@ def test_delete_needs_a_terminal_or_yes(cli: Cli, monkeypatch: pytest.MonkeyPatc
     result = cli("delete", str(exemption))
     assert result.exit_code == 2 and "--yes" in result.stderr
     monkeypatch.setattr("stream_exempt.cli.change._interactive", lambda: True)
-    assert cli("delete", str(exemption), input="n\n").exit_code == 2
+    declined = cli("delete", str(exemption), input="n\n")
+    assert declined.exit_code == 2
+    assert (
+        "Delete 1 exemption(s) (1)? They suppress nothing from today (4 Jan 2027) on; the days "
+        "before keep their answer." in declined.stderr
+    )
     assert _status(cli, exemption)["status"] == "pending"
     cli.ok("delete", str(exemption), input="y\n")
     assert _status(cli, exemption)["status"] == "deleted"

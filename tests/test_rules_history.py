@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -83,6 +84,11 @@ class PastNeverChanges(RuleBasedStateMachine):
         return found["suppressed"], found["exemption"], found["in_force_from"]
 
     # -- changes ------------------------------------------------------------------------
+
+    @initialize(student=st.sampled_from(STUDENTS), offset=st.integers(1, 3), length=st.integers(7, 21))
+    def first(self, student: str, offset: int, length: int) -> None:
+        """Something to change: an exemption that will be in force within a few days."""
+        self.add((0, time(12)), student, "placement", offset, length)
 
     @rule(
         wait=WAIT,

@@ -59,6 +59,10 @@ def add(
 ) -> None:
     """Exempt one student from notifications over a date range.
 
+    The start must be after today. It is in force from the second day after today (notifications
+    may still trigger until then), so an end before that day is refused: it would suppress
+    nothing.
+
     Example: stream-exempt add 201234567 --type placement --start 10/01/2027 --for 2w
     """
     session: Session = ctx.obj

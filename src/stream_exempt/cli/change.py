@@ -137,6 +137,8 @@ def extend(
 ) -> None:
     """Set a later end date for an exemption that is still running.
 
+    Its start and in-force date stay as they are, so the days already covered keep their answer.
+
     Example: stream-exempt extend 12 --by 2w
     """
     if (to is None) == (by is None):
@@ -256,7 +258,11 @@ def delete(
         if not _interactive():
             raise Refused("deleting needs confirmation; run it at a terminal or add --yes.")
         names = ", ".join(str(e.id) for e in targets[:10]) + (" ..." if len(targets) > 10 else "")
-        if not typer.confirm(f"Delete {len(targets)} exemption(s) ({names})?", default=False, err=True):
+        question = (
+            f"Delete {len(targets)} exemption(s) ({names})? They suppress nothing from today "
+            f"({dates.show(today)}) on; the days before keep their answer."
+        )
+        if not typer.confirm(question, default=False, err=True):
             raise Refused("not deleted: the answer was no; nothing was changed.")
     current = targets
     with store.writing():

@@ -54,6 +54,9 @@ def check(
 ) -> None:
     """Say whether notifications are suppressed: exit 0 if they are, 1 if not.
 
+    For a day that has passed, --on tells what was in force that day; later changes and
+    deletions never alter it.
+
     Example: stream-exempt check 201234567 --on 12/01/2027
     """
     session: Session = ctx.obj
