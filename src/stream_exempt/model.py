@@ -69,6 +69,26 @@ class Exemption:
         """Whether `day` lies in the inclusive date range."""
         return self.start <= day <= self.end
 
+    def with_dates(self, start: date, end: date, in_force_from: date) -> Exemption:
+        """The same exemption with other dates, as `extend` and `move` make it.
+
+        `dataclasses.replace` does the same at three times the cost, which a batch change of
+        20,000 members notices. Every field is passed on (pinned by a test in test_model.py).
+        """
+        return Exemption(
+            self.id,
+            self.student_id,
+            self.type,
+            start,
+            end,
+            self.reason,
+            self.batch,
+            self.created_by,
+            self.created_at,
+            in_force_from,
+            self.deleted_on,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Event:

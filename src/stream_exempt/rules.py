@@ -205,7 +205,7 @@ def extended(exemption: Exemption, new_end: date, today: date) -> Exemption:
             f"end than that, not {show(new_end)} (use `move --end` to end it sooner)."
         )
     check_takes_effect(new_end, exemption.in_force_from, f"exemption {exemption.id}")
-    return replace(exemption, end=new_end)
+    return exemption.with_dates(exemption.start, new_end, exemption.in_force_from)
 
 
 def moved(
@@ -251,7 +251,7 @@ def moved(
     # R6: a new start records the exemption again; a new end alone keeps its in-force date.
     in_force = in_force_from(today) if start_changes else exemption.in_force_from
     check_takes_effect(end, in_force, name)
-    return replace(exemption, start=start, end=end, in_force_from=in_force)
+    return exemption.with_dates(start, end, in_force)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from stream_exempt import schema, sharing
 from stream_exempt.errors import NotFound, StoreUnusable
@@ -50,6 +50,71 @@ STATUS_SQL = (
     "WHEN ?1 < start_date OR ?1 < in_force_from THEN 'pending' "
     "ELSE 'active' END"
 )
+
+
+_STATUSES = ("active", "pending", "expired", "deleted")  # rules.STATUSES, for the store's own use
+# `list`'s fields (model.FIELDS) in order, as the machine formats write them; ?1 is the day.
+_LISTED = (
+    "id, student_id, type, start_date, end_date, "
+    f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at"
+)
+_LISTED_JSON = (
+    "json_object('id', id, 'student_id', student_id, 'type', type, 'start', start_date, "
+    f"'end', end_date, 'status', {STATUS_SQL}, 'in_force_from', in_force_from, 'batch', batch, "
+    "'reason', reason, 'created_by', created_by, 'created_at', created_at)"
+)
+
+
+class Filters(NamedTuple):
+    """`list`'s filters: each one given narrows the rows (None leaves that one out).
+
+    The windows are inclusive ranges of days in which the start, the end, the first day in
+    force (the later of start and in_force_from, R6) or the deletion day falls."""
+
+    student_id: str | None = None
+    type_code: str | None = None
+    batch: int | None = None
+    starting: tuple[date, date] | None = None
+    ending: tuple[date, date] | None = None
+    in_force: tuple[date, date] | None = None
+    deleted: tuple[date, date] | None = None
+
+
+def _conditions(first: list[Any], filters: Filters) -> tuple[list[str], list[Any]]:
+    """The SQL conditions of `filters` and their arguments, numbered after those in `first`."""
+    where: list[str] = []
+    args = list(first)
+
+    def argument(value: Any) -> str:
+        args.append(value)
+        return f"?{len(args)}"
+
+    for column, value in (
+        ("student_id", filters.student_id),
+        ("type", filters.type_code),
+        ("batch", filters.batch),
+    ):
+        if value is not None:
+            where.append(f"{column} = {argument(value)}")
+    for column, window in (
+        ("start_date", filters.starting),
+        ("end_date", filters.ending),
+        ("MAX(start_date, in_force_from)", filters.in_force),
+        ("deleted_on", filters.deleted),
+    ):
+        if window is not None:
+            first_day, last_day = (argument(day.isoformat()) for day in window)
+            where.append(f"{column} BETWEEN {first_day} AND {last_day}")
+    return where, args
+
+
+def _listing_conditions(day: date, statuses: Iterable[str], filters: Filters) -> tuple[str, list[Any]]:
+    """`list`'s WHERE clause: the filters, and a status as of `day` (?1) among `statuses`."""
+    where, args = _conditions([day.isoformat()], filters)
+    chosen = set(statuses)
+    wanted = ", ".join(f"'{status}'" for status in _STATUSES if status in chosen) or "NULL"
+    where.append(f"({STATUS_SQL}) IN ({wanted})")
+    return " AND ".join(where), args
 
 
 _REQUEST_COLUMNS = (
@@ -88,15 +153,18 @@ def _exemption(row: Sequence[Any]) -> Exemption:
         id=row[0],
         student_id=row[1],
         type=row[2],
-        start=date.fromisoformat(row[3]),
-        end=date.fromisoformat(row[4]),
+        start=_day(row[3]),
+        end=_day(row[4]),
         reason=row[5],
         batch=row[6],
         created_by=row[7],
         created_at=row[8],
-        in_force_from=date.fromisoformat(row[9]),
-        deleted_on=None if row[10] is None else date.fromisoformat(row[10]),
+        in_force_from=_day(row[9]),
+        deleted_on=None if row[10] is None else _day(row[10]),
     )
+
+
+_day = date.fromisoformat
 
 
 def _make_folders(folder: Path) -> None:
@@ -333,6 +401,16 @@ class Store:
             found.setdefault((exemption.student_id, exemption.type), []).append(exemption)
         return found
 
+    def live_besides(self, changing: Sequence[Exemption], today: date) -> list[Exemption]:
+        """The live exemptions (not deleted, not expired) of the students of `changing`, other
+        than those: what R7 compares a set of changes with. SQLite leaves out the changing
+        ones itself, so a batch's members are read once, not twice."""
+        return self.of_students(
+            {exemption.student_id for exemption in changing},
+            "deleted_on IS NULL AND end_date >= ? AND id NOT IN (SELECT value FROM json_each(?))",
+            (today.isoformat(), json.dumps([exemption.id for exemption in changing])),
+        )
+
     def answering_by_student(self) -> dict[str, list[Exemption]]:
         """Every exemption that may suppress some day, keyed by student, oldest id first: all but
         those deleted before they started (R5b: one deleted later still covers the days before)."""
@@ -360,24 +438,41 @@ class Store:
 
         The windows are inclusive ranges of days in which the start, the end, the first day in
         force (the later of start and in_force_from, R6) or the deletion day falls."""
-        where: list[str] = []
-        args: list[Any] = []
-        for column, value in (("student_id", student_id), ("type", type_code), ("batch", batch)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        for column, window in (
-            ("start_date", starting),
-            ("end_date", ending),
-            ("MAX(start_date, in_force_from)", in_force),
-            ("deleted_on", deleted),
-        ):
-            if window is not None:
-                where.append(f"{column} BETWEEN ? AND ?")
-                args.extend(day.isoformat() for day in window)
+        filters = Filters(student_id, type_code, batch, starting, ending, in_force, deleted)
+        where, args = _conditions([], filters)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = self.conn.execute(f"SELECT {_COLUMNS} FROM exemptions {clause} ORDER BY {SORTS[sort]}", args)
         return [_exemption(row) for row in rows]
+
+    def listed(
+        self,
+        day: date,
+        statuses: Iterable[str],
+        filters: Filters,
+        *,
+        sort: str = "start",
+        limit: int | None = None,
+        as_json: bool = False,
+    ) -> Iterator[tuple[Any, ...]]:
+        """`list`'s rows, streamed from SQLite as they are read: in memory one at a time.
+
+        Each row holds `model.FIELDS` in order, as the machine formats write them (ISO dates,
+        type codes, the status as of `day` computed by SQLite as `rules.status` does); with
+        `as_json`, one text instead: the row as a JSON object, made by SQLite. Only the rows
+        with one of `statuses` (filtered in SQL) that meet `filters`, in the order `sort` names;
+        `limit` keeps the first rows only.
+        """
+        where, args = _listing_conditions(day, statuses, filters)
+        query = f"SELECT {_LISTED_JSON if as_json else _LISTED} FROM exemptions WHERE {where} ORDER BY {SORTS[sort]}"
+        if limit is not None:
+            query += f" LIMIT {int(limit)}"
+        yield from self.conn.execute(query, args)
+
+    def count_listed(self, day: date, statuses: Iterable[str], filters: Filters) -> int:
+        """How many rows `listed` gives for the same day, statuses and filters, with no limit."""
+        where, args = _listing_conditions(day, statuses, filters)
+        (count,) = self.conn.execute(f"SELECT count(*) FROM exemptions WHERE {where}", args).fetchone()
+        return int(count)
 
     def require_batch(self, batch: int) -> None:
         """`NotFound` unless bulk batch `batch` exists."""
@@ -412,7 +507,7 @@ class Store:
             f"SELECT {STATUS_SQL} AS status, count(*) FROM exemptions GROUP BY status", (day.isoformat(),)
         )
         counted = dict(rows.fetchall())
-        return {status: counted.get(status, 0) for status in ("active", "pending", "expired", "deleted")}
+        return {status: counted.get(status, 0) for status in _STATUSES}
 
     def integrity(self, *, full: bool = False) -> list[str]:
         """SQLite's check of the file: `["ok"]`, or the first problems it found (at most 10).

@@ -9,14 +9,14 @@ process wrote in between, so a batch of 20,000 holds the lock only while it is w
 import sys
 from collections.abc import Callable
 from datetime import date
-from itertools import chain
+from functools import lru_cache
 from typing import Annotated
 
 import typer
 
 from stream_exempt import dates, rules, validate
 from stream_exempt.cli.options import ActorOption, BatchOption
-from stream_exempt.cli.session import Session, actor, committed, note, warn
+from stream_exempt.cli.session import Session, actor, collector_paused, committed, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption
@@ -57,8 +57,8 @@ def _planned(
     against the live exemptions of their students; and how many batch members are left alone."""
     targets, left = _targets(store, ids, batch, today)
     changes = [(before, plan(before, today)) for before in targets]
-    live = store.live_of({after.student_id for _, after in changes}, today)
-    clash = rules.clash_among([after for _, after in changes], chain.from_iterable(live.values()), today)
+    after = [after for _, after in changes]
+    clash = rules.clash_among(after, store.live_besides(after, today), today)
     if clash is not None:
         changed, other = clash
         raise Refused(
@@ -84,11 +84,12 @@ def _apply(
     # Plan (read and check) without the write lock, which is held only for the writing; if
     # another process wrote meanwhile, plan again under the lock, so that R7 holds.
     version = store.version()
-    changes, left = _planned(store, numbers, batch_number, plan, today)
-    with store.writing():
-        if store.changed_since(version):
-            changes, left = _planned(store, numbers, batch_number, plan, today)
-        store.update(changes, action=action, actor=who, at=dates.now_utc())
+    with collector_paused():  # tens of thousands of small objects, no cycles: see bulk
+        changes, left = _planned(store, numbers, batch_number, plan, today)
+        with store.writing():
+            if store.changed_since(version):
+                changes, left = _planned(store, numbers, batch_number, plan, today)
+            store.update(changes, action=action, actor=who, at=dates.now_utc())
     if changes:
         committed(f"{_count(len(changes))} {'extended' if action == 'extend' else 'moved'} ({_ids(changes)})")
     return changes, left
@@ -106,17 +107,20 @@ def _ids(changes: list[tuple[Exemption, Exemption]] | list[Exemption]) -> str:
 
 
 def _report(changes: list[tuple[Exemption, Exemption]], verb: str, batch: str | None, left: int) -> None:
+    shown = lru_cache(maxsize=1024)(show)  # a batch shares a few dates: format each once
+    lines = []
     for before, after in changes:
         parts = []
         if before.start != after.start:
-            parts.append(f"start {show(before.start)} -> {show(after.start)}")
+            parts.append(f"start {shown(before.start)} -> {shown(after.start)}")
         if before.end != after.end:
-            parts.append(f"end {show(before.end)} -> {show(after.end)}")
+            parts.append(f"end {shown(before.end)} -> {shown(after.end)}")
         if before.in_force_from != after.in_force_from:
-            parts.append(f"in force from {show(after.in_force_from)}")
-        print(f"{verb.capitalize()} exemption {after.id} ({after.student_id}): {', '.join(parts)}.")
+            parts.append(f"in force from {shown(after.in_force_from)}")
+        lines.append(f"{verb.capitalize()} exemption {after.id} ({after.student_id}): {', '.join(parts)}.\n")
         if before.start != after.start and (message := rules.late_warning(after.start, after.in_force_from)):
             warn(f"exemption {after.id}: {message}.")
+    sys.stdout.write("".join(lines))
     if batch is not None:
         note(
             f"Batch {batch}: {len(changes)} exemption{'s' if len(changes) != 1 else ''} {verb}"
