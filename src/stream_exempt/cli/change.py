@@ -9,7 +9,6 @@ process wrote in between, so a batch of 20,000 holds the lock only while it is w
 import sys
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
 from typing import Annotated
 
 import typer
@@ -107,20 +106,30 @@ def _ids(changes: list[tuple[Exemption, Exemption]] | list[Exemption]) -> str:
 
 
 def _report(changes: list[tuple[Exemption, Exemption]], verb: str, batch: str | None, left: int) -> None:
-    shown = lru_cache(maxsize=1024)(show)  # a batch shares a few dates: format each once
+    # A batch shares a few dates: word each change of dates (and its R6 warning) once.
+    said: dict[tuple[date, ...], tuple[str, str | None]] = {}
+    done = verb.capitalize()
     lines = []
     for before, after in changes:
-        parts = []
-        if before.start != after.start:
-            parts.append(f"start {shown(before.start)} -> {shown(after.start)}")
-        if before.end != after.end:
-            parts.append(f"end {shown(before.end)} -> {shown(after.end)}")
-        if before.in_force_from != after.in_force_from:
-            parts.append(f"in force from {shown(after.in_force_from)}")
-        lines.append(f"{verb.capitalize()} exemption {after.id} ({after.student_id}): {', '.join(parts)}.\n")
-        if before.start != after.start and (message := rules.late_warning(after.start, after.in_force_from)):
-            warn(f"exemption {after.id}: {message}.")
-    sys.stdout.write("".join(lines))
+        key = (before.start, before.end, before.in_force_from, after.start, after.end, after.in_force_from)
+        if key not in said:
+            parts = []
+            if before.start != after.start:
+                parts.append(f"start {show(before.start)} -> {show(after.start)}")
+            if before.end != after.end:
+                parts.append(f"end {show(before.end)} -> {show(after.end)}")
+            if before.in_force_from != after.in_force_from:
+                parts.append(f"in force from {show(after.in_force_from)}")
+            # R6: the warning is owed only when the start moved.
+            late = (
+                rules.late_warning(after.start, after.in_force_from) if before.start != after.start else None
+            )
+            said[key] = (", ".join(parts), late)
+        what, late = said[key]
+        if late:
+            warn(f"exemption {after.id}: {late}.")
+        lines.append(f"{done} exemption {after.id} ({after.student_id}): {what}.\n")
+    sys.stdout.writelines(lines)  # line by line: one huge write into a pipe can fail silently
     if batch is not None:
         note(
             f"Batch {batch}: {len(changes)} exemption{'s' if len(changes) != 1 else ''} {verb}"
