@@ -260,6 +260,8 @@ def test_a_row_already_recorded_with_another_reason_is_counted_in_a_warning(cli:
         ("uk_cohort_utf8_bom.csv", []),
         ("uk_cohort_utf16.csv", []),  # read as UTF-16 by its byte-order mark
         ("uk_cohort_cp1252.csv", ["--encoding", "cp1252"]),
+        ("uk_cohort_unicode_text.txt", []),  # UTF-16 and tabs, as Excel's "Unicode Text"
+        ("uk_cohort_semicolons.csv", []),
         ("us_cohort.csv", ["--month-first"]),
     ],
 )
@@ -502,6 +504,17 @@ def test_check_file_short_and_long_rows_keep_their_columns(cli: Cli) -> None:
             "exemption": None,
             "extra": ["extra1", "extra2"],
         },
+    ]
+
+
+@pytest.mark.parametrize("separator", ["\t", ";"])
+def test_check_file_reads_tab_and_semicolon_separated_feeds(cli: Cli, separator: str) -> None:
+    cli.add("201234567", "--start", "2027-01-11", "--end", "2027-01-20")
+    feed = f"student_id{separator}date{separator}kind\n201234567{separator}2027-01-15{separator}a, b\n"
+    result = cli.ok("check", "--file", "-", input=feed)
+    assert result.stdout.splitlines() == [
+        "student_id,date,kind,suppressed,exemption",
+        '201234567,2027-01-15,"a, b",true,1',
     ]
 
 

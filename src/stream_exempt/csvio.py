@@ -18,6 +18,7 @@ import io
 import re
 import sys
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from typing import IO
 
 from stream_exempt.errors import Refused
@@ -234,8 +235,18 @@ def _advice(around: bytes, encoding: str, given: bool) -> str:
     return "give --encoding with the encoding it was saved in (such as cp1252 or utf-16)."
 
 
+def _delimiter(first_line: str) -> str:
+    """Commas, unless the first line has none but tabs (Excel's "Unicode Text", a UTF-16 file
+    of tab-separated values) or semicolons (spreadsheets where the comma is the decimal point)."""
+    if "," in first_line:
+        return ","
+    if "\t" in first_line:
+        return "\t"
+    return ";" if ";" in first_line else ","
+
+
 class CsvTable(Table):
-    """A CSV file read as a `Table`."""
+    """A CSV file (or tab- or semicolon-separated values) read as a `Table`."""
 
     def __init__(
         self,
@@ -252,7 +263,10 @@ class CsvTable(Table):
         kind = spreadsheet_kind(self._text.head)
         if kind is not None:
             raise Refused(f"cannot read {name}: it is {kind}; open it and save it as {saved_as}.")
-        self._reader = csv.reader(iter(self._text))
+        lines = iter(self._text)
+        head = next(lines, None)
+        self.delimiter = _delimiter(head or "")
+        self._reader = csv.reader(chain([head] if head is not None else [], lines), delimiter=self.delimiter)
         self.first = next(self._rows(), None)
         if self.first is not None and any("\x00" in cell for cell in self.first[1]):
             raise Refused(

@@ -105,10 +105,10 @@ def soffice(
     subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
 
 
-def csv_filter(charset: int) -> str:
-    # Comma, double quote, character set, first line 1, -, language from the locale, quote
+def csv_filter(charset: int, separator: int = 44) -> str:
+    # Separator (44 comma, 9 tab, 59 semicolon), double quote, character set, first line 1, -, language from the locale, quote
     # text cells only when needed, detect special numbers, save cell contents as shown.
-    return f"csv:Text - txt - csv (StarCalc):44,34,{charset},1,,0,false,true,true,false,false"
+    return f"csv:Text - txt - csv (StarCalc):{separator},34,{charset},1,,0,false,true,true,false,false"
 
 
 def main() -> None:
@@ -126,9 +126,14 @@ def main() -> None:
                 for target, suffix in (("ods:calc8", "ods"), ("xls:MS Excel 97", "xls")):
                     soffice(locale, profile, source, target, work)
                     shutil.copy(work / f"{stem}.{suffix}", HERE / f"{stem}.{suffix}")
-                for charset, name in ((1, "uk_cohort_cp1252.csv"), (65535, "uk_cohort_utf16.csv")):
+                for charset, separator, name in (
+                    (1, 44, "uk_cohort_cp1252.csv"),
+                    (65535, 44, "uk_cohort_utf16.csv"),
+                    (65535, 9, "uk_cohort_unicode_text.txt"),  # as Excel's "Unicode Text": UTF-16, tabs
+                    (76, 59, "uk_cohort_semicolons.csv"),  # as a spreadsheet whose decimal point is a comma
+                ):
                     outdir = work / name
-                    soffice(locale, profile, source, csv_filter(charset), outdir)
+                    soffice(locale, profile, source, csv_filter(charset, separator), outdir)
                     shutil.copy(outdir / f"{stem}.csv", HERE / name)
         # A month-first CSV typed in by a US user: LibreOffice's own default date format.
         typed = work / "us_cohort_typed.csv"
