@@ -222,7 +222,9 @@ def test_config_never_creates_the_store(tmp_path: Path) -> None:
 def test_config_table_names_each_setting_and_its_source(tmp_path: Path, office_file: Path) -> None:
     result = run("config", env={"STREAM_EXEMPT_CONFIG": str(office_file), "STREAM_EXEMPT_TZ": "Asia/Tokyo"})
     assert result.exit_code == 0
-    lines = {line.split()[1]: line for line in result.stdout.splitlines() if line.startswith("│")}
+    lines = {
+        line.split("│")[1].split()[0]: line for line in result.stdout.splitlines() if line.startswith("│")
+    }
     assert "/srv/office/exemptions.db" in lines["store"] and str(office_file) in lines["store"]
     assert "Asia/Tokyo" in lines["timezone"] and "STREAM_EXEMPT_TZ" in lines["timezone"]
     assert "[A-Z]{2}[0-9]{4}" in lines["id"]

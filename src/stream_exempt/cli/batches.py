@@ -1,12 +1,12 @@
 """`batches`: every bulk import, what it created and how much of it is still live."""
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from stream_exempt import dates, output, types
-from stream_exempt.cli.listing import ListFormat
+from stream_exempt.cli.options import TableFormatOption
 from stream_exempt.cli.session import Session
 from stream_exempt.model import BatchSummary
 
@@ -53,9 +53,7 @@ def human_row(batch: BatchSummary) -> list[str]:
 
 def batches(
     ctx: typer.Context,
-    fmt: Annotated[
-        ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
-    ] = ListFormat.table,
+    fmt: TableFormatOption = "table",
 ) -> None:
     """List every bulk batch: when and by whom it was imported, from which file, how many
     exemptions it created and how many of those are live today, its type(s) and dates.
@@ -66,11 +64,14 @@ def batches(
     """
     session: Session = ctx.obj
     found = session.store().batch_summaries(dates.today())
-    output.write_records(
-        FIELDS,
-        [record(b) for b in found],
-        HEADINGS,
-        [human_row(b) for b in found],
-        fmt.value,
-        empty="No batches: `stream-exempt bulk FILE` imports one.",
+    output.render(
+        output.Table(
+            FIELDS,
+            HEADINGS,
+            found,
+            machine=lambda batch: list(record(batch).values()),
+            human=human_row,
+            empty="No batches: `stream-exempt bulk FILE` imports one.",
+        ),
+        fmt,
     )

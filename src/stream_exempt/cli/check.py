@@ -2,13 +2,12 @@
 
 import re
 import sys
-from enum import StrEnum
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
 from stream_exempt import dates, output, rules, validate
-from stream_exempt.cli.options import ColumnOption, EncodingOption, OnOption
+from stream_exempt.cli.options import ColumnOption, EncodingOption, OnOption, format_choice, format_option
 from stream_exempt.cli.session import Session, note, warn
 from stream_exempt.errors import Refused, StreamExemptError
 from stream_exempt.model import Exemption
@@ -17,11 +16,10 @@ from stream_exempt.model import Exemption
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class CheckFormat(StrEnum):
-    text = "text"
-    json = "json"
-    csv = "csv"
-    jsonl = "jsonl"
+if TYPE_CHECKING:
+    CheckFormat = str
+else:  # one answer: text or json; a feed: csv or jsonl (keys of the one format registry)
+    CheckFormat = format_choice("CheckFormat", ("text", "json", "csv", "jsonl"))
 
 
 def check(
@@ -43,13 +41,7 @@ def check(
     ] = None,
     encoding: EncodingOption = None,
     fmt: Annotated[
-        CheckFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            case_sensitive=False,
-            help="text or json for one student; csv or jsonl for a feed.",
-        ),
+        CheckFormat | None, format_option("text or json for one student; csv or jsonl for a feed.")
     ] = None,
 ) -> None:
     """Say whether notifications are suppressed: exit 0 if they are, 1 if not.
@@ -65,33 +57,29 @@ def check(
     if file is not None:
         if on is not None:
             raise Refused("--on applies to one student; a feed gives its dates in its date column.")
-        chosen = fmt or CheckFormat.csv
-        if chosen not in (CheckFormat.csv, CheckFormat.jsonl):
+        chosen = str(fmt or "csv")
+        if chosen not in ("csv", "jsonl"):
             raise Refused("a feed is written as csv or jsonl; give --format csv or --format jsonl.")
-        bad = filter_feed(session, file, column, date_column, encoding, chosen.value)
+        bad = filter_feed(session, file, column, date_column, encoding, chosen)
         raise typer.Exit(2 if bad else 0)
     if column is not None or date_column is not None:
         raise Refused("--column and --date-column apply only with --file.")
-    chosen = fmt or CheckFormat.text
-    if chosen not in (CheckFormat.text, CheckFormat.json):
+    chosen = str(fmt or "text")
+    if chosen not in ("text", "json"):
         raise Refused("the answer for one student is text or json; give --format text or --format json.")
     today = dates.today()
     day = dates.parse_date(on, today) if on is not None else today
     student = validate.student_id(student_id or "", validate.id_pattern())
     answer = rules.verdict(student, session.store().of_student(student), day)
-    if chosen is CheckFormat.json:
-        output.write_json(
-            {
-                "student_id": answer.student_id,
-                "date": answer.day,
-                "suppressed": answer.suppressed,
-                "exemption": answer.exemption.id if answer.exemption else None,
-                "in_force_from": answer.exemption.in_force_from if answer.exemption else None,
-                "why": answer.why,
-            }
-        )
-    else:
-        print(f"{answer.student_id} on {dates.show(day)}: {answer.why}.")
+    found = {
+        "student_id": answer.student_id,
+        "date": answer.day,
+        "suppressed": answer.suppressed,
+        "exemption": answer.exemption.id if answer.exemption else None,
+        "in_force_from": answer.exemption.in_force_from if answer.exemption else None,
+        "why": answer.why,
+    }
+    output.render(output.Document(found, f"{answer.student_id} on {dates.show(day)}: {answer.why}."), chosen)
     raise typer.Exit(0 if answer.suppressed else 1)
 
 

@@ -1,18 +1,19 @@
 """`doctor`: is the store healthy? Path, schema, counts, integrity, WAL."""
 
-import json
 import sys
 from typing import Annotated
 
 import typer
 
-from stream_exempt import dates, rules, schema, sharing
+from stream_exempt import dates, output, rules, schema, sharing
+from stream_exempt.cli.options import AnswerFormatOption
 from stream_exempt.cli.session import Session, warn
 
 
 def doctor(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    fmt: AnswerFormatOption = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     full: Annotated[
         bool,
         typer.Option(
@@ -46,18 +47,20 @@ def doctor(
         "warnings": warnings,
         "healthy": healthy,
     }
-    if as_json:
-        print(json.dumps(report))
-    else:
-        print(f"store          {report['store']}")
-        print(f"schema         version {len(applied)} (this program knows {len(schema.NAMES)})")
-        print("exemptions     " + ", ".join(f"{counts[s]} {s}" for s in rules.STATUSES))
-        check = "" if full else " (quick check; --full for the complete one)"
-        print(f"integrity      {'ok' if integrity == ['ok'] else '; '.join(integrity[:10])}{check}")
-        print(f"journal        {journal}{'' if journal == 'wal' else ' (expected wal)'}")
-        for label, facts in files.items():
-            print(f"{label:<15}owner {facts['owner']}, group {facts['group']}, mode {facts['mode']}")
-        print(f"verdict        {'healthy' if healthy else 'NOT healthy'}")
+    check = "" if full else " (quick check; --full for the complete one)"
+    lines = [
+        f"store          {report['store']}",
+        f"schema         version {len(applied)} (this program knows {len(schema.NAMES)})",
+        "exemptions     " + ", ".join(f"{counts[s]} {s}" for s in rules.STATUSES),
+        f"integrity      {'ok' if integrity == ['ok'] else '; '.join(integrity[:10])}{check}",
+        f"journal        {journal}{'' if journal == 'wal' else ' (expected wal)'}",
+        *(
+            f"{label:<15}owner {facts['owner']}, group {facts['group']}, mode {facts['mode']}"
+            for label, facts in files.items()
+        ),
+        f"verdict        {'healthy' if healthy else 'NOT healthy'}",
+    ]
+    output.render(output.Document(report, "\n".join(lines)), "json" if as_json else fmt)
     for warning in warnings:
         warn(warning)
     if integrity != ["ok"]:

@@ -1,12 +1,12 @@
 """`history`: every recorded change of one exemption, oldest first."""
 
 from datetime import date
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
 from stream_exempt import dates, output, types, validate
+from stream_exempt.cli.options import TableFormatOption
 from stream_exempt.cli.session import Session
 from stream_exempt.model import Event
 
@@ -18,12 +18,6 @@ _TOLD = (
     ("in_force_from", "in force from"),
     ("reason", "reason"),
 )
-
-
-class HistoryFormat(StrEnum):
-    table = "table"
-    plain = "plain"
-    json = "json"
 
 
 def _value(key: str, value: Any) -> str:
@@ -84,9 +78,7 @@ def history(
         str,
         typer.Argument(metavar="ID", help="The exemption's id, or a request's (R12).", show_default=False),
     ],
-    fmt: Annotated[
-        HistoryFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
-    ] = HistoryFormat.table,
+    fmt: TableFormatOption = "table",
 ) -> None:
     """Show every change of one exemption (or request), oldest first: when, who, what, before -> after.
 
@@ -95,34 +87,28 @@ def history(
     Example: stream-exempt history 12
     """
     session: Session = ctx.obj
-    if exemption_id.strip()[:1] in ("R", "r"):
-        events = session.store().request_events(validate.request_id(exemption_id))
-    else:
-        events = session.store().events(validate.exemption_id(exemption_id))
-    if fmt is HistoryFormat.json:
-        output.write_json(
-            [
-                {
-                    "at": e.at,
-                    "actor": e.actor,
-                    "action": e.action,
-                    "request": None if e.request_id is None else f"R{e.request_id}",
-                    "before": e.before,
-                    "after": e.after,
-                }
-                for e in events
-            ]
-        )
-        return
-    rows = [[dates.local_time(e.at), e.actor, e.action, change_text(e)] for e in events]
-    headings = ("When", "Who", "Action", "Change")
-    if fmt is HistoryFormat.plain:
-        import sys
-
-        output.write_text_table(headings, rows, "plain", sys.stdout)
-    else:
-        output.write_rich_table(
-            headings,
-            rows,
-            title=f"{'Request' if exemption_id.strip()[:1] in 'Rr' else 'Exemption'} {exemption_id.strip()}",
-        )
+    request = exemption_id.strip()[:1] in ("R", "r")
+    # The value typed first, then the store (SPEC 10).
+    wanted = validate.request_id(exemption_id) if request else validate.exemption_id(exemption_id)
+    store = session.store()
+    events = store.request_events(wanted) if request else store.events(wanted)
+    title = f"{'Request' if request else 'Exemption'} {exemption_id.strip()}"
+    output.render(
+        output.Table(
+            ("at", "actor", "action", "request", "before", "after"),
+            ("When", "Who", "Action", "Change"),
+            events,
+            machine=lambda e: (
+                e.at,
+                e.actor,
+                e.action,
+                None if e.request_id is None else f"R{e.request_id}",
+                e.before,
+                e.after,
+            ),
+            human=lambda e: (dates.local_time(e.at), e.actor, e.action, change_text(e)),
+            title=title,
+            empty="No events.",
+        ),
+        fmt,
+    )

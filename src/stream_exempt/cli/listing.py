@@ -1,13 +1,15 @@
 """`list`: the exemptions, filtered, as of a day, in any output format."""
 
+import sys
 from datetime import date
 from enum import StrEnum
+from itertools import islice
 from typing import Annotated
 
 import typer
 
 from stream_exempt import dates, output, rules, types, validate
-from stream_exempt.cli.options import OnOption
+from stream_exempt.cli.options import OnOption, TableFormatOption
 from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
 
@@ -19,14 +21,8 @@ class SortKey(StrEnum):
     id = "id"
 
 
-class ListFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    tsv = "tsv"
-    json = "json"
-    jsonl = "jsonl"
-    markdown = "markdown"
-    plain = "plain"
+# On a terminal, the `table` format shows at most this many rows unless --limit or --all.
+TERMINAL_LIMIT = 50
 
 
 def parse_statuses(values: list[str] | None) -> frozenset[str]:
@@ -115,9 +111,18 @@ def list_(
             show_default=False,
         ),
     ] = None,
-    fmt: Annotated[
-        ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
-    ] = ListFormat.table,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            metavar="N",
+            min=1,
+            help=f"At most N rows (on a terminal the table shows {TERMINAL_LIMIT} unless told).",
+            show_default=False,
+        ),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every row, even on a terminal.")] = False,
+    fmt: TableFormatOption = "table",
     ids: Annotated[bool, typer.Option("--ids", help="Print only the ids, one a line.")] = False,
 ) -> None:
     """List exemptions: by default the live ones (active and pending) as of today.
@@ -153,9 +158,25 @@ def list_(
         deleted=deleted,
         sort=order.value,
     )
-    rows = [(e, s) for e in found if (s := rules.status(e, day)) in statuses]
+    rows = ((e, s) for e in found if (s := rules.status(e, day)) in statuses)
     if ids:
-        for exemption, _ in rows:
+        for exemption, _ in islice(rows, limit):
             print(exemption.id)
-    else:
-        output.write_exemptions(rows, fmt.value)
+        return
+    output.render(output.exemptions(rows, limit=_limit(limit, all_, fmt), more=_more), fmt)
+
+
+def _limit(limit: int | None, all_: bool, fmt: str) -> int | None:
+    """--limit N always; else, on a terminal, the table's default (SPEC "Tables")."""
+    if all_ and limit is not None:
+        raise Refused("give --limit N or --all, not both.")
+    if limit is not None or all_:
+        return limit
+    return TERMINAL_LIMIT if fmt == "table" and sys.stdout.isatty() else None
+
+
+def _more(left: int) -> str:
+    return (
+        f"{left} more not shown; see them all with --all, more with --limit N, "
+        "or every row with a machine format (--format csv)."
+    )

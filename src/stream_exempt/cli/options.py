@@ -1,8 +1,38 @@
 """Options shared by several commands, declared once."""
 
-from typing import Annotated
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from stream_exempt import output
+
+
+def format_choice(name: str, keys: Sequence[str]) -> type[StrEnum]:
+    """The `--format` choices of a command: keys of the one format registry, as an Enum that
+    Typer validates (case-insensitively, listing the accepted values on a bad one)."""
+    unknown = [key for key in keys if key not in output.FORMATS]
+    if unknown:
+        raise ValueError(f"not in the format registry: {unknown}")
+    return StrEnum(name, [(key, key) for key in keys])  # type: ignore[return-value]
+
+
+def format_option(help: str = "Output format.") -> Any:
+    return typer.Option("--format", "-f", case_sensitive=False, help=help)
+
+
+if TYPE_CHECKING:  # for the type checker, a choice is the text it holds
+    TableFormat = str
+    AnswerFormat = str
+else:
+    # Every format that can write rows of records (list, history, types, batches, ...).
+    TableFormat = format_choice("TableFormat", output.TABLE_FORMATS)
+    # One answer, for people (text) or programs (json): check STUDENT_ID, doctor.
+    AnswerFormat = format_choice("AnswerFormat", ("text", "json"))
+
+TableFormatOption = Annotated[TableFormat, format_option()]
+AnswerFormatOption = Annotated[AnswerFormat, format_option("text for people, json for programs.")]
 
 StudentArgument = Annotated[
     str,

@@ -1,0 +1,64 @@
+"""The registry of output formats: its keys are the `--format` choices of every command.
+
+One module per format (as Alertmanager's `cli/format/`); each writes a `Table` (rows of
+records), a `Document` (one answer), or both. `render()` is the one way out.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from itertools import islice
+from typing import IO
+
+from stream_exempt.output import delimited, jsonfmt, rich_table, text, text_table
+from stream_exempt.output.results import Document, Table
+
+TableWriter = Callable[[Table, IO[str]], None]
+DocumentWriter = Callable[[Document, IO[str]], None]
+
+
+@dataclass(frozen=True)
+class Format:
+    """A way to write results; a format that cannot write one kind of result leaves it None."""
+
+    write_table: TableWriter | None = None
+    write_document: DocumentWriter | None = None
+
+
+FORMATS: dict[str, Format] = {  # in the order the SPEC lists them
+    "table": Format(rich_table.write, text.write),
+    "csv": Format(delimited.csv),
+    "tsv": Format(delimited.tsv),
+    "json": Format(jsonfmt.array, jsonfmt.document),
+    "jsonl": Format(jsonfmt.lines, jsonfmt.document),
+    "markdown": Format(text_table.markdown),
+    "plain": Format(text_table.plain, text.write),
+    "text": Format(None, text.write),
+}
+# The choices for a command that returns a Table, and for one that returns a Document.
+TABLE_FORMATS = tuple(name for name, f in FORMATS.items() if f.write_table is not None)
+DOCUMENT_FORMATS = tuple(name for name, f in FORMATS.items() if f.write_document is not None)
+
+
+def render(result: Table | Document, fmt: str, out: IO[str] | None = None) -> None:
+    """Write `result` in format `fmt` (a key of `FORMATS`) to `out` (standard output)."""
+    out = out if out is not None else sys.stdout
+    chosen = FORMATS[str(fmt)]
+    if isinstance(result, Document):
+        if chosen.write_document is None:
+            raise ValueError(f"{fmt} cannot write a single answer")
+        chosen.write_document(result, out)
+        return
+    if chosen.write_table is None:
+        raise ValueError(f"{fmt} cannot write a table")
+    rows = iter(result.items)
+    if result.limit is None:
+        chosen.write_table(replace(result, items=rows), out)
+        return
+    chosen.write_table(replace(result, items=islice(rows, result.limit)), out)
+    left = sum(1 for _ in rows)
+    if left and result.more is not None:
+        out.flush()
+        print(result.more(left), file=sys.stderr)

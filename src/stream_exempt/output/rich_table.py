@@ -1,0 +1,148 @@
+"""`table`: a Rich table that never loses a value (SPEC "Tables").
+
+At any width every cell's full text appears: long cells wrap (long words fold), ids and other
+whole columns never break, and when even that cannot fit the terminal, each record is shown
+as a block of `Heading  value` lines instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from collections.abc import Sequence
+from typing import IO, Any
+
+from stream_exempt.output.results import Table
+
+FOLD_FROM = 8  # a wrappable column may be narrower than its longest word (folded), down to this
+KEEP_WORDS = 20  # but first, try to keep every word up to this long unbroken
+
+
+def console(
+    out: IO[str] | None = None,
+    *,
+    stderr: bool = False,
+    terminal: bool | None = None,
+    width: int | None = None,
+) -> Any:
+    """A Rich console that never reads markup or emoji codes out of the text it prints."""
+    from rich.console import Console
+
+    stream = out or (sys.stderr if stderr else sys.stdout)
+    # On a terminal, fit its width; written to a file or a pipe, never wrap or cut.
+    if width is None:
+        width = None if terminal or _isatty(stream) or "COLUMNS" in os.environ else 1000
+    return Console(
+        file=stream, width=width, markup=False, emoji=False, highlight=False, force_terminal=terminal
+    )
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _longest_word(text: str) -> int:
+    return max((len(word) for word in text.split()), default=0)
+
+
+def _least_widths(
+    headings: Sequence[str], rows: list[list[str]], whole: frozenset[str], fold_from: int
+) -> list[int]:
+    """The narrowest each column may be: whole columns their widest cell, others their
+    longest word (folded beyond FOLD_FROM characters)."""
+    widths = []
+    for index, heading in enumerate(headings):
+        cells = [row[index] for row in rows]
+        if heading in whole:
+            widths.append(max(len(heading), *(len(cell) for cell in cells)))
+        else:
+            longest = max(_longest_word(heading), *(_longest_word(cell) for cell in cells))
+            widths.append(max(1, min(longest, fold_from)))
+    return widths
+
+
+def _widths(
+    headings: Sequence[str], rows: list[list[str]], whole: frozenset[str], room: int
+) -> list[int] | None:
+    """Each column's width so that the table fits `room` characters of cells, or None when
+    even the narrowest columns cannot fit. Whole columns keep their widest cell; of the
+    others, the widest are cut first, never below their narrowest."""
+    widest = [max(len(heading), *(len(row[i]) for row in rows)) for i, heading in enumerate(headings)]
+    if sum(widest) <= room:
+        return widest
+    # Words whole if they can be (folding only very long ones, such as addresses), else folded.
+    least = _least_widths(headings, rows, whole, KEEP_WORDS)
+    folded = _least_widths(headings, rows, whole, FOLD_FROM)
+    words = list(least)
+    while sum(least) > room:  # fold the longest words first, one character at a time
+        longest = max(range(len(least)), key=lambda i: (least[i] - folded[i], words[i]))
+        if least[longest] == folded[longest]:
+            return None
+        least[longest] -= 1
+    # Cut the widest columns first, as far as needed and no further (short ones stay whole):
+    # the largest cap C with every wrappable column at min(widest, max(C, narrowest)).
+    wrappable = [heading not in whole for heading in headings]
+
+    def capped(cap: int) -> list[int]:
+        return [
+            max(low, min(high, cap)) if wraps else high
+            for low, high, wraps in zip(least, widest, wrappable, strict=True)
+        ]
+
+    cap = 0
+    while sum(capped(cap + 1)) <= room and cap < max(widest):
+        cap += 1
+    widths = capped(cap)
+    extra = room - sum(widths)
+    for i, wraps in enumerate(wrappable):  # what is left, to the columns still cut
+        if wraps and extra > 0 and widths[i] < widest[i]:
+            step = min(extra, widest[i] - widths[i])
+            widths[i] += step
+            extra -= step
+    return widths
+
+
+def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
+    rows = [list(table.human(item)) for item in table.items]
+    target = console(out, stderr=stderr)
+    if not rows:
+        print(table.empty, file=out if out is not None else sys.stdout)
+        return
+    # A border before each column and after the last; a space either side of each cell but
+    # at the table's two edges (pad_edge=False).
+    widths = _widths(table.headings, rows, table.whole, target.width - (3 * len(table.headings) - 1))
+    if widths is None:
+        _blocks(table, rows, target)
+        return
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    grid = RichTable(title=table.title, title_justify="left", pad_edge=False)
+    for heading, width in zip(table.headings, widths, strict=True):
+        grid.add_column(heading, no_wrap=heading in table.whole, overflow="fold", width=width)
+    for row in rows:
+        grid.add_row(*(Text(cell, overflow="fold") for cell in row))
+    if any(len(cell) > width for row in rows for cell, width in zip(row, widths, strict=True)):
+        grid.show_lines = True  # wrapped rows: a line between them shows where each ends
+    target.print(grid)
+
+
+def _blocks(table: Table, rows: list[list[str]], target: Any) -> None:
+    """One record per block, `Heading  value`, long values wrapped under themselves."""
+    label = max(len(heading) for heading in table.headings) + 2
+    room = max(target.width - label, 10)
+    lines: list[str] = []
+    if table.title:
+        lines += [table.title, ""]
+    for number, row in enumerate(rows):
+        if number:
+            lines.append("")
+        for heading, cell in zip(table.headings, row, strict=True):
+            pieces = textwrap.wrap(cell, room, break_long_words=True, break_on_hyphens=False) or [""]
+            lines.append(f"{heading:<{label}}{pieces[0]}".rstrip())
+            lines += [" " * label + piece for piece in pieces[1:]]
+    target.file.write("\n".join(lines) + "\n")

@@ -1,0 +1,187 @@
+"""Tables never lose a value (SPEC "Tables"), on a real terminal of 40 and 80 columns.
+
+`list` and `history` run as real processes whose standard output is a pseudo-terminal of
+the given size, as a person at a terminal sees them. The text of every cell is then read back
+out of the table (column by column, row by row), or out of the one-record-per-block layout
+that replaces it when even wrapped columns cannot fit.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import re
+import struct
+import subprocess
+import sys
+import termios
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli
+from stream_exempt import dates, rules
+from stream_exempt.cli.history import change_text
+from stream_exempt.output.results import HEADINGS, human_row
+from stream_exempt.store import Store
+
+pytestmark = pytest.mark.slow
+
+LONG = (
+    "Placement at Northumbria Healthcare NHS Foundation Trust, ward 23, supervisor on "
+    "https://example.org/a/very/long/unbroken/address/that/cannot/wrap/anywhere/at/all and more"
+)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+def on_terminal(store: Path, columns: int, *args: str) -> tuple[str, str]:
+    """Run the command with its standard output on a terminal `columns` wide: (stdout, stderr)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stream_exempt", "--db", str(store), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env={**env, "NO_COLOR": "1", "TERM": "xterm"},
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed: the process has ended
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    text = _ANSI.sub("", b"".join(chunks).decode()).replace("\r\n", "\n")
+    return text, err.decode()
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def read_table(text: str, headings: tuple[str, ...]) -> list[list[str]]:
+    """The cells of a Rich table, or of blocks of `Heading  value` lines, as rows."""
+    lines = text.splitlines()
+    if any(line.startswith("│") for line in lines):
+        rows: list[list[list[str]]] = []
+        fresh = True
+        for line in lines:
+            if line.startswith(("├", "└", "┡")):
+                fresh = True
+            elif line.startswith("│"):
+                cells = line.split("│")[1:-1]
+                assert len(cells) == len(headings), line
+                if fresh or not any("├" in other for other in lines):
+                    rows.append([[] for _ in headings])
+                    fresh = False
+                for column, cell in enumerate(cells):
+                    rows[-1][column].append(cell)
+        return [[" ".join(pieces) for pieces in row] for row in rows]
+    records: list[dict[str, list[str]]] = []
+    field = ""
+    for line in lines:
+        if not line.strip():
+            field = ""
+            continue
+        first = line.split("  ")[0]
+        if first in headings and not line.startswith(" "):
+            if first == headings[0]:
+                records.append({})
+            field = first
+            records[-1][field] = [line[len(first) :]]
+        elif field:
+            records[-1][field].append(line)
+    return [[" ".join(record.get(h, [])) for h in headings] for record in records]
+
+
+@pytest.fixture
+def store(cli: Cli, tmp_path: Path) -> Path:
+    cli.add("201234567", "--reason", LONG)
+    cli.add("201234568", "--type", "authorised-absence", "--reason", "short | with a pipe")
+    cli.add("201234569", "--type", "break-in-learning", "--reason", LONG[:60])
+    cli.ok("extend", "1", "--by", "1w")
+    return cli.store_path
+
+
+@pytest.mark.parametrize("columns", [40, 80])
+def test_list_loses_no_cell_at_any_width(store: Path, columns: int) -> None:
+    shown, _ = on_terminal(store, columns, "list")
+    assert all(len(line) <= columns for line in shown.splitlines()), shown
+    opened = Store.open(store)
+    today = dates.today()
+    expected = [human_row(e, rules.status(e, today)) for e in opened.select()]
+    opened.close()
+    found = read_table(shown, HEADINGS)
+    assert [[squeeze(cell) for cell in row] for row in found] == [
+        [squeeze(cell) for cell in row] for row in expected
+    ], shown
+
+
+@pytest.mark.parametrize("columns", [40, 80])
+def test_history_loses_no_cell_at_any_width(store: Path, columns: int) -> None:
+    shown, _ = on_terminal(store, columns, "history", "1")
+    assert all(len(line) <= columns for line in shown.splitlines()), shown
+    opened = Store.open(store)
+    expected = [[dates.local_time(e.at), e.actor, e.action, change_text(e)] for e in opened.events(1)]
+    opened.close()
+    found = read_table(shown.split("\n", 1)[1], ("When", "Who", "Action", "Change"))
+    assert [[squeeze(cell) for cell in row] for row in found] == [
+        [squeeze(cell) for cell in row] for row in expected
+    ], shown
+    assert shown.startswith("Exemption 1")
+
+
+def test_list_on_a_terminal_shows_its_limit_then_says_how_to_see_more(cli: Cli, tmp_path: Path) -> None:
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("student_id\n" + "".join(f"{300000000 + i}\n" for i in range(53)))
+    cli.ok("bulk", str(cohort), "-t", "placement", "-s", "+1w", "--for", "1w")
+    shown, said = on_terminal(cli.store_path, 200, "list")
+    assert len(read_table(shown, HEADINGS)) == 50
+    assert said == (
+        "3 more not shown; see them all with --all, more with --limit N, "
+        "or every row with a machine format (--format csv).\n"
+    )
+    shown, said = on_terminal(cli.store_path, 200, "list", "--all")
+    assert len(read_table(shown, HEADINGS)) == 53 and said == ""
+    shown, said = on_terminal(cli.store_path, 200, "list", "--format", "csv")
+    assert len(shown.splitlines()) == 54 and said == ""  # the default limit is the table's only
+    shown, said = on_terminal(cli.store_path, 200, "list", "--limit", "2", "--format", "jsonl")
+    assert len(shown.splitlines()) == 2 and said.startswith("51 more not shown")
+
+
+def test_not_a_terminal_cuts_nothing_unless_told(cli: Cli) -> None:
+    for student in range(201234500, 201234555):
+        cli.add(str(student))
+    assert len(json.loads(cli.ok("list", "--format", "json").stdout)) == 55
+    assert len(cli.ok("list", "--format", "plain").stdout.splitlines()) == 56
+    limited = cli.ok("list", "--format", "csv", "--limit", "3")
+    assert len(limited.stdout.splitlines()) == 4 and limited.stderr.startswith("52 more not shown")
+    both = cli("list", "--limit", "3", "--all")
+    assert both.exit_code == 2 and both.stderr == "Error: Give --limit N or --all, not both.\n"
+    assert cli("list", "--limit", "0").exit_code == 2
+
+
+def test_markdown_escapes_pipes(cli: Cli) -> None:
+    cli.add("201234567", "--reason", "a | b \\ c")
+    row = cli.ok("list", "--format", "markdown").stdout.splitlines()[2]
+    assert row.endswith("| a \\| b \\\\ c |")
+    assert row.count(" | ") == 8  # nine cells, none split by the reason's own pipe
+
+
+def test_json_is_one_array_even_when_empty(cli: Cli) -> None:
+    assert cli.ok("list", "--format", "json").stdout == "[]\n"
+    cli.add()
+    cli.add("201234568")
+    records = json.loads(cli.ok("list", "--format", "json").stdout)
+    assert [r["student_id"] for r in records] == ["201234567", "201234568"]
+    assert cli.ok("list", "--format", "csv").stdout.startswith("id,student_id,type,start,end,status,")
