@@ -601,3 +601,16 @@ def test_bulk_opens_the_store_before_reading_the_file(tmp_path: Path, bare_cli: 
     assert folder.exit_code == 4, folder.stderr
     typed = bare_cli("bulk", bad, *OPTIONS, "--dry-run", "--encoding", "rot13")
     assert typed.exit_code == 2 and "--encoding 'rot13'" in typed.stderr
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 16])
+def test_valid_utf8_is_never_told_to_use_cp1252_wherever_a_read_ends(
+    cli: Cli, tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("stream_exempt.csvio._CHUNK", chunk)
+    names = "".join(f"{201234500 + i},Zoë Siân Ægir Łukasz\n" for i in range(40))
+    path = write(tmp_path, "sid,name\n" + names)
+    result = cli("bulk", path, *OPTIONS, "--encoding", "ascii")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: Line 2 of {path} is not valid ascii text (byte 0xC3)")
+    assert result.stderr.endswith("it reads as UTF-8, so leave out --encoding.\n")

@@ -170,6 +170,13 @@ def _first_different(
     return None
 
 
+def _read_or_none(read: Callable[[str], date], text: str) -> date | None:
+    try:
+        return read(text)
+    except Refused:
+        return None
+
+
 def _attempt(read: Callable[[str], object], text: str) -> object:
     try:
         return read(text)
@@ -200,7 +207,7 @@ def check_conflicts(
         assert defaults.span is not None
         start = defaults.start
         if start is None and columns.start is not None and columns.start < len(cells):
-            start = _attempt(read_date, cells[columns.start]) or None  # type: ignore[assignment]
+            start = _read_or_none(read_date, cells[columns.start])
         if start is None:
             return None  # the row is refused for its start anyway
         return _attempt(read_date, text) == defaults.span.last_day_from(start)

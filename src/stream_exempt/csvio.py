@@ -203,7 +203,8 @@ class TextLines:
         line = self.lines + len(_LINE_ENDS.findall(before)) + 1
         bad = data[start : start + 1]
         byte = f" (byte 0x{bad.hex().upper()})" if bad else ""
-        around = data[max(0, start - 200) : start + 200]
+        # The line the byte is on (as far as this read holds it), whole characters only.
+        around = data[data.rfind(b"\n", 0, start) + 1 : (data.find(b"\n", start) + 1 or len(data))]
         return Refused(
             f"line {line} of {self.name} is not valid {_label(self.encoding)} text{byte}; "
             + _advice(around, self.encoding, self.given)
@@ -217,20 +218,26 @@ def _label(encoding: str) -> str:
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
+    """Whether `data` is text in `encoding`, allowing a character cut at either end (a read
+    may begin or end inside one)."""
+    if encoding == "utf-8":
+        data = data.lstrip(bytes(range(0x80, 0xC0)))  # continuation bytes of a cut character
     try:
-        data.decode(encoding)
+        codecs.getincrementaldecoder(encoding)().decode(data, final=False)
     except UnicodeError:
         return False
     return True
 
 
 def _advice(around: bytes, encoding: str, given: bool) -> str:
-    """What to do about undecodable bytes: cp1252 only where it would read them."""
+    """What to do about undecodable bytes: cp1252 only where it would read them, never for
+    text that is valid UTF-8."""
+    codec = codecs.lookup(encoding).name
     if b"\x00" in around or around.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "it looks like UTF-16 text, so give --encoding utf-16 (or leave out --encoding)."
-    if given and codecs.lookup(encoding).name != "utf-8" and _decodes(around, "utf-8"):
+    if given and codec not in ("utf-8", "utf-8-sig") and _decodes(around, "utf-8"):
         return "it reads as UTF-8, so leave out --encoding."
-    if codecs.lookup(encoding).name != "cp1252" and _decodes(around, "cp1252"):
+    if codec != "cp1252" and _decodes(around, "cp1252"):
         return "if it came from an older spreadsheet, give --encoding cp1252."
     return "give --encoding with the encoding it was saved in (such as cp1252 or utf-16)."
 
