@@ -614,3 +614,14 @@ def test_valid_utf8_is_never_told_to_use_cp1252_wherever_a_read_ends(
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: Line 2 of {path} is not valid ascii text (byte 0xC3)")
     assert result.stderr.endswith("it reads as UTF-8, so leave out --encoding.\n")
+
+
+def test_check_file_passes_every_cell_through_unchanged(cli: Cli) -> None:
+    """A feed is passed through, not rendered: no `'` before cells a spreadsheet would run."""
+    feed = "student_id,date,phone,amount\n201234567,2027-01-15,+44 1234,=SUM(A1)\n201234568,2027-01-15,-,@x\n"
+    result = cli.ok("check", "--file", "-", input=feed)
+    assert result.stdout.splitlines() == [
+        "student_id,date,phone,amount,suppressed,exemption",
+        "201234567,2027-01-15,+44 1234,=SUM(A1),false,",
+        "201234568,2027-01-15,-,@x,false,",
+    ]
