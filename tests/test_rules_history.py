@@ -237,3 +237,38 @@ def test_the_answer_for_a_day_that_has_passed_never_changes() -> None:
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
+
+
+def test_check_file_reads_every_exemption_that_answers_for_some_day(tmp_path: Path) -> None:
+    """The store query behind `check --file` leaves out only what suppresses no day at all
+    (deleted before it started), at every boundary of start, in-force day and deletion."""
+    from itertools import product
+
+    from stream_exempt import rules
+
+    base = date(2027, 1, 11)
+    around = [base + timedelta(days=n) for n in (-1, 0, 1)]
+    store = Store.open(tmp_path / "s.db", create=True)
+    rows = [
+        (start.isoformat(), end.isoformat(), in_force.isoformat(), deleted and deleted.isoformat())
+        for start, end, in_force, deleted in product(around, around, around, (None, *around))
+        if start <= end
+    ]
+    with store.writing():
+        store.conn.executemany(
+            "INSERT INTO exemptions (student_id, type, start_date, end_date, in_force_from, deleted_at, "
+            "deleted_on, created_by, created_at) VALUES ('201234567', 'placement', ?, ?, ?, ?4, ?4, "
+            "'tester', '2027-01-01T12:00:00Z')",
+            rows,
+        )
+    everything = store.select()
+    read = store.answering_by_student().get("201234567", [])
+    days = [base + timedelta(days=n) for n in range(-3, 4)]
+    left_out = [e for e in everything if e.id not in {r.id for r in read}]
+    for day in days:
+        assert all(rules.suppressing([e], day) is None for e in left_out), day
+        assert (rules.suppressing(read, day) is None) == (rules.suppressing(everything, day) is None)
+    assert {e.id for e in everything} - {e.id for e in read} == {
+        e.id for e in everything if e.deleted_on is not None and e.deleted_on <= e.start
+    }
+    store.close()
