@@ -188,7 +188,7 @@ def test_reject_needs_a_reason(cli: Cli) -> None:
         (("approve", "R0"), 2, "R1, R2"),
         (("approve", "R1", "--start", "someday"), 2, "not a date"),
         (("requests", "--status", "pending"), 2, "requested, approved, rejected"),
-        (("requests", "--format", "yaml"), 2, "table, plain"),
+        (("requests", "--format", "yaml"), 2, "'table', 'csv', 'tsv', 'json', 'jsonl', 'markdown', 'plain'"),
     ],
 )
 def test_wrong_requests_are_refused(cli: Cli, args: tuple[str, ...], code: int, words: str) -> None:

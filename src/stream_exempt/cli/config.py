@@ -1,14 +1,17 @@
 """`config`: every effective setting and where it came from. Never opens or creates the store."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from stream_exempt import config, output, validate
+from stream_exempt import config, output
+from stream_exempt.cli.options import format_choice, format_option
 from stream_exempt.cli.session import Session
-from stream_exempt.errors import Refused
 
-FORMATS = ("table", "json")
+if TYPE_CHECKING:
+    ConfigFormat = str
+else:
+    ConfigFormat = format_choice("ConfigFormat", ("table", "json"))
 
 
 def effective(session: Session) -> dict[str, dict[str, str | None]]:
@@ -29,7 +32,7 @@ def effective(session: Session) -> dict[str, dict[str, str | None]]:
 
 def config_(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")] = "table",
+    fmt: Annotated[ConfigFormat, format_option("table or json.")] = "table",
 ) -> None:
     """Show every effective setting (store, timezone, id_pattern) and where it came from.
 
@@ -38,14 +41,14 @@ def config_(
     Example: stream-exempt config
     """
     session: Session = ctx.obj
-    if fmt not in FORMATS:
-        raise Refused(f"{validate.printable(fmt)} is not a format of config; use {' or '.join(FORMATS)}.")
     report = effective(session)
     if fmt == "json":
-        output.write_json(report)
+        output.render(output.Document(report, ""), "json")
         return
     rows = [
         [name.replace("_", " "), entry["value"] or "(none)", entry["source"] or ""]
         for name, entry in report.items()
     ]
-    output.write_rich_table(("Setting", "Value", "From"), rows)
+    output.render(
+        output.Table(("setting", "value", "from"), ("Setting", "Value", "From"), rows, list, list), fmt
+    )

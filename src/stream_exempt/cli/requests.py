@@ -5,7 +5,6 @@ recorded; every other rule is applied on the day it is approved, in the same tra
 creates the exemption and marks the request approved.
 """
 
-import sys
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -20,6 +19,7 @@ from stream_exempt.cli.options import (
     ReasonOption,
     StartOption,
     StudentArgument,
+    TableFormatOption,
     TypeOption,
 )
 from stream_exempt.cli.session import Session, actor, committed, note, warn
@@ -60,9 +60,6 @@ HEADINGS = (
     "Exemption",
     "Reason",
 )
-
-
-FORMATS = ("table", "plain", "markdown", "csv", "tsv", "json", "jsonl")
 
 
 def record(request: Request) -> dict[str, Any]:
@@ -106,27 +103,17 @@ def human_row(request: Request) -> list[str]:
 
 
 def _render(found: list[Request], fmt: str) -> None:
-    out = sys.stdout
-    import csv
-    import json
-
-    if fmt in ("csv", "tsv"):
-        writer = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
-        writer.writerow(FIELDS)
-        for request in found:
-            writer.writerow(["" if v is None else output.defuse(v) for v in record(request).values()])
-    elif fmt == "json":
-        json.dump([record(r) for r in found], out, indent=2, ensure_ascii=False)
-        out.write("\n")
-    elif fmt == "jsonl":
-        for request in found:
-            out.write(json.dumps(record(request), ensure_ascii=False) + "\n")
-    elif fmt in ("plain", "markdown"):
-        output.write_text_table(HEADINGS, [human_row(r) for r in found], fmt, out)
-    elif found:
-        output.write_rich_table(HEADINGS, [human_row(r) for r in found])
-    else:
-        print("No requests match.")
+    output.render(
+        output.Table(
+            FIELDS,
+            HEADINGS,
+            found,
+            machine=lambda request: list(record(request).values()),
+            human=human_row,
+            empty="No requests match.",
+        ),
+        fmt,
+    )
 
 
 def request(
@@ -204,9 +191,7 @@ def requests(
         str,
         typer.Option("--status", metavar="STATUS", help="requested (waiting), approved, rejected or all."),
     ] = REQUESTED,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help=f"Output format: {', '.join(FORMATS)}.")
-    ] = "table",
+    fmt: TableFormatOption = "table",
 ) -> None:
     """List tutors' requests: by default the ones waiting for a decision, oldest first.
 
@@ -214,8 +199,6 @@ def requests(
     """
     session: Session = ctx.obj
     statuses = parse_request_statuses(status)
-    if fmt not in FORMATS:
-        raise Refused(f"{validate.printable(fmt)} is not a format of requests; use {', '.join(FORMATS)}.")
     _render(session.store().requests(statuses), fmt)
 
 

@@ -11,13 +11,24 @@ from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from stream_exempt.model import Exemption
-from stream_exempt.output import rich_table
 from stream_exempt.output.delimited import defuse
-from stream_exempt.output.jsonfmt import dumps
 from stream_exempt.output.results import HEADINGS, Table, exemptions, human_row, record
 
 LIST_FORMATS = ("table", "csv", "tsv", "json", "jsonl", "markdown", "plain")
-console = rich_table.console
+
+
+def console(
+    out: IO[str] | None = None,
+    *,
+    stderr: bool = False,
+    terminal: bool | None = None,
+    width: int | None = None,
+) -> Any:
+    """A Rich console that never reads markup or emoji codes out of the text it prints."""
+    from stream_exempt.output import rich_table
+
+    return rich_table.console(out, stderr=stderr, terminal=terminal, width=width)
+
 
 __all__ = ["HEADINGS", "LIST_FORMATS", "console", "defuse", "human_row", "record"]
 
@@ -49,12 +60,16 @@ def write_rich_table(
     title: str | None = None,
 ) -> None:
     """A Rich table (never losing a value); every cell is plain text."""
+    from stream_exempt.output import rich_table
+
     stream = out if out is not None else (sys.stderr if stderr else sys.stdout)
     rich_table.write(_rows(headings, rows, title=title), stream)
 
 
 def write_json(value: Any, out: IO[str] | None = None) -> None:
     """One JSON document on a line of its own."""
+    from stream_exempt.output.jsonfmt import dumps
+
     (out if out is not None else sys.stdout).write(dumps(value) + "\n")
 
 

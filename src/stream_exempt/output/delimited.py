@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv as _csv
 from typing import IO, Any
 
 from stream_exempt.output.results import Table
@@ -19,6 +18,8 @@ def defuse(value: Any) -> Any:
 
 
 def _write(table: Table, out: IO[str], delimiter: str) -> None:
+    import csv as _csv
+
     writer = _csv.writer(out, delimiter=delimiter, lineterminator="\n")
     writer.writerow(table.fields)
     machine = table.machine

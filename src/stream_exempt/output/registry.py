@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from itertools import islice
 from typing import IO
 
-from stream_exempt.output import delimited, jsonfmt, rich_table, text, text_table
 from stream_exempt.output.results import Document, Table
 
 TableWriter = Callable[[Table, IO[str]], None]
@@ -21,25 +20,38 @@ DocumentWriter = Callable[[Document, IO[str]], None]
 
 @dataclass(frozen=True)
 class Format:
-    """A way to write results; a format that cannot write one kind of result leaves it None."""
+    """A way to write results: `module:function` for a Table and for a Document (or None).
 
-    write_table: TableWriter | None = None
-    write_document: DocumentWriter | None = None
+    Named, not imported: a format's module (and Rich, tabulate, csv) is imported only when
+    that format is used, so that `check` starts fast.
+    """
+
+    table: str | None = None
+    document: str | None = None
+
+    def writer(self, kind: str) -> Callable[..., None]:
+        from importlib import import_module
+
+        where = self.table if kind == "table" else self.document
+        assert where is not None
+        module, function = where.split(":")
+        found: Callable[..., None] = getattr(import_module(f"stream_exempt.output.{module}"), function)
+        return found
 
 
 FORMATS: dict[str, Format] = {  # in the order the SPEC lists them
-    "table": Format(rich_table.write, text.write),
-    "csv": Format(delimited.csv),
-    "tsv": Format(delimited.tsv),
-    "json": Format(jsonfmt.array, jsonfmt.document),
-    "jsonl": Format(jsonfmt.lines, jsonfmt.document),
-    "markdown": Format(text_table.markdown),
-    "plain": Format(text_table.plain, text.write),
-    "text": Format(None, text.write),
+    "table": Format("rich_table:write", "text:write"),
+    "csv": Format("delimited:csv"),
+    "tsv": Format("delimited:tsv"),
+    "json": Format("jsonfmt:array", "jsonfmt:document"),
+    "jsonl": Format("jsonfmt:lines", "jsonfmt:document"),
+    "markdown": Format("text_table:markdown"),
+    "plain": Format("text_table:plain", "text:write"),
+    "text": Format(None, "text:write"),
 }
 # The choices for a command that returns a Table, and for one that returns a Document.
-TABLE_FORMATS = tuple(name for name, f in FORMATS.items() if f.write_table is not None)
-DOCUMENT_FORMATS = tuple(name for name, f in FORMATS.items() if f.write_document is not None)
+TABLE_FORMATS = tuple(name for name, f in FORMATS.items() if f.table is not None)
+DOCUMENT_FORMATS = tuple(name for name, f in FORMATS.items() if f.document is not None)
 
 
 def render(result: Table | Document, fmt: str, out: IO[str] | None = None) -> None:
@@ -47,17 +59,18 @@ def render(result: Table | Document, fmt: str, out: IO[str] | None = None) -> No
     out = out if out is not None else sys.stdout
     chosen = FORMATS[str(fmt)]
     if isinstance(result, Document):
-        if chosen.write_document is None:
+        if chosen.document is None:
             raise ValueError(f"{fmt} cannot write a single answer")
-        chosen.write_document(result, out)
+        chosen.writer("document")(result, out)
         return
-    if chosen.write_table is None:
+    if chosen.table is None:
         raise ValueError(f"{fmt} cannot write a table")
+    write = chosen.writer("table")
     rows = iter(result.items)
     if result.limit is None:
-        chosen.write_table(replace(result, items=rows), out)
+        write(replace(result, items=rows), out)
         return
-    chosen.write_table(replace(result, items=islice(rows, result.limit)), out)
+    write(replace(result, items=islice(rows, result.limit)), out)
     left = sum(1 for _ in rows)
     if left and result.more is not None:
         out.flush()
