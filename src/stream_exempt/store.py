@@ -466,7 +466,7 @@ class Store:
         query = f"SELECT {_LISTED_JSON if as_json else _LISTED} FROM exemptions WHERE {where} ORDER BY {SORTS[sort]}"
         if limit is not None:
             query += f" LIMIT {int(limit)}"
-        yield from self.conn.execute(query, args)
+        return self.conn.execute(query, args)  # a cursor: read row by row as it is iterated
 
     def count_listed(self, day: date, statuses: Iterable[str], filters: Filters) -> int:
         """How many rows `listed` gives for the same day, statuses and filters, with no limit."""

@@ -3,7 +3,6 @@
 import sys
 from datetime import date
 from enum import StrEnum
-from itertools import islice
 from typing import Annotated
 
 import typer
@@ -12,6 +11,7 @@ from stream_exempt import dates, output, rules, types, validate
 from stream_exempt.cli.options import OnOption, TableFormatOption
 from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
+from stream_exempt.store import Filters
 
 
 class SortKey(StrEnum):
@@ -148,22 +148,24 @@ def list_(
     store = session.store()
     if batch_number is not None:
         store.require_batch(batch_number)
-    found = store.select(
-        student_id=student_id,
-        type_code=type_code,
-        batch=batch_number,
-        starting=starting,
-        ending=ending,
-        in_force=in_force,
-        deleted=deleted,
-        sort=order.value,
-    )
-    rows = ((e, s) for e in found if (s := rules.status(e, day)) in statuses)
+    filters = Filters(student_id, type_code, batch_number, starting, ending, in_force, deleted)
+    # Straight from the query to the output, a row at a time: the statuses are computed and
+    # filtered by SQLite, and the machine formats write each row as it comes.
     if ids:
-        for exemption, _ in islice(rows, limit):
-            print(exemption.id)
+        rows = store.listed(day, statuses, filters, sort=order.value, limit=limit)
+        sys.stdout.writelines(f"{row[0]}\n" for row in rows)
         return
-    output.render(output.exemptions(rows, limit=_limit(limit, all_, fmt), more=_more), fmt)
+    shown = _limit(limit, all_, fmt)
+    as_json = fmt in ("json", "jsonl")
+    rows = store.listed(day, statuses, filters, sort=order.value, limit=shown, as_json=as_json)
+    table = output.listed(
+        rows,
+        as_json=as_json,
+        limit=shown,
+        more=_more,
+        count=lambda: store.count_listed(day, statuses, filters),
+    )
+    output.render(table, fmt)
 
 
 def _limit(limit: int | None, all_: bool, fmt: str) -> int | None:

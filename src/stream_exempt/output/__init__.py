@@ -26,7 +26,7 @@ from stream_exempt.output.compat import (
     write_text_table,
 )
 from stream_exempt.output.registry import DOCUMENT_FORMATS, FORMATS, TABLE_FORMATS, render
-from stream_exempt.output.results import Document, Table, exemptions
+from stream_exempt.output.results import Document, Table, exemptions, listed
 
 __all__ = [
     "DOCUMENT_FORMATS",
@@ -40,6 +40,7 @@ __all__ = [
     "defuse",
     "exemptions",
     "human_row",
+    "listed",
     "record",
     "render",
     "write_exemptions",

@@ -7,10 +7,10 @@ records), a `Document` (one answer), or both. `render()` is the one way out.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from itertools import islice
-from typing import IO
+from typing import IO, Any
 
 from stream_exempt.output.results import Document, Table
 
@@ -70,8 +70,16 @@ def render(result: Table | Document, fmt: str, out: IO[str] | None = None) -> No
     if result.limit is None:
         write(replace(result, items=rows), out)
         return
-    write(replace(result, items=islice(rows, result.limit)), out)
-    left = sum(1 for _ in rows)
+    shown = 0
+
+    def page() -> Iterator[Any]:  # at most `limit` rows, counted as they stream past
+        nonlocal shown
+        for row in islice(rows, result.limit):
+            shown += 1
+            yield row
+
+    write(replace(result, items=page()), out)
+    left = result.count() - shown if result.count is not None else sum(1 for _ in rows)
     if left and result.more is not None:
         out.flush()
         print(result.more(left), file=sys.stderr)

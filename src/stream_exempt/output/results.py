@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from stream_exempt import types
@@ -28,6 +31,15 @@ class Table:
     whole: frozenset[str] = field(default=WHOLE)
     limit: int | None = None  # at most this many rows (`list --limit`); None: every row
     more: Callable[[int], str] | None = None  # the stderr line when rows were left out
+    # How many rows there are in all, when the source can count them without reading them
+    # (SQL `count(*)`): then rows past `limit` are neither read nor made.
+    count: Callable[[], int] | None = None
+    # The columns of `machine(item)` that may hold free text; None: any may. Only those are
+    # looked at for a spreadsheet formula in csv/tsv (the others are numbers, codes, dates).
+    text_columns: Sequence[int] | None = None
+    # One item as a JSON object already written (by SQLite's json_object), for json/jsonl;
+    # None: json/jsonl write `machine(item)` themselves.
+    json: Callable[[Any], str] | None = None
 
     @classmethod
     def of_dicts(
@@ -103,3 +115,49 @@ def exemptions(rows: Iterable[tuple[Exemption, str]], **options: Any) -> Table:
     """(exemption, status) pairs as a table: the rows of `list`."""
     options.setdefault("empty", "No exemptions match.")
     return Table(FIELDS, HEADINGS, rows, machine=_machine, human=lambda item: human_row(*item), **options)
+
+
+@lru_cache(maxsize=4096)
+def _shown(iso: str) -> str:
+    """An ISO date as people read it (`10 Jan 2027`); a listing repeats a few dates often."""
+    return show(date.fromisoformat(iso))
+
+
+def _human_listed(row: Sequence[Any]) -> list[str]:
+    """One of `Store.listed`'s rows (model.FIELDS) as a table shows it, like `human_row`."""
+    return [
+        str(row[0]),
+        row[1],
+        types.label(row[2]),
+        _shown(row[3]),
+        _shown(row[4]),
+        row[5],
+        _shown(row[6]),
+        "" if row[7] is None else str(row[7]),
+        row[8] or "",
+    ]
+
+
+def listed(rows: Iterable[Sequence[Any]], *, as_json: bool = False, **options: Any) -> Table:
+    """`Store.listed`'s rows as a table: the rows of `list`, streamed from the query.
+
+    The rows hold `model.FIELDS` as written (so csv/tsv write them as they come, looking for a
+    formula only in the student ID, reason and author), or, `as_json`, each its JSON object
+    made by SQLite (then only json and jsonl can write them).
+    """
+    options.setdefault("empty", "No exemptions match.")
+    if as_json:
+        return Table(
+            FIELDS, HEADINGS, rows, machine=_not_machine, human=_not_machine, json=itemgetter(0), **options
+        )
+    return Table(
+        FIELDS, HEADINGS, rows, machine=_as_is, human=_human_listed, text_columns=(1, 8, 9), **options
+    )
+
+
+def _as_is(row: Sequence[Any]) -> Sequence[Any]:
+    return row
+
+
+def _not_machine(row: Sequence[Any]) -> Sequence[Any]:
+    raise TypeError("rows made as JSON are written by json and jsonl only")

@@ -1,0 +1,88 @@
+"""`list` streamed from the query: SQLite's statuses and JSON are the model's, guards and counts hold."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from contextlib import closing
+from datetime import date, datetime
+
+import pytest
+
+from conftest import LONDON, Cli
+from stream_exempt import rules
+from stream_exempt.output import record
+from stream_exempt.store import Filters, Store
+
+DAY = date(2027, 1, 11)
+REASONS = ['Leeds "General" Infirmary', "Café \\ Zürich – 東京", "=HYPERLINK()", "-1", "@me", None]
+
+
+def _varied(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    """Exemptions of every status as of 11 Jan 2027, with awkward reasons."""
+    for n, reason in enumerate(REASONS):
+        extra = ["--reason", reason] if reason is not None else []
+        start, end = (6, 8) if n == 0 else (15, 20) if n == len(REASONS) - 1 else (6 + n, 20)
+        cli.add(f"20123456{n}", "--start", f"2027-01-{start:02d}", "--end", f"2027-01-{end:02d}", *extra)
+    cli.ok("delete", "2", "--yes")
+    clock(datetime(2027, 1, 11, 9, 0, tzinfo=LONDON))
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_json_made_by_sqlite_is_the_record_of_the_model(cli: Cli, clock, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    _varied(cli, clock)
+    out = cli.ok("list", "--status", "all", "--format", fmt).stdout
+    rows = json.loads(out) if fmt == "json" else [json.loads(line) for line in out.splitlines()]
+    with closing(Store.open(cli.store_path)) as store:
+        expected = [record(e, rules.status(e, DAY)) for e in store.select()]
+    assert rows == expected
+    assert [list(row) for row in rows] == [list(e) for e in expected]  # the same keys in the same order
+
+
+def test_machine_rows_are_the_rows_of_the_model_for_every_filter(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    _varied(cli, clock)
+    with closing(Store.open(cli.store_path)) as store:
+        everything = store.select()
+        for statuses in (rules.LIVE, {"deleted"}, {"expired", "pending"}, set(rules.STATUSES)):
+            listed = [list(row) for row in store.listed(DAY, statuses, Filters())]
+            expected = [
+                list(record(e, s).values()) for e in everything if (s := rules.status(e, DAY)) in statuses
+            ]
+            assert listed == expected and expected
+            assert store.count_listed(DAY, statuses, Filters()) == len(expected)
+
+
+def test_csv_defuses_every_free_text_column(cli: Cli, clock, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("STREAM_EXEMPT_ID_PATTERN", r"[-+]?\d{3}")
+    cli.ok(
+        "add",
+        "-t",
+        "placement",
+        "-s",
+        "2027-01-11",
+        "--for",
+        "1w",
+        "--as",
+        "@admin",
+        "--reason",
+        "+x",
+        "--",
+        "-123",
+    )
+    for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
+        out = cli.ok("list", "--format", fmt).stdout
+        (row,) = list(csv.DictReader(io.StringIO(out), delimiter=delimiter))
+        assert (row["student_id"], row["reason"], row["created_by"]) == ("'-123", "'+x", "'@admin")
+        assert row["id"] == "1" and row["start"] == "2027-01-11"
+
+
+def test_a_limited_list_says_how_many_more_counted_by_sqlite(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    _varied(cli, clock)
+    live = len(cli.ok("list", "--ids").stdout.split())
+    result = cli.ok("list", "--limit", "2", "--format", "csv")
+    assert len(result.stdout.splitlines()) == 3  # the header and two rows
+    assert result.stderr.startswith(f"{live - 2} more not shown")
+    assert (
+        cli.ok("list", "--ids", "--limit", "2").stdout.split() == cli.ok("list", "--ids").stdout.split()[:2]
+    )
