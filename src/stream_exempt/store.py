@@ -594,15 +594,15 @@ class Store:
 
         The days an exemption is in force are `rules.in_force_days`, written here in SQL so
         that the whole office is counted in one grouped query (tests hold the two together).
+        Each exemption becomes the range of weeks it is in force in. A student with one such
+        range (nearly everyone) is counted by where the range starts and stops, which needs
+        no week-by-week rows; only students with several ranges are matched week by week,
+        so that a student counts once per type and once in all.
         """
         last = first + timedelta(days=7 * weeks - 1)
         rows = self.conn.execute(
             """
-            WITH RECURSIVE week(n, first, last) AS (
-                SELECT 0, :first, date(:first, '+6 days')
-                UNION ALL
-                SELECT n + 1, date(first, '+7 days'), date(last, '+7 days') FROM week WHERE n + 1 < :weeks
-            ),
+            WITH RECURSIVE week(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM week WHERE n + 1 < :weeks),
             in_force(student_id, type, first, last) AS MATERIALIZED (
                 SELECT student_id, type, MAX(start_date, in_force_from),
                        CASE WHEN deleted_on IS NULL THEN end_date
@@ -611,24 +611,48 @@ class Store:
                 WHERE (deleted_on IS NULL OR deleted_on > start_date)
                   AND end_date >= :first AND start_date <= :last
             ),
-            counted(n, student_id, type) AS MATERIALIZED (
-                SELECT week.n, in_force.student_id, in_force.type
-                FROM in_force JOIN week ON in_force.first <= week.last AND in_force.last >= week.first
-                WHERE in_force.first <= in_force.last
+            ranges(student_id, type, lo, hi) AS MATERIALIZED (
+                SELECT student_id, type,
+                       MAX(0, CAST(julianday(first) - julianday(:first) AS INTEGER)) / 7,
+                       MIN(:weeks - 1, CAST(julianday(last) - julianday(:first) AS INTEGER) / 7)
+                FROM in_force
+                WHERE first <= last AND last >= :first AND first <= :last
+            ),
+            several(student_id) AS MATERIALIZED (
+                SELECT student_id FROM ranges GROUP BY student_id HAVING COUNT(*) > 1
+            ),
+            single AS (SELECT * FROM ranges WHERE student_id NOT IN several),
+            pairs(n, type, student_id) AS MATERIALIZED (
+                SELECT DISTINCT week.n, ranges.type, ranges.student_id
+                FROM ranges JOIN week ON week.n BETWEEN ranges.lo AND ranges.hi
+                WHERE ranges.student_id IN several
             )
-            SELECT n, type, COUNT(DISTINCT student_id) FROM counted GROUP BY n, type
-            UNION ALL
-            SELECT n, NULL, COUNT(DISTINCT student_id) FROM counted GROUP BY n
+            SELECT 'from', lo, type, COUNT(*) FROM single GROUP BY lo, type
+            UNION ALL SELECT 'after', hi + 1, type, COUNT(*) FROM single GROUP BY hi, type
+            UNION ALL SELECT 'type', n, type, COUNT(*) FROM pairs GROUP BY n, type
+            UNION ALL SELECT 'all', n, NULL, COUNT(DISTINCT student_id) FROM pairs GROUP BY n
             """,
             {"first": first.isoformat(), "last": last.isoformat(), "weeks": weeks},
         )
         by_type: dict[tuple[int, str], int] = {}
         students: dict[int, int] = {}
-        for n, type_code, count in rows:
-            if type_code is None:
-                students[n] = count
-            else:
+        change: dict[tuple[int, str], int] = {}  # students with one range: +n where it starts, -n after
+        for kind, n, type_code, count in rows:
+            if kind == "from":
+                change[(n, type_code)] = change.get((n, type_code), 0) + count
+            elif kind == "after":
+                change[(n, type_code)] = change.get((n, type_code), 0) - count
+            elif kind == "type":
                 by_type[(n, type_code)] = count
+            else:
+                students[n] = count
+        running: dict[str, int] = {}
+        for n in range(weeks):
+            for type_code in sorted({code for (_, code) in change}):
+                running[type_code] = running.get(type_code, 0) + change.get((n, type_code), 0)
+                if running[type_code]:
+                    by_type[(n, type_code)] = by_type.get((n, type_code), 0) + running[type_code]
+                    students[n] = students.get(n, 0) + running[type_code]
         return by_type, students
 
     def events(self, exemption_id: int) -> list[Event]:
