@@ -1,19 +1,19 @@
 """`summary`: the office's morning view, each line with the `list` command that shows it."""
 
-from enum import StrEnum
-from typing import Annotated, Any
+import textwrap
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from stream_exempt import dates, output, rules, types
-from stream_exempt.cli.options import OnOption
+from stream_exempt.cli.options import OnOption, format_choice, format_option
 from stream_exempt.cli.session import Session
 from stream_exempt.summary import Summary, summarise, windows
 
-
-class SummaryFormat(StrEnum):
-    table = "table"
-    json = "json"
+if TYPE_CHECKING:
+    SummaryFormat = str
+else:  # two formats of the registry: the text for people, or json
+    SummaryFormat = format_choice("SummaryFormat", ("table", "json"))
 
 
 def as_json(summary: Summary) -> dict[str, Any]:
@@ -71,15 +71,29 @@ def _text(summary: Summary, width: int) -> list[tuple[str, str]]:
         else:
             lines.append((f"{what}: {line.count:,}", ""))
         lines.append((f"    {line.command}", "dim"))
-    return lines
+    if wide:
+        return lines
+    # Narrow: each line wrapped at spaces, its continuation indented under its first words.
+    return [
+        (wrapped, style)
+        for text, style in lines
+        for wrapped in (
+            textwrap.wrap(
+                text,
+                width,
+                subsequent_indent=" " * (len(text) - len(text.lstrip()) + 2),
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+            or [""]
+        )
+    ]
 
 
 def summary(
     ctx: typer.Context,
     on: OnOption = None,
-    fmt: Annotated[
-        SummaryFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
-    ] = SummaryFormat.table,
+    fmt: Annotated[SummaryFormat, format_option("table for people, json for programs.")] = "table",
 ) -> None:
     """The office's morning view: exemptions by type and status, those coming into force in
     the next two days, starting within a week, ending within two weeks (extend them before
@@ -92,9 +106,6 @@ def summary(
     day = dates.parse_date(on, today) if on is not None else today
     spans = windows(day)
     found = summarise(session.store().summary_counts(day, spans), day, spans, on_given=on is not None)
-    if fmt is SummaryFormat.json:
-        output.write_json(as_json(found))
-    else:
-        console = output.console()
-        for line, style in _text(found, console.width):
-            console.print(line, style=style or None)
+    width = output.console().width if fmt == "table" else 1000
+    text = "\n".join(line for line, _ in _text(found, width))
+    output.render(output.Document(as_json(found), text), fmt)
