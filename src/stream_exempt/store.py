@@ -202,10 +202,16 @@ def _create_private(path: Path) -> None:
     os.close(descriptor)
 
 
+def shown_path(path: Path) -> str:
+    """A path as written, in quotes when spaces at either end would otherwise be invisible."""
+    text = str(path)
+    return f'"{text}"' if text != text.strip() or not text else text
+
+
 def missing(path: Path) -> StoreUnusable:
     """The error for a read on a store that does not exist: loud, so a mistyped path is seen."""
     return StoreUnusable(
-        f"there is no store at {path}; check --db or STREAM_EXEMPT_DB, or record an exemption "
+        f"there is no store at {shown_path(path)}; check --db or STREAM_EXEMPT_DB, or record an exemption "
         "first (only a command that writes creates the store)."
     )
 

@@ -25,6 +25,7 @@ from stream_exempt.cli import (
 )
 from stream_exempt.cli.group import ExemptGroup
 from stream_exempt.cli.session import Session
+from stream_exempt.errors import Refused
 
 app = typer.Typer(
     cls=ExemptGroup,
@@ -69,6 +70,8 @@ def root(
     if ctx.invoked_subcommand is None:
         print(ctx.get_help())
         raise typer.Exit(2)
+    if db == "":  # an unset shell variable (`--db "$SES_DB"`): never fall back to another store
+        raise Refused("--db is empty; give the path of the store.")
     session = Session(Path(db) if db else None)
     ctx.obj = session
     ctx.call_on_close(session.close)

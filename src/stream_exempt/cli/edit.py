@@ -6,7 +6,7 @@ import typer
 
 from stream_exempt import dates, rules, validate
 from stream_exempt.cli.options import ActorOption
-from stream_exempt.cli.session import Session, actor
+from stream_exempt.cli.session import Session, actor, committed
 
 
 def _shown(reason: str | None) -> str:
@@ -45,6 +45,11 @@ def edit(
         after = rules.with_reason(before, text)
         if after.reason != before.reason:
             store.set_reason(before, after, actor=who, at=dates.now_utc())
+    if after.reason != before.reason:
+        committed(
+            f"the reason of exemption {number} changed from {_shown(before.reason)} to {_shown(after.reason)}",
+            f"Do not run it again; `stream-exempt history {number}` shows it",
+        )
     if after.reason == before.reason:
         print(f"Exemption {number} already has that reason; nothing was recorded.")
     else:

@@ -62,9 +62,10 @@ class ExemptGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> NoReturn:
-        from stream_exempt.cli.session import recorded
+        from stream_exempt.cli.session import advice, recorded
 
         recorded.clear()
+        advice.clear()
         if any("\x00" in arg for arg in (sys.argv[1:] if args is None else args)):
             # No option takes a NUL (no path, id, date or text may hold one); a real process
             # cannot even receive one. Refused here, once, for every option.
@@ -140,9 +141,11 @@ class ExemptGroup(TyperGroup):
         done = _recorded_so_far()
         if isinstance(error, ReaderGone) and not done:
             sys.exit(error.exit_code)  # quiet, as other Unix tools are
+        from stream_exempt.cli.session import SEE_LIST, advice
+
         message = error.message.rstrip(".")
         if done:
-            message += f", but this was recorded: {done}. Do not run it again; `stream-exempt list` shows it"
+            message += f", but this was recorded: {done}. {advice[-1] if advice else SEE_LIST}"
         fail(message + ".", error.exit_code)
 
     @staticmethod

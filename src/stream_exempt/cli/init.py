@@ -36,7 +36,7 @@ def init(
         sharing.prepare(path, group)
     store = Store.open(path, create=True)  # creates a private store; migrates either one
     store.close()
-    committed(f"the store at {path}")
+    committed(f"the store at {path}", "Running `stream-exempt init` again is harmless")
     if group is not None:
         # Opening may have left -wal/-shm behind (another process holds the store): the group's too.
         sharing.prepare(path, group)

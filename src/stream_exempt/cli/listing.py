@@ -1,6 +1,7 @@
 """`list`: the exemptions, filtered, as of a day, in any output format."""
 
 import sys
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -152,7 +153,9 @@ def list_(
     # Straight from the query to the output, a row at a time: the statuses are computed and
     # filtered by SQLite, and the machine formats write each row as it comes.
     if ids:
-        rows = store.listed(day, statuses, filters, sort=order.value, limit=limit)
+        rows = store.listed(
+            day, statuses, filters, sort=order.value, limit=None if limit is None else min(limit, sys.maxsize)
+        )
         sys.stdout.writelines(f"{row[0]}\n" for row in rows)
         return
     shown = _limit(limit, all_, fmt)
@@ -162,7 +165,7 @@ def list_(
         rows,
         as_json=as_json,
         limit=shown,
-        more=_more,
+        more=_more(fmt),
         count=lambda: store.count_listed(day, statuses, filters),
     )
     output.render(table, fmt)
@@ -172,13 +175,22 @@ def _limit(limit: int | None, all_: bool, fmt: str) -> int | None:
     """--limit N always; else, on a terminal, the table's default (SPEC "Tables")."""
     if all_ and limit is not None:
         raise Refused("give --limit N or --all, not both.")
-    if limit is not None or all_:
-        return limit
+    if limit is not None:
+        return min(limit, sys.maxsize)  # more rows than any store holds: every row
+    if all_:
+        return None
     return TERMINAL_LIMIT if fmt == "table" and sys.stdout.isatty() else None
 
 
-def _more(left: int) -> str:
-    return (
-        f"{left} more not shown; see them all with --all, more with --limit N, "
-        "or every row with a machine format (--format csv)."
-    )
+def _more(fmt: str) -> Callable[[int], str]:
+    """The line saying how many rows were left out, with advice that fits the format in use."""
+
+    def more(left: int) -> str:
+        if fmt == "table":
+            return (
+                f"{left} more not shown; see them all with --all, more with --limit N, "
+                "or every row with a machine format (--format csv)."
+            )
+        return f"{left} more not shown; see them all with --all (or without --limit), more with a larger --limit N."
+
+    return more

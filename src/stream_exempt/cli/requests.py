@@ -153,7 +153,10 @@ def request(
     store = session.store_for_writing()
     with store.writing():
         recorded = store.insert_request(draft, requested_by=tutor, actor=who, at=dates.now_utc())
-    committed(f"request {recorded.label} for student {recorded.student_id} from {recorded.requested_by}")
+    committed(
+        f"request {recorded.label} for student {recorded.student_id} from {recorded.requested_by}",
+        "Do not run it again; `stream-exempt requests` shows it",
+    )
     if quiet:
         print(recorded.label)
         return
@@ -287,5 +290,8 @@ def reject(
         asked = store.request(number)
         _refuse_decided(asked)
         store.reject_request(asked, why, actor=who, at=dates.now_utc())
-    committed(f"request {asked.label} rejected")
+    committed(
+        f"request {asked.label} rejected",
+        "Do not run it again; `stream-exempt requests --status all` shows it",
+    )
     print(f"Rejected request {asked.label} from {asked.requested_by}: {why}")

@@ -20,13 +20,19 @@ opened: list[Path] = []
 # (the output cannot be written, Ctrl-C), the error says what was recorded, never that nothing
 # changed (SPEC 7).
 recorded: list[str] = []
+# What to do about it, for the last thing recorded (a request is seen with `requests`, and
+# `init` may safely be run again).
+advice: list[str] = []
+SEE_LIST = "Do not run it again; `stream-exempt list` shows it"
 
 
-def committed(what: str) -> None:
-    """Note, right after a commit, what was recorded (`exemption 12 extended to 1 Feb 2027`)."""
+def committed(what: str, then: str = SEE_LIST) -> None:
+    """Note, right after a commit, what was recorded (`exemption 12 extended to 1 Feb 2027`),
+    and `then`, what the person should do if the output fails afterwards."""
     from stream_exempt.cli import streams
 
     recorded.append(what)
+    advice.append(then)
     streams.report_broken_pipe()
 
 
