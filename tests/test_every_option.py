@@ -95,7 +95,10 @@ def test_the_walk_finds_every_command_and_its_options() -> None:
 
 
 @pytest.mark.parametrize(("name", "param"), _cases())
-def test_hostile_values_for_every_option(cli: Cli, tmp_path: Path, name: str, param: Any) -> None:
+def test_hostile_values_for_every_option(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, param: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)  # an option that writes a file (`--svg no-such-value`) writes it here
     cohort = tmp_path / "cohort.csv"
     cohort.write_text("student_id\n201234569\n")
     cli.ok("add", "201234567", "--type", "placement", "--start", "+1w", "--for", "2w", "-q")
