@@ -12,7 +12,7 @@ import pytest
 
 from conftest import LONDON, Cli
 from stream_exempt import rules
-from stream_exempt.output import record
+from stream_exempt.output import defuse, record
 from stream_exempt.store import Filters, Store
 
 DAY = date(2027, 1, 11)
@@ -86,3 +86,19 @@ def test_a_limited_list_says_how_many_more_counted_by_sqlite(cli: Cli, clock) ->
     assert (
         cli.ok("list", "--ids", "--limit", "2").stdout.split() == cli.ok("list", "--ids").stdout.split()[:2]
     )
+
+
+@pytest.mark.parametrize(("fmt", "delimiter"), [("csv", ","), ("tsv", "\t")])
+def test_lines_made_by_sqlite_are_the_csv_modules_lines(cli: Cli, clock, fmt: str, delimiter: str) -> None:  # type: ignore[no-untyped-def]
+    """Plain rows are written as SQLite made them, the others by the csv module: byte for byte
+    what the csv module makes of the model's records, formulas defused."""
+    _varied(cli, clock)
+    for n, reason in enumerate(["a,b", 'say "hi"', "semi;colon", "=1+1", "plain words"]):
+        cli.add(f"20999999{n}", "--start", "2027-01-20", "--end", "2027-01-30", "--reason", reason)
+    with closing(Store.open(cli.store_path)) as store:
+        records = [record(e, rules.status(e, DAY)) for e in store.select()]
+    expected = io.StringIO()
+    writer = csv.writer(expected, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(records[0].keys())
+    writer.writerows([defuse(v) for v in r.values()] for r in records)
+    assert cli.ok("list", "--status", "all", "--format", fmt).stdout == expected.getvalue()

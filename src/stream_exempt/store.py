@@ -58,6 +58,34 @@ _LISTED = (
     "id, student_id, type, start_date, end_date, "
     f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at"
 )
+
+
+def _listed_line(delimiter: str) -> str:
+    """Two columns: a row of `_LISTED` as one csv/tsv line made by SQLite, when it can be
+    written as it is (else NULL), and otherwise its fields as a JSON array, for the csv module
+    to quote or defuse. A line can be written as it is when none of the free-text cells
+    (student ID, reason, author) holds the delimiter, a quote or a line break, or starts as a
+    spreadsheet formula would: the other cells are numbers, codes and ISO dates. One text a
+    row, made by one printf and decided by two GLOBs, keeps `list` near SQLite's own export.
+    (A cell holding char(1) is merely sent to the csv module.)"""
+    d = "char(9)" if delimiter == "\t" else f"'{delimiter}'"
+    texts = "char(1) || student_id || char(1) || coalesce(reason, '') || char(1) || created_by"
+    plain = (
+        f"NOT ({texts} GLOB '*[\"' || {d} || char(10) || char(13) || ']*' "
+        f"OR {texts} GLOB '*' || char(1) || '[-=+@' || char(9) || char(13) || ']*')"
+    )
+    line = delimiter.join(["%d", *["%s"] * 10])
+    cells = (
+        f"printf('{line}', id, student_id, type, start_date, end_date, {STATUS_SQL}, "
+        "in_force_from, batch, reason, created_by, created_at)"
+    )
+    fields = (
+        "json_array(id, student_id, type, start_date, end_date, "
+        f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at)"
+    )
+    return f"CASE WHEN {plain} THEN {cells} END, CASE WHEN {plain} THEN NULL ELSE {fields} END"
+
+
 _LISTED_JSON = (
     "json_object('id', id, 'student_id', student_id, 'type', type, 'start', start_date, "
     f"'end', end_date, 'status', {STATUS_SQL}, 'in_force_from', in_force_from, 'batch', batch, "
@@ -459,17 +487,23 @@ class Store:
         sort: str = "start",
         limit: int | None = None,
         as_json: bool = False,
+        delimiter: str | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """`list`'s rows, streamed from SQLite as they are read: in memory one at a time.
 
         Each row holds `model.FIELDS` in order, as the machine formats write them (ISO dates,
         type codes, the status as of `day` computed by SQLite as `rules.status` does); with
-        `as_json`, one text instead: the row as a JSON object, made by SQLite. Only the rows
+        `as_json`, one text instead: the row as a JSON object, made by SQLite; with `delimiter`
+        (`,` or a tab), the row as one csv/tsv line made by SQLite, or None and its fields as
+        a JSON array when the csv module must quote or defuse them. Only the rows
         with one of `statuses` (filtered in SQL) that meet `filters`, in the order `sort` names;
         `limit` keeps the first rows only.
         """
         where, args = _listing_conditions(day, statuses, filters)
-        query = f"SELECT {_LISTED_JSON if as_json else _LISTED} FROM exemptions WHERE {where} ORDER BY {SORTS[sort]}"
+        shown = _LISTED_JSON if as_json else _LISTED
+        if delimiter is not None:
+            shown = _listed_line(delimiter)
+        query = f"SELECT {shown} FROM exemptions WHERE {where} ORDER BY {SORTS[sort]}"
         if limit is not None:
             query += f" LIMIT {int(limit)}"
         return self.conn.execute(query, args)  # a cursor: read row by row as it is iterated

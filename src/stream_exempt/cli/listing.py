@@ -160,10 +160,14 @@ def list_(
         return
     shown = _limit(limit, all_, fmt)
     as_json = fmt in ("json", "jsonl")
-    rows = store.listed(day, statuses, filters, sort=order.value, limit=shown, as_json=as_json)
+    delimiter = {"csv": ",", "tsv": "\t"}.get(fmt)
+    rows = store.listed(
+        day, statuses, filters, sort=order.value, limit=shown, as_json=as_json, delimiter=delimiter
+    )
     table = output.listed(
         rows,
         as_json=as_json,
+        as_lines=delimiter is not None,
         limit=shown,
         more=_more(fmt),
         count=lambda: store.count_listed(day, statuses, filters),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, Any
+from itertools import islice
+from typing import IO, Any, cast
 
 from stream_exempt.output.results import Table
 
@@ -19,6 +20,7 @@ def defuse(value: Any) -> Any:
 
 
 _RISKY = frozenset(_FORMULA_STARTS)
+CHUNK = 1000  # rows written to the output at once
 
 
 def _write(table: Table, out: IO[str], delimiter: str) -> None:
@@ -27,11 +29,54 @@ def _write(table: Table, out: IO[str], delimiter: str) -> None:
     writer = _csv.writer(out, delimiter=delimiter, lineterminator="\n")
     writer.writerow(table.fields)
     machine = table.machine
+    if table.line is not None:  # lines the source wrote, where it could
+        _lines(table, delimiter, out)
+        return
     if table.text_columns is not None:  # plain values (None is written empty): the fast way
-        writer.writerows(_defused(map(machine, table.items), table.text_columns))
+        _in_chunks(_defused(map(machine, table.items), table.text_columns), delimiter, out)
         return
     for item in table.items:
         writer.writerow([_cell(value) for value in machine(item)])
+
+
+def _in_chunks(rows: Iterable[Sequence[Any]], delimiter: str, out: IO[str]) -> None:
+    """Write the rows a thousand at a time: one write to `out` per chunk, not per row (a
+    write to standard output passes through the guard that turns its failures into exit
+    codes, which costs more than the row itself)."""
+    import csv as _csv
+    import io
+
+    buffer = io.StringIO()
+    writer = _csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    rows = iter(rows)
+    while chunk := list(islice(rows, CHUNK)):
+        writer.writerows(chunk)
+        out.write(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def _lines(table: Table, delimiter: str, out: IO[str]) -> None:
+    """Each item's line as the source wrote it, or, where it could not, the csv module's."""
+    import csv as _csv
+    import io
+
+    assert table.line is not None and table.text_columns is not None
+    line, machine, columns = table.line, table.machine, table.text_columns
+    items = iter(table.items)
+    while chunk := list(islice(items, CHUNK)):
+        texts = list(map(line, chunk))
+        if None not in texts:  # as a rule: every line as the source wrote it
+            out.write("\n".join(cast("list[str]", texts)) + "\n")
+            continue
+        buffer = io.StringIO()
+        writer = _csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+        for item, text in zip(chunk, texts, strict=True):
+            if text is None:
+                writer.writerows(_defused([machine(item)], columns))
+            else:
+                buffer.write(text + "\n")
+        out.write(buffer.getvalue())
 
 
 def _defused(rows: Iterable[Sequence[Any]], columns: Sequence[int]) -> Iterator[Sequence[Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
+from itertools import islice
 from typing import IO, Any
 
 from stream_exempt.output.results import Document, Table
@@ -28,17 +29,26 @@ def _objects(table: Table) -> Iterator[str]:
     return (dumps(dict(zip(fields, machine(item), strict=True))) for item in table.items)
 
 
+CHUNK = 1000  # objects written to the output at once: one write each, not one per object
+
+
 def array(table: Table, out: IO[str]) -> None:
     """`[]`, or `[`, one object a line, `]`: valid JSON without holding every row in memory."""
-    separator = "[\n  "
-    for text in _objects(table):
-        out.write(separator + text)
-        separator = ",\n  "
-    out.write("[]\n" if separator.startswith("[") else "\n]\n")
+    objects = _objects(table)
+    first = next(objects, None)
+    if first is None:
+        out.write("[]\n")
+        return
+    out.write("[\n  " + first)
+    while chunk := list(islice(objects, CHUNK)):
+        out.write(",\n  " + ",\n  ".join(chunk))
+    out.write("\n]\n")
 
 
 def lines(table: Table, out: IO[str]) -> None:
-    out.writelines(text + "\n" for text in _objects(table))
+    objects = _objects(table)
+    while chunk := list(islice(objects, CHUNK)):
+        out.write("\n".join(chunk) + "\n")
 
 
 def document(answer: Document, out: IO[str]) -> None:

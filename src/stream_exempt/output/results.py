@@ -40,6 +40,9 @@ class Table:
     # One item as a JSON object already written (by SQLite's json_object), for json/jsonl;
     # None: json/jsonl write `machine(item)` themselves.
     json: Callable[[Any], str] | None = None
+    # One item as a csv/tsv line already written (by SQLite), or None when the csv module must
+    # write `machine(item)` (a cell to quote or defuse); None: always the csv module.
+    line: Callable[[Any], str | None] | None = None
 
     @classmethod
     def of_dicts(
@@ -138,14 +141,28 @@ def _human_listed(row: Sequence[Any]) -> list[str]:
     ]
 
 
-def listed(rows: Iterable[Sequence[Any]], *, as_json: bool = False, **options: Any) -> Table:
+def listed(
+    rows: Iterable[Sequence[Any]], *, as_json: bool = False, as_lines: bool = False, **options: Any
+) -> Table:
     """`Store.listed`'s rows as a table: the rows of `list`, streamed from the query.
 
     The rows hold `model.FIELDS` as written (so csv/tsv write them as they come, looking for a
-    formula only in the student ID, reason and author), or, `as_json`, each its JSON object
-    made by SQLite (then only json and jsonl can write them).
+    formula only in the student ID, reason and author); or, `as_json`, each its JSON object
+    made by SQLite (then only json and jsonl can write them); or, `as_lines`, each its csv or
+    tsv line made by SQLite, or None and its fields as a JSON array for the csv module.
     """
     options.setdefault("empty", "No exemptions match.")
+    if as_lines:  # each row: its line, or None and its fields as a JSON array
+        return Table(
+            FIELDS,
+            HEADINGS,
+            rows,
+            machine=_fields,
+            human=_not_machine,
+            line=itemgetter(0),
+            text_columns=(1, 8, 9),
+            **options,
+        )
     if as_json:
         return Table(
             FIELDS, HEADINGS, rows, machine=_not_machine, human=_not_machine, json=itemgetter(0), **options
@@ -157,6 +174,12 @@ def listed(rows: Iterable[Sequence[Any]], *, as_json: bool = False, **options: A
 
 def _as_is(row: Sequence[Any]) -> Sequence[Any]:
     return row
+
+
+def _fields(row: Sequence[Any]) -> Sequence[Any]:
+    import json
+
+    return json.loads(row[1])  # type: ignore[no-any-return]
 
 
 def _not_machine(row: Sequence[Any]) -> Sequence[Any]:
