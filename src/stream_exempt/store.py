@@ -61,18 +61,19 @@ _LISTED = (
 
 
 def _listed_line(delimiter: str) -> str:
-    """Two columns: a row of `_LISTED` as one csv/tsv line made by SQLite, when it can be
-    written as it is (else NULL), and otherwise its fields as a JSON array, for the csv module
-    to quote or defuse. A line can be written as it is when none of the free-text cells
-    (student ID, reason, author) holds the delimiter, a quote or a line break, or starts as a
-    spreadsheet formula would: the other cells are numbers, codes and ISO dates. One text a
-    row, made by one printf and decided by two GLOBs, keeps `list` near SQLite's own export.
-    (A cell holding char(1) is merely sent to the csv module.)"""
+    """A row of `_LISTED` as one csv/tsv line made by SQLite, when it can be written as it is;
+    otherwise its fields as a JSON array (which starts with `[`, as no line does: a line starts
+    with the id), for the csv module to quote or defuse. A line can be written as it is when
+    none of the free-text cells (student ID, reason, author) holds the delimiter, a quote or a
+    line break, or starts as a spreadsheet formula would: the other cells are numbers, codes
+    and ISO dates. One text a row, made by one printf and decided by a few GLOBs, keeps `list`
+    near SQLite's own export."""
     d = "char(9)" if delimiter == "\t" else f"'{delimiter}'"
-    texts = "char(1) || student_id || char(1) || coalesce(reason, '') || char(1) || created_by"
-    plain = (
-        f"NOT ({texts} GLOB '*[\"' || {d} || char(10) || char(13) || ']*' "
-        f"OR {texts} GLOB '*' || char(1) || '[-=+@' || char(9) || char(13) || ']*')"
+    special = f"'*[\"' || {d} || char(10) || char(13) || ']*'"
+    formula = "'[-=+@' || char(9) || char(13) || ']*'"
+    # A NULL reason matches neither (NULL is not true): such a row stays plain.
+    quoted = " OR ".join(
+        f"{cell} GLOB {special} OR {cell} GLOB {formula}" for cell in ("student_id", "reason", "created_by")
     )
     line = delimiter.join(["%d", *["%s"] * 10])
     cells = (
@@ -83,7 +84,7 @@ def _listed_line(delimiter: str) -> str:
         "json_array(id, student_id, type, start_date, end_date, "
         f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at)"
     )
-    return f"CASE WHEN {plain} THEN {cells} END, CASE WHEN {plain} THEN NULL ELSE {fields} END"
+    return f"CASE WHEN {quoted} THEN {fields} ELSE {cells} END"
 
 
 _LISTED_JSON = (
@@ -494,8 +495,8 @@ class Store:
         Each row holds `model.FIELDS` in order, as the machine formats write them (ISO dates,
         type codes, the status as of `day` computed by SQLite as `rules.status` does); with
         `as_json`, one text instead: the row as a JSON object, made by SQLite; with `delimiter`
-        (`,` or a tab), the row as one csv/tsv line made by SQLite, or None and its fields as
-        a JSON array when the csv module must quote or defuse them. Only the rows
+        (`,` or a tab), the row as one csv/tsv line made by SQLite, or its fields as a JSON
+        array (starting with `[`) when the csv module must quote or defuse them. Only the rows
         with one of `statuses` (filtered in SQL) that meet `filters`, in the order `sort` names;
         `limit` keeps the first rows only.
         """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import IO, Any, cast
+from typing import IO, Any
 
 from stream_exempt.output.results import Table
 
@@ -65,17 +65,18 @@ def _lines(table: Table, delimiter: str, out: IO[str]) -> None:
     line, machine, columns = table.line, table.machine, table.text_columns
     items = iter(table.items)
     while chunk := list(islice(items, CHUNK)):
-        texts = list(map(line, chunk))
-        if None not in texts:  # as a rule: every line as the source wrote it
-            out.write("\n".join(cast("list[str]", texts)) + "\n")
+        text = "\n".join(map(line, chunk)) + "\n"
+        if not text.startswith("[") and "\n[" not in text:  # as a rule: every line as written
+            out.write(text)
             continue
         buffer = io.StringIO()
         writer = _csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
-        for item, text in zip(chunk, texts, strict=True):
-            if text is None:
+        for item in chunk:
+            written = line(item)
+            if written.startswith("["):
                 writer.writerows(_defused([machine(item)], columns))
             else:
-                buffer.write(text + "\n")
+                buffer.write(written + "\n")
         out.write(buffer.getvalue())
 
 

@@ -40,9 +40,10 @@ class Table:
     # One item as a JSON object already written (by SQLite's json_object), for json/jsonl;
     # None: json/jsonl write `machine(item)` themselves.
     json: Callable[[Any], str] | None = None
-    # One item as a csv/tsv line already written (by SQLite), or None when the csv module must
-    # write `machine(item)` (a cell to quote or defuse); None: always the csv module.
-    line: Callable[[Any], str | None] | None = None
+    # One item as a csv/tsv line already written (by SQLite); or, when it starts with `[`, not
+    # a line: the csv module writes `machine(item)` (a cell to quote or defuse). None: always
+    # the csv module.
+    line: Callable[[Any], str] | None = None
 
     @classmethod
     def of_dicts(
@@ -149,10 +150,10 @@ def listed(
     The rows hold `model.FIELDS` as written (so csv/tsv write them as they come, looking for a
     formula only in the student ID, reason and author); or, `as_json`, each its JSON object
     made by SQLite (then only json and jsonl can write them); or, `as_lines`, each its csv or
-    tsv line made by SQLite, or None and its fields as a JSON array for the csv module.
+    tsv line made by SQLite, or (starting with `[`) its fields as a JSON array for the csv module.
     """
     options.setdefault("empty", "No exemptions match.")
-    if as_lines:  # each row: its line, or None and its fields as a JSON array
+    if as_lines:  # each row: its line, or its fields as a JSON array
         return Table(
             FIELDS,
             HEADINGS,
@@ -179,7 +180,7 @@ def _as_is(row: Sequence[Any]) -> Sequence[Any]:
 def _fields(row: Sequence[Any]) -> Sequence[Any]:
     import json
 
-    return json.loads(row[1])  # type: ignore[no-any-return]
+    return json.loads(row[0])  # type: ignore[no-any-return]
 
 
 def _not_machine(row: Sequence[Any]) -> Sequence[Any]:
