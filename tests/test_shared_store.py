@@ -305,6 +305,11 @@ def test_init_group_is_idempotent_and_repairs_what_would_lock_members_out(
     assert "anyone on this host can open the store" in doctor.stderr
     assert "members of the group cannot read and write the store" in doctor.stderr
     assert f"owner root, group {office.group}, mode 0644" in doctor.stdout
+    shared_folder.chmod(0o700)  # a folder above that members cannot pass through
+    blocked = _root(store, "doctor")
+    assert blocked.returncode == 4
+    assert f"members of {office.group} cannot pass through {shared_folder} (mode 0700" in blocked.stderr
+    shared_folder.chmod(0o711)
     again = _root(store, "init", "--group", office.group)
     assert again.returncode == 0 and again.stdout.startswith(f"The store is ready at {store}")
     assert (mode(store.parent), mode(store)) == (0o2770, 0o660)

@@ -173,6 +173,16 @@ def problems(path: Path) -> list[str]:
             f"the folder {path.parent} lacks the setgid bit, so the -wal and -shm files SQLite makes "
             f"there belong to whoever made them, and the other members are locked out; {fix}."
         )
+    for above in path.parent.parents:  # members must be able to pass through every folder above
+        with suppress(OSError):
+            mode = above.stat().st_mode
+            gid = above.stat().st_gid
+            if not (mode & 0o001 or (gid == folder.st_gid and mode & 0o010)):
+                found.append(
+                    f"members of {group} cannot pass through {above} (mode {stat.S_IMODE(mode):04o}, group "
+                    f"{group_name(gid)}), so they cannot reach the store; `chmod o+x {above}` or "
+                    f"`chgrp {group} {above} && chmod g+x {above}`."
+                )
     for item in (path, *side_files(path)):
         with suppress(OSError):
             status = item.stat()
