@@ -87,3 +87,92 @@ def test_edit_init_and_request_say_what_they_recorded_when_the_output_fails(tmp_
     assert reject.endswith(
         "request R1 rejected. Do not run it again; `stream-exempt requests --status all` shows it."
     )
+
+
+def test_a_read_command_refuses_an_empty_file_and_leaves_it_empty(bare_cli: Cli, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.csv"
+    feed.write_text("student_id\n201234567\n")
+    for command in (
+        ["check", "201234567"],
+        ["check", "--file", str(feed)],
+        ["list"],
+        ["doctor"],
+        ["history", "1"],
+    ):
+        bare_cli.store_path.write_bytes(b"")
+        result = bare_cli(*command)
+        assert result.exit_code == 4, (command, result.output)
+        assert result.stderr == (
+            f"Error: {bare_cli.store_path} is empty, not a stream-exempt store; check --db or STREAM_EXEMPT_DB, "
+            "or run `stream-exempt init` if you meant to create the store there.\n"
+        )
+        assert result.stdout == "" and bare_cli.store_path.stat().st_size == 0
+
+
+def test_a_writing_command_may_make_an_empty_file_its_store(bare_cli: Cli) -> None:
+    bare_cli.store_path.write_bytes(b"")
+    bare_cli.add()
+    assert bare_cli.ok("list", "--ids").stdout == "1\n"
+    bare_cli.store_path.unlink()
+    bare_cli.store_path.write_bytes(b"")
+    assert bare_cli.ok("init").stdout.startswith("The store is ready at")
+    assert bare_cli.ok("list", "--format", "csv").stdout.startswith("id,")
+
+
+def test_doctor_on_a_private_store_that_others_may_read_gives_no_sharing_advice(cli: Cli) -> None:
+    cli.store_path.chmod(0o644)
+    cli.store_path.parent.chmod(0o755)
+    result = cli("doctor")
+    assert "init --group" not in result.stderr and "members" not in result.stderr
+    assert "anyone on this host can open the store" in result.stderr  # still true, still said
+
+
+def test_dates_at_the_end_of_the_calendar_are_refused_or_answered_never_70(cli: Cli) -> None:
+    number = cli.add("201234999", "--start", "2027-01-11", "--end", "31/12/9999")
+    moved = cli("move", str(number), "--start", "+3w")
+    assert moved.exit_code == 2, moved.output
+    assert moved.stderr.startswith(f"Error: Exemption {number} starting 25 Jan 2027 would keep its ")
+    assert moved.stderr.endswith("give --end as well.\n")
+    # The last window that fits still draws; one week later is refused, naming the date given.
+    # (31 Dec 9999 is a Friday: the last whole week is 20-26 Dec.)
+    assert cli.ok("timeline", "201234999", "--from", "06/12/9999", "--weeks", "3").stdout
+    assert cli.ok("timeline", "--office", "--from", "26/12/9999", "--weeks", "1").stdout
+    assert cli("timeline", "--office", "--from", "27/12/9999", "--weeks", "1").exit_code == 2
+    for args in (["201234999", "--from", "25/12/9999"], ["--office", "--from", "20/12/9999"]):
+        result = cli("timeline", *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "the last day of the calendar; give an earlier --from or fewer --weeks." in result.stderr
+    for day in ("31/12/9999", "01/01/0001"):
+        summary = cli("summary", "--on", day)
+        assert summary.exit_code == 0, summary.output
+        assert cli("list", "--ending-within", "2w", "--on", day).exit_code == 0
+
+
+def test_timeline_files_an_empty_name_is_refused_a_dash_is_stdout_a_new_file_is_private(
+    cli: Cli, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import stat
+
+    cli.add()
+    for option in ("--svg", "--html"):
+        empty = cli("timeline", "201234567", option, "")
+        assert empty.exit_code == 2 and empty.stdout == ""
+        assert (
+            empty.stderr == f"Error: {option} is empty; give the name of a file, or - for standard output.\n"
+        )
+    monkeypatch.chdir(tmp_path)
+    drawn = cli.ok("timeline", "201234567", "--svg", "-")
+    assert drawn.stdout.startswith("<svg") and drawn.stderr == "" and not (tmp_path / "-").exists()
+    assert cli.ok("timeline", "201234567", "--html", "-").stdout.lstrip().lower().startswith("<!doctype html")
+    previous = os.umask(0o022)
+    try:
+        cli.ok("timeline", "201234567", "--svg", "new.svg")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "new.svg").stat().st_mode) == 0o600
+    kept = tmp_path / "kept.html"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    cli.ok("timeline", "201234567", "--html", str(kept))
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640 and kept.read_text() != "old"

@@ -105,12 +105,20 @@ class Duration:
         return later - timedelta(days=1)
 
     def ahead(self, day: date) -> tuple[date, date]:
-        """The days from `day` to this duration after it, inclusive (`list --ending-within 2w`)."""
-        return day, self.after(day)
+        """The days from `day` to this duration after it, inclusive (`list --ending-within 2w`);
+        a window that would run past the calendar's last day stops there."""
+        try:
+            return day, self.after(day)
+        except Refused:
+            return day, date.max
 
     def back(self, day: date) -> tuple[date, date]:
-        """This duration's days ending on `day`: 1w is the seven days up to and including it."""
-        return Duration(-self.amount, self.unit).after(day) + timedelta(days=1), day
+        """This duration's days ending on `day`: 1w is the seven days up to and including it;
+        a window that would start before the calendar's first day starts there."""
+        try:
+            return Duration(-self.amount, self.unit).after(day) + timedelta(days=1), day
+        except Refused:
+            return date.min, day
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"

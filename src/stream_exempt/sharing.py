@@ -140,7 +140,8 @@ def describe(path: Path) -> dict[str, dict[str, str]]:
 def problems(path: Path) -> list[str]:
     """What would lock a member of a shared store out, or let someone else in; [] when all is well.
 
-    A store counts as shared when its file gives its group any access, or its folder is setgid.
+    A store counts as shared when its group may write it, or its folder is setgid or writable by
+    its group (but not by everyone).
     """
     try:
         store = path.stat()
@@ -153,7 +154,11 @@ def problems(path: Path) -> list[str]:
             f"anyone on this host can open the store {path} (mode {stat.S_IMODE(store.st_mode):04o}); "
             f"it holds personal data: `chmod o-rwx {path}`."
         )
-    shared = bool(store.st_mode & 0o060) or bool(folder.st_mode & stat.S_ISGID)
+    # Shared: the group may write the store, or its folder is the group's (setgid, or writable
+    # by the group but not by everyone, as /tmp is). A private store that the umask left
+    # group-readable (0644) is not shared: telling its owner to run `init --group` would mislead.
+    group_folder = folder.st_mode & 0o020 and not folder.st_mode & 0o002
+    shared = bool(store.st_mode & 0o020) or bool(folder.st_mode & stat.S_ISGID) or bool(group_folder)
     if not shared:
         return found
     group = group_name(folder.st_gid)

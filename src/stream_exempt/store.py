@@ -316,6 +316,13 @@ class Store:
         try:
             conn.execute("PRAGMA foreign_keys = ON")
             migrate = store._needs_migration()  # refuses what is not a store before touching it
+            if migrate and not create and not store.applied_migrations():
+                # A 0-byte file (`touch`, a failed copy, a truncated restore) or a database with
+                # no tables: a command that only reads never makes it a store (SPEC 2).
+                raise StoreUnusable(
+                    f"{shown_path(path)} is empty, not a stream-exempt store; check --db or "
+                    "STREAM_EXEMPT_DB, or run `stream-exempt init` if you meant to create the store there."
+                )
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             if migrate:

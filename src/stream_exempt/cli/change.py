@@ -220,7 +220,14 @@ def move(
         if shift is not None:
             return rules.moved(exemption, shift.after(exemption.start), shift.after(exemption.end), today)
         if new_start is not None and new_end is None:
-            return rules.moved(exemption, new_start, new_start + (exemption.end - exemption.start), today)
+            length = exemption.end - exemption.start
+            if new_start > date.max - length:
+                raise Refused(
+                    f"exemption {exemption.id} starting {show(new_start)} would keep its "
+                    f"{length.days + 1} days and end after {show(date.max)}, the last day of the "
+                    "calendar; give --end as well."
+                )
+            return rules.moved(exemption, new_start, new_start + length, today)
         return rules.moved(exemption, new_start, new_end, today)
 
     changes, left = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "move", as_, today)

@@ -1,7 +1,7 @@
 """`timeline`: a student's, a batch's or the whole office's exemptions as a picture."""
 
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -57,13 +57,17 @@ def timeline(
     svg: Annotated[
         str | None,
         typer.Option(
-            "--svg", metavar="FILE", help="Write the picture to FILE as SVG instead (a fixed width)."
+            "--svg",
+            metavar="FILE",
+            help="Write the picture to FILE as SVG instead (a fixed width; - for standard output).",
         ),
     ] = None,
     html: Annotated[
         str | None,
         typer.Option(
-            "--html", metavar="FILE", help="Write the picture to FILE as HTML instead (a fixed width)."
+            "--html",
+            metavar="FILE",
+            help="Write the picture to FILE as HTML instead (a fixed width; - for standard output).",
         ),
     ] = None,
 ) -> None:
@@ -79,6 +83,9 @@ def timeline(
         raise Refused("give one of: a student ID, --batch B or --office.")
     if svg is not None and html is not None:
         raise Refused("give --svg or --html, not both.")
+    for option, name in (("--svg", svg), ("--html", html)):
+        if name == "":
+            raise Refused(f"{option} is empty; give the name of a file, or - for standard output.")
     today = dates.today()
     count = _weeks(weeks)
     first = (
@@ -90,9 +97,14 @@ def timeline(
     from stream_exempt import timeline as drawing
 
     window = drawing.Window.around(first, count)
+    if window.first > date.max - timedelta(days=window.days - 1):
+        raise Refused(
+            f"--from {dates.show(first)} with {_count(count, 'week')} would draw days after "
+            f"{dates.show(date.max)}, the last day of the calendar; give an earlier --from or fewer --weeks."
+        )
     session: Session = ctx.obj
     store = session.store()
-    to_file = svg or html
+    to_file = svg if svg is not None else html
     subtitle = f"{_count(window.weeks, 'week')}, {window.describe()}"
     width = drawing.FILE_WIDTH if to_file else _screen_width()
     if office:
@@ -125,8 +137,13 @@ def timeline(
         title = f"Student {student_id}: {_count(len(found), 'exemption')}"
         picture = drawing.exemption_chart(found, window, today, width, title=title, subtitle=subtitle)
     if to_file:
-        _write(Path(to_file), drawing.to_file(picture, "svg" if svg else "html", title=title))
-        note(f"Wrote the timeline to {to_file}.")
+        document = drawing.to_file(picture, "svg" if svg is not None else "html", title=title)
+        if to_file == "-":  # standard output, as `bulk -` and `check --file -` read standard input
+            sys.stdout.flush()
+            sys.stdout.buffer.write(document.encode("utf-8"))
+        else:
+            _write(Path(to_file), document)
+            note(f"Wrote the timeline to {to_file}.")
     else:
         output.console(width=width).print(picture)
 
@@ -149,8 +166,13 @@ def _screen_width() -> int:
 
 
 def _write(path: Path, text: str) -> None:
+    """Write the picture; a new file is its owner's only (0600), as the store: it names students."""
+    import os
+
     try:
-        path.write_text(text, encoding="utf-8")
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
     except OSError as error:
         raise OutputFailed(
             f"cannot write {path} ({error.strerror}); check the folder and its permissions."
