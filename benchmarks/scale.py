@@ -373,6 +373,8 @@ def listing(stores: Stores) -> None:
 
 def report_memory(name: str, peak: int, yardstick: int, limit_mib: float, ratio: float) -> None:
     ok = peak / MIB < limit_mib and peak / yardstick <= ratio
+    if not ok:
+        MISSED.append(name)
     print(
         f"{name}: peak {peak / MIB:.1f} MiB vs {yardstick / MIB:.1f} MiB at 100,000 rows = "
         f"{peak / yardstick:.2f}x ({'meets' if ok else 'MISSES'} target < {limit_mib:g} MiB and <= {ratio}x)"
