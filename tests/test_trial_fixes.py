@@ -176,3 +176,62 @@ def test_timeline_files_an_empty_name_is_refused_a_dash_is_stdout_a_new_file_is_
     kept.chmod(0o640)
     cli.ok("timeline", "201234567", "--html", str(kept))
     assert stat.S_IMODE(kept.stat().st_mode) == 0o640 and kept.read_text() != "old"
+
+
+def test_option_text_that_is_not_utf8_is_refused_as_such_never_70(cli: Cli, tmp_path: Path) -> None:
+    latin1 = "caf\udce9"  # what Python makes of `caf\xe9` typed at a Latin-1 terminal
+    cli.add()
+    cli.ok("request", "201234568", "-t", "placement", "-s", "+1w", "--for", "1w", "--from", "Dr A")
+    cases = {
+        "the reason": [
+            ["add", "201234569", "-t", "placement", "-s", "+1w", "--for", "1w", "-r", latin1],
+            ["edit", "1", "--reason", latin1],
+            ["reject", "R1", "--reason", latin1],
+        ],
+        "the name given with --as": [
+            ["add", "201234569", "-t", "placement", "-s", "+1w", "--for", "1w", "--as", latin1]
+        ],
+        "the name given with --from": [
+            ["request", "201234569", "-t", "placement", "-s", "+1w", "--for", "1w", "--from", latin1]
+        ],
+    }
+    for what, commands in cases.items():
+        for command in commands:
+            result = cli(*command)
+            assert result.exit_code == 2, (command, result.output)
+            assert result.stderr.startswith(f"Error: {what.capitalize()} is not valid UTF-8 text; "), (
+                result.stderr
+            )
+    folder = tmp_path / "bk"
+    folder.mkdir()
+    cohort = folder / "f\udce9.csv"
+    cohort.write_bytes(b"student_id\n201234570\n")
+    cli.ok("bulk", str(cohort), "-t", "placement", "-s", "+1w", "--for", "1w")
+    assert "f\ufffd.csv" in cli.ok("batches", "--format", "csv").stdout
+
+
+def test_a_locale_that_is_not_utf8_never_crashes_and_machine_formats_stay_utf8(tmp_path: Path) -> None:
+    import json
+
+    store = tmp_path / "s.db"
+    added = _shell(store, "SE add 201234567 -t placement -s +1w --for 1w -r 'Zoë’s café' -q; echo rc=$?")
+    assert added.stdout == "1\nrc=0\n", added.stderr
+    for encoding in ("ascii", "latin-1"):
+        for args in (
+            "list --format csv",
+            "list --format jsonl",
+            "list --format plain",
+            "list",
+            "timeline --office",
+        ):
+            result = _shell(
+                store,
+                f"SE {args} > {tmp_path}/out; echo rc=$?".replace("SE", f"PYTHONIOENCODING={encoding} SE"),
+            )
+            assert result.stdout == "rc=0\n", (encoding, args, result.stderr)
+        machine = _shell(store, f"PYTHONIOENCODING={encoding} SE list --format jsonl")
+        assert json.loads(machine.stdout)["reason"] == "Zoë’s café"  # decoded as UTF-8 by subprocess
+    said = _shell(
+        store, "PYTHONIOENCODING=ascii SE add 201234568 -t placement -s +1w --for 1w -r 'Zoë'; echo rc=$?"
+    )
+    assert said.stdout.endswith("reason         Zo?\nrc=0\n"), said.stderr

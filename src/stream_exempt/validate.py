@@ -16,6 +16,24 @@ NINE_DIGITS = re.compile(r"[0-9]{9}")
 _SPREADSHEET_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]*)?(?:[eE][+-]?[0-9]+)|[0-9]+[.,]0+")
 # C0 and C1 controls, DEL, and the Unicode format characters that reorder text (bidi marks).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# What Python makes of bytes on the command line that are not UTF-8 (a Latin-1 terminal, a
+# script saved in cp1252): lone surrogates, which no store, file or terminal can hold.
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")
+
+
+def utf8(text: str, what: str) -> str:
+    """`text` unchanged, or `Refused` when it holds bytes that were not UTF-8 (exit 2, not 70)."""
+    if _NOT_UTF8.search(text):
+        raise Refused(
+            f"{what} is not valid UTF-8 text; type it again with a UTF-8 terminal or script "
+            "(it holds bytes of another encoding, such as Latin-1)."
+        )
+    return text
+
+
+def printable_name(text: str) -> str:
+    """A file name to store or show: bytes that were not UTF-8 replaced by U+FFFD."""
+    return _NOT_UTF8.sub("\ufffd", text)
 
 
 def id_pattern() -> re.Pattern[str]:
@@ -70,7 +88,7 @@ def reason(text: str | None) -> str | None:
     """An optional reason: at most 500 characters, no control characters; blank means none."""
     if text is None or not text.strip():
         return None
-    value = text.strip()
+    value = utf8(text.strip(), "the reason")
     if len(value) > MAX_REASON:
         raise Refused(f"the reason is {len(value)} characters long; shorten it to at most {MAX_REASON}.")
     if _CONTROL.search(value):
@@ -80,7 +98,7 @@ def reason(text: str | None) -> str | None:
 
 def actor(text: str) -> str:
     """The name recorded against a change (`--as`)."""
-    value = text.strip()
+    value = utf8(text.strip(), "the name given with --as")
     if not value or len(value) > MAX_ACTOR or _CONTROL.search(value):
         raise Refused(
             f"{printable(value)} cannot be recorded as who made the change; give a name of 1 to "
@@ -119,7 +137,7 @@ def request_id(text: str) -> int:
 
 def name(text: str, what: str = "--from") -> str:
     """A person's name given with `--from` (the tutor who asked)."""
-    value = text.strip()
+    value = utf8(text.strip(), f"the name given with {what}")
     if not value or len(value) > MAX_ACTOR or _CONTROL.search(value):
         raise Refused(
             f"{printable(value)} is not a name; give who asked with {what}, in 1 to {MAX_ACTOR} "

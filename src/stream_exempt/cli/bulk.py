@@ -227,7 +227,11 @@ def bulk(
                 if plan.created:
                     with _writing(len(plan.created)):
                         batch = store.insert_batch(
-                            plan.created, actor=who, at=dates.now_utc(), in_force_from=in_force, source=name
+                            plan.created,
+                            actor=who,
+                            at=dates.now_utc(),
+                            in_force_from=in_force,
+                            source=validate.printable_name(name),
                         )
             if batch is not None:
                 committed(

@@ -100,8 +100,32 @@ def prepare() -> tuple[Any, Any]:
     if sys.stderr is None:  # closed: what is written there is lost, never sent to stdout
         sys.stderr = _reopen(2, read_only=False)
     saved = (sys.stdout, sys.stderr)
+    if not utf8(sys.stdout) and hasattr(sys.stdout, "reconfigure"):
+        # An ASCII or Latin-1 locale (PYTHONIOENCODING, an old server, a cron job): what people
+        # read shows a character it cannot encode as `?` rather than failing (exit 70);
+        # machine formats switch standard output to UTF-8 (`to_utf8`).
+        sys.stdout.reconfigure(errors="replace")
     sys.stdout = _Guarded(sys.stdout)
     return saved
+
+
+def utf8(stream: Any) -> bool:
+    """Whether `stream` encodes text as UTF-8 (or has no encoding of its own to worry about)."""
+    import codecs
+
+    name = getattr(stream, "encoding", None)
+    if not isinstance(name, str):
+        return True
+    try:
+        return codecs.lookup(name).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def to_utf8(stream: Any) -> None:
+    """Machine formats (csv, tsv, json, jsonl) are UTF-8 whatever the locale: other programs read them."""
+    if not utf8(stream) and hasattr(stream, "reconfigure"):
+        stream.reconfigure(encoding="utf-8", errors="strict")
 
 
 def restore(saved: tuple[Any, Any]) -> None:

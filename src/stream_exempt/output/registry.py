@@ -49,6 +49,7 @@ FORMATS: dict[str, Format] = {  # in the order the SPEC lists them
     "plain": Format("text_table:plain", "text:write"),
     "text": Format(None, "text:write"),
 }
+MACHINE_FORMATS = ("csv", "tsv", "json", "jsonl")  # read by other programs: always UTF-8
 # The choices for a command that returns a Table, and for one that returns a Document.
 TABLE_FORMATS = tuple(name for name, f in FORMATS.items() if f.table is not None)
 DOCUMENT_FORMATS = tuple(name for name, f in FORMATS.items() if f.document is not None)
@@ -58,6 +59,10 @@ def render(result: Table | Document, fmt: str, out: IO[str] | None = None) -> No
     """Write `result` in format `fmt` (a key of `FORMATS`) to `out` (standard output)."""
     out = out if out is not None else sys.stdout
     chosen = FORMATS[str(fmt)]
+    if str(fmt) in MACHINE_FORMATS:
+        from stream_exempt.cli.streams import to_utf8
+
+        to_utf8(out)
     if isinstance(result, Document):
         if chosen.document is None:
             raise ValueError(f"{fmt} cannot write a single answer")
