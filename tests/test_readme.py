@@ -1,0 +1,121 @@
+"""The README's console examples, run as written: commands and outputs, with the clock frozen.
+
+Every ```console block of README.md is a session at a shell: a line starting `$ ` is a command
+(run by bash, in one folder holding a copy of `examples/`, with one store for the whole
+README), and the lines up to the next command are what it prints, standard output and standard
+error together. A line `...` stands for any number of lines. `stream-exempt` is the real
+program, started in a real process whose clock is frozen at README_NOW, so the dates in the
+README are the dates the tool prints.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+# Sunday 29 November 2026, 09:00 in London: the day the README's outputs were made.
+README_NOW = datetime(2026, 11, 29, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+
+_SHIM = f"""\
+import sys
+from datetime import datetime
+import time_machine
+time_machine.travel(datetime.fromisoformat({README_NOW.isoformat()!r}), tick=False).start()
+from stream_exempt.cli.app import main
+sys.argv[0] = "stream-exempt"
+main()
+"""
+
+Step = tuple[str, list[str]]
+
+
+def sessions(text: str) -> list[list[Step]]:
+    """The console blocks of a Markdown text, each a list of (command, expected lines)."""
+    blocks = re.findall(r"^```console\n(.*?)^```", text, flags=re.M | re.S)
+    found = []
+    for block in blocks:
+        steps: list[Step] = []
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                steps.append((line[2:], []))
+            elif steps:
+                steps[-1][1].append(line.rstrip())
+        found.append(steps)
+    return found
+
+
+def matches(expected: list[str], actual: list[str]) -> bool:
+    """Whether `actual` is `expected`, where a line `...` stands for any run of lines."""
+    if not expected:
+        return not actual
+    if expected[0] == "...":
+        return any(matches(expected[1:], actual[at:]) for at in range(len(actual) + 1))
+    return bool(actual) and actual[0] == expected[0] and matches(expected[1:], actual[1:])
+
+
+def test_sessions_are_found() -> None:
+    """The README has console examples, so the test below cannot pass by finding none."""
+    found = sessions(README.read_text(encoding="utf-8"))
+    assert len(found) >= 3
+    assert sum(len(steps) for steps in found) >= 15
+
+
+def test_matches_elision() -> None:
+    assert matches(["a", "...", "d"], ["a", "b", "c", "d"])
+    assert matches(["a", "...", "d"], ["a", "d"])
+    assert not matches(["a", "...", "d"], ["a", "b"])
+    assert not matches(["a"], ["a", "b"])
+
+
+@pytest.mark.slow
+def test_readme_console_examples(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(ROOT / "examples", work / "examples")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "frozen.py").write_text(_SHIM, encoding="utf-8")
+    shim = bin_dir / "stream-exempt"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{bin_dir / "frozen.py"}" "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(tmp_path / "home"),
+        "LOGNAME": "officer",
+        "USER": "officer",
+        "LANG": "C.UTF-8",
+        "NO_COLOR": "1",
+        "COLUMNS": "100",  # as at a terminal 100 columns wide
+        "PYTHONUNBUFFERED": "1",  # standard output and error interleave as they happen
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        "STREAM_EXEMPT_DB": str(work / "tour.db"),  # the README's tour keeps its own store
+    }
+    failures = []
+    for steps in sessions(README.read_text(encoding="utf-8")):
+        for command, expected in steps:
+            done = subprocess.run(
+                ["bash", "-c", "exec 2>&1\n" + command],
+                cwd=work,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            actual = [line.rstrip() for line in done.stdout.splitlines()]
+            while expected and not expected[-1]:
+                expected = expected[:-1]
+            if not matches(expected, actual):
+                failures.append(
+                    f"$ {command}\n--- README\n" + "\n".join(expected) + "\n--- actual\n" + "\n".join(actual)
+                )
+    assert not failures, "\n\n".join(failures)
