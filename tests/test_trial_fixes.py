@@ -235,3 +235,18 @@ def test_a_locale_that_is_not_utf8_never_crashes_and_machine_formats_stay_utf8(t
         store, "PYTHONIOENCODING=ascii SE add 201234568 -t placement -s +1w --for 1w -r 'Zoë'; echo rc=$?"
     )
     assert said.stdout.endswith("reason         Zo?\nrc=0\n"), said.stderr
+
+
+def test_tables_keep_the_padding_at_both_edges_and_break_the_fewest_words(cli: Cli) -> None:
+    cli.add(
+        "201234571",
+        "--reason",
+        "Leeds General Infirmary, ward 4, supervised by Dr Smith for the whole period",
+    )
+    cli.add("201234572", "--type", "dissertation")
+    wide = cli.ok("list", env={"COLUMNS": "120"}).stdout
+    assert "┃ ID ┃ Student" in wide and "│ 1  │ 201234571 │" in wide and " Reason" in wide
+    assert all(line[-2] == " " for line in wide.splitlines() if line.startswith(("┃", "│")))  # right padding
+    narrow = cli.ok("list", env={"COLUMNS": "80"}).stdout
+    # Too narrow for every word: the free-text reason is folded, "Placement" stays whole.
+    assert "│ Placement │" in narrow, narrow

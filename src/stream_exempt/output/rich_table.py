@@ -77,12 +77,22 @@ def _widths(
     # Words whole if they can be (folding only very long ones, such as addresses), else folded.
     least = _least_widths(headings, rows, whole, KEEP_WORDS)
     folded = _least_widths(headings, rows, whole, FOLD_FROM)
-    words = list(least)
-    while sum(least) > room:  # fold the longest words first, one character at a time
-        longest = max(range(len(least)), key=lambda i: (least[i] - folded[i], words[i]))
-        if least[longest] == folded[longest]:
+    # Each cell's longest word, column by column (with the heading): narrowing a column from w
+    # to w - 1 breaks the cells whose longest word is exactly w (longer ones are broken already).
+    longest_words = [
+        [_longest_word(heading), *(_longest_word(row[i]) for row in rows)]
+        for i, heading in enumerate(headings)
+    ]
+
+    def newly_broken(i: int) -> int:
+        return longest_words[i].count(least[i]) if headings[i] not in whole else 0
+
+    while sum(least) > room:  # one character at a time, where it breaks the fewest words
+        candidates = [i for i in range(len(least)) if least[i] > folded[i]]
+        if not candidates:
             return None
-        least[longest] -= 1
+        narrowed = min(candidates, key=lambda i: (newly_broken(i), folded[i] - least[i]))
+        least[narrowed] -= 1
     # Cut the widest columns first, as far as needed and no further (short ones stay whole):
     # the largest cap C with every wrappable column at min(widest, max(C, narrowest)).
     wrappable = [heading not in whole for heading in headings]
@@ -112,16 +122,21 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
     if not rows:
         print(table.empty, file=out if out is not None else sys.stdout)
         return
-    # A border before each column and after the last; a space either side of each cell but
-    # at the table's two edges (pad_edge=False).
-    widths = _widths(table.headings, rows, table.whole, target.width - (3 * len(table.headings) - 1))
+    # A border before each column and after the last, and a space either side of each cell;
+    # only when that cannot fit, no space at the table's two edges (pad_edge=False).
+    columns = len(table.headings)
+    pad_edge = True
+    widths = _widths(table.headings, rows, table.whole, target.width - (3 * columns + 1))
+    if widths is None:
+        pad_edge = False
+        widths = _widths(table.headings, rows, table.whole, target.width - (3 * columns - 1))
     if widths is None:
         _blocks(table, rows, target)
         return
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    grid = RichTable(title=table.title, title_justify="left", pad_edge=False)
+    grid = RichTable(title=table.title, title_justify="left", pad_edge=pad_edge)
     for heading, width in zip(table.headings, widths, strict=True):
         grid.add_column(heading, no_wrap=heading in table.whole, overflow="fold", width=width)
     for row in rows:
