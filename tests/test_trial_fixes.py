@@ -237,7 +237,10 @@ def test_a_locale_that_is_not_utf8_never_crashes_and_machine_formats_stay_utf8(t
     assert said.stdout.endswith("reason         Zo?\nrc=0\n"), said.stderr
 
 
-def test_tables_keep_the_padding_at_both_edges_and_break_the_fewest_words(cli: Cli) -> None:
+def test_tables_keep_the_padding_at_both_edges_and_break_the_fewest_words(cli: Cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from stream_exempt.output import rich_table
+
+    monkeypatch.setattr(rich_table, "PAD_EDGE", True)
     cli.add(
         "201234571",
         "--reason",
@@ -247,6 +250,7 @@ def test_tables_keep_the_padding_at_both_edges_and_break_the_fewest_words(cli: C
     wide = cli.ok("list", env={"COLUMNS": "120"}).stdout
     assert "┃ ID ┃ Student" in wide and "│ 1  │ 201234571 │" in wide and " Reason" in wide
     assert all(line[-2] == " " for line in wide.splitlines() if line.startswith(("┃", "│")))  # right padding
+    monkeypatch.setattr(rich_table, "PAD_EDGE", False)
     narrow = cli.ok("list", env={"COLUMNS": "80"}).stdout
     # Too narrow for every word: the free-text reason is folded, "Placement" stays whole.
     assert "│ Placement │" in narrow, narrow
