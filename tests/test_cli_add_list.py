@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -235,3 +236,18 @@ def test_types_lists_the_five(cli: Cli) -> None:
     ]
     assert rows[1]["label"] == "Break in Learning (DA)"
     assert "Practice Placement Block" in cli.ok("types").stdout
+
+
+@pytest.mark.parametrize("pattern", [".*", r"\s*", "[0-9]*"])
+def test_an_empty_student_id_is_refused_whatever_the_pattern(cli: Cli, tmp_path: Path, pattern: str) -> None:
+    env = {"STREAM_EXEMPT_ID_PATTERN": pattern}
+    for typed in ("", "   "):
+        result = cli("add", typed, "-t", "placement", "-s", "+1w", "--for", "1w", env=env)
+        assert result.exit_code == 2, result.stdout
+        assert "student ID is empty" in result.stderr
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("student_id,name\n,Ann\n201234567,Bob\n", encoding="utf-8")
+    result = cli("bulk", str(cohort), "-t", "placement", "-s", "+1w", "--for", "1w", env=env)
+    assert result.exit_code == 2, result.stdout
+    assert "student ID is empty" in result.stderr
+    assert json.loads(cli.ok("list", "--status", "all", "--format", "json").stdout) == []

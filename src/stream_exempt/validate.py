@@ -65,6 +65,8 @@ def reformatted_number(text: str) -> bool:
 def student_id(text: str, pattern: re.Pattern[str]) -> str:
     """A student ID with surrounding white space removed, or `Refused`."""
     value = text.strip()
+    if not value:  # whatever the pattern: a pattern such as `.*` would match nothing at all
+        raise Refused("the student ID is empty; give the student's number.")
     if pattern.fullmatch(value) and (pattern is NINE_DIGITS or not _CONTROL.search(value)):
         return value
     if _SPREADSHEET_NUMBER.fullmatch(value):
@@ -72,8 +74,6 @@ def student_id(text: str, pattern: re.Pattern[str]) -> str:
             f"{printable(value)} is a number a spreadsheet reformatted, not a student ID; "
             "format the column as text and export it again."
         )
-    if not value:
-        raise Refused("the student ID is empty; give the student's number.")
     if pattern is NINE_DIGITS:
         raise Refused(
             f"{printable(value)} is not a student ID; student IDs are nine digits, such as 201234567."
