@@ -3,6 +3,8 @@ tests/data written by LibreOffice (see tests/data/README.md)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -507,14 +509,22 @@ def test_check_file_short_and_long_rows_keep_their_columns(cli: Cli) -> None:
     ]
 
 
-@pytest.mark.parametrize("separator", ["\t", ";"])
-def test_check_file_reads_tab_and_semicolon_separated_feeds(cli: Cli, separator: str) -> None:
+@pytest.mark.parametrize("separator", ["\t", ";", ","])
+def test_check_file_answers_with_the_feeds_own_separator(cli: Cli, tmp_path: Path, separator: str) -> None:
+    """What wrote a tab- or semicolon-separated feed reads the answer back: same separator, and
+    a cell quoted only where it holds that separator."""
     cli.add("201234567", "--start", "2027-01-11", "--end", "2027-01-20")
-    feed = f"student_id{separator}date{separator}kind\n201234567{separator}2027-01-15{separator}a, b\n"
-    result = cli.ok("check", "--file", "-", input=feed)
+    s = separator
+    cell = '"a, b"' if s == "," else "a, b"
+    feed = write(
+        tmp_path,
+        f'student_id{s}date{s}kind\n201234567{s}2027-01-15{s}{cell}\n201234568{s}2027-01-15{s}"x{s}y"\n',
+    )
+    result = cli.ok("check", "--file", feed)
     assert result.stdout.splitlines() == [
-        "student_id,date,kind,suppressed,exemption",
-        '201234567,2027-01-15,"a, b",true,1',
+        f"student_id{s}date{s}kind{s}suppressed{s}exemption",
+        f"201234567{s}2027-01-15{s}" + ('"a, b"' if s == "," else "a, b") + f"{s}true{s}1",
+        f'201234568{s}2027-01-15{s}"x{s}y"{s}false{s}',
     ]
 
 
@@ -625,3 +635,101 @@ def test_check_file_passes_every_cell_through_unchanged(cli: Cli) -> None:
         "201234567,2027-01-15,+44 1234,=SUM(A1),false,",
         "201234568,2027-01-15,-,@x,false,",
     ]
+
+
+# --- quotes left open, and very long cells ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('student_id,note\n201234791,"unclosed\n201234792,x\n201234793,y\n', 2),
+        ('student_id,reason\n201234791,"unclosed\n201234792,x\n201234793,y\n', 2),
+        ('student_id,note\n201234790,a\n201234791,"two\nlines",\n201234792,"open\n201234793,x', 5),
+        ('student_id,note\n201234790,a\n201234791,"open""quote\n', 3),
+    ],
+)
+def test_bulk_refuses_a_quote_never_closed_naming_the_line_it_opens(
+    cli: Cli, tmp_path: Path, text: str, line: int
+) -> None:
+    path = write(tmp_path, text)
+    for dry in ([], ["--dry-run"]):
+        result = cli("bulk", path, *OPTIONS, *dry)
+        assert result.exit_code == 2, result.stdout
+        assert result.stderr.startswith(f"Error: Line {line} of {path} opens a quoted cell"), result.stderr
+        assert "never closed" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert snapshot(cli.store_path).get("exemptions", []) == []
+
+
+def test_bulk_reads_a_quoted_cell_over_two_lines_that_closes(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path, 'student_id,note\n201234791,"two\nlines"\n201234792,"""quoted"""\n')
+    assert cli.ok("bulk", path, *OPTIONS).stdout.startswith("Batch 1: 2 exemptions created")
+
+
+def test_check_file_passes_every_line_after_an_open_quote_through(cli: Cli, tmp_path: Path) -> None:
+    cli.add("201234568", "--start", "2027-01-11", "--end", "2027-01-20")
+    feed = write(
+        tmp_path,
+        'student_id,date,note\n201234567,2027-01-15,ok\n201234567,2027-01-15,"unclosed\n'
+        "201234568,2027-01-15,x\n\n201234569,2027-01-15,y\n201234568,2027-01-15,z\n",
+    )
+    result = cli("check", "--file", feed)
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        "student_id,date,note,suppressed,exemption",
+        "201234567,2027-01-15,ok,false,",
+        "201234567,2027-01-15,unclosed,false,",
+        "201234568,2027-01-15,x,false,",  # covered, but it may be part of the open cell: not suppressed
+        "201234569,2027-01-15,y,false,",
+        "201234568,2027-01-15,z,false,",
+    ]
+    errors = result.stderr.splitlines()
+    assert errors[0].startswith(f"Error: Line 3 of {feed}: a quoted cell opens in it")
+    assert [e.split(":")[1] for e in errors] == [f" Line {n} of {feed}" for n in (3, 4, 6, 7)]
+    assert all(
+        "left open on line 3" in e and e.endswith("passed through as not suppressed.") for e in errors[1:]
+    )
+    jsonl = cli("check", "--file", feed, "--format", "jsonl")
+    assert jsonl.exit_code == 2 and len(jsonl.stdout.splitlines()) == 5
+
+
+def test_check_file_an_open_quote_that_runs_on_stops_and_the_rest_is_checked(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stream_exempt import csvio
+
+    monkeypatch.setattr(csvio, "RUN_ON", 100)  # the same as a megabyte, in a small file
+    cli.add("201234568", "--start", "2027-01-11", "--end", "2027-01-20")
+    rows = [f"2012345{n:02d},2027-01-15,n{n}" for n in range(70)]
+    feed = write(tmp_path, 'student_id,date,note\n201234567,2027-01-15,"open\n' + "\n".join(rows) + "\n")
+    result = cli("check", "--file", feed)
+    assert result.exit_code == 2
+    out = result.stdout.splitlines()
+    assert len(out) == 1 + 1 + 70 and out[1] == "201234567,2027-01-15,open,false,"
+    assert [line.split(",")[0] for line in out[2:]] == [r.split(",")[0] for r in rows]
+    assert "201234568,2027-01-15,n68,true,1" in out  # past the run-on, rows are checked again
+    bulk = cli("bulk", feed, *OPTIONS)
+    assert bulk.exit_code == 2 and bulk.stderr.startswith(f"Error: Line 2 of {feed} opens a quoted cell")
+    assert "is not closed by line" in bulk.stderr
+
+
+def test_a_cell_longer_than_the_csv_modules_limit_stops_nothing(cli: Cli, tmp_path: Path) -> None:
+    cli.add("201234569", "--start", "2027-01-11", "--end", "2027-01-20")
+    huge = "x" * 200_000
+    feed = write(
+        tmp_path,
+        "student_id,date,note\n201234567,2027-01-15,a\n"
+        f'201234568,2027-01-15,{huge}\n201234569,2027-01-15,"{huge}\n{huge}"\n201234569,2027-01-15,c\n',
+    )
+    result = cli("check", "--file", feed)
+    assert result.exit_code == 0, result.stderr
+    assert [row[3:] for row in csv.reader(io.StringIO(result.stdout))] == [
+        ["suppressed", "exemption"],
+        ["false", ""],
+        ["false", ""],
+        ["true", "1"],
+        ["true", "1"],
+    ]
+    assert len(result.stdout) > 600_000
+    cohort = write(tmp_path, f"student_id,note\n201234570,{huge}\n201234571,b\n", name="big.csv")
+    assert cli.ok("bulk", cohort, *OPTIONS).stdout.startswith("Batch 1: 2 exemptions created")

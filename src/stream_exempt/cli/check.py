@@ -96,7 +96,9 @@ def filter_feed(
     # Undecodable bytes pass through untouched (surrogate escapes) and make only that row bad.
     csvio.encoding_name(encoding)  # values typed first, then the store, then the file (SPEC 10)
     exemptions = session.store().answering_by_student()
-    feed = csvio.open_table(path, encoding=encoding, errors="surrogateescape")
+    # A quote left open does not swallow the rows after it: they come back one by one as bad
+    # rows (never suppressed), so no notification vanishes from the output.
+    feed = csvio.open_table(path, encoding=encoding, errors="surrogateescape", run_on_rows=True)
     name = feed.name
     try:
         headers = feed.headers
@@ -115,7 +117,8 @@ def filter_feed(
             )
         parse_day = dates.cached_parser(today)
         out: IO[str] = io_for_stdout()
-        writer = csv.writer(out, lineterminator="\n")
+        # The answer is written with the feed's own separator, so that what wrote it reads it back.
+        writer = csv.writer(out, delimiter=getattr(feed, "delimiter", ","), lineterminator="\n")
         width = len(headers)
         if fmt == "csv":
             writer.writerow([*headers, "suppressed", "exemption"])
@@ -127,6 +130,8 @@ def filter_feed(
         for line, cells in feed:
             found: Exemption | None = None
             try:
+                if line in feed.faults:
+                    raise Refused(feed.faults.pop(line))
                 if len(cells) != width:
                     raise Refused(
                         f"it has {len(cells)} cells where the header has {width}; "
