@@ -425,26 +425,70 @@ def test_r3_for_a_whole_cohort_at_its_boundary(  # type: ignore[no-untyped-def]
         assert "rows" not in result.stderr and len(result.stderr.splitlines()) == 1
 
 
-def test_a_re_run_after_the_start_has_passed_is_one_error_for_the_option(  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("now", "options"),
+    [
+        ((2027, 1, 10, 12, 0), OPTIONS),  # the day before the start: --start is still after today
+        ((2027, 1, 11, 9, 0), OPTIONS),  # the day of the start
+        ((2027, 1, 12, 9, 0), OPTIONS),  # the day after
+        ((2027, 1, 12, 9, 0), ["--type", "placement", "--start", "2027-01-11", "--end", "2027-02-21"]),
+        ((2027, 2, 21, 9, 0), OPTIONS),  # the last day: still live, still recorded
+    ],
+)
+def test_a_re_run_of_an_import_whose_start_has_passed_creates_nothing_new(  # type: ignore[no-untyped-def]
+    cli: Cli, tmp_path: Path, clock, now: tuple[int, ...], options: list[str]
+) -> None:
+    """SPEC 7: running the same import twice creates nothing new, whether its dates are options
+    or columns; an option no new row could pass is still one error when any row is new."""
+    from datetime import datetime
+
+    from conftest import LONDON
+
+    cli.ok("bulk", write(tmp_path, "sid\n201234567\n201234568\n"), *OPTIONS)  # starts 11 Jan
+    clock(datetime(*now, tzinfo=LONDON))
+    before = snapshot(cli.store_path)
+    same = write(tmp_path, "sid\n201234568\n201234567\n201234567\n", name="again.csv")
+    assert cli.ok("bulk", same, *options).stdout == "Nothing new: all 2 already recorded.\n"
+    dry = cli.ok("bulk", same, *options, "--dry-run").stdout
+    assert dry.startswith("Dry run: 0 exemptions would be created as one new batch, 2 already recorded")
+    assert snapshot(cli.store_path) == before
+    grown = cli("bulk", write(tmp_path, "sid\n201234567\n201234568\n201234569\n", name="grown.csv"), *options)
+    if now[2] == 10:  # before the start, the new student is simply added
+        assert grown.exit_code == 0 and "1 exemption created, 2 already recorded" in grown.stdout
+        return
+    assert grown.exit_code == 2 and snapshot(cli.store_path) == before
+    today = f"{now[2]} {'Jan' if now[1] == 1 else 'Feb'} 2027"
+    assert grown.stderr == (
+        f"Error: --start 11 Jan 2027 is not after today ({today}), so no student could be exempted: "
+        "an exemption can only cover future days; give a --start after today.\n"
+    )
+    # A start column in the past is judged the same way: rows already recorded are skipped.
+    per_row = "sid,start\n201234567,2027-01-11\n201234568,2027-01-11\n"
+    again = cli.ok("bulk", write(tmp_path, per_row, name="columns.csv"), "--type", "placement", "--for", "6w")
+    assert again.stdout == "Nothing new: all 2 already recorded.\n"
+
+
+def test_a_re_run_after_the_end_has_passed_is_one_error_for_the_option(  # type: ignore[no-untyped-def]
     cli: Cli, tmp_path: Path, clock
 ) -> None:
     from datetime import datetime
 
     from conftest import LONDON
 
-    cli.ok("bulk", write(tmp_path, "sid\n201234567\n201234568\n"), *OPTIONS)  # starts 11 Jan
-    clock(datetime(2027, 1, 12, 9, 0, tzinfo=LONDON))
-    before = snapshot(cli.store_path)
-    grown = cli("bulk", write(tmp_path, "sid\n201234567\n201234568\n201234569\n"), *OPTIONS)
-    assert grown.exit_code == 2 and snapshot(cli.store_path) == before
-    assert grown.stderr == (
-        "Error: --start 11 Jan 2027 is not after today (12 Jan 2027), so no student could be exempted: "
-        "an exemption can only cover future days; give a --start after today.\n"
+    path = write(tmp_path, "sid\n201234567\n")
+    cli.ok("bulk", path, *OPTIONS)  # 11 Jan to 21 Feb
+    clock(datetime(2027, 2, 22, 9, 0, tzinfo=LONDON))  # expired: no longer a live exemption
+    result = cli("bulk", path, *OPTIONS)
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --start 11 Jan 2027 is not after today")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_past_start_with_a_file_that_cannot_be_read_is_the_options_error(cli: Cli, tmp_path: Path) -> None:
+    cli.add("201234567")
+    result = cli(
+        "bulk", write(tmp_path, "name,surname\nAnn,Smith\n"), "-t", "placement", "-s", "today", "--for", "1w"
     )
-    # A start column in the past is still judged row by row: rows already recorded are skipped.
-    per_row = "sid,start\n201234567,2027-01-11\n201234568,2027-01-11\n"
-    again = cli.ok("bulk", write(tmp_path, per_row), "--type", "placement", "--for", "6w")
-    assert again.stdout == "Nothing new: all 2 already recorded.\n"
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --start 4 Jan 2027 is not after today")
 
 
 def result_day(iso: str) -> str:

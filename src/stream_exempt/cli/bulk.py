@@ -49,7 +49,9 @@ def _writing(count: int) -> AbstractContextManager[object]:
 
 def _defaults(
     type_: str | None, start: str | None, end: str | None, for_: str | None, reason: str | None, today: date
-) -> "cohort.Defaults":
+) -> "tuple[cohort.Defaults, Refused | None]":
+    """The options, and the one error for an option that no new row could pass (R3, R5c): it
+    stands unless every row of the file is already recorded (a re-run, SPEC 7)."""
     from stream_exempt import cohort
 
     if end is not None and for_ is not None:
@@ -59,17 +61,7 @@ def _defaults(
     span = dates.parse_duration(for_) if for_ is not None else None
     if first is not None and last is not None:
         rules.check_order(first, last)  # once for the options, not once per row
-    # R3 once for an option that no row could pass, not one refused row per student.
-    for option, day in (("--start", first), ("--end", last)):
-        if day is not None and day <= today:
-            raise Refused(
-                f"{option} {show(day)} is not after today ({show(today)}), so no student could be "
-                f"exempted: an exemption can only cover future days; give a {option} after today."
-            )
-    fixed_end = span.last_day_from(first) if last is None and first and span else last
-    if fixed_end is not None:  # R5c, once for the options
-        rules.check_takes_effect(fixed_end, rules.in_force_from(today), "every exemption of this import")
-    return cohort.Defaults(
+    defaults = cohort.Defaults(
         type=types.parse_type(type_) if type_ is not None else None,
         start=first,
         end=last,
@@ -77,6 +69,20 @@ def _defaults(
         reason=validate.reason(reason),
         reason_given=reason is not None,
     )
+    # R3 once for an option that no row could pass, not one refused row per student.
+    for option, day in (("--start", first), ("--end", last)):
+        if day is not None and day <= today:
+            return defaults, Refused(
+                f"{option} {show(day)} is not after today ({show(today)}), so no student could be "
+                f"exempted: an exemption can only cover future days; give a {option} after today."
+            )
+    fixed_end = span.last_day_from(first) if last is None and first and span else last
+    if fixed_end is not None:  # R5c, once for the options
+        try:
+            rules.check_takes_effect(fixed_end, rules.in_force_from(today), "every exemption of this import")
+        except Refused as refusal:
+            return defaults, refusal
+    return defaults, None
 
 
 def _read(
@@ -126,11 +132,16 @@ def _plan(
     pattern: re.Pattern[str],
     name: str,
     month_first: bool,
+    unpassable: Refused | None = None,
 ) -> "cohort.Plan":
-    """The plan for every row; when any row is refused, the refused rows in a table and `Refused`."""
+    """The plan for every row; when any row is refused, the refused rows in a table and `Refused`.
+    With `unpassable` (an option no new row could pass), that one error unless every row is
+    already recorded."""
     from stream_exempt import cohort
 
     plan = cohort.plan_bulk(_progress(rows), columns, defaults, live, today, pattern, month_first=month_first)
+    if unpassable is not None and (plan.created or plan.refused):
+        raise unpassable
     if plan.refused:
         output.write_rich_table(
             ("Line", "Student ID", "Why refused"),
@@ -198,32 +209,41 @@ def bulk(
     session: Session = ctx.obj
     who = actor(as_)
     today = dates.today()
-    defaults = _defaults(type_, start, end, for_, reason, today)
+    defaults, unpassable = _defaults(type_, start, end, for_, reason, today)
     pattern = validate.id_pattern()
     named = cohort.Named(column, type_column, start_column, end_column, reason_column)
     csvio.encoding_name(encoding)  # like every value typed, before the store
+    if unpassable is not None and not session.store_path.exists():
+        raise unpassable  # no store, so nothing already recorded: the typed value's error first
     if dry_run or session.store_path.exists():
         session.store()  # the store before the file's contents (SPEC 10): exit 4 before exit 2
     with collector_paused():
-        headers, columns, rows, name = _read(file, encoding, sheet, named, pattern)
-        cohort.check_given(columns, defaults, headers)
-        if headers is not None:
-            cohort.check_date_columns(rows, columns, headers, month_first)
-            cohort.check_conflicts(rows, columns, defaults, headers, cohort.date_reader(today, month_first))
+        try:
+            headers, columns, rows, name = _read(file, encoding, sheet, named, pattern)
+            cohort.check_given(columns, defaults, headers)
+            if headers is not None:
+                cohort.check_date_columns(rows, columns, headers, month_first)
+                cohort.check_conflicts(
+                    rows, columns, defaults, headers, cohort.date_reader(today, month_first)
+                )
+        except Refused:
+            if unpassable is not None:  # a file that cannot be a re-run: the option's error, as typed first
+                raise unpassable from None
+            raise
         at = columns.student_id
         students = (cells[at].strip() for _, cells in rows if at < len(cells))
         in_force = rules.in_force_from(today)
         batch = None
         if dry_run:  # no write lock, and no store file made where there was none
             live = session.store().live_of(students, today)  # reads: never creates the store
-            plan = _plan(rows, columns, defaults, live, today, pattern, name, month_first)
+            plan = _plan(rows, columns, defaults, live, today, pattern, name, month_first, unpassable)
         else:
             if not session.store_path.exists():  # a file that is refused leaves no new store behind
-                _plan(rows, columns, defaults, {}, today, pattern, name, month_first)
+                _plan(rows, columns, defaults, {}, today, pattern, name, month_first, unpassable)
             store = session.store_for_writing()
             with store.writing():  # the write lock first: R7 holds against every concurrent writer
                 live = store.live_of(students, today)
-                plan = _plan(rows, columns, defaults, live, today, pattern, name, month_first)
+                plan = _plan(rows, columns, defaults, live, today, pattern, name, month_first, unpassable)
                 if plan.created:
                     with _writing(len(plan.created)):
                         batch = store.insert_batch(
