@@ -733,3 +733,33 @@ def test_a_cell_longer_than_the_csv_modules_limit_stops_nothing(cli: Cli, tmp_pa
     assert len(result.stdout) > 600_000
     cohort = write(tmp_path, f"student_id,note\n201234570,{huge}\n201234571,b\n", name="big.csv")
     assert cli.ok("bulk", cohort, *OPTIONS).stdout.startswith("Batch 1: 2 exemptions created")
+
+
+# --- workbooks whose formulas were never computed -----------------------------------------
+
+
+def test_a_formula_with_no_saved_value_is_named_for_what_it_is(cli: Cli, tmp_path: Path) -> None:
+    """A workbook written by a program (here openpyxl), never opened in a spreadsheet: its
+    formulas have no saved value, and the refusal says so rather than "no start"."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["student_id", "name", "start", "reason"])
+    sheet.append(["201234590", "a", "2027-01-11", "ok"])
+    sheet.append(["201234591", "b", "=C2", None])
+    sheet.append(['="2012"&"34592"', "c", "2027-01-11"])
+    sheet.append(["201234593", "d", "2027-01-12", '=UPPER("x")'])
+    sheet.append(["201234594", "e", None])  # truly empty: the old message
+    path = tmp_path / "made.xlsx"
+    book.save(path)
+    result = cli("bulk", str(path), "-t", "placement", "--for", "1w", "--dry-run")
+    assert result.exit_code == 2
+    text = " ".join(result.stderr.replace("│", " ").split())  # the table's rows, wrapping undone
+    assert "Error: 4 of 5 rows of" in text
+    assert "3 201234591 the start is a formula (=C2) with no saved value, so it reads as empty" in text
+    assert '4 the student ID is a formula (="2012"&"34592") with no saved value' in text
+    assert '5 201234593 the reason is a formula (=UPPER("x")) with no saved value' in text
+    assert text.count("open the workbook in a spreadsheet program (Excel, LibreOffice) and save it") == 3
+    assert "6 201234594 no start: give --start or fill in the start column" in text

@@ -341,7 +341,9 @@ def _terms_reader(
     def cell(cells: list[str], at: int | None, name: str, option: str) -> str:
         text = cells[at].strip() if at is not None and at < len(cells) else ""
         if not text:
-            raise Refused(f"no {name}: give {option} or fill in the {name} column.")
+            raise _unsaved(cells, at, name) or Refused(
+                f"no {name}: give {option} or fill in the {name} column."
+            )
         return text
 
     def terms(cells: list[str]) -> Terms:
@@ -357,9 +359,16 @@ def _terms_reader(
             reason = defaults.reason
         else:
             reason = validate.reason(cells[columns.reason])
+            if reason is None and (unsaved := _unsaved(cells, columns.reason, "reason")):
+                raise unsaved
         return Terms(type_code, start, end, reason)
 
     return terms
+
+
+def _unsaved(cells: list[str], at: int | None, name: str) -> Refused | None:
+    """Why an empty-looking workbook cell is refused: a formula whose value was never saved."""
+    return csvio.unsaved_formula(cells[at], name) if at is not None and at < len(cells) else None
 
 
 def _refusal(terms: Terms, today: date) -> str | None:
@@ -405,7 +414,8 @@ def plan_bulk(
             student = student_id(shown, pattern)
             terms = terms_of(cells)
         except Refused as error:
-            refused.append((line, shown, error.message))
+            unsaved = None if shown else _unsaved(cells, id_at, "student ID")
+            refused.append((line, shown, (unsaved or error).message))
             continue
         type_code, start, end, _ = terms
         key = (student, type_code)

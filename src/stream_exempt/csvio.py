@@ -473,15 +473,30 @@ class WorkbookTable(Table):
         else:
             self.close()
             raise Refused(f"--sheet {sheet!r}: {name} has no such sheet; its sheets are {shown(names)}.")
+        # The same sheet read for its formulas, row beside row: a formula cell with no saved
+        # value (a workbook written by a program, never opened in a spreadsheet) reads as empty.
+        source.seek(0)
+        self._formulas = openpyxl.load_workbook(source, read_only=True, data_only=False)
+        self._formula_sheet = self._formulas[self._sheet.title]
         self._rows_iter = self._rows()
         self.first = next(self._rows_iter, None)
 
     def _rows(self) -> Iterator[Row]:
-        for number, values in enumerate(self._sheet.iter_rows(values_only=True), start=1):
+        from itertools import zip_longest
+
+        formulas = self._formula_sheet.iter_rows(values_only=True)
+        for number, (values, written) in enumerate(
+            zip_longest(self._sheet.iter_rows(values_only=True), formulas, fillvalue=()), start=1
+        ):
             cells = [_cell_text(value) for value in values]
-            while cells and not cells[-1].strip():
+            for index, formula in enumerate(written):
+                if index < len(cells) and values[index] is None and (text := _formula_text(formula)):
+                    cells[index] = UnsavedFormula(text)
+                elif index >= len(cells) and (text := _formula_text(formula)):
+                    cells += [""] * (index - len(cells)) + [UnsavedFormula(text)]
+            while cells and not cells[-1].strip() and not isinstance(cells[-1], UnsavedFormula):
                 cells.pop()
-            if cells and "".join(cells).strip():
+            if cells and ("".join(cells).strip() or any(isinstance(c, UnsavedFormula) for c in cells)):
                 yield number, cells
 
     def __iter__(self) -> Iterator[Row]:
@@ -489,7 +504,39 @@ class WorkbookTable(Table):
 
     def close(self) -> None:
         self._book.close()
+        if hasattr(self, "_formulas"):
+            self._formulas.close()
         self._source.close()
+
+
+class UnsavedFormula(str):
+    """The text of a workbook cell that holds a formula whose value was never saved: empty,
+    with the formula beside it to say so."""
+
+    formula: str
+
+    def __new__(cls, formula: str) -> UnsavedFormula:
+        cell = super().__new__(cls, "")
+        cell.formula = formula
+        return cell
+
+
+def _formula_text(value: object) -> str | None:
+    """A formula as openpyxl reads it (`=C2+7`, or an array formula), else None."""
+    if isinstance(value, str):
+        return value if value.startswith("=") and len(value) > 1 else None
+    text = getattr(value, "text", None)  # openpyxl's ArrayFormula and DataTableFormula
+    return str(text) if text else None
+
+
+def unsaved_formula(cell: str, what: str) -> Refused | None:
+    """The refusal for a cell that reads as empty because its formula's value was never saved."""
+    if not isinstance(cell, UnsavedFormula):
+        return None
+    return Refused(
+        f"the {what} is a formula ({cell.formula}) with no saved value, so it reads as empty; open the "
+        "workbook in a spreadsheet program (Excel, LibreOffice) and save it, then import it again."
+    )
 
 
 def _cell_text(value: object) -> str:
