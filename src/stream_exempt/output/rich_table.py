@@ -17,9 +17,8 @@ from stream_exempt.output.results import Table
 
 FOLD_FROM = 8  # a wrappable column may be narrower than its longest word (folded), down to this
 KEEP_WORDS = 20  # but first, try to keep every word up to this long unbroken
-# A space at the table's outer edges too (`│ 1 │`). Off until README's tour shows it: its console
-# examples are compared with the real output by tests/test_readme.py.
-PAD_EDGE = False
+# A space at the table's outer edges too (`│ 1 │`), as inside it.
+PAD_EDGE = True
 
 
 def console(
