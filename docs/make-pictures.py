@@ -44,7 +44,7 @@ HISTORY = [
 # The morning of 8 February: what the README walks through.
 MORNING = [
     "summary",
-    "list --ending-within 2w",
+    "list --ending-within 2w --limit 3",
     "extend --batch 1 --by 1w",
     "timeline 201234567",
 ]
