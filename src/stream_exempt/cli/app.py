@@ -1,33 +1,50 @@
-"""The Typer application: root options and the table of commands."""
+"""The Typer application: root options and the table of commands.
 
+Typer turns every registered command into a Click command before it runs any of them, and each
+command's module imports what it needs. A run of one command (`check`, thousands of times a
+night from cron) therefore builds an application holding that command alone; `--help`, an
+unknown command and the tests get the whole application, `app`.
+"""
+
+import sys
+from collections.abc import Sequence
+from importlib import import_module
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from stream_exempt import __version__
-from stream_exempt.cli import (
-    add,
-    batches,
-    bulk,
-    catalogue,
-    change,
-    check,
-    config,
-    doctor,
-    edit,
-    history,
-    init,
-    listing,
-    requests,
-    summary,
-    timeline,
-)
 from stream_exempt.cli.group import ExemptGroup
 from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
 
-app = typer.Typer(
+# Every command: its name, and the module and function under stream_exempt.cli that run it.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "add": ("add", "add"),
+    "bulk": ("bulk", "bulk"),
+    "list": ("listing", "list_"),
+    "check": ("check", "check"),
+    "extend": ("change", "extend"),
+    "move": ("change", "move"),
+    "delete": ("change", "delete"),
+    "history": ("history", "history"),
+    "types": ("catalogue", "types_"),
+    "doctor": ("doctor", "doctor"),
+    "config": ("config", "config_"),
+    "init": ("init", "init"),
+    "request": ("requests", "request"),
+    "requests": ("requests", "requests"),
+    "approve": ("requests", "approve"),
+    "reject": ("requests", "reject"),
+    "edit": ("edit", "edit"),
+    "batches": ("batches", "batches"),
+    "summary": ("summary", "summary"),
+    "timeline": ("timeline", "timeline"),
+}
+ROOT_OPTIONS_WITH_VALUE = frozenset({"--db"})
+
+_SETTINGS: dict[str, Any] = dict(
     cls=ExemptGroup,
     name="stream-exempt",
     help=(
@@ -48,7 +65,6 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def root(
     ctx: typer.Context,
     db: Annotated[
@@ -77,26 +93,42 @@ def root(
     ctx.call_on_close(session.close)
 
 
-app.command("add")(add.add)
-app.command("bulk")(bulk.bulk)
-app.command("list")(listing.list_)
-app.command("check")(check.check)
-app.command("extend")(change.extend)
-app.command("move")(change.move)
-app.command("delete")(change.delete)
-app.command("history")(history.history)
-app.command("types")(catalogue.types_)
-app.command("doctor")(doctor.doctor)
-app.command("config")(config.config_)
-app.command("init")(init.init)
-app.command("request")(requests.request)
-app.command("requests")(requests.requests)
-app.command("approve")(requests.approve)
-app.command("reject")(requests.reject)
-app.command("edit")(edit.edit)
-app.command("batches")(batches.batches)
-app.command("summary")(summary.summary)
-app.command("timeline")(timeline.timeline)
+def build(names: Sequence[str] | None = None) -> typer.Typer:
+    """An application with the root options and the named commands (every command by default)."""
+    application = typer.Typer(**_SETTINGS)
+    application.callback()(root)
+    for name in COMMANDS if names is None else names:
+        module, function = COMMANDS[name]
+        application.command(name)(getattr(import_module(f"stream_exempt.cli.{module}"), function))
+    return application
+
+
+def command_named(args: Sequence[str]) -> str | None:
+    """The command that `args` runs, when it is one of ours and no root help is asked for."""
+    at = 0
+    while at < len(args):
+        word = args[at]
+        if word in ROOT_OPTIONS_WITH_VALUE:
+            at += 2
+        elif word.startswith("--db="):
+            at += 1
+        elif word.startswith("-"):
+            return None  # --help, --version or a mistake: the whole application answers
+        else:
+            return word if word in COMMANDS else None
+    return None
+
+
+app: typer.Typer  # the whole application; see __getattr__
+
+
+def __getattr__(name: str) -> Any:
+    """`app`, the whole application, built when first asked for (tests, `--help`)."""
+    if name == "app":
+        whole = build()
+        globals()["app"] = whole
+        return whole
+    raise AttributeError(name)
 
 
 def main() -> None:
@@ -104,4 +136,5 @@ def main() -> None:
     from stream_exempt.cli import streams
 
     streams.die_quietly_on_broken_pipe()
-    app()
+    name = command_named(sys.argv[1:])
+    build([name] if name is not None else None)()

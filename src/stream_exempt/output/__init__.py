@@ -12,21 +12,51 @@ start without them. User text is always passed to Rich as `Text`, never parsed a
 
 from __future__ import annotations
 
-from stream_exempt.output.compat import (
-    HEADINGS,
-    LIST_FORMATS,
-    console,
-    defuse,
-    human_row,
-    record,
-    write_exemptions,
-    write_json,
-    write_records,
-    write_rich_table,
-    write_text_table,
-)
+from typing import TYPE_CHECKING, Any
+
 from stream_exempt.output.registry import DOCUMENT_FORMATS, FORMATS, TABLE_FORMATS, render
 from stream_exempt.output.results import Document, Table, exemptions, listed
+
+if TYPE_CHECKING:
+    from stream_exempt.output.compat import (
+        HEADINGS,
+        LIST_FORMATS,
+        console,
+        defuse,
+        human_row,
+        record,
+        write_exemptions,
+        write_json,
+        write_records,
+        write_rich_table,
+        write_text_table,
+    )
+
+# The older writers (`write_*`), loaded on first use: `check` starts without them.
+_COMPAT = frozenset(
+    {
+        "HEADINGS",
+        "LIST_FORMATS",
+        "console",
+        "defuse",
+        "human_row",
+        "record",
+        "write_exemptions",
+        "write_json",
+        "write_records",
+        "write_rich_table",
+        "write_text_table",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _COMPAT:
+        from stream_exempt.output import compat
+
+        return getattr(compat, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DOCUMENT_FORMATS",
