@@ -30,6 +30,26 @@ def resolve_end(start: date, end: str | None, for_: str | None, today: date) -> 
     return dates.parse_duration(for_).last_day_from(start)
 
 
+def draft_from_options(
+    student_id: str,
+    type_: str,
+    start: str,
+    end: str | None,
+    for_: str | None,
+    reason: str | None,
+    today: date,
+) -> Draft:
+    """An exemption as asked for at the command line (`add`, `request`), each value checked."""
+    first = dates.parse_date(start, today)
+    return Draft(
+        student_id=validate.student_id(student_id, validate.id_pattern()),
+        type=types.parse_type(type_),
+        start=first,
+        end=resolve_end(first, end, for_, today),
+        reason=validate.reason(reason),
+    )
+
+
 def describe_created(exemption: Exemption, today: date) -> str:
     """The few lines `add` shows for the exemption it recorded."""
     days = (exemption.end - exemption.start + timedelta(days=1)).days
@@ -67,14 +87,7 @@ def add(
     """
     session: Session = ctx.obj
     today = dates.today()
-    first = dates.parse_date(start, today)
-    draft = Draft(
-        student_id=validate.student_id(student_id, validate.id_pattern()),
-        type=types.parse_type(type_),
-        start=first,
-        end=resolve_end(first, end, for_, today),
-        reason=validate.reason(reason),
-    )
+    draft = draft_from_options(student_id, type_, start, end, for_, reason, today)
     who = actor(as_)
     rules.check_new(draft, today)
     store = session.store_for_writing()

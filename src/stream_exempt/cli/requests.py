@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from stream_exempt import dates, output, rules, types, validate
-from stream_exempt.cli.add import describe_created, resolve_end
+from stream_exempt.cli.add import describe_created, draft_from_options
 from stream_exempt.cli.options import (
     ActorOption,
     EndOption,
@@ -25,7 +25,7 @@ from stream_exempt.cli.options import (
 from stream_exempt.cli.session import Session, actor, committed, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
-from stream_exempt.model import APPROVED, REQUEST_STATUSES, REQUESTED, Draft, Request
+from stream_exempt.model import APPROVED, REQUEST_STATUSES, REQUESTED, Request
 
 RequestArgument = Annotated[
     str, typer.Argument(metavar="REQ", help="The request, e.g. R12.", show_default=False)
@@ -139,14 +139,7 @@ def request(
     """
     session: Session = ctx.obj
     today = dates.today()
-    first = dates.parse_date(start, today)
-    draft = Draft(
-        student_id=validate.student_id(student_id, validate.id_pattern()),
-        type=types.parse_type(type_),
-        start=first,
-        end=resolve_end(first, end, for_, today),
-        reason=validate.reason(reason),
-    )
+    draft = draft_from_options(student_id, type_, start, end, for_, reason, today)
     tutor = validate.name(from_)
     who = actor(as_)
     rules.check_order(draft.start, draft.end)  # R2 (R1: parse_type)
