@@ -72,16 +72,19 @@ def squeeze(text: str) -> str:
 def read_table(text: str, headings: tuple[str, ...]) -> list[list[str]]:
     """The cells of a Rich table, or of blocks of `Heading  value` lines, as rows."""
     lines = text.splitlines()
-    if any(line.startswith("│") for line in lines):
+    framed = any(line.startswith("│") for line in lines)
+    # Without an outer border (the narrowest frame), rows are the lines with a `│` in them.
+    edgeless = not framed and any("┼" in line or "╇" in line for line in lines)
+    if framed or edgeless:
         rows: list[list[list[str]]] = []
         fresh = True
         for line in lines:
-            if line.startswith(("├", "└", "┡")):
+            if line.startswith(("├", "└", "┡")) or "┼" in line or "╇" in line:
                 fresh = True
-            elif line.startswith("│"):
-                cells = line.split("│")[1:-1]
+            elif "│" in line and ((framed and line.startswith("│")) or edgeless):
+                cells = line.split("│")[1:-1] if framed else line.split("│")
                 assert len(cells) == len(headings), line
-                if fresh or not any("├" in other for other in lines):
+                if fresh or not any("├" in other or "┼" in other for other in lines):
                     rows.append([[] for _ in headings])
                     fresh = False
                 for column, cell in enumerate(cells):

@@ -124,23 +124,31 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
     if not rows:
         print(table.empty, file=out if out is not None else sys.stdout)
         return
-    # A border before each column and after the last, and a space either side of each cell;
-    # only when that cannot fit, no space at the table's two edges (pad_edge=False).
     columns = len(table.headings)
-    pad_edge = PAD_EDGE
-    widths = None
-    if pad_edge:
-        widths = _widths(table.headings, rows, table.whole, target.width - (3 * columns + 1))
-    if widths is None:
-        pad_edge = False
-        widths = _widths(table.headings, rows, table.whole, target.width - (3 * columns - 1))
+    # The frame that breaks the fewest words: borders and a space at every edge; no space at
+    # the table's two outer edges; no outer border at all (a common 80-column terminal needs
+    # that for `list` to keep its type labels whole). The fuller frame wins a tie.
+    frames = [(True, True, 3 * columns + 1), (False, True, 3 * columns - 1), (False, False, 3 * columns - 3)]
+    best: tuple[int, list[int], bool, bool] | None = None
+    for pad, edge, frame in frames:
+        if pad and not PAD_EDGE:
+            continue
+        fitted = _widths(table.headings, rows, table.whole, target.width - frame)
+        if fitted is not None:
+            broken = _broken_words(table.headings, rows, fitted)
+            if best is None or broken < best[0]:
+                best = (broken, fitted, pad, edge)
+            if broken == 0:
+                break
+    widths = None if best is None else best[1]
+    pad_edge, show_edge = (False, True) if best is None else (best[2], best[3])
     if widths is None:
         _blocks(table, rows, target)
         return
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    grid = RichTable(title=table.title, title_justify="left", pad_edge=pad_edge)
+    grid = RichTable(title=table.title, title_justify="left", pad_edge=pad_edge, show_edge=show_edge)
     for heading, width in zip(table.headings, widths, strict=True):
         grid.add_column(heading, no_wrap=heading in table.whole, overflow="fold", width=width)
     for row in rows:
@@ -148,6 +156,16 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
     if any(len(cell) > width for row in rows for cell, width in zip(row, widths, strict=True)):
         grid.show_lines = True  # wrapped rows: a line between them shows where each ends
     target.print(grid)
+
+
+def _broken_words(headings: Sequence[str], rows: list[list[str]], widths: list[int]) -> int:
+    """How many cells (headings too) have a word longer than their column is wide."""
+    return sum(
+        1
+        for row in (list(headings), *rows)
+        for cell, width in zip(row, widths, strict=True)
+        if _longest_word(cell) > width
+    )
 
 
 def _blocks(table: Table, rows: list[list[str]], target: Any) -> None:
