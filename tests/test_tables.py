@@ -188,3 +188,35 @@ def test_json_is_one_array_even_when_empty(cli: Cli) -> None:
     records = json.loads(cli.ok("list", "--format", "json").stdout)
     assert [r["student_id"] for r in records] == ["201234567", "201234568"]
     assert cli.ok("list", "--format", "csv").stdout.startswith("id,student_id,type,start,end,status,")
+
+
+@pytest.mark.parametrize("command", [["list", "--status", "all"], ["history", "1"], ["types"], ["batches"]])
+def test_a_table_written_line_by_line_is_the_table_rich_draws(
+    cli: Cli, command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Off a terminal, a table that needs no wrapping is drawn line by line (Rich lays out every
+    row first: minutes for 100,000 rows); the bytes are Rich's own."""
+    from stream_exempt.output import rich_table
+
+    cli.add("201234567", "--reason", "Zoë's café | placement")
+    cli.add("201234568", "--type", "dissertation")
+    cli.ok(
+        "bulk",
+        "-",
+        "--type",
+        "withdrawn",
+        "--start",
+        "2027-02-01",
+        "--for",
+        "1w",
+        input="student_id\n201234569\n",
+    )
+    cli.ok("delete", "2", "--yes")
+    env = {"COLUMNS": "1000"}
+    drawn = []
+    real = rich_table._write_unwrapped
+    monkeypatch.setattr(rich_table, "_write_unwrapped", lambda *a: drawn.append(1) or real(*a))
+    fast = cli.ok(*command, env=env).stdout
+    monkeypatch.setattr(rich_table, "_write_unwrapped", lambda *a: False)
+    slow = cli.ok(*command, env=env).stdout
+    assert drawn and fast == slow

@@ -145,6 +145,8 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
     if widths is None:
         _blocks(table, rows, target)
         return
+    if pad_edge and show_edge and not target.is_terminal and _write_unwrapped(table, rows, widths, target):
+        return
     from rich.table import Table as RichTable
     from rich.text import Text
 
@@ -156,6 +158,46 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
     if any(len(cell) > width for row in rows for cell, width in zip(row, widths, strict=True)):
         grid.show_lines = True  # wrapped rows: a line between them shows where each ends
     target.print(grid)
+
+
+_CONTROL = frozenset(map(chr, [*range(32), 127]))
+
+
+def _write_unwrapped(table: Table, rows: list[list[str]], widths: list[int], target: Any) -> bool:
+    """Draw the table as Rich would, line by line, when no cell needs wrapping and the output
+    is not a terminal (no styles); False, writing nothing, when it cannot. Rich lays out every
+    row of a table before printing any: 100,000 rows piped to a file took 90 s and 870 MiB."""
+    from rich.cells import cell_len
+
+    cells = [list(table.headings), *rows]
+    if any(
+        cell_len(cell) > width or not _CONTROL.isdisjoint(cell)
+        for row in cells
+        for cell, width in zip(row, widths, strict=True)
+    ):
+        return False
+    span = sum(widths) + 3 * len(widths) + 1
+    title = table.title or ""
+    if cell_len(title) > span:
+        return False
+
+    def line(left: str, fill: str, middle: str, right: str) -> str:
+        return left + middle.join(fill * (width + 2) for width in widths) + right
+
+    def row(edge: str, values: Sequence[str]) -> str:
+        padded = (
+            value + " " * (width - cell_len(value)) for value, width in zip(values, widths, strict=True)
+        )
+        return f"{edge} " + f" {edge} ".join(padded) + f" {edge}"
+
+    write = target.file.write
+    if table.title:
+        write(title + " " * (span - cell_len(title)) + "\n")
+    write(line("┏", "━", "┳", "┓") + "\n" + row("┃", table.headings) + "\n" + line("┡", "━", "╇", "┩") + "\n")
+    for values in rows:
+        write(row("│", values) + "\n")
+    write(line("└", "─", "┴", "┘") + "\n")
+    return True
 
 
 def _broken_words(headings: Sequence[str], rows: list[list[str]], widths: list[int]) -> int:
