@@ -248,22 +248,25 @@ def missing(path: Path) -> StoreUnusable:
 def unusable(error: sqlite3.Error, path: Path) -> StoreUnusable:
     """Turn an SQLite error into the store-unusable error, with what to do about it."""
     text = str(error)
-    if "locked" in text or "busy" in text:
+    # By SQLite's primary result code, not by the words of its message. An error raised by
+    # this module's own checks (no code) falls through to the general sentence.
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return StoreUnusable(
             f"the store {path} stayed locked by another process for more than "
             f"{BUSY_TIMEOUT_SECONDS:g} seconds; try again when it has finished."
         )
-    if "readonly" in text or "read-only" in text or "unable to open" in text:
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
         return StoreUnusable(
             f"the store {path} cannot be written ({text}); check the permissions of the file "
             "and its folder, or choose another with --db."
         )
-    if "malformed" in text:
+    if code == sqlite3.SQLITE_CORRUPT:
         return StoreUnusable(
             f"the store {path} is damaged ({text}); stop using it, and restore it from a backup "
             "(`stream-exempt doctor` reports on the copy you restore)."
         )
-    if "not a database" in text:
+    if code == sqlite3.SQLITE_NOTADB:
         return StoreUnusable(
             f"{path} is not a stream-exempt store ({text}); check the path given with --db "
             "or STREAM_EXEMPT_DB."
