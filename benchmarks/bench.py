@@ -1,7 +1,7 @@
 """Benchmarks: each figure is a ratio against a yardstick measured in the same run.
 
     python benchmarks/bench.py            # everything (a few minutes)
-    python benchmarks/bench.py startup    # one part: startup, bulk or feed
+    python benchmarks/bench.py startup    # one part: startup, bulk, workbook or feed
 
 It generates its own data in a temporary folder. Every timing is the median of several
 whole-process runs; peak memory is the child's maximum resident set size.
@@ -29,9 +29,14 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def timed(
-    args: Sequence[str], *, env: dict[str, str] | None = None, stdout: int | None = None
+    args: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    stdout: int | None = None,
+    cpu: list[float] | None = None,
 ) -> tuple[float, int]:
-    """Wall time in seconds and peak memory in KiB of one process run."""
+    """Wall time in seconds and peak memory in KiB of one process run; its CPU time (user +
+    system, which waiting for a processor on a busy machine does not inflate) added to `cpu`."""
     started = time.perf_counter()
     process = subprocess.Popen(
         args,
@@ -41,6 +46,8 @@ def timed(
     )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
+    if cpu is not None:
+        cpu.append(usage.ru_utime + usage.ru_stime)
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise SystemExit(
             f"{' '.join(args)} failed: {process.stderr.read().decode() if process.stderr else ''}"
@@ -174,6 +181,77 @@ def bulk(folder: Path) -> None:
     )
 
 
+PLACEMENT_HEADERS = ["Student Number", "Surname", "Forename", "Placement start", "Placement end", "Ward"]
+
+
+def placements(count: int) -> list[tuple[str, str, str, dt.date, dt.date, str]]:
+    """A placement cohort as a spreadsheet holds it: three start days, six weeks each."""
+    first = dt.date.today() + dt.timedelta(weeks=2)
+    rows = []
+    for i, sid in enumerate(students(count)):
+        start = first + dt.timedelta(weeks=i % 3)
+        rows.append(
+            (
+                sid,
+                f"Surname{i % 9973}",
+                f"Forename{i % 101}",
+                start,
+                start + dt.timedelta(days=41),
+                f"Ward {i % 40}",
+            )
+        )
+    return rows
+
+
+def write_placements(folder: Path, count: int) -> tuple[Path, Path]:
+    """The same placement cohort as an .xlsx workbook (student IDs as text, real date cells,
+    written by openpyxl) and as CSV (dates day-first, as a UK spreadsheet saves them)."""
+    import openpyxl
+
+    rows = placements(count)
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Cohort")
+    sheet.append(PLACEMENT_HEADERS)
+    for row in rows:
+        sheet.append(list(row))
+    workbook = folder / "placements.xlsx"
+    book.save(workbook)
+    cohort = folder / "placements.csv"
+    with cohort.open("w", newline="") as out:
+        out.write(",".join(PLACEMENT_HEADERS) + "\n")
+        for sid, surname, forename, start, end, ward in rows:
+            out.write(f"{sid},{surname},{forename},{start:%d/%m/%Y},{end:%d/%m/%Y},{ward}\n")
+    return workbook, cohort
+
+
+def workbook(folder: Path) -> None:
+    count = 20_000
+    seeded = seeded_store(folder, count)
+    book, cohort = write_placements(folder, count)
+    runs: dict[Path, list[tuple[float, int]]] = {book: [], cohort: []}
+    cpu: dict[Path, list[float]] = {book: [], cohort: []}
+    for run in range(RUNS):
+        for path in (cohort, book):  # interleaved: a change in the machine's load touches both alike
+            store = folder / f"{path.suffix[1:]}-{run}.db"
+            copy_store(seeded, store)
+            runs[path].append(
+                timed(
+                    [*COMMAND, "bulk", str(path), "--type", "placement"],
+                    env={"STREAM_EXEMPT_DB": str(store)},
+                    cpu=cpu[path],
+                )
+            )
+            conn = sqlite3.connect(store)
+            made = conn.execute("SELECT count(*) FROM exemptions WHERE batch = 2").fetchone()[0]
+            conn.close()
+            if made != count:
+                raise SystemExit(f"bulk of {path.name} created {made} exemptions, not {count:,}")
+    name = f"bulk of a {count:,}-row workbook"
+    report(name, median(runs[book])[0], "the same rows as CSV", median(runs[cohort])[0], 4)
+    book_cpu, cohort_cpu = statistics.median(cpu[book]), statistics.median(cpu[cohort])
+    report(f"{name} (CPU time)", book_cpu, "the same rows as CSV", cohort_cpu, 4)
+
+
 def write_feed(path: Path, rows: int) -> None:
     """A feed of notifications for the coming weeks: 30% for exempted students."""
     rng = random.Random(1)
@@ -220,11 +298,11 @@ def feed(folder: Path) -> None:
 
 
 def main() -> None:
-    parts = sys.argv[1:] or ["startup", "bulk", "feed"]
+    parts = sys.argv[1:] or ["startup", "bulk", "workbook", "feed"]
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         for part in parts:
-            {"startup": startup, "bulk": bulk, "feed": feed}[part](folder)
+            {"startup": startup, "bulk": bulk, "workbook": workbook, "feed": feed}[part](folder)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ try:
 except SystemExit:
     pass
 heavy = sorted({m.split(".")[0] for m in sys.modules} & {"rich", "sqlite_utils", "dateutil", "tabulate"})
-heavy += sorted({m for m in sys.modules} & {"stream_exempt.cohort", "stream_exempt.csvio", "pydantic"})
+heavy += sorted({m for m in sys.modules} & {"stream_exempt.cohort", "stream_exempt.csvio", "openpyxl", "pydantic"})
 print("HEAVY:", ",".join(heavy), file=sys.stderr)
 """
 

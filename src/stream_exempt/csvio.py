@@ -17,11 +17,14 @@ import csv
 import io
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from itertools import chain
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from stream_exempt.errors import Refused
+
+if TYPE_CHECKING:  # openpyxl is imported only when a workbook is read
+    from stream_exempt.xlsx import NoSavedValue
 
 # Usual names of the student-ID column, compared as `words` joined (SPEC section 7).
 ID_HEADERS = ("studentid", "studentnumber", "studentno", "sid", "id")
@@ -449,13 +452,13 @@ class WorkbookTable(Table):
     def __init__(self, source: IO[bytes], name: str, sheet: str | None) -> None:
         from zipfile import BadZipFile
 
-        import openpyxl  # only when a workbook is read: `check` never needs it
+        from stream_exempt import xlsx  # only when a workbook is read: `check` never needs openpyxl
 
         self.name = name
         self.faults = {}
         self._source = source
         try:
-            self._book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+            self._book = xlsx.load(source)
         except (BadZipFile, KeyError, ValueError, OSError, EOFError) as error:
             source.seek(0)
             if (kind := spreadsheet_kind(source.read(100))) not in (None, "a workbook or other zip archive"):
@@ -467,33 +470,25 @@ class WorkbookTable(Table):
             ) from None
         names = self._book.sheetnames
         if sheet is None:
-            self._sheet = self._book.worksheets[0]
+            chosen = self._book.worksheets[0]
         elif sheet in names:
-            self._sheet = self._book[sheet]
+            chosen = self._book[sheet]
         else:
             self.close()
             raise Refused(f"--sheet {sheet!r}: {name} has no such sheet; its sheets are {shown(names)}.")
-        # The same sheet read for its formulas, row beside row: a formula cell with no saved
-        # value (a workbook written by a program, never opened in a spreadsheet) reads as empty.
-        source.seek(0)
-        self._formulas = openpyxl.load_workbook(source, read_only=True, data_only=False)
-        self._formula_sheet = self._formulas[self._sheet.title]
-        self._rows_iter = self._rows()
+        self._values = xlsx.rows(self._book, chosen)
+        self._rows_iter = self._rows(self._values, xlsx.NoSavedValue)
         self.first = next(self._rows_iter, None)
 
-    def _rows(self) -> Iterator[Row]:
-        from itertools import zip_longest
-
-        formulas = self._formula_sheet.iter_rows(values_only=True)
-        for number, (values, written) in enumerate(
-            zip_longest(self._sheet.iter_rows(values_only=True), formulas, fillvalue=()), start=1
-        ):
-            cells = [_cell_text(value) for value in values]
-            for index, formula in enumerate(written):
-                if index < len(cells) and values[index] is None and (text := _formula_text(formula)):
-                    cells[index] = UnsavedFormula(text)
-                elif index >= len(cells) and (text := _formula_text(formula)):
-                    cells += [""] * (index - len(cells)) + [UnsavedFormula(text)]
+    @staticmethod
+    def _rows(
+        values: Generator[tuple[int, list[object]]], no_saved_value: type[NoSavedValue]
+    ) -> Iterator[Row]:
+        for number, row in values:
+            cells = [
+                UnsavedFormula(value.formula) if isinstance(value, no_saved_value) else _cell_text(value)
+                for value in row
+            ]
             while cells and not cells[-1].strip() and not isinstance(cells[-1], UnsavedFormula):
                 cells.pop()
             if cells and ("".join(cells).strip() or any(isinstance(c, UnsavedFormula) for c in cells)):
@@ -503,9 +498,9 @@ class WorkbookTable(Table):
         return self._rows_iter
 
     def close(self) -> None:
+        if hasattr(self, "_values"):
+            self._values.close()
         self._book.close()
-        if hasattr(self, "_formulas"):
-            self._formulas.close()
         self._source.close()
 
 
@@ -519,14 +514,6 @@ class UnsavedFormula(str):
         cell = super().__new__(cls, "")
         cell.formula = formula
         return cell
-
-
-def _formula_text(value: object) -> str | None:
-    """A formula as openpyxl reads it (`=C2+7`, or an array formula), else None."""
-    if isinstance(value, str):
-        return value if value.startswith("=") and len(value) > 1 else None
-    text = getattr(value, "text", None)  # openpyxl's ArrayFormula and DataTableFormula
-    return str(text) if text else None
 
 
 def unsaved_formula(cell: str, what: str) -> Refused | None:
