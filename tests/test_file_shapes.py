@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -330,6 +331,63 @@ def test_a_month_first_csv_is_refused_naming_the_column_and_value(cli: Cli) -> N
     assert snapshot(cli.store_path).get("exemptions", []) == []
 
 
+# A US spreadsheet's CSV: 6 Sep to 12 Oct 2027 is written 09/06/2027 and 10/12/2027, which
+# read day-first as 9 Jun and 10 Dec. Only a value such as 10/17/2027 shows the order.
+US_PLACEMENTS = (
+    "Student Number,Surname,Placement start,Placement end\n201234567,Evans,09/06/2027,10/12/2027\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("also", "options", "exit_code", "shown"),
+    [
+        # Another row can only be month-first: refused, naming the column and the value.
+        (
+            "201234568,Jones,09/06/2027,10/17/2027\n",
+            [],
+            2,
+            "Error: The column 'Placement end' has '10/17/2027' (line 3), which can only be read "
+            "month-first: the file was written by a month-first (US) spreadsheet, so give "
+            "--month-first to read every numeric date in it month-first.\n",
+        ),
+        (
+            "201234568,Jones,09/06/2027,10/17/2027\n",
+            ["--month-first"],
+            0,
+            "  6 Sep 2027 to 12 Oct 2027: 1 student\n  6 Sep 2027 to 17 Oct 2027: 1 student\n",
+        ),
+        # Every date could be either: nothing in the file tells, so they are read day-first (SPEC
+        # 7) and the dry run shows them as read, for a person to see the misread.
+        ("201234568,Jones,09/06/2027,10/12/2027\n", [], 0, "  9 Jun 2027 to 10 Dec 2027: 2 students\n"),
+        (
+            "201234568,Jones,09/06/2027,10/12/2027\n",
+            ["--month-first"],
+            0,
+            "  6 Sep 2027 to 12 Oct 2027: 2 students\n",
+        ),
+    ],
+)
+def test_ambiguous_month_first_dates_are_refused_or_shown_before_anything_is_written(
+    cli: Cli, tmp_path: Path, also: str, options: list[str], exit_code: int, shown: str
+) -> None:
+    path = write(tmp_path, US_PLACEMENTS + also)
+    result = cli("bulk", path, "--type", "placement", "--dry-run", *options)
+    assert result.exit_code == exit_code
+    if exit_code:
+        assert (result.stdout, result.stderr) == ("", shown)
+    else:
+        assert result.stdout == (
+            "Dry run: 2 exemptions would be created as one new batch, 0 already recorded; "
+            "nothing was written.\n" + shown
+        )
+    written = cli("bulk", path, "--type", "placement", *options)  # the same without --dry-run
+    assert written.exit_code == exit_code
+    if exit_code:
+        assert snapshot(cli.store_path).get("exemptions", []) == []
+    else:
+        assert written.stdout == "Batch 1: 2 exemptions created, 0 already recorded.\n" + shown
+
+
 def test_a_two_digit_year_is_refused_asking_for_the_year_in_full(cli: Cli) -> None:
     result = cli("bulk", str(DATA / "us_cohort_two_digit_years.csv"), "--type", "placement", "--month-first")
     assert result.exit_code == 2
@@ -379,6 +437,150 @@ def test_a_spreadsheet_number_in_a_workbook_is_its_digits_and_2_01e08_is_refused
     result = cli("bulk", str(path), "--type", "placement", "--for", "1w")
     assert result.exit_code == 2 and "1 of 2 rows" in result.stderr
     assert "a number a spreadsheet reformatted" in result.stderr and "201234567" not in result.stderr
+
+
+# --- workbooks written by openpyxl: real date cells, general-format numbers, formulas -------
+
+
+PLACEMENT_HEADERS = ["Student Number", "Surname", "Forename", "Placement start", "Placement end", "Ward"]
+
+
+def workbook(tmp_path: Path, rows: list[list[object]], formats: dict[str, str] | None = None) -> str:
+    """A placement list saved by openpyxl (as a program, not a person, writes one): a header
+    row, then `rows`; `formats` gives a column (`A`, `D`, ...) a number format."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Placements"
+    sheet.append(PLACEMENT_HEADERS)
+    for row in rows:
+        sheet.append(row)
+    for column, number_format in (formats or {}).items():
+        for (cell,) in sheet.iter_rows(min_col=ord(column) - 64, max_col=ord(column) - 64, min_row=2):
+            cell.number_format = number_format
+    path = tmp_path / "placements.xlsx"
+    book.save(path)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("student", "id_format", "start", "end", "date_format", "read"),
+    [
+        # A student number typed as a number, in the General format: its digits.
+        (201234567, "General", date(2027, 9, 6), date(2027, 10, 17), "DD/MM/YYYY", "201234567"),
+        # Every number is a double in the file: a whole one is still its digits, not 201234567.0.
+        (201234567.0, "General", date(2027, 9, 6), date(2027, 10, 17), "DD/MM/YYYY", "201234567"),
+        # Shown as 2.01E+08 by a spreadsheet, but the cell holds the whole number.
+        (201234567, "0.00E+00", date(2027, 9, 6), date(2027, 10, 17), "DD/MM/YYYY", "201234567"),
+        ("012345678", "@", date(2027, 9, 6), date(2027, 10, 17), "DD/MM/YYYY", "012345678"),
+        # Date cells are dates whatever order they are shown in, and a time of day is dropped.
+        ("201234567", "@", date(2027, 9, 6), date(2027, 10, 17), "MM/DD/YYYY", "201234567"),
+        (
+            "201234567",
+            "@",
+            datetime(2027, 9, 6, 9, 30),
+            datetime(2027, 10, 17, 17, 0),
+            "D MMM YY",
+            "201234567",
+        ),
+    ],
+)
+def test_a_workbook_written_by_openpyxl_reads_its_cells_as_held(
+    cli: Cli,
+    tmp_path: Path,
+    student: object,
+    id_format: str,
+    start: date,
+    end: date,
+    date_format: str,
+    read: str,
+) -> None:
+    path = workbook(
+        tmp_path,
+        [[student, "Evans", "Siân", start, end, "Ward 4"]],
+        {"A": id_format, "D": date_format, "E": date_format},
+    )
+    result = cli.ok("bulk", path, "--type", "placement")
+    assert result.stdout == (
+        "Batch 1: 1 exemption created, 0 already recorded.\n  6 Sep 2027 to 17 Oct 2027: 1 student\n"
+    )
+    assert recorded(cli) == [(read, "placement", "2027-09-06", "2027-10-17", None)]
+
+
+@pytest.mark.parametrize(
+    ("student", "why"),
+    [
+        # A leading zero lost to a number cell: eight digits, refused rather than guessed.
+        (12345678, "'12345678' is not a student ID; student IDs are nine digits"),
+        (201234567.5, "'201234567.5' is not a student ID"),
+        ("2.01E+08", "'2.01E+08' is a number a spreadsheet reformatted, not a student ID"),
+    ],
+)
+def test_a_workbook_number_that_is_not_a_student_id_is_refused_as_such(
+    cli: Cli, tmp_path: Path, student: object, why: str
+) -> None:
+    path = workbook(tmp_path, [[student, "Evans", "Siân", date(2027, 9, 6), date(2027, 10, 17), "Ward 4"]])
+    result = cli("bulk", path, "--type", "placement")
+    assert result.exit_code == 2
+    assert why in " ".join(result.stderr.replace("│", " ").split())
+    assert snapshot(cli.store_path).get("exemptions", []) == []
+
+
+def test_month_first_leaves_a_workbooks_date_cells_as_they_are(cli: Cli, tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["201234567", "Evans", "Siân", date(2027, 9, 6), date(2027, 10, 12), ""]])
+    result = cli.ok("bulk", path, "--type", "placement", "--month-first", "--dry-run")
+    assert result.stdout.endswith("  6 Sep 2027 to 12 Oct 2027: 1 student\n")
+
+
+def test_a_formula_in_a_column_not_imported_is_no_obstacle(cli: Cli, tmp_path: Path) -> None:
+    """openpyxl saves no computed value for a formula: in a column the import does not read
+    (here the ward), that does not matter."""
+    path = workbook(
+        tmp_path,
+        [
+            ["201234567", "Evans", "Siân", date(2027, 9, 6), date(2027, 10, 17), '="Ward "&4'],
+            ["201234568", "Ó Briain", "Seán", date(2027, 9, 6), date(2027, 10, 17), "=F2"],
+        ],
+    )
+    cli.ok("bulk", path, "--type", "placement")
+    assert [r[0] for r in recorded(cli)] == ["201234567", "201234568"]
+
+
+def test_a_formula_is_its_last_computed_value() -> None:
+    """The end dates of the LibreOffice workbook are formulas whose computed values were saved
+    (see tests/data/README.md): the imports above read those values."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(DATA / "uk_cohort.xlsx")
+    sheet = book["Cohort"]
+    assert sheet["D1"].value == "Placement end"
+    assert [sheet[f"D{row}"].value for row in range(2, 7)] == [f"=C{row}+41" for row in range(2, 7)]
+
+
+def test_a_workbook_is_refused_row_by_row_as_the_same_rows_in_csv(cli: Cli, tmp_path: Path) -> None:
+    """All or nothing, and refused rows named by their line (the sheet's row), exactly as for
+    CSV: a blank row still counts."""
+    rows: list[list[object]] = [
+        ["201234567", "Evans", "Siân", date(2027, 9, 6), date(2027, 10, 17), "Ward 4"],
+        ["20123456", "Jones", "Bob", date(2027, 9, 6), date(2027, 10, 17), "Ward 4"],
+        [None, None, None, None, None, None],
+        ["201234569", "Ó Briain", "Seán", date(2026, 12, 1), date(2027, 1, 17), "Ward 5"],
+    ]
+    book = cli("bulk", workbook(tmp_path, rows), "--type", "placement")
+    text = "Student Number,Surname,Forename,Placement start,Placement end,Ward\n" + "".join(
+        ",".join(value.strftime("%d/%m/%Y") if isinstance(value, date) else str(value or "") for value in row)
+        + "\n"
+        for row in rows
+    )
+    csv_file = cli("bulk", write(tmp_path, text, name="placements.csv"), "--type", "placement")
+    assert book.exit_code == csv_file.exit_code == 2
+    assert book.stderr.replace("placements.xlsx", "placements.csv") == csv_file.stderr
+    refused = " ".join(book.stderr.replace("│", " ").split())
+    assert "3 20123456 '20123456' is not a student ID" in refused
+    assert "5 201234569 " in refused and "Error: 2 of 3 rows of" in refused
+    assert snapshot(cli.store_path).get("exemptions", []) == []
 
 
 # --- encodings ----------------------------------------------------------------------------
