@@ -559,6 +559,26 @@ def test_a_formula_is_its_last_computed_value() -> None:
     assert [sheet[f"D{row}"].value for row in range(2, 7)] == [f"=C{row}+41" for row in range(2, 7)]
 
 
+def test_the_example_workbook_is_what_its_script_writes() -> None:
+    """examples/placements.xlsx, which the README imports, is made by examples/make_workbook.py:
+    the committed file holds what the script writes (cell by cell, with number formats)."""
+    import runpy
+
+    import openpyxl
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    made = runpy.run_path(str(examples / "make_workbook.py"))["workbook"]()
+
+    def cells(source: str | io.BytesIO) -> list[list[tuple[object, str]]]:
+        sheet = openpyxl.load_workbook(source)["Placements"]
+        return [[(cell.value, cell.number_format) for cell in row] for row in sheet.iter_rows()]
+
+    committed = cells(str(examples / "placements.xlsx"))
+    assert committed == cells(io.BytesIO(made))
+    assert committed[0][0] == ("Student Number", "General") and committed[4][0] == ("012345680", "@")
+    assert committed[1][3] == (datetime(2027, 9, 6), "DD/MM/YYYY")
+
+
 def test_a_workbook_is_refused_row_by_row_as_the_same_rows_in_csv(cli: Cli, tmp_path: Path) -> None:
     """All or nothing, and refused rows named by their line (the sheet's row), exactly as for
     CSV: a blank row still counts."""
