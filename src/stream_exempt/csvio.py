@@ -18,6 +18,7 @@ import io
 import re
 import sys
 from collections.abc import Generator, Iterator, Sequence
+from datetime import date, datetime
 from itertools import chain
 from typing import IO, TYPE_CHECKING
 
@@ -528,8 +529,8 @@ def unsaved_formula(cell: str, what: str) -> Refused | None:
 
 def _cell_text(value: object) -> str:
     """A workbook cell as the text a CSV export would hold, but exact."""
-    from datetime import date, datetime
-
+    if isinstance(value, str):  # most cells: first, as this runs for every cell of the sheet
+        return value
     if value is None:
         return ""
     if isinstance(value, datetime):

@@ -5,9 +5,10 @@ openpyxl reads a sheet either for its saved values or for its formulas, one whol
 sheet each. A cohort list needs the values, and the formula of a cell only when the cell has
 no saved value (a workbook written by a program and never opened in a spreadsheet), so that
 the refusal can say so. Two passes doubled the time of a workbook import; here openpyxl's own
-sheet parser is given both in one pass. Its parser and the attributes it is built from are
-openpyxl internals (stable from 3.0 to 3.1): the workbook tests in tests/test_file_shapes.py
-fail if they change.
+sheet parser is given both in one pass, and reads strings held in the cells without building
+rich-text objects (`benchmarks/bench.py workbook`: a workbook import within 4x of the same rows
+as CSV). Its parser and the attributes it is built from are openpyxl internals (stable from 3.0
+to 3.1): the workbook tests in tests/test_file_shapes.py fail if they change.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ from typing import IO, Any
 import openpyxl
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
+
+_TEXT = f"{{{SHEET_MAIN_NS}}}t"
+_RUN = f"{{{SHEET_MAIN_NS}}}r"
 
 
 class NoSavedValue:
@@ -40,6 +45,18 @@ class _ValuesAndFormulas(WorkSheetParser):
     cell with none, the formula as a `NoSavedValue`."""
 
     def parse_cell(self, element: Any) -> dict[str, Any]:
+        inline = element.find(INLINE_STRING) if element.get("t") == "inlineStr" else None
+        if inline is not None:
+            # A string held in the cell itself (as openpyxl and some exporters write them):
+            # its text and the text of its rich-text runs, read here because openpyxl builds
+            # a whole rich-text object to get it (a third of the time of a sheet of names).
+            # openpyxl's parser, not finding it, does the rest (the cell's place).
+            element.remove(inline)
+            cell = super().parse_cell(element)
+            cell["value"] = (inline.findtext(_TEXT) or "") + "".join(
+                run.findtext(_TEXT) or "" for run in inline.iterfind(_RUN)
+            )
+            return cell
         cell = super().parse_cell(element)
         if element.find(FORMULA_TAG) is not None:
             # Every formula is read, so that a shared formula's first cell is known to the
