@@ -584,6 +584,24 @@ def test_a_formula_is_its_last_computed_value() -> None:
     assert [sheet[f"D{row}"].value for row in range(2, 7)] == [f"=C{row}+41" for row in range(2, 7)]
 
 
+def test_a_list_that_starts_below_and_right_of_a1_is_refused_by_the_rows_the_sheet_shows(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A list typed from B3: a refused row is named by its row in the spreadsheet."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["B3"], sheet["B4"], sheet["B5"] = "Student Number", "201234567", "20123456"
+    path = tmp_path / "typed.xlsx"
+    book.save(path)
+    result = cli("bulk", str(path), *OPTIONS)
+    assert result.exit_code == 2
+    refused = " ".join(result.stderr.replace("│", " ").split())
+    assert "5 20123456 '20123456' is not a student ID" in refused and "1 of 2 rows" in refused
+
+
 def test_the_example_workbook_is_what_its_script_writes() -> None:
     """examples/placements.xlsx, which the README imports, is made by examples/make_workbook.py:
     the committed file holds what the script writes (cell by cell, with number formats)."""
