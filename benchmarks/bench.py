@@ -209,8 +209,14 @@ def write_placements(folder: Path, count: int) -> tuple[Path, Path]:
     import openpyxl
 
     rows = placements(count)
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet("Cohort")
+    # Not openpyxl's write-only mode, which records no sheet size (the `dimension` that Excel
+    # and LibreOffice always write), so that reading it costs a pass more than a real file.
+    # Its strings are still held in each cell, not in a shared table as a spreadsheet program
+    # writes them: this workbook is slower to read than Excel's.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Cohort"
     sheet.append(PLACEMENT_HEADERS)
     for row in rows:
         sheet.append(list(row))

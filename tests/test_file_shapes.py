@@ -1010,9 +1010,12 @@ def test_a_cell_longer_than_the_csv_modules_limit_stops_nothing(cli: Cli, tmp_pa
 # --- workbooks whose formulas were never computed -----------------------------------------
 
 
-def test_a_formula_with_no_saved_value_is_named_for_what_it_is(cli: Cli, tmp_path: Path) -> None:
+@pytest.mark.parametrize("given", ["path", "standard input"])
+def test_a_formula_with_no_saved_value_is_named_for_what_it_is(cli: Cli, tmp_path: Path, given: str) -> None:
     """A workbook written by a program (here openpyxl), never opened in a spreadsheet: its
-    formulas have no saved value, and the refusal says so rather than "no start"."""
+    formulas have no saved value, and the refusal says so rather than "no start". The sheet is
+    read for its formulas only after its rows were read and the file closed; from standard
+    input it is held in memory."""
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -1026,7 +1029,11 @@ def test_a_formula_with_no_saved_value_is_named_for_what_it_is(cli: Cli, tmp_pat
     sheet.append(["201234594", "e", None])  # truly empty: the old message
     path = tmp_path / "made.xlsx"
     book.save(path)
-    result = cli("bulk", str(path), "-t", "placement", "--for", "1w", "--dry-run")
+    args = ("-t", "placement", "--for", "1w", "--dry-run")
+    if given == "path":
+        result = cli("bulk", str(path), *args)
+    else:
+        result = cli("bulk", "-", *args, input=path.read_bytes())
     assert result.exit_code == 2
     text = " ".join(result.stderr.replace("│", " ").split())  # the table's rows, wrapping undone
     assert "Error: 4 of 5 rows of" in text
@@ -1035,3 +1042,24 @@ def test_a_formula_with_no_saved_value_is_named_for_what_it_is(cli: Cli, tmp_pat
     assert '5 201234593 the reason is a formula (=UPPER("x")) with no saved value' in text
     assert text.count("open the workbook in a spreadsheet program (Excel, LibreOffice) and save it") == 3
     assert "6 201234594 no start: give --start or fill in the start column" in text
+
+
+def test_a_row_of_formulas_with_no_saved_values_is_not_a_blank_row(cli: Cli, tmp_path: Path) -> None:
+    """Every cell of the row reads as empty, but the row is not blank: it is refused, not skipped."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["student_id", "name"])
+    sheet.append(["201234590", "a"])
+    sheet.append([])  # a blank row: skipped
+    sheet.append(['="2012"&"34595"', '="f"'])
+    path = tmp_path / "made.xlsx"
+    book.save(path)
+    result = cli("bulk", str(path), "-t", "placement", "--start", "2027-01-11", "--for", "1w")
+    assert result.exit_code == 2
+    text = " ".join(result.stderr.replace("│", " ").split())
+    assert "Error: 1 of 2 rows of" in text
+    assert '4 the student ID is a formula (="2012"&"34595") with no saved value' in text
+    assert snapshot(cli.store_path).get("exemptions", []) == []

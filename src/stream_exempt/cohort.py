@@ -355,10 +355,10 @@ def _terms_reader(
             end = span_end(start)
         else:
             end = parse_day(cell(cells, columns.end, "end", "--end or --for"))
-        if defaults.reason_given or columns.reason is None or columns.reason >= len(cells):
+        if defaults.reason_given or columns.reason is None:
             reason = defaults.reason
         else:
-            reason = validate.reason(cells[columns.reason])
+            reason = validate.reason(cells[columns.reason]) if columns.reason < len(cells) else None
             if reason is None and (unsaved := _unsaved(cells, columns.reason, "reason")):
                 raise unsaved
         return Terms(type_code, start, end, reason)
@@ -368,7 +368,7 @@ def _terms_reader(
 
 def _unsaved(cells: list[str], at: int | None, name: str) -> Refused | None:
     """Why an empty-looking workbook cell is refused: a formula whose value was never saved."""
-    return csvio.unsaved_formula(cells[at], name) if at is not None and at < len(cells) else None
+    return csvio.unsaved_formula(cells, at, name) if at is not None else None
 
 
 def _refusal(terms: Terms, today: date) -> str | None:

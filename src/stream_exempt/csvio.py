@@ -17,15 +17,12 @@ import csv
 import io
 import re
 import sys
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from itertools import chain
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from stream_exempt.errors import Refused
-
-if TYPE_CHECKING:  # openpyxl is imported only when a workbook is read
-    from stream_exempt.xlsx import NoSavedValue
 
 # Usual names of the student-ID column, compared as `words` joined (SPEC section 7).
 ID_HEADERS = ("studentid", "studentnumber", "studentno", "sid", "id")
@@ -448,18 +445,25 @@ def spreadsheet_kind(head: bytes) -> str | None:
 
 class WorkbookTable(Table):
     """The first sheet (or a named one) of an `.xlsx` workbook, as text cells: a date cell is
-    its ISO date, a whole number its digits, a formula its last computed value."""
+    its ISO date, a whole number its digits, a formula its last computed value.
+
+    The sheet is read once, for its saved values (openpyxl's read-only mode, one row at a
+    time). A formula whose value was never saved (a workbook written by a program and never
+    opened in a spreadsheet) reads as empty; only when an empty cell must be explained is the
+    sheet read again, once, for its formulas, so that the refusal can name the formula.
+    """
 
     def __init__(self, source: IO[bytes], name: str, sheet: str | None) -> None:
         from zipfile import BadZipFile
 
-        from stream_exempt import xlsx  # only when a workbook is read: `check` never needs openpyxl
+        import openpyxl  # only when a workbook is read: `check` never needs it
 
         self.name = name
         self.faults = {}
         self._source = source
+        self._formulas: dict[int, dict[int, str]] | None = None
         try:
-            self._book = xlsx.load(source)
+            self._book = openpyxl.load_workbook(source, read_only=True, data_only=True)
         except (BadZipFile, KeyError, ValueError, OSError, EOFError) as error:
             source.seek(0)
             if (kind := spreadsheet_kind(source.read(100))) not in (None, "a workbook or other zip archive"):
@@ -471,58 +475,96 @@ class WorkbookTable(Table):
             ) from None
         names = self._book.sheetnames
         if sheet is None:
-            chosen = self._book.worksheets[0]
+            self._sheet = self._book.worksheets[0]
         elif sheet in names:
-            chosen = self._book[sheet]
+            self._sheet = self._book[sheet]
         else:
             self.close()
             raise Refused(f"--sheet {sheet!r}: {name} has no such sheet; its sheets are {shown(names)}.")
-        self._values = xlsx.rows(self._book, chosen)
-        self._rows_iter = self._rows(self._values, xlsx.NoSavedValue)
+        self._rows_iter = self._rows()
         self.first = next(self._rows_iter, None)
 
-    @staticmethod
-    def _rows(
-        values: Generator[tuple[int, list[object]]], no_saved_value: type[NoSavedValue]
-    ) -> Iterator[Row]:
-        for number, row in values:
-            cells = [
-                UnsavedFormula(value.formula) if isinstance(value, no_saved_value) else _cell_text(value)
-                for value in row
-            ]
-            while cells and not cells[-1].strip() and not isinstance(cells[-1], UnsavedFormula):
+    def _rows(self) -> Iterator[Row]:
+        for number, values in enumerate(self._sheet.iter_rows(values_only=True), start=1):
+            cells = WorkbookRow(self, number, map(_cell_text, values))
+            while cells and not cells[-1].strip():
                 cells.pop()
-            if cells and ("".join(cells).strip() or any(isinstance(c, UnsavedFormula) for c in cells)):
+            if cells:
                 yield number, cells
+            elif formulas := self._formulas_in(number):
+                # Every cell empty, but not every cell blank: formulas with no saved value.
+                yield number, WorkbookRow(self, number, [""] * (max(formulas) + 1))
+
+    def formula_at(self, row: int, column: int) -> str | None:
+        """The formula written in the cell at `row` (from 1) and `column` (from 0), if any."""
+        return self._formulas_in(row).get(column)
+
+    def _formulas_in(self, row: int) -> dict[int, str]:
+        """The formulas written in `row`, by column, read (the first time) from a second pass
+        over the sheet, which only an empty cell that must be explained costs."""
+        if self._formulas is None:
+            import openpyxl
+
+            # Asked after the rows were read and the table closed: a file is opened again (the
+            # values came from the first pass; this only explains them).
+            source = open(self._source.name, "rb") if self._source.closed else self._source  # noqa: SIM115
+            source.seek(0)
+            book = openpyxl.load_workbook(source, read_only=True, data_only=False)
+            self._formulas = {}
+            try:
+                sheet = book[self._sheet.title]
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                    written = {
+                        column: text
+                        for column, value in enumerate(values)
+                        if value is not None and (text := _formula_text(value))
+                    }
+                    if written:
+                        self._formulas[number] = written
+            finally:
+                book.close()
+                if source is not self._source:
+                    source.close()
+        return self._formulas.get(row, {})
 
     def __iter__(self) -> Iterator[Row]:
         return self._rows_iter
 
     def close(self) -> None:
-        if hasattr(self, "_values"):
-            self._values.close()
         self._book.close()
-        self._source.close()
+        # A workbook from standard input is held in memory (or is standard input itself): kept,
+        # so that `formula_at` can still read it.
+        if not isinstance(self._source, io.BytesIO) and self._source is not getattr(
+            sys.stdin, "buffer", None
+        ):
+            self._source.close()
 
 
-class UnsavedFormula(str):
-    """The text of a workbook cell that holds a formula whose value was never saved: empty,
-    with the formula beside it to say so."""
+class WorkbookRow(list[str]):
+    """The cells of a workbook row, which know where they came from: a cell that reads as
+    empty may hold a formula whose value was never saved (`formula_at`)."""
 
-    formula: str
-
-    def __new__(cls, formula: str) -> UnsavedFormula:
-        cell = super().__new__(cls, "")
-        cell.formula = formula
-        return cell
+    def __init__(self, table: WorkbookTable, number: int, cells: Iterable[str]) -> None:
+        super().__init__(cells)
+        self.table = table
+        self.number = number
 
 
-def unsaved_formula(cell: str, what: str) -> Refused | None:
-    """The refusal for a cell that reads as empty because its formula's value was never saved."""
-    if not isinstance(cell, UnsavedFormula):
+def _formula_text(value: object) -> str | None:
+    """A formula as openpyxl reads it (`=C2+7`, or an array formula), else None."""
+    if isinstance(value, str):
+        return value if value.startswith("=") and len(value) > 1 else None
+    text = getattr(value, "text", None)  # openpyxl's ArrayFormula and DataTableFormula
+    return str(text) if text else None
+
+
+def unsaved_formula(cells: list[str], at: int, what: str) -> Refused | None:
+    """The refusal for the cell at `at` of a row when it reads as empty because it holds a
+    formula whose value was never saved (only a workbook's cells can)."""
+    if not isinstance(cells, WorkbookRow) or (formula := cells.table.formula_at(cells.number, at)) is None:
         return None
     return Refused(
-        f"the {what} is a formula ({cell.formula}) with no saved value, so it reads as empty; open the "
+        f"the {what} is a formula ({formula}) with no saved value, so it reads as empty; open the "
         "workbook in a spreadsheet program (Excel, LibreOffice) and save it, then import it again."
     )
 
