@@ -179,12 +179,20 @@ def _requests(db: Database) -> None:
     )
 
 
+def _live_index(db: Database) -> None:
+    """`list`'s default view, the live exemptions (not deleted, not expired), and their count:
+    an index on the end date that holds every column the live test and the usual orders read,
+    so that SQLite searches and counts the live rows without reading the table."""
+    db.execute("CREATE INDEX exemptions_live ON exemptions (end_date, deleted_on, start_date, student_id)")
+
+
 # In numeric order. A store's applied migrations are compared with these as a set, so that
 # migrations landing in any order never wedge a store.
 MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0001_initial", _initial),
     ("0002_deletion_day", _deletion_day),
     ("0003_requests", _requests),
+    ("0004_live_index", _live_index),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in MIGRATIONS)
 

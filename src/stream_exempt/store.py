@@ -50,9 +50,14 @@ STATUS_SQL = (
     "WHEN ?1 < start_date OR ?1 < in_force_from THEN 'pending' "
     "ELSE 'active' END"
 )
+# Live (active or pending) as of day ?1: not deleted (R5b) and not expired. Exactly
+# `STATUS_SQL IN ('active', 'pending')`, written without the CASE so that SQLite can search the
+# `exemptions_live` index (migration 0004) from the end date on and count from it alone.
+_LIVE_SQL = "end_date >= ?1 AND (deleted_on IS NULL OR (deleted_on > ?1 AND deleted_on > start_date))"
 
 
 _STATUSES = ("active", "pending", "expired", "deleted")  # rules.STATUSES, for the store's own use
+_LIVE = frozenset({"active", "pending"})  # rules.LIVE
 # `list`'s fields (model.FIELDS) in order, as the machine formats write them; ?1 is the day.
 _LISTED = (
     "id, student_id, type, start_date, end_date, "
@@ -137,12 +142,21 @@ def _conditions(first: list[Any], filters: Filters) -> tuple[list[str], list[Any
     return where, args
 
 
-def _listing_conditions(day: date, statuses: Iterable[str], filters: Filters) -> tuple[str, list[Any]]:
-    """`list`'s WHERE clause: the filters, and a status as of `day` (?1) among `statuses`."""
+def _listing_conditions(
+    day: date, statuses: Iterable[str], filters: Filters, *, search: bool = True
+) -> tuple[str, list[Any]]:
+    """`list`'s WHERE clause: the filters, and a status as of `day` (?1) among `statuses`.
+
+    Live statuses are found through the `exemptions_live` index unless `search` is false: then
+    the table is read from end to end, which is quicker when most of its rows are wanted."""
     where, args = _conditions([day.isoformat()], filters)
     chosen = set(statuses)
-    wanted = ", ".join(f"'{status}'" for status in _STATUSES if status in chosen) or "NULL"
-    where.append(f"({STATUS_SQL}) IN ({wanted})")
+    if chosen and chosen <= _LIVE:
+        # `+end_date`: the same test, which SQLite does not look up in an index.
+        where.append(_LIVE_SQL if search else f"+{_LIVE_SQL}")
+    if chosen != _LIVE:
+        wanted = ", ".join(f"'{status}'" for status in _STATUSES if status in chosen) or "NULL"
+        where.append(f"({STATUS_SQL}) IN ({wanted})")
     return " AND ".join(where), args
 
 
@@ -510,13 +524,21 @@ class Store:
         with one of `statuses` (filtered in SQL) that meet `filters`, in the order `sort` names;
         `limit` keeps the first rows only.
         """
-        where, args = _listing_conditions(day, statuses, filters)
         shown = _LISTED_JSON if as_json else _LISTED
         if delimiter is not None:
             shown = _listed_line(delimiter)
-        query = f"SELECT {shown} FROM exemptions WHERE {where} ORDER BY {SORTS[sort]}"
-        if limit is not None:
-            query += f" LIMIT {int(limit)}"
+        order = SORTS[sort]
+        if limit is None:
+            where, args = _listing_conditions(day, statuses, filters, search=False)
+            query = f"SELECT {shown} FROM exemptions WHERE {where} ORDER BY {order}"
+        else:
+            # The first rows only (a page on a terminal): their ids are picked and sorted from the
+            # index alone where it holds every column asked about, then only those rows are read.
+            where, args = _listing_conditions(day, statuses, filters)
+            query = (
+                f"SELECT {shown} FROM exemptions WHERE id IN (SELECT id FROM exemptions WHERE {where} "
+                f"ORDER BY {order} LIMIT {int(limit)}) ORDER BY {order}"
+            )
         return self.conn.execute(query, args)  # a cursor: read row by row as it is iterated
 
     def count_listed(self, day: date, statuses: Iterable[str], filters: Filters) -> int:
