@@ -7,10 +7,11 @@ as a block of `Heading  value` lines instead.
 
 from __future__ import annotations
 
+import builtins
 import os
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from stream_exempt.output.results import Table
@@ -118,12 +119,60 @@ def _widths(
     return widths
 
 
+def _screen(stream: Any) -> tuple[int, bool] | None:
+    """The width a Rich console made by `console(stream)` has, and whether it styles what it
+    prints (a terminal), worked out as Rich works them out but without importing Rich; None
+    wherever anything but the plain rules could change Rich's answer (Windows, notebooks,
+    IDLE, FORCE_COLOR, TTY_COMPATIBLE, a dumb terminal, an odd COLUMNS, an encoding that is
+    not UTF: Rich then draws ASCII boxes)."""
+    environ = os.environ
+    if (
+        sys.platform == "win32"
+        or hasattr(builtins, "get_ipython")
+        or getattr(sys.stdin, "__module__", "").startswith("idlelib")
+        or "FORCE_COLOR" in environ
+        or "TTY_COMPATIBLE" in environ
+        or not (getattr(stream, "encoding", "utf-8") or "utf-8").lower().startswith("utf")
+    ):
+        return None
+    isatty = getattr(stream, "isatty", None)
+    try:
+        terminal = bool(isatty is not None and isatty())
+    except ValueError:  # closed
+        terminal = False
+    except OSError:
+        return None
+    if terminal and environ.get("TERM", "").lower() in ("dumb", "unknown"):
+        return None
+    columns = environ.get("COLUMNS")
+    if columns is not None:
+        return (int(columns), terminal) if columns.isascii() and columns.isdigit() else None
+    if not terminal:
+        return 1000, False  # as console(): written to a file or a pipe, never wrapped or cut
+    width = None
+    for descriptor in (0, 1, 2):  # as Rich: the first standard stream that is a terminal
+        try:
+            width = os.get_terminal_size(descriptor).columns
+        except (AttributeError, ValueError, OSError):
+            continue
+        break
+    return width or 80, True
+
+
 def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
     rows = [list(table.human(item)) for item in table.items]
-    target = console(out, stderr=stderr)
     if not rows:
         print(table.empty, file=out if out is not None else sys.stdout)
         return
+    stream = out or (sys.stderr if stderr else sys.stdout)
+    # Rich is imported (about as long as `check` takes to start) only when it must draw.
+    screen = _screen(stream)
+    target = None
+    if screen is None:
+        target = console(stream)
+        room = int(target.width)
+    else:
+        room = screen[0]
     columns = len(table.headings)
     # The frame that breaks the fewest words: borders and a space at every edge; no space at
     # the table's two outer edges; no outer border at all (a common 80-column terminal needs
@@ -133,7 +182,7 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
     for pad, edge, frame in frames:
         if pad and not PAD_EDGE:
             continue
-        fitted = _widths(table.headings, rows, table.whole, target.width - frame)
+        fitted = _widths(table.headings, rows, table.whole, room - frame)
         if fitted is not None:
             broken = _broken_words(table.headings, rows, fitted)
             if best is None or broken < best[0]:
@@ -143,10 +192,16 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
     widths = None if best is None else best[1]
     pad_edge, show_edge = (False, True) if best is None else (best[2], best[3])
     if widths is None:
-        _blocks(table, rows, target)
+        _blocks(table, rows, room, stream)
         return
-    if pad_edge and show_edge and not target.is_terminal and _write_unwrapped(table, rows, widths, target):
+    if (
+        pad_edge
+        and show_edge
+        and screen is not None
+        and _write_unwrapped(table, rows, widths, stream, screen[1])
+    ):
         return
+    target = target or console(stream)
     from rich.table import Table as RichTable
     from rich.text import Text
 
@@ -163,37 +218,54 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
 _CONTROL = frozenset(map(chr, [*range(32), 127]))
 
 
-def _write_unwrapped(table: Table, rows: list[list[str]], widths: list[int], target: Any) -> bool:
-    """Draw the table as Rich would, line by line, when no cell needs wrapping and the output
-    is not a terminal (no styles); False, writing nothing, when it cannot. Rich lays out every
-    row of a table before printing any: 100,000 rows piped to a file took 90 s and 870 MiB."""
-    from rich.cells import cell_len
+# Rich's default theme on a terminal: headings bold, the title italic (SGR codes, each run of
+# text closed by a reset), as `Style.render` writes them for any colour system.
+_BOLD, _ITALIC, _RESET = "\x1b[1m", "\x1b[3m", "\x1b[0m"
 
+
+def _write_unwrapped(
+    table: Table, rows: list[list[str]], widths: list[int], out: IO[str], styled: bool
+) -> bool:
+    """Draw the table as Rich would, line by line, when no cell needs wrapping; `styled`: with
+    the styles Rich gives a terminal. False, writing nothing, when it cannot. Rich lays out
+    every row of a table before printing any (100,000 rows piped to a file took 90 s and
+    870 MiB), and importing it takes as long again as the first page on a terminal."""
     cells = [list(table.headings), *rows]
-    if any(
-        cell_len(cell) > width or not _CONTROL.isdisjoint(cell)
-        for row in cells
-        for cell, width in zip(row, widths, strict=True)
-    ):
+    title = table.title or ""
+    if any(not _CONTROL.isdisjoint(cell) for row in cells for cell in row) or not _CONTROL.isdisjoint(title):
+        return False
+    cell_len: Callable[[str], int] = len  # each printable ASCII character is one cell
+    if not (all(cell.isascii() for row in cells for cell in row) and title.isascii()):
+        from rich.cells import cell_len as measure
+
+        cell_len = measure
+    if any(cell_len(cell) > width for row in cells for cell, width in zip(row, widths, strict=True)):
         return False
     span = sum(widths) + 3 * len(widths) + 1
-    title = table.title or ""
     if cell_len(title) > span:
         return False
 
     def line(left: str, fill: str, middle: str, right: str) -> str:
         return left + middle.join(fill * (width + 2) for width in widths) + right
 
-    def row(edge: str, values: Sequence[str]) -> str:
-        padded = (
-            value + " " * (width - cell_len(value)) for value, width in zip(values, widths, strict=True)
-        )
-        return f"{edge} " + f" {edge} ".join(padded) + f" {edge}"
+    def padded(values: Sequence[str]) -> list[str]:
+        return [value + " " * (width - cell_len(value)) for value, width in zip(values, widths, strict=True)]
 
-    write = target.file.write
+    def row(edge: str, values: Sequence[str]) -> str:
+        return f"{edge} " + f" {edge} ".join(padded(values)) + f" {edge}"
+
+    if styled:  # each heading and the space either side of it, bold, each run closed
+        space = f"{_BOLD} {_RESET}"
+        heading = (
+            "┃" + "┃".join(f"{space}{_BOLD}{text}{_RESET}{space}" for text in padded(table.headings)) + "┃"
+        )
+    else:
+        heading = row("┃", table.headings)
+    write = out.write
     if table.title:
-        write(title + " " * (span - cell_len(title)) + "\n")
-    write(line("┏", "━", "┳", "┓") + "\n" + row("┃", table.headings) + "\n" + line("┡", "━", "╇", "┩") + "\n")
+        title += " " * (span - cell_len(title))
+        write((f"{_ITALIC}{title}{_RESET}" if styled else title) + "\n")
+    write(line("┏", "━", "┳", "┓") + "\n" + heading + "\n" + line("┡", "━", "╇", "┩") + "\n")
     for values in rows:
         write(row("│", values) + "\n")
     write(line("└", "─", "┴", "┘") + "\n")
@@ -210,10 +282,10 @@ def _broken_words(headings: Sequence[str], rows: list[list[str]], widths: list[i
     )
 
 
-def _blocks(table: Table, rows: list[list[str]], target: Any) -> None:
+def _blocks(table: Table, rows: list[list[str]], width: int, out: IO[str]) -> None:
     """One record per block, `Heading  value`, long values wrapped under themselves."""
     label = max(len(heading) for heading in table.headings) + 2
-    room = max(target.width - label, 10)
+    room = max(width - label, 10)
     lines: list[str] = []
     if table.title:
         lines += [table.title, ""]
@@ -224,4 +296,4 @@ def _blocks(table: Table, rows: list[list[str]], target: Any) -> None:
             pieces = textwrap.wrap(cell, room, break_long_words=True, break_on_hyphens=False) or [""]
             lines.append(f"{heading:<{label}}{pieces[0]}".rstrip())
             lines += [" " * label + piece for piece in pieces[1:]]
-    target.file.write("\n".join(lines) + "\n")
+    out.write("\n".join(lines) + "\n")
