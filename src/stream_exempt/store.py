@@ -58,6 +58,9 @@ _LIVE_SQL = "end_date >= ?1 AND (deleted_on IS NULL OR (deleted_on > ?1 AND dele
 
 _STATUSES = ("active", "pending", "expired", "deleted")  # rules.STATUSES, for the store's own use
 _LIVE = frozenset({"active", "pending"})  # rules.LIVE
+# At most this many rows are a page, picked by their ids (`Store.listed`); more are read with
+# the table from end to end, which is quicker once thousands of rows are read anyway.
+_PAGE = 1000
 # `list`'s fields (model.FIELDS) in order, as the machine formats write them; ?1 is the day.
 _LISTED = (
     "id, student_id, type, start_date, end_date, "
@@ -528,17 +531,20 @@ class Store:
         if delimiter is not None:
             shown = _listed_line(delimiter)
         order = SORTS[sort]
-        if limit is None:
-            where, args = _listing_conditions(day, statuses, filters, search=False)
-            query = f"SELECT {shown} FROM exemptions WHERE {where} ORDER BY {order}"
-        else:
-            # The first rows only (a page on a terminal): their ids are picked and sorted from the
-            # index alone where it holds every column asked about, then only those rows are read.
+        if limit is not None and limit <= _PAGE:
+            # A page (the first on a terminal, a small --limit): its ids are picked and sorted
+            # from the index alone where it holds every column asked about, then only those rows
+            # are read.
             where, args = _listing_conditions(day, statuses, filters)
             query = (
                 f"SELECT {shown} FROM exemptions WHERE id IN (SELECT id FROM exemptions WHERE {where} "
                 f"ORDER BY {order} LIMIT {int(limit)}) ORDER BY {order}"
             )
+        else:
+            where, args = _listing_conditions(day, statuses, filters, search=False)
+            query = f"SELECT {shown} FROM exemptions WHERE {where} ORDER BY {order}"
+            if limit is not None:
+                query += f" LIMIT {int(limit)}"
         return self.conn.execute(query, args)  # a cursor: read row by row as it is iterated
 
     def count_listed(self, day: date, statuses: Iterable[str], filters: Filters) -> int:
