@@ -167,8 +167,8 @@ def test_a_dry_run_makes_no_store_where_there_was_none(bare_cli: Cli, tmp_path: 
     result = bare_cli("bulk", write(tmp_path, "sid\n201234567\n"), *OPTIONS, "--dry-run")
     assert result.exit_code == 4 and result.stdout == ""
     assert result.stderr == f"Error: There is no store at {bare_cli.store_path}; " + (
-        "check --db or STREAM_EXEMPT_DB, or record an exemption first "
-        "(only a command that writes creates the store).\n"
+        "check --db or STREAM_EXEMPT_DB, or create it with stream-exempt init "
+        "(a command that only reads never creates one).\n"
     )
     assert not bare_cli.store_path.exists()
 

@@ -298,6 +298,100 @@ def test_a_workbook_sheet_by_name(cli: Cli, tmp_path: Path) -> None:
     assert broken.exit_code == 2 and "as a workbook" in broken.stderr
 
 
+def _workbook_with_dimension(tmp_path: Path, dimension: str) -> str:
+    """Ten students in a workbook whose sheet records its size as `dimension` (openpyxl's
+    documentation warns that some programs write it wrongly)."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Student ID", "Start", "End"])
+    for n in range(10):
+        sheet.append([f"2012345{n:02}", date(2027, 9, 6), date(2027, 10, 12)])
+    made = tmp_path / "made.xlsx"
+    book.save(made)
+    path = tmp_path / f"dimension-{dimension.replace(':', '-')}.xlsx"
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, count = re.subn(
+                    rb'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"'.encode(), data
+                )
+                assert count == 1
+            target.writestr(item, data)
+    return str(path)
+
+
+@pytest.mark.parametrize("dimension", ["A1:C11", "A1:C5", "A1", "A1:B11"])
+def test_a_workbook_is_read_whole_whatever_size_it_records(cli: Cli, tmp_path: Path, dimension: str) -> None:
+    """A recorded size of A1:C5 once dropped six of ten students without a word; A1, every one."""
+    cli.ok("bulk", _workbook_with_dimension(tmp_path, dimension), "--type", "placement")
+    assert [row[0] for row in recorded(cli)] == [f"2012345{n:02}" for n in range(10)]
+
+
+def test_a_hidden_first_sheet_is_not_the_list(cli: Cli, tmp_path: Path) -> None:
+    """The first sheet is the first a person sees: a hidden lookup sheet before the cohort is
+    passed over, unless named with --sheet."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    lookup = book.active
+    assert lookup is not None
+    lookup.title = "Lookup"
+    lookup.append(["Student ID"])
+    lookup.append(["209999999"])
+    lookup.sheet_state = "hidden"
+    cohort = book.create_sheet("Cohort 2027")
+    cohort.append(["Student ID"])
+    cohort.append(["201234567"])
+    book.active = 1
+    path = str(tmp_path / "hidden.xlsx")
+    book.save(path)
+    cli.ok("bulk", path, *OPTIONS)
+    assert [row[0] for row in recorded(cli)] == ["201234567"]
+    cli.ok("bulk", path, *OPTIONS, "--sheet", "Lookup")
+    assert [row[0] for row in recorded(cli)] == ["201234567", "209999999"]
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        (
+            ["--end-column", "Start Date"],
+            "The column 'Start Date' would give both the start and the end; a column gives one field, "
+            "so check --end-column.",
+        ),
+        (
+            ["--start-column", "End Date"],
+            "The column 'End Date' would give both the start and the end; a column gives one field, "
+            "so check --start-column.",
+        ),
+        (
+            ["--end-column", "Student ID"],
+            "The column 'Student ID' would give both the student ID and the end; a column gives one field, "
+            "so check --end-column.",
+        ),
+        (
+            ["--column", "Start Date"],
+            "Nothing gives the start of the exemptions: give --start; no column gives it among the headers "
+            "'Student ID', 'Start Date', 'End Date' ('Start Date' is read as the student-ID column).",
+        ),
+    ],
+)
+def test_a_column_gives_one_field(cli: Cli, tmp_path: Path, options: list[str], error: str) -> None:
+    """`--end-column "Start Date"` once read every placement as one day long, exit 0."""
+    path = write(tmp_path, "Student ID,Start Date,End Date\n201234567,06/09/2027,17/10/2027\n")
+    result = cli("bulk", path, "--type", "placement", *options)
+    assert (result.exit_code, result.stderr) == (2, f"Error: {error}\n")
+    assert snapshot(cli.store_path).get("exemptions", []) == []
+    cli.ok("bulk", path, "--type", "placement", "--start-column", "Start Date", "--end-column", "End Date")
+
+
 @pytest.mark.parametrize(
     ("name", "kind"),
     [
@@ -388,12 +482,25 @@ def test_ambiguous_month_first_dates_are_refused_or_shown_before_anything_is_wri
         assert written.stdout == "Batch 1: 2 exemptions created, 0 already recorded.\n" + shown
 
 
-def test_a_two_digit_year_is_refused_asking_for_the_year_in_full(cli: Cli) -> None:
-    result = cli("bulk", str(DATA / "us_cohort_two_digit_years.csv"), "--type", "placement", "--month-first")
+@pytest.mark.parametrize(
+    ("options", "advice"),
+    [
+        # Read month-first, the advice keeps that order: dd/mm/yyyy with --month-first would
+        # be read as the day and month swapped (6 Sep written 06/09/2027 read as 9 Jun).
+        (["--month-first"], "such as 09/06/2027), for example by formatting the column as mm/dd/yyyy"),
+        ([], "such as 06/09/2027), for example by formatting the column as dd/mm/yyyy"),
+    ],
+)
+def test_a_two_digit_year_is_refused_asking_for_the_year_in_full(
+    cli: Cli, options: list[str], advice: str
+) -> None:
+    result = cli("bulk", str(DATA / "us_cohort_two_digit_years.csv"), "--type", "placement", *options)
     assert result.exit_code == 2
-    assert result.stderr.startswith(
-        "Error: The column 'Placement start' has '09/06/27' (line 2), a date with a two-digit year; give years in full"
+    assert result.stderr == (
+        "Error: The column 'Placement start' has '09/06/27' (line 2), a date with a two-digit year; give years "
+        f"in full ({advice} (or yyyy-mm-dd) before saving.\n"
     )
+    assert snapshot(cli.store_path).get("exemptions", []) == []
 
 
 @pytest.mark.parametrize(

@@ -187,8 +187,8 @@ def test_a_command_that_does_not_record_never_creates_the_store(
     assert result.exit_code == 4, (result.stdout, result.stderr)
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"Error: There is no store at {path}; check --db or STREAM_EXEMPT_DB, or record an exemption "
-        "first (only a command that writes creates the store)."
+        f"Error: There is no store at {path}; check --db or STREAM_EXEMPT_DB, or create it with "
+        "stream-exempt init (a command that only reads never creates one)."
     ]
     assert not (tmp_path / "typo").exists()
 

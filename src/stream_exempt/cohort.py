@@ -126,7 +126,27 @@ def locate(headers: list[str], named: Named) -> Columns:
                 f"name the one to use with --{name}-column NAME."
             )
         found[name] = candidates[0] if candidates else None
+    _one_field_each(headers, named, id_at, found)
     return Columns(student_id=id_at, **found)
+
+
+def _one_field_each(headers: list[str], named: Named, id_at: int, found: dict[str, int | None]) -> None:
+    """A column named outright gives one field only: `--end-column "Start Date"` would read
+    every start as its end, and leave the real end column unread."""
+    given: dict[int, str] = {id_at: "student ID"}
+    for name in FIELDS:
+        at = found[name]
+        if at is None:
+            continue
+        other = given.setdefault(at, name)
+        if other != name and (
+            getattr(named, name) is not None or (other != "student ID" and getattr(named, other) is not None)
+        ):
+            option = f"--{name}-column" if getattr(named, name) is not None else f"--{other}-column"
+            raise Refused(
+                f"the column {headers[at]!r} would give both the {other} and the {name}; a column gives one "
+                f"field, so check {option}."
+            )
 
 
 def _and(items: list[str]) -> str:
@@ -151,6 +171,8 @@ def check_given(columns: Columns, defaults: Defaults, headers: list[str] | None)
         if headers is None
         else f"no column gives {'it' if len(missing) == 1 else 'them'} among the headers {csvio.shown(headers)}"
     )
+    if headers is not None and any(names_field(headers[columns.student_id], name) for name, _ in missing):
+        where += f" ({headers[columns.student_id]!r} is read as the student-ID column)"
     raise Refused(f"nothing gives the {fields} of the exemptions: give {options}; {where}.")
 
 
@@ -262,10 +284,13 @@ def check_date_columns(rows: list[Row], columns: Columns, headers: list[str], mo
             if match is None:
                 continue
             if len(match[4]) == 2:
+                # In the order the file is read: advice to write dd/mm/yyyy to someone reading
+                # with --month-first would swap every day and month that can be swapped.
+                order, example = ("mm/dd/yyyy", "09/06/2027") if month_first else ("dd/mm/yyyy", "06/09/2027")
                 raise Refused(
                     f"the column {headers[at]!r} has {text!r} (line {line}), a date with a two-digit year; "
-                    "give years in full (such as 06/09/2027), for example by formatting the column "
-                    "as dd/mm/yyyy before saving."
+                    f"give years in full (such as {example}), for example by formatting the column "
+                    f"as {order} (or yyyy-mm-dd) before saving."
                 )
             if not month_first and int(match[3]) > 12 and int(match[1]) <= 12:
                 raise Refused(

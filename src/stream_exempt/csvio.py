@@ -475,12 +475,17 @@ class WorkbookTable(Table):
             ) from None
         names = self._book.sheetnames
         if sheet is None:
-            self._sheet = self._book.worksheets[0]
+            # The first sheet a person sees: a hidden one (a lookup table) is never the list.
+            shown_sheets = [each for each in self._book.worksheets if each.sheet_state == "visible"]
+            self._sheet = (shown_sheets or self._book.worksheets)[0]
         elif sheet in names:
             self._sheet = self._book[sheet]
         else:
             self.close()
             raise Refused(f"--sheet {sheet!r}: {name} has no such sheet; its sheets are {shown(names)}.")
+        # The size a sheet records for itself can be wrong (openpyxl's documentation warns of
+        # programs that write it so); read every row the sheet holds, not the rows it claims.
+        self._sheet.reset_dimensions()
         self._rows_iter = self._rows()
         self.first = next(self._rows_iter, None)
 
@@ -513,6 +518,7 @@ class WorkbookTable(Table):
             self._formulas = {}
             try:
                 sheet = book[self._sheet.title]
+                sheet.reset_dimensions()
                 for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                     written = {
                         column: text

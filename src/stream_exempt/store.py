@@ -257,8 +257,8 @@ def shown_path(path: Path) -> str:
 def missing(path: Path) -> StoreUnusable:
     """The error for a read on a store that does not exist: loud, so a mistyped path is seen."""
     return StoreUnusable(
-        f"there is no store at {shown_path(path)}; check --db or STREAM_EXEMPT_DB, or record an exemption "
-        "first (only a command that writes creates the store)."
+        f"there is no store at {shown_path(path)}; check --db or STREAM_EXEMPT_DB, or create it with "
+        "stream-exempt init (a command that only reads never creates one)."
     )
 
 
