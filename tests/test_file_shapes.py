@@ -616,6 +616,51 @@ def test_a_workbook_written_by_openpyxl_reads_its_cells_as_held(
     assert recorded(cli) == [(read, "placement", "2027-09-06", "2027-10-17", None)]
 
 
+@pytest.mark.parametrize(
+    ("student", "id_format", "read"),
+    [
+        # The cell shows every digit it holds, in a scientific format: it may well be what a
+        # spreadsheet made of the text 2.01E+08, and it is refused as that text.
+        (201000000, "0.00E+00", "2.01E+08"),
+        (201230000, "0.0000E+00", "2.0123E+08"),
+        (201000000.0, "0.00E+00", "2.01E+08"),
+        # More digits than it shows: the whole number, typed or pasted as such.
+        (201230000, "0.00E+00", None),
+        (201234567, "0.00E+00", None),
+        # Not a scientific format: a number shown as itself.
+        (201000000, "General", None),
+        (201000000, "0", None),
+    ],
+)
+def test_a_student_number_a_spreadsheet_may_have_rounded_is_refused(
+    cli: Cli, tmp_path: Path, student: object, id_format: str, read: str | None
+) -> None:
+    path = workbook(
+        tmp_path,
+        [[student, "Byrne", "Niamh", date(2027, 9, 6), date(2027, 10, 17), "Ward 4"]],
+        {"A": id_format},
+    )
+    result = cli("bulk", path, "--type", "placement")
+    if read is None:
+        assert result.exit_code == 0, result.stderr
+        assert [row[0] for row in recorded(cli)] == [str(int(float(str(student))))]
+    else:
+        assert result.exit_code == 2
+        assert f"{read!r} is a number a spreadsheet reformatted, not a student ID" in result.stderr
+        assert snapshot(cli.store_path).get("exemptions", []) == []
+
+
+def test_a_rounded_student_number_from_libreoffice_is_refused(cli: Cli) -> None:
+    """A CSV holding 2.01E+08, opened in LibreOffice and saved as a workbook (tests/data): the
+    cell is the number 201000000, once recorded as that student without a word."""
+    result = cli("bulk", str(DATA / "uk_rounded_ids.xlsx"), "--type", "placement")
+    assert result.exit_code == 2
+    text = " ".join(result.stderr.replace("│", " ").split())
+    assert "3 2.01E+08 '2.01E+08' is a number a spreadsheet reformatted, not a student ID" in text
+    assert "Error: 1 of 2 rows of" in text
+    assert snapshot(cli.store_path).get("exemptions", []) == []
+
+
 def test_a_workbook_reads_rich_text_as_its_plain_text(cli: Cli, tmp_path: Path) -> None:
     """A cell with text in two styles (saved as runs of rich text) is the text of its runs."""
     from openpyxl.cell.rich_text import CellRichText, TextBlock
@@ -645,8 +690,12 @@ def test_a_workbook_reads_rich_text_as_its_plain_text(cli: Cli, tmp_path: Path) 
     ("student", "why"),
     [
         # A leading zero lost to a number cell: eight digits, refused rather than guessed.
-        (12345678, "'12345678' is not a student ID; student IDs are nine digits"),
-        (201234567.5, "'201234567.5' is not a student ID"),
+        (
+            12345678,
+            "'12345678' is not a student ID; student IDs are nine digits, such as 201234567 (a spreadsheet "
+            "drops the leading zeros of a number: format the column as text and type the IDs again).",
+        ),
+        (201234567.5, "'201234567.5' is not a student ID; student IDs are nine digits, such as 201234567."),
         ("2.01E+08", "'2.01E+08' is a number a spreadsheet reformatted, not a student ID"),
     ],
 )
@@ -658,6 +707,38 @@ def test_a_workbook_number_that_is_not_a_student_id_is_refused_as_such(
     assert result.exit_code == 2
     assert why in " ".join(result.stderr.replace("│", " ").split())
     assert snapshot(cli.store_path).get("exemptions", []) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "why"),
+    [
+        # A day number in a cell not formatted as a date (a date computed in a General column).
+        (
+            46636,
+            "'46636' is a number, not a date: its cell is not formatted as a date (as one it would be "
+            "6 Sep 2027); format the column as dates in the workbook, save it, and import it again.",
+        ),
+        # Not a day number of these years: the plain message.
+        (123, "'123' is not a date"),
+    ],
+)
+def test_a_date_column_of_numbers_is_refused_saying_what_they_are(
+    cli: Cli, tmp_path: Path, start: int, why: str
+) -> None:
+    path = workbook(tmp_path, [["201234567", "Evans", "Siân", start, date(2027, 10, 17), "Ward 4"]])
+    result = cli("bulk", path, "--type", "placement")
+    assert result.exit_code == 2
+    assert why in " ".join(result.stderr.replace("│", " ").split())
+    assert snapshot(cli.store_path).get("exemptions", []) == []
+
+
+def test_a_number_in_a_csv_date_column_is_not_read_as_a_day_number(cli: Cli, tmp_path: Path) -> None:
+    """Only a workbook counts days: in a CSV file 46636 is text, and no advice about cells."""
+    result = cli(
+        "bulk", write(tmp_path, "sid,start,end\n201234567,46636,17/10/2027\n"), "--type", "placement"
+    )
+    assert result.exit_code == 2
+    assert "'46636' is not a date" in result.stderr and "cell" not in result.stderr
 
 
 def test_month_first_leaves_a_workbooks_date_cells_as_they_are(cli: Cli, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from stream_exempt import csvio, dates, rules, types, validate
@@ -371,15 +371,22 @@ def _terms_reader(
             )
         return text
 
+    def day(cells: list[str], at: int | None, name: str, option: str) -> date:
+        text = cell(cells, at, name, option)
+        try:
+            return parse_day(text)
+        except Refused as error:
+            raise _serial_number(cells, text) or error from None
+
     def terms(cells: list[str]) -> Terms:
         type_code = defaults.type or parse_type(cell(cells, columns.type, "type", "--type"))
-        start = defaults.start or parse_day(cell(cells, columns.start, "start", "--start"))
+        start = defaults.start or day(cells, columns.start, "start", "--start")
         if defaults.end is not None:
             end = defaults.end
         elif span_end is not None:
             end = span_end(start)
         else:
-            end = parse_day(cell(cells, columns.end, "end", "--end or --for"))
+            end = day(cells, columns.end, "end", "--end or --for")
         if defaults.reason_given or columns.reason is None:
             reason = defaults.reason
         else:
@@ -389,6 +396,23 @@ def _terms_reader(
         return Terms(type_code, start, end, reason)
 
     return terms
+
+
+# A workbook's dates are day numbers (1 = 1 Jan 1900, as Excel counts) shown as dates by their
+# format; a date column in the General format shows the number. 20000 to 80000: 1954 to 2119.
+_EXCEL_DAY_ZERO = date(1899, 12, 30)
+
+
+def _serial_number(cells: list[str], text: str) -> Refused | None:
+    """Why a workbook's date cell that reads as a number such as 46636 is refused: its cell is
+    not formatted as a date (for example a date computed by a formula in a General column)."""
+    if not isinstance(cells, csvio.WorkbookRow) or not text.isdigit() or not 20_000 <= int(text) <= 80_000:
+        return None
+    as_date = _EXCEL_DAY_ZERO + timedelta(days=int(text))
+    return Refused(
+        f"{text!r} is a number, not a date: its cell is not formatted as a date (as one it would be "
+        f"{show(as_date)}); format the column as dates in the workbook, save it, and import it again."
+    )
 
 
 def _unsaved(cells: list[str], at: int | None, name: str) -> Refused | None:

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from itertools import chain
-from typing import IO
+from typing import IO, TypeGuard
 
 from stream_exempt.errors import Refused
 
@@ -462,6 +462,7 @@ class WorkbookTable(Table):
         self.faults = {}
         self._source = source
         self._formulas: dict[int, dict[int, str]] | None = None
+        self._scientific: dict[tuple[int, int], int] | None = None
         try:
             self._book = openpyxl.load_workbook(source, read_only=True, data_only=True)
         except (BadZipFile, KeyError, ValueError, OSError, EOFError) as error:
@@ -492,6 +493,9 @@ class WorkbookTable(Table):
     def _rows(self) -> Iterator[Row]:
         for number, values in enumerate(self._sheet.iter_rows(values_only=True), start=1):
             cells = WorkbookRow(self, number, map(_cell_text, values))
+            for column, value in enumerate(values):
+                if _may_be_rounded(value) and (shown := self._rounded_at(number, column, value)):
+                    cells[column] = shown
             while cells and not cells[-1].strip():
                 cells.pop()
             if cells:
@@ -499,6 +503,26 @@ class WorkbookTable(Table):
             elif formulas := self._formulas_in(number):
                 # Every cell empty, but not every cell blank: formulas with no saved value.
                 yield number, WorkbookRow(self, number, [""] * (max(formulas) + 1))
+
+    def _rounded_at(self, row: int, column: int, value: float) -> str | None:
+        """`2.01E+08` when the cell at `row`, `column` shows `value` in a scientific format that
+        shows every digit it has: typed, or read from a CSV file, as `2.01E+08`, it may be what a
+        spreadsheet made of 201234567, and it is shown as the spreadsheet shows it, so that it
+        is refused as such. A cell that holds more digits than it shows (201234567 shown as
+        2.01E+08) holds the whole number, and is its digits. The formats are read (the first
+        time) in a second pass over the sheet, which only such a number costs."""
+        if self._scientific is None:
+            self._scientific = {}
+            for number, cells in enumerate(self._sheet.iter_rows(), start=1):
+                for index, cell in enumerate(cells):
+                    if _may_be_rounded(getattr(cell, "value", None)) and (
+                        digits := _scientific_digits(str(getattr(cell, "number_format", "")))
+                    ):
+                        self._scientific[(number, index)] = digits
+        digits = self._scientific.get((row, column))
+        if digits is None or _significant_digits(value) > digits:
+            return None
+        return f"{value:.{digits - 1}E}"
 
     def formula_at(self, row: int, column: int) -> str | None:
         """The formula written in the cell at `row` (from 1) and `column` (from 0), if any."""
@@ -573,6 +597,31 @@ def unsaved_formula(cells: list[str], at: int, what: str) -> Refused | None:
         f"the {what} is a formula ({formula}) with no saved value, so it reads as empty; open the "
         "workbook in a spreadsheet program (Excel, LibreOffice) and save it, then import it again."
     )
+
+
+_SCIENTIFIC = re.compile(r"([0#?.,]+)E[+-]", re.IGNORECASE)
+
+
+def _may_be_rounded(value: object) -> TypeGuard[float]:
+    """Whether a cell's value is a long whole number with few significant digits (201000000),
+    as `2.01E+08` typed into, or read by, a spreadsheet becomes."""
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and abs(value) >= 1_000_000
+        and float(value).is_integer()
+        and _significant_digits(value) <= 6
+    )
+
+
+def _significant_digits(value: float) -> int:
+    return len(str(abs(int(value))).rstrip("0"))
+
+
+def _scientific_digits(number_format: str) -> int | None:
+    """How many significant digits a scientific number format shows (`0.00E+00`: 3)."""
+    match = _SCIENTIFIC.search(number_format)
+    return sum(ch in "0#?" for ch in match[1]) if match else None
 
 
 def _cell_text(value: object) -> str:

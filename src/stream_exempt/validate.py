@@ -75,8 +75,15 @@ def student_id(text: str, pattern: re.Pattern[str]) -> str:
             "format the column as text and export it again."
         )
     if pattern is NINE_DIGITS:
+        lost_zeros = value.isascii() and value.isdigit() and len(value) < 9
         raise Refused(
-            f"{printable(value)} is not a student ID; student IDs are nine digits, such as 201234567."
+            f"{printable(value)} is not a student ID; student IDs are nine digits, such as 201234567"
+            + (
+                " (a spreadsheet drops the leading zeros of a number: format the column as text and "
+                "type the IDs again)."
+                if lost_zeros
+                else "."
+            )
         )
     raise Refused(
         f"{printable(value)} is not a student ID; student IDs here must match the pattern "

@@ -168,6 +168,24 @@ def main() -> None:
             "CSV:44,34,76,1,1/2/2/2/3/2/4/2,2057",
         )
         shutil.copy(outdir / "feed_cp1252.csv", HERE / "feed_cp1252.csv")
+        # A CSV in which Excel had already written one student number as 2.01E+08, opened in
+        # LibreOffice (en_GB) and saved as a workbook: the cell is the number 201000000 in the
+        # format 0.00E+00, and nothing in it says which student it was.
+        rounded = work / "uk_rounded_ids.csv"
+        rounded.write_text(
+            "Student Number,Surname,Placement start,Placement end\n"
+            "201234600,Adeyemi,06/09/2027,12/10/2027\n2.01E+08,Byrne,06/09/2027,12/10/2027\n",
+            encoding="utf-8",
+        )
+        soffice(
+            "en_GB",
+            work / "profile_en_GB",
+            rounded,
+            "xlsx:Calc MS Excel 2007 XML",
+            work,
+            "CSV:44,34,76,1,,2057",
+        )
+        shutil.copy(work / "uk_rounded_ids.xlsx", HERE / "uk_rounded_ids.xlsx")
     # Excel's "CSV UTF-8" writes a byte-order mark; LibreOffice 7.4 cannot, so it is added here.
     text = (HERE / "uk_cohort.csv").read_bytes()
     (HERE / "uk_cohort_utf8_bom.csv").write_bytes(b"\xef\xbb\xbf" + text)
