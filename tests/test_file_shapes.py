@@ -238,14 +238,28 @@ def test_an_option_that_agrees_with_every_row_is_accepted(cli: Cli, tmp_path: Pa
     ]
 
 
-def test_a_row_already_recorded_with_another_reason_is_counted_in_a_warning(cli: Cli, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("second", "count"),
+    [
+        (
+            "sid,reason\n201234567,Ward 2\n201234568,Ward 1\n201234569,Ward 3\n",
+            "2 rows already recorded give",
+        ),
+        (
+            "sid,reason\n201234567,Ward 2\n201234568,Ward 1\n201234569,Ward 1\n",
+            "1 row already recorded gives",
+        ),
+    ],
+)
+def test_a_row_already_recorded_with_another_reason_is_counted_in_a_warning(
+    cli: Cli, tmp_path: Path, second: str, count: str
+) -> None:
     first = "sid,reason\n201234567,Ward 1\n201234568,Ward 1\n201234569,Ward 1\n"
     cli.ok("bulk", write(tmp_path, first), *OPTIONS)
-    second = "sid,reason\n201234567,Ward 2\n201234568,Ward 1\n201234569,Ward 3\n"
     result = cli.ok("bulk", write(tmp_path, second, name="again.csv"), *OPTIONS)
     assert result.stdout == "Nothing new: all 3 already recorded.\n"
     assert result.stderr == (
-        "Warning: 2 rows already recorded give a different reason in the file; the recorded reason was "
+        f"Warning: {count} a different reason in the file; the recorded reason was "
         "kept (change it with `stream-exempt edit ID --reason TEXT`).\n"
     )
     assert {r[4] for r in recorded(cli)} == {"Ward 1"}
@@ -1251,3 +1265,21 @@ def test_a_row_of_formulas_with_no_saved_values_is_not_a_blank_row(cli: Cli, tmp
     assert "Error: 1 of 2 rows of" in text
     assert '4 the student ID is a formula (="2012"&"34595") with no saved value' in text
     assert snapshot(cli.store_path).get("exemptions", []) == []
+
+
+@pytest.mark.parametrize("columns", ["80", "40"])
+def test_the_refused_rows_table_shows_an_id_as_the_file_wrote_it(
+    cli: Cli, tmp_path: Path, columns: str
+) -> None:
+    """Full-width digits take two cells each, and were cut to five of their nine in the table;
+    a NUL (or an escape sequence) was printed raw, moving the border or restyling the terminal."""
+    path = write(tmp_path, "sid\n２０１２３４６７３\n2012\x0034567\n2012\x1b[31m3\n")
+    result = cli("bulk", path, *OPTIONS, env={"COLUMNS": columns})
+    assert result.exit_code == 2
+    assert "\x00" not in result.stderr and "\x1b" not in result.stderr
+    ids = [
+        line.split("│")[2].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("│ ") and line.split("│")[1].strip()
+    ]
+    assert ids == ["２０１２３４６７３", "2012\\x0034567", "2012\\x1b[31m3"]

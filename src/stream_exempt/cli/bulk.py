@@ -261,9 +261,9 @@ def bulk(
         warn(f"line {line} repeats line {first} for student {student}; counted once.")
     _summarise(plan, batch, dry_run)
     if plan.reason_differs:
-        rows_word = "row" if plan.reason_differs == 1 else "rows"
+        rows_give = "row already recorded gives" if plan.reason_differs == 1 else "rows already recorded give"
         warn(
-            f"{plan.reason_differs} {rows_word} already recorded give a different reason in the file; "
+            f"{plan.reason_differs} {rows_give} a different reason in the file; "
             "the recorded reason was kept (change it with `stream-exempt edit ID --reason TEXT`)."
         )
     late = sum(1 for _, terms in plan.created if terms.start < in_force)

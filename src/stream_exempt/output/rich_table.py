@@ -48,8 +48,25 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+def _cells(text: str) -> int:
+    """How many cells of a terminal `text` takes: a wide character (２, 名) takes two."""
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
 def _longest_word(text: str) -> int:
-    return max((len(word) for word in text.split()), default=0)
+    return max((_cells(word) for word in text.split()), default=0)
+
+
+def _visible(text: str) -> str:
+    """A cell with its control characters escaped (`\\x00`, `\\x1b`), as text from a file may
+    hold them: printed raw, they would move the cursor, or restyle the terminal."""
+    if _CONTROL.isdisjoint(text) and not any("\x80" <= ch <= "\x9f" for ch in text):
+        return text
+    return "".join(ascii(ch)[1:-1] if ch in _CONTROL or "\x80" <= ch <= "\x9f" else ch for ch in text)
 
 
 def _least_widths(
@@ -61,7 +78,7 @@ def _least_widths(
     for index, heading in enumerate(headings):
         cells = [row[index] for row in rows]
         if heading in whole:
-            widths.append(max(len(heading), *(len(cell) for cell in cells)))
+            widths.append(max(_cells(heading), *(_cells(cell) for cell in cells)))
         else:
             longest = max(_longest_word(heading), *(_longest_word(cell) for cell in cells))
             widths.append(max(1, min(longest, fold_from)))
@@ -74,7 +91,7 @@ def _widths(
     """Each column's width so that the table fits `room` characters of cells, or None when
     even the narrowest columns cannot fit. Whole columns keep their widest cell; of the
     others, the widest are cut first, never below their narrowest."""
-    widest = [max(len(heading), *(len(row[i]) for row in rows)) for i, heading in enumerate(headings)]
+    widest = [max(_cells(heading), *(_cells(row[i]) for row in rows)) for i, heading in enumerate(headings)]
     if sum(widest) <= room:
         return widest
     # Words whole if they can be (folding only very long ones, such as addresses), else folded.
@@ -160,7 +177,7 @@ def _screen(stream: Any) -> tuple[int, bool] | None:
 
 
 def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
-    rows = [list(table.human(item)) for item in table.items]
+    rows = [[_visible(cell) for cell in table.human(item)] for item in table.items]
     if not rows:
         print(table.empty, file=out if out is not None else sys.stdout)
         return
@@ -210,7 +227,7 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
         grid.add_column(heading, no_wrap=heading in table.whole, overflow="fold", width=width)
     for row in rows:
         grid.add_row(*(Text(cell, overflow="fold") for cell in row))
-    if any(len(cell) > width for row in rows for cell, width in zip(row, widths, strict=True)):
+    if any(_cells(cell) > width for row in rows for cell, width in zip(row, widths, strict=True)):
         grid.show_lines = True  # wrapped rows: a line between them shows where each ends
     target.print(grid)
 
