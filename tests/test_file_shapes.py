@@ -1283,3 +1283,17 @@ def test_the_refused_rows_table_shows_an_id_as_the_file_wrote_it(
         if line.startswith("│ ") and line.split("│")[1].strip()
     ]
     assert ids == ["２０１２３４６７３", "2012\\x0034567", "2012\\x1b[31m3"]
+
+
+@pytest.mark.parametrize(
+    "command", [["bulk", "-t", "placement", "--start", "2027-09-06", "--for", "1w"], ["check", "--file"]]
+)
+def test_a_workbook_saved_with_a_password_is_named_for_what_it_is(cli: Cli, command: list[str]) -> None:
+    """Encrypted, an .xlsx is an OLE compound file as an old .xls is: it was called one."""
+    cli.ok("add", "201234567", "-t", "placement", "--start", "2027-09-06", "--for", "1w")
+    path = str(DATA / "uk_cohort_password.xlsx")
+    result = cli(command[0], path, *command[1:]) if command[0] == "bulk" else cli(*command, path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"Error: Cannot read {path}: it is a workbook saved with a password; open it, remove the password"
+    )

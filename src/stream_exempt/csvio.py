@@ -355,7 +355,7 @@ class CsvTable(Table):
         self._text = TextLines(raw, name, encoding, errors)
         kind = spreadsheet_kind(self._text.head)
         if kind is not None:
-            raise Refused(f"cannot read {name}: it is {kind}; open it and save it as {saved_as}.")
+            raise Refused(unreadable(name, kind, saved_as))
         lines = iter(self._text)
         head = next(lines, None)
         self.delimiter = _delimiter(head or "")
@@ -432,15 +432,32 @@ class CsvTable(Table):
             self._raw.close()
 
 
+# A workbook saved with a password is an OLE compound file, as an old .xls is, holding the
+# encrypted .xlsx as a stream of this name.
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+
+
 def spreadsheet_kind(head: bytes) -> str | None:
     """What a file that is not text is, by its first bytes, when a spreadsheet wrote it."""
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        if _ENCRYPTED in head:
+            return "a workbook saved with a password"
         return "an old Excel workbook (.xls)"
     if head.startswith(_WORKBOOK_MAGIC):
         if b"mimetypeapplication/vnd.oasis.opendocument" in head[:100]:
             return "an OpenDocument spreadsheet (.ods)"
         return "a workbook or other zip archive"
     return None
+
+
+def unreadable(name: str, kind: str, saved_as: str) -> str:
+    """Why a spreadsheet file of another `kind` is not read, and what to do."""
+    if kind == "a workbook saved with a password":
+        return (
+            f"cannot read {name}: it is {kind}; open it, remove the password (in Excel: File, Info, "
+            f"Protect Workbook), and save it as {saved_as}."
+        )
+    return f"cannot read {name}: it is {kind}; open it and save it as {saved_as}."
 
 
 class WorkbookTable(Table):
@@ -467,10 +484,8 @@ class WorkbookTable(Table):
             self._book = openpyxl.load_workbook(source, read_only=True, data_only=True)
         except (BadZipFile, KeyError, ValueError, OSError, EOFError) as error:
             source.seek(0)
-            if (kind := spreadsheet_kind(source.read(100))) not in (None, "a workbook or other zip archive"):
-                raise Refused(
-                    f"cannot read {name}: it is {kind}; open it and save it as .xlsx or CSV."
-                ) from None
+            if (kind := spreadsheet_kind(source.read())) not in (None, "a workbook or other zip archive"):
+                raise Refused(unreadable(name, kind, ".xlsx or CSV")) from None
             raise Refused(
                 f"cannot read {name} as a workbook ({error}); open it and save it again as .xlsx."
             ) from None
