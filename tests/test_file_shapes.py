@@ -1297,3 +1297,12 @@ def test_a_workbook_saved_with_a_password_is_named_for_what_it_is(cli: Cli, comm
     assert result.stderr.startswith(
         f"Error: Cannot read {path}: it is a workbook saved with a password; open it, remove the password"
     )
+
+
+def test_text_saved_under_a_workbooks_name_is_read_as_csv_with_a_warning(cli: Cli, tmp_path: Path) -> None:
+    path = write(tmp_path, "sid\n201234567\n", name="cohort.xlsx")
+    result = cli.ok("bulk", path, *OPTIONS)
+    assert result.stderr == f"Warning: {path} is named as a workbook but holds text, so it is read as CSV.\n"
+    assert [row[0] for row in recorded(cli)] == ["201234567"]
+    broken = cli("bulk", write(tmp_path, b"\x00\x01binary", name="broken.xlsx"), *OPTIONS)
+    assert broken.exit_code == 2 and "as a workbook" in broken.stderr

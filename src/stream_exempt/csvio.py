@@ -140,6 +140,8 @@ class Table:
     first: Row | None
     # Rows handed out although they cannot be read as the file meant: line -> why (CSV only).
     faults: dict[int, str]
+    # What the person should know about how the file was read (a warning), if anything.
+    note: str | None = None
 
     def __iter__(self) -> Iterator[Row]:
         raise NotImplementedError
@@ -656,6 +658,13 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _text(head: bytes) -> bool:
+    """Whether a file's first bytes are text (CSV), not a workbook or other binary file."""
+    if any(head.startswith(bom) for bom, _ in _BOMS):
+        return True
+    return bool(head) and spreadsheet_kind(head) is None and b"\x00" not in head
+
+
 def is_workbook_name(path: str) -> bool:
     return path.lower().endswith(_WORKBOOK_SUFFIXES)
 
@@ -678,12 +687,17 @@ def open_table(
         if workbooks:
             if not raw.seekable():  # standard input or a pipe: a cohort list is read whole anyway
                 raw = io.BytesIO(raw.read())
-            head = raw.read(4)
+            head = raw.read(_CHUNK)
             raw.seek(0)
-            if is_workbook_name(path) or head == _WORKBOOK_MAGIC:
+            named = is_workbook_name(path)
+            if head.startswith(_WORKBOOK_MAGIC) or (named and not _text(head)):
                 if encoding is not None:
                     raise Refused("--encoding applies to CSV files; a workbook needs none, so leave it out.")
                 return WorkbookTable(raw, name, sheet)
+            if named and sheet is None:  # text saved under a workbook's name: read as what it is
+                table = CsvTable(raw, name, codec, errors, saved_as=".xlsx or CSV", run_on_rows=run_on_rows)
+                table.note = f"{name} is named as a workbook but holds text, so it is read as CSV."
+                return table
         if sheet is not None:
             raise Refused(f"--sheet applies to a workbook (.xlsx); {name} is read as CSV, so leave it out.")
         return CsvTable(

@@ -93,6 +93,8 @@ def _read(
 
     table = csvio.open_table(path, encoding=encoding, sheet=sheet, workbooks=True)
     name = table.name
+    if table.note is not None:
+        warn(table.note)
     try:
         if table.first is None:
             raise Refused(
