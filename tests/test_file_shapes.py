@@ -886,7 +886,11 @@ def test_an_undecodable_byte_is_reported_on_its_own_line(cli: Cli, tmp_path: Pat
             "it reads as UTF-8, so leave out --encoding",
         ),
         # UTF-16 forced to be read as UTF-8 (--encoding wins over the byte-order mark).
-        ("sid\n201234567\n".encode("utf-16"), ["--encoding", "utf-8"], "it looks like UTF-16 text"),
+        (
+            "sid\n201234567\n".encode("utf-16"),
+            ["--encoding", "utf-8"],
+            "it begins with a UTF-16 byte-order mark, so leave out --encoding.",
+        ),
         # Bytes that no common encoding reads.
         (b"sid,name\n201234567,\x81\x8d\n", [], "give --encoding with the encoding it was saved in"),
     ],
@@ -927,8 +931,8 @@ def test_a_bomless_utf16_file_gets_utf16_advice(cli: Cli, tmp_path: Path) -> Non
     path = write(tmp_path, "sid\n201234567\n".encode("utf-16-le"))
     result = cli("bulk", path, *OPTIONS)
     assert result.exit_code == 2
-    assert "looks like UTF-16 text without a byte-order mark; give --encoding utf-16-le" in result.stderr
-    cli.ok("bulk", path, *OPTIONS, "--encoding", "utf-16-le")
+    assert "looks like UTF-16 text without a byte-order mark; give --encoding utf-16." in result.stderr
+    cli.ok("bulk", path, *OPTIONS, "--encoding", "utf-16")
 
 
 def test_a_utf8_bom_with_an_explicit_utf8_is_still_read(cli: Cli) -> None:
@@ -1302,7 +1306,48 @@ def test_a_workbook_saved_with_a_password_is_named_for_what_it_is(cli: Cli, comm
 def test_text_saved_under_a_workbooks_name_is_read_as_csv_with_a_warning(cli: Cli, tmp_path: Path) -> None:
     path = write(tmp_path, "sid\n201234567\n", name="cohort.xlsx")
     result = cli.ok("bulk", path, *OPTIONS)
-    assert result.stderr == f"Warning: {path} is named as a workbook but holds text, so it is read as CSV.\n"
+    assert (
+        result.stderr
+        == f"Warning: the file {path} is named as a workbook but holds text, so it is read as CSV.\n"
+    )
     assert [row[0] for row in recorded(cli)] == ["201234567"]
     broken = cli("bulk", write(tmp_path, b"\x00\x01binary", name="broken.xlsx"), *OPTIONS)
     assert broken.exit_code == 2 and "as a workbook" in broken.stderr
+
+
+@pytest.mark.parametrize(
+    ("order", "encoding", "error"),
+    [
+        ("utf-16-le", "utf-16", None),
+        ("utf-16-be", "utf-16", None),
+        ("utf-16-le", "utf-16-le", None),
+        ("utf-16-be", "utf-16-be", None),
+        # The other order reads every character as another (`猀椀搀`): refused, not misread.
+        (
+            "utf-16-be",
+            "utf-16-le",
+            "is UTF-16 in the other byte order (utf-16-be), so --encoding utf-16-le would",
+        ),
+        (
+            "utf-16-le",
+            "utf-16-be",
+            "is UTF-16 in the other byte order (utf-16-le), so --encoding utf-16-be would",
+        ),
+        ("utf-16-le", None, "it looks like UTF-16 text without a byte-order mark; give --encoding utf-16."),
+    ],
+)
+def test_utf16_without_a_byte_order_mark(
+    cli: Cli, tmp_path: Path, order: str, encoding: str | None, error: str | None
+) -> None:
+    """`--encoding utf-16` finds the byte order of a file with no mark (Python's codec alone
+    refuses it), and advice never goes round in a circle."""
+    path = write(tmp_path, "sid\tstart\n201234567\t06/09/2027\n", name="cohort.txt", encoding=order)
+    result = cli(
+        "bulk", path, "--type", "placement", "--for", "1w", *(["--encoding", encoding] if encoding else [])
+    )
+    if error is None:
+        assert result.exit_code == 0, result.stderr
+        assert recorded(cli) == [("201234567", "placement", "2027-09-06", "2027-09-12", None)]
+    else:
+        assert result.exit_code == 2 and error in result.stderr
+        assert snapshot(cli.store_path).get("exemptions", []) == []

@@ -169,6 +169,8 @@ class TextLines:
         self.given = encoding is not None
         if encoding is None:
             encoding = next((codec for bom, codec in _BOMS if self.head.startswith(bom)), "utf-8")
+        elif encoding in _UTF16 and not self.head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encoding = _utf16_order(self.head, encoding, name)
         self.encoding = encoding
         self.lines = 0  # lines handed out so far
 
@@ -234,12 +236,39 @@ def _decodes(data: bytes, encoding: str) -> bool:
     return True
 
 
+_UTF16 = ("utf-16", "utf-16-le", "utf-16-be")
+
+
+def _utf16_order(head: bytes, encoding: str, name: str) -> str:
+    """The byte order of UTF-16 text with no byte-order mark, told by where its NULs fall (text
+    that is mostly ASCII has one in every other byte): `--encoding utf-16` finds it, and a
+    codec of the other order, which would read every character as another, is refused."""
+    sample = head[: 1 << 12]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    order = "utf-16-le" if odd > 2 * even and odd else "utf-16-be" if even > 2 * odd and even else None
+    if order is None:
+        if encoding == "utf-16":
+            raise Refused(
+                f"the file {name} has no byte-order mark, and its bytes do not tell which UTF-16 it is; "
+                "give --encoding utf-16-le (as Windows writes it) or utf-16-be."
+            )
+        return encoding
+    if encoding not in ("utf-16", order):
+        raise Refused(
+            f"the file {name} is UTF-16 in the other byte order ({order}), so --encoding {encoding} would misread "
+            "every character; give --encoding utf-16 and the order is found from the file."
+        )
+    return order
+
+
 def _advice(around: bytes, encoding: str, given: bool) -> str:
     """What to do about undecodable bytes: cp1252 only where it would read them, never for
     text that is valid UTF-8."""
     codec = codecs.lookup(encoding).name
-    if b"\x00" in around or around.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "it looks like UTF-16 text, so give --encoding utf-16 (or leave out --encoding)."
+    if around.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "it begins with a UTF-16 byte-order mark, so leave out --encoding."
+    if b"\x00" in around:
+        return "it looks like UTF-16 text, so give --encoding utf-16."
     if given and codec not in ("utf-8", "utf-8-sig") and _decodes(around, "utf-8"):
         return "it reads as UTF-8, so leave out --encoding."
     if codec != "cp1252" and _decodes(around, "cp1252"):
@@ -368,7 +397,7 @@ class CsvTable(Table):
         if self.first is not None and any("\x00" in cell for cell in self.first[1]):
             raise Refused(
                 f"NUL characters in {name}: it looks like UTF-16 text without a byte-order mark; "
-                "give --encoding utf-16-le (or utf-16-be)."
+                "give --encoding utf-16."
             )
 
     def _rows(self) -> Iterator[Row]:
@@ -696,7 +725,7 @@ def open_table(
                 return WorkbookTable(raw, name, sheet)
             if named and sheet is None:  # text saved under a workbook's name: read as what it is
                 table = CsvTable(raw, name, codec, errors, saved_as=".xlsx or CSV", run_on_rows=run_on_rows)
-                table.note = f"{name} is named as a workbook but holds text, so it is read as CSV."
+                table.note = f"the file {name} is named as a workbook but holds text, so it is read as CSV."
                 return table
         if sheet is not None:
             raise Refused(f"--sheet applies to a workbook (.xlsx); {name} is read as CSV, so leave it out.")
