@@ -159,3 +159,19 @@ def project_root() -> Path:
 
 
 os.environ.setdefault("COLUMNS", "200")
+
+
+def read_terminal(leader: int) -> bytes:
+    """Everything written to a pseudo-terminal until the process on its other side has ended
+    (reading then fails, or gives nothing), and the terminal closed."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process has ended
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return b"".join(chunks)

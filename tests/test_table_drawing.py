@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import Cli
+from conftest import Cli, read_terminal
 from stream_exempt.output import rich_table
 from stream_exempt.output.results import Table
 
@@ -249,19 +249,10 @@ def on_terminal(store: Path, env: Mapping[str, str], *, by_rich: bool) -> tuple[
         env={**base, **env},
     )
     os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closed: the process has ended
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(leader)
+    raw = read_terminal(leader)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
-    return b"".join(chunks), err.decode()
+    return raw, err.decode()
 
 
 @pytest.mark.slow

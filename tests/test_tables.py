@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli
+from conftest import Cli, read_terminal
 from stream_exempt import dates, rules
 from stream_exempt.cli.history import change_text
 from stream_exempt.output.results import HEADINGS, human_row
@@ -49,19 +49,10 @@ def on_terminal(store: Path, columns: int, *args: str) -> tuple[str, str]:
         env={**env, "NO_COLOR": "1", "TERM": "xterm"},
     )
     os.close(slave)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # the terminal closed: the process has ended
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
+    raw = read_terminal(master)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
-    text = _ANSI.sub("", b"".join(chunks).decode()).replace("\r\n", "\n")
+    text = _ANSI.sub("", raw.decode()).replace("\r\n", "\n")
     return text, err.decode()
 
 
