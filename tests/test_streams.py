@@ -165,3 +165,25 @@ def test_names_in_messages_are_shown_as_written(message: str, shown: str) -> Non
     from stream_exempt.cli.group import sentence
 
     assert sentence(message) == shown
+
+
+def test_ctrl_c_while_the_app_is_still_loading_is_130_and_one_sentence(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pressed in the first tenth of a second, Ctrl-C arrives while the app's modules load,
+    before the app can take it: it printed Python's traceback."""
+    import importlib.abc
+
+    from stream_exempt import entry
+
+    class Interrupted(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+            if name == "stream_exempt.cli.app":
+                raise KeyboardInterrupt
+
+    monkeypatch.delitem(sys.modules, "stream_exempt.cli.app", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [Interrupted(), *sys.meta_path])
+    with pytest.raises(SystemExit) as ended:
+        entry.main()
+    assert ended.value.code == 130
+    assert capsys.readouterr().err == "Error: Interrupted; nothing was changed.\n"

@@ -1,6 +1,6 @@
 """`python -m stream_exempt`."""
 
-from stream_exempt.cli.app import main
+from stream_exempt.entry import main
 
 if __name__ == "__main__":
     main()
