@@ -251,3 +251,27 @@ def test_an_empty_student_id_is_refused_whatever_the_pattern(cli: Cli, tmp_path:
     assert result.exit_code == 2, result.stdout
     assert "student ID is empty" in result.stderr
     assert json.loads(cli.ok("list", "--status", "all", "--format", "json").stdout) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--all", "--limit", "3"], "Error: Give --limit N or --all, not both.\n"),
+        (
+            ["--format", "json"],
+            "Error: --ids prints only the ids, one a line, so leave out --format (or --ids).\n",
+        ),
+        (
+            ["--format", "table"],
+            "Error: --ids prints only the ids, one a line, so leave out --format (or --ids).\n",
+        ),
+    ],
+)
+def test_ids_is_checked_as_every_other_listing(cli: Cli, args: list[str], error: str) -> None:
+    """`--ids --all --limit 3` listed three ids where the same without --ids is refused, and
+    `--ids --format json` printed bare ids."""
+    cli.add("201234567")
+    result = cli("list", "--ids", *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", error)
+    assert cli.ok("list", "--ids", "--limit", "1").stdout.split() == ["1"]
+    assert cli.ok("list", "--ids", "--all").stdout.split() == ["1"]

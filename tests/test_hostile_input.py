@@ -61,7 +61,10 @@ def test_the_last_day_of_the_calendar(cli: Cli) -> None:
     assert result.exit_code == 2 and "outside the calendar" in result.stderr
 
 
-@pytest.mark.parametrize("value", ["\x1b[31mred", "a\x00b", "line\nbreak", "x" * 501])
+@pytest.mark.parametrize(
+    "value",
+    ["\x1b[31mred", "a\x00b", "line\nbreak", "x" * 501, "line\u2028separator", "para\u2029graph", "n\x85el"],
+)
 def test_hostile_reasons(cli: Cli, value: str) -> None:
     result = cli("add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w", "-r", value)
     assert result.exit_code == 2 and result.stderr.startswith("Error: ")

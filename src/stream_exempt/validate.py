@@ -14,8 +14,9 @@ MAX_ID = 2**63 - 1  # SQLite's largest integer
 NINE_DIGITS = re.compile(r"[0-9]{9}")
 # What a spreadsheet makes of a long number: 2.01E+08, 201234567.0, 2,01E+08.
 _SPREADSHEET_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]*)?(?:[eE][+-]?[0-9]+)|[0-9]+[.,]0+")
-# C0 and C1 controls, DEL, and the Unicode format characters that reorder text (bidi marks).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL, the line and paragraph separators (which break a line as \n does),
+# and the Unicode format characters that reorder text (bidi marks).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # What Python makes of bytes on the command line that are not UTF-8 (a Latin-1 terminal, a
 # script saved in cp1252): lone surrogates, which no store, file or terminal can hold.
 _NOT_UTF8 = re.compile("[\ud800-\udfff]")

@@ -75,7 +75,8 @@ def list_(
         typer.Option(
             "--ending-within",
             metavar="DURATION",
-            help="Only those whose end falls from today to today + DURATION (2w, 10d, 1m), soonest first.",
+            help="Only those whose end falls from today (or the --on day) to DURATION later (2w, 10d, 1m), "
+            "soonest first.",
         ),
     ] = None,
     starting_within: Annotated[
@@ -83,7 +84,7 @@ def list_(
         typer.Option(
             "--starting-within",
             metavar="DURATION",
-            help="Only those whose start falls from today to today + DURATION.",
+            help="Only those whose start falls from today (or the --on day) to DURATION later.",
         ),
     ] = None,
     in_force_within: Annotated[
@@ -91,7 +92,8 @@ def list_(
         typer.Option(
             "--in-force-within",
             metavar="DURATION",
-            help="Only those that come into force (start suppressing) from today to today + DURATION.",
+            help="Only those that come into force (start suppressing) from today (or the --on day) to "
+            "DURATION later.",
         ),
     ] = None,
     deleted_within: Annotated[
@@ -99,8 +101,8 @@ def list_(
         typer.Option(
             "--deleted-within",
             metavar="DURATION",
-            help="Only those deleted in the last DURATION, ending today (1w: the seven days up to "
-            "today); implies --status deleted unless --status is given.",
+            help="Only those deleted in the last DURATION, ending today or the --on day (1w: the seven "
+            "days up to it); implies --status deleted unless --status is given.",
         ),
     ] = None,
     sort: Annotated[
@@ -153,6 +155,7 @@ def list_(
     # Straight from the query to the output, a row at a time: the statuses are computed and
     # filtered by SQLite, and the machine formats write each row as it comes.
     if ids:
+        _ids_only(ctx, limit, all_)
         rows = store.listed(
             day, statuses, filters, sort=order.value, limit=None if limit is None else min(limit, sys.maxsize)
         )
@@ -173,6 +176,16 @@ def list_(
         count=lambda: store.count_listed(day, statuses, filters),
     )
     output.render(table, fmt)
+
+
+def _ids_only(ctx: typer.Context, limit: int | None, all_: bool) -> None:
+    """`--ids` prints ids, one a line, every one unless `--limit N`: it takes no format, and
+    `--all` with `--limit` is refused as without it."""
+    if all_ and limit is not None:
+        raise Refused("give --limit N or --all, not both.")
+    source = ctx.get_parameter_source("fmt")  # by name: Typer brings its own copy of Click's enum
+    if source is not None and source.name != "DEFAULT":
+        raise Refused("--ids prints only the ids, one a line, so leave out --format (or --ids).")
 
 
 def _limit(limit: int | None, all_: bool, fmt: str) -> int | None:

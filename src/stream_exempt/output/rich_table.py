@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -62,11 +63,15 @@ def _longest_word(text: str) -> int:
 
 
 def _visible(text: str) -> str:
-    """A cell with its control characters escaped (`\\x00`, `\\x1b`), as text from a file may
-    hold them: printed raw, they would move the cursor, or restyle the terminal."""
-    if _CONTROL.isdisjoint(text) and not any("\x80" <= ch <= "\x9f" for ch in text):
+    """A cell with its control characters escaped (`\\x00`, `\\x1b`, `\\u2028`), as text from a
+    file may hold them: printed raw, they would move the cursor, or restyle the terminal."""
+    if _UNSAFE.search(text) is None:
         return text
-    return "".join(ascii(ch)[1:-1] if ch in _CONTROL or "\x80" <= ch <= "\x9f" else ch for ch in text)
+    return _UNSAFE.sub(lambda match: ascii(match[0])[1:-1], text)
+
+
+# C0 and C1 controls, DEL, and the line and paragraph separators.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _least_widths(
