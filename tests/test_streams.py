@@ -187,3 +187,26 @@ def test_ctrl_c_while_the_app_is_still_loading_is_130_and_one_sentence(
         entry.main()
     assert ended.value.code == 130
     assert capsys.readouterr().err == "Error: Interrupted; nothing was changed.\n"
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_a_table_in_a_locale_that_cannot_carry_a_reason_shows_its_codes_in_line(
+    tmp_path: Path, encoding: str
+) -> None:
+    """In an ASCII or Latin-1 locale, `学位论文 📚` was printed as `???? ?`, lost, and the
+    border of its row was out of line: the columns were measured on characters not printed."""
+    store = tmp_path / "s.db"
+    added = shell(
+        store,
+        f"SE {ADD} -r '学位论文 📚 writing up' -q; SE {ADD} -r 'café' -q --type dissertation; echo rc=$?",
+    )
+    assert status(added) == 0, added.stderr
+    program = [sys.executable, "-m", "stream_exempt", "--db", str(store), "list"]
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "COLUMNS": "200"}
+    shown = subprocess.run(program, capture_output=True, timeout=60, env=env, check=True).stdout.decode(
+        encoding
+    )
+    lines = shown.splitlines()
+    assert len({len(line) for line in lines[1:]}) == 1, shown  # every line of the frame as wide
+    assert "\\u5b66\\u4f4d\\u8bba\\u6587 \\U0001f4da writing up" in shown
+    assert ("café" if encoding == "latin-1" else "caf\\xe9") in shown

@@ -102,9 +102,9 @@ def prepare() -> tuple[Any, Any]:
     saved = (sys.stdout, sys.stderr)
     if not utf8(sys.stdout) and hasattr(sys.stdout, "reconfigure"):
         # An ASCII or Latin-1 locale (PYTHONIOENCODING, an old server, a cron job): what people
-        # read shows a character it cannot encode as `?` rather than failing (exit 70);
-        # machine formats switch standard output to UTF-8 (`to_utf8`).
-        sys.stdout.reconfigure(errors="replace")
+        # read shows a character it cannot encode as its code (`\u5b66`), never losing it and
+        # never failing (exit 70); machine formats switch standard output to UTF-8 (`to_utf8`).
+        sys.stdout.reconfigure(errors="backslashreplace")
     sys.stdout = _Guarded(sys.stdout)
     return saved
 

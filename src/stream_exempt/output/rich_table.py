@@ -70,6 +70,18 @@ def _visible(text: str) -> str:
     return _UNSAFE.sub(lambda match: ascii(match[0])[1:-1], text)
 
 
+def _encodable(text: str, encoding: str) -> str:
+    if text.isascii():
+        return text
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:
+        pass
+    return text
+
+
 # C0 and C1 controls, DEL, and the line and paragraph separators.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -182,11 +194,14 @@ def _screen(stream: Any) -> tuple[int, bool] | None:
 
 
 def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
-    rows = [[_visible(cell) for cell in table.human(item)] for item in table.items]
+    stream = out or (sys.stderr if stderr else sys.stdout)
+    # Cells as the stream can carry them (`\u5b66` where an ASCII or Latin-1 locale cannot), so
+    # that the columns are measured on what is printed.
+    encoding = str(getattr(stream, "encoding", None) or "utf-8")
+    rows = [[_encodable(_visible(cell), encoding) for cell in table.human(item)] for item in table.items]
     if not rows:
         print(table.empty, file=out if out is not None else sys.stdout)
         return
-    stream = out or (sys.stderr if stderr else sys.stdout)
     # Rich is imported only when it must draw: the import alone is a third of `check`'s start-up.
     screen = _screen(stream)
     target = None
