@@ -50,7 +50,6 @@ def test_accepted_date_forms(text: str, expected: date) -> None:
         "Jan 10 2027",
         "10 Janvier 2027",
         "10/01-2027",
-        "+99999999d",
         "-3d",
         "١٠/٠١/٢٠٢٧",  # Arabic-Indic digits are not digits here
         "2027-01-10T00:00",
@@ -69,9 +68,24 @@ def test_impossible_calendar_dates_are_refused(text: str) -> None:
         dates.parse_date(text, TODAY)
 
 
-def test_relative_date_beyond_the_calendar_is_refused() -> None:
+@pytest.mark.parametrize("text", ["+999999m", "+99999999d", "+0000000000000000000001000000w"])
+def test_relative_date_beyond_the_calendar_is_refused(text: str) -> None:
+    """Well formed but too far: said so, not "not a date"."""
     with pytest.raises(Refused, match="outside the calendar"):
-        dates.parse_date("+999999m", TODAY)
+        dates.parse_date(text, TODAY)
+
+
+@pytest.mark.parametrize(("text", "days"), [("+0000001d", 1), ("0000001d", 1), ("999999d", 999_999)])
+def test_leading_zeros_and_the_longest_duration(text: str, days: int) -> None:
+    assert dates.parse_duration(text.removeprefix("+")).amount == days
+    if text.startswith("+"):
+        assert dates.parse_date(text, TODAY) == TODAY + timedelta(days=days)
+
+
+@pytest.mark.parametrize("text", ["1000000d", "99999999w", "-99999999m"])
+def test_a_duration_longer_than_the_calendar_is_refused_as_such(text: str) -> None:
+    with pytest.raises(Refused, match="longer than the calendar"):
+        dates.parse_duration(text, allow_negative=True)
 
 
 @pytest.mark.parametrize(

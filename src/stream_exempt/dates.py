@@ -28,8 +28,10 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})", re.ASCII)
 _NAMED = re.compile(r"(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})", re.ASCII)
-_RELATIVE = re.compile(r"\+(\d{1,6})([dwm])", re.ASCII | re.IGNORECASE)
-_DURATION = re.compile(r"([+-]?)(\d{1,6})([dwm])", re.ASCII | re.IGNORECASE)
+_RELATIVE = re.compile(r"\+(\d+)([dwm])", re.ASCII | re.IGNORECASE)
+_DURATION = re.compile(r"([+-]?)(\d+)([dwm])", re.ASCII | re.IGNORECASE)
+# More days, weeks or months than the calendar holds (it ends in the year 9999).
+_LONGEST = 999_999
 
 
 def zone_name() -> str:
@@ -130,6 +132,10 @@ def parse_duration(text: str, *, allow_negative: bool = False) -> Duration:
     if not match or (match[1] == "-" and not allow_negative):
         forms = DURATION_FORMS + (", with a leading - to go back" if allow_negative else "")
         raise Refused(f"{text!r} is not a duration; use a whole number of days, weeks or months: {forms}.")
+    if len(match[2].lstrip("0")) > len(str(_LONGEST)):
+        raise Refused(
+            f"{text!r} is longer than the calendar (it ends in the year 9999); give a shorter duration."
+        )
     amount = int(match[2]) * (-1 if match[1] == "-" else 1)
     if amount == 0:
         raise Refused(f"{text!r} is a duration of nothing; give at least 1d.")
@@ -152,6 +158,8 @@ def parse_date(text: str, today: date) -> date:
         if lowered == "tomorrow":
             return today + timedelta(days=1)
         if match := _RELATIVE.fullmatch(value):
+            if len(match[1].lstrip("0")) > len(str(_LONGEST)):
+                raise Refused(f"{text!r} falls outside the calendar (it ends in the year 9999).")
             return Duration(int(match[1]), match[2].lower()).after(today)
         if match := _ISO.fullmatch(value):
             return date(int(match[1]), int(match[2]), int(match[3]))
