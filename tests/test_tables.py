@@ -17,6 +17,7 @@ import struct
 import subprocess
 import sys
 import termios
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,25 @@ def test_a_table_written_line_by_line_is_the_table_rich_draws(
     monkeypatch.setattr(rich_table, "_write_unwrapped", lambda *a: False)
     slow = cli.ok(*command, env=env).stdout
     assert drawn and fast == slow
+
+
+@pytest.mark.parametrize("columns", [40, 60, 100, 140])
+def test_plain_fits_the_terminal_and_loses_no_word(
+    cli: Cli, columns: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`plain` wrote 190-character lines to a 40- or 80-column terminal (SPEC "Tables"): now it
+    wraps within its columns, or shows one record per block, and every word is there."""
+    cli.add("201234567", "--reason", LONG)
+    cli.add("201234568", "--type", "withdrawn")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    shown = cli.ok("list", "--format", "plain").stdout
+    assert max(len(line) for line in shown.splitlines()) <= columns, shown
+    # Every character of the reason is shown (wrapped lines interleave the columns' pieces).
+    assert not Counter("".join(LONG.split())) - Counter("".join(shown.split())), shown
+
+
+def test_plain_off_a_terminal_is_one_line_a_row(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli.add("201234567", "--reason", LONG)
+    monkeypatch.delenv("COLUMNS")
+    lines = cli.ok("list", "--format", "plain").stdout.splitlines()
+    assert len(lines) == 2 and lines[1].endswith(LONG)

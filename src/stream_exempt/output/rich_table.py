@@ -193,6 +193,28 @@ def _screen(stream: Any) -> tuple[int, bool] | None:
     return width or 80, True
 
 
+def width_of(stream: Any) -> int | None:
+    """The width text written to `stream` must fit: a terminal's, or COLUMNS; None for a file
+    or a pipe, where nothing is wrapped or cut."""
+    screen = _screen(stream)
+    if screen is None:
+        return int(console(stream).width) if _isatty(stream) or "COLUMNS" in os.environ else None
+    width, terminal = screen
+    return width if terminal or "COLUMNS" in os.environ else None
+
+
+def fitted_widths(
+    headings: Sequence[str], rows: list[list[str]], whole: frozenset[str], room: int
+) -> list[int] | None:
+    """Each column's width for a table of `room` characters of cells (None: cannot fit)."""
+    return _widths(headings, rows, whole, room)
+
+
+def blocks(table: Table, rows: list[list[str]], width: int, out: IO[str]) -> None:
+    """One record per block, for a table that cannot fit even wrapped."""
+    _blocks(table, rows, width, out)
+
+
 def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
     stream = out or (sys.stderr if stderr else sys.stdout)
     # Cells as the stream can carry them (`\u5b66` where an ASCII or Latin-1 locale cannot), so

@@ -13,10 +13,36 @@ def _rows(table: Table) -> list[list[str]]:
 
 
 def plain(table: Table, out: IO[str]) -> None:
+    """Columns two spaces apart; on a terminal (or with COLUMNS) narrower than the rows, long
+    cells wrap within their columns as `table`'s do, whole columns (ids, dates) never break,
+    and when even that cannot fit, one record per block (SPEC "Tables")."""
     from tabulate import tabulate
 
+    from stream_exempt.output import rich_table
+
+    rows, headings = _rows(table), list(table.headings)
+    widths: list[int] | None = None
+    screen = rich_table.width_of(out)
+    if rows and screen is not None:
+        # tabulate sets each column at least two wider than its heading: give it that room.
+        room = screen - 2 * (len(headings) - 1)
+        while (widths := rich_table.fitted_widths(headings, rows, table.whole, room)) is not None:
+            over = sum(max(width, len(heading) + 2) for width, heading in zip(widths, headings, strict=True))
+            if over <= screen - 2 * (len(headings) - 1):
+                break
+            room -= over - (screen - 2 * (len(headings) - 1))
+        if widths is None:
+            rich_table.blocks(table, rows, screen, out)
+            return
     out.write(
-        tabulate(_rows(table), headers=list(table.headings), tablefmt="plain", disable_numparse=True) + "\n"
+        tabulate(
+            rows,
+            headers=headings,
+            tablefmt="plain",
+            disable_numparse=True,
+            maxcolwidths=list(widths) if widths is not None else None,
+        )
+        + "\n"
     )
 
 
