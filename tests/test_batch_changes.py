@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import sqlite3
 from contextlib import closing
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -183,3 +185,67 @@ def test_r7_over_a_set_of_changes_finds_a_clash_exactly_when_one_exists(drawn: t
         assert one.id in after and one.id != other.id
         assert (one.student_id, one.type) == (other.student_id, other.type)
         assert one.start <= other.end and other.start <= one.end
+
+
+def test_each_event_starts_where_the_last_ended_and_the_last_ends_at_the_record(
+    cli: Cli, clock, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The event log is a chain: each change's snapshot before is the one after of the change
+    before it, and the last snapshot after is the record as stored, value for value and byte for
+    byte. Batch changes write their snapshots after before the record itself: this holds them to it."""
+    reasons = ['Ward "5", Leeds \u2014 caf\u00e9', "", "back\\slash\ttab"]
+    rows = "".join(f"{300_000_000 + i},{json.dumps(reasons[i % 3])}\n" for i in range(30))
+    (tmp_path / "cohort.csv").write_text("student_id,reason\n" + rows, encoding="utf-8")
+    cli.ok("bulk", str(tmp_path / "cohort.csv"), "-t", "placement", "-s", "2027-01-11", "-e", "2027-01-24")
+    single = cli.add("201234567")
+    cli.ok("extend", "--batch", "1", "--by", "1w")
+    cli.ok("move", "--batch", "1", "--start", "2027-01-12")  # a new start: a new in-force date too
+    cli.ok("move", str(single), "--end", "2027-01-20")
+    cli.ok("edit", "3", "--reason", "corrected")
+    cli.ok("delete", "4", "--yes")  # deleted before it started
+    clock(datetime(2027, 1, 13, 9, 0, tzinfo=LONDON))
+    cli.ok("move", "--batch", "1", "--end", "2027-02-01")
+    cli.ok("delete", "--batch", "1", "--yes")  # the others, deleted after they started
+
+    fields = (
+        "student_id",
+        "type",
+        "start",
+        "end",
+        "reason",
+        "batch",
+        "in_force_from",
+        "deleted_at",
+        "deleted_on",
+    )
+    columns = (
+        "student_id",
+        "type",
+        "start_date",
+        "end_date",
+        "reason",
+        "batch",
+        "in_force_from",
+        "deleted_at",
+        "deleted_on",
+    )
+    as_json = ", ".join(f"'{field}', {column}" for field, column in zip(fields, columns, strict=True))
+    with closing(sqlite3.connect(cli.store_path)) as conn:
+        stored = {
+            row[0]: (dict(zip(fields, row[2:], strict=True)), row[1])
+            for row in conn.execute(
+                f"SELECT id, json_object({as_json}), {', '.join(columns)} FROM exemptions"
+            )
+        }
+        events = conn.execute("SELECT exemption_id, action, before, after FROM events ORDER BY id").fetchall()
+    assert len(stored) == 31
+    last: dict[int, str | None] = {}
+    for exemption_id, _action, before, after in events:
+        assert before == last.get(exemption_id)  # byte for byte: None for the first
+        last[exemption_id] = after
+    assert last.keys() == stored.keys()
+    for exemption_id, (values, text) in stored.items():
+        assert json.loads(last[exemption_id] or "null") == values
+        assert last[exemption_id] == text
+    actions = [action for _, action, _, _ in events]
+    assert actions.count("extend") == 30 and actions.count("move") == 60 and actions.count("delete") == 30

@@ -36,12 +36,30 @@ _COLUMNS = (
     "id, student_id, type, start_date, end_date, reason, batch, "
     "created_by, created_at, in_force_from, deleted_on"
 )
-# What an event records of an exemption, before and after a change: one definition, in SQL.
-_SNAPSHOT = (
-    "json_object('student_id', student_id, 'type', type, 'start', start_date, "
-    "'end', end_date, 'reason', reason, 'batch', batch, 'in_force_from', in_force_from, "
-    "'deleted_at', deleted_at, 'deleted_on', deleted_on)"
+# What an event records of an exemption: each field (in this order) and the column it is read from.
+_SNAPSHOT_FIELDS = (
+    ("student_id", "student_id"),
+    ("type", "type"),
+    ("start", "start_date"),
+    ("end", "end_date"),
+    ("reason", "reason"),
+    ("batch", "batch"),
+    ("in_force_from", "in_force_from"),
+    ("deleted_at", "deleted_at"),
+    ("deleted_on", "deleted_on"),
 )
+
+
+def _snapshot_sql(**written: str) -> str:
+    """What an event records of an exemption, as one SQL expression (a JSON object): each field
+    read from its column, except those named in `written`, given as the SQL expression of the
+    value a change is about to write (the snapshot after it, made before the row is written)."""
+    fields = ", ".join(f"'{field}', {written.get(field, column)}" for field, column in _SNAPSHOT_FIELDS)
+    return f"json_object({fields})"
+
+
+# What an event records of an exemption, before and after a change: one definition, in SQL.
+_SNAPSHOT = _snapshot_sql()
 # The status of a row as of day ?1, exactly as `rules.status` computes it (deleted, expired,
 # pending, active, in that order), for the queries that count or filter by status in SQL.
 STATUS_SQL = (
@@ -211,6 +229,15 @@ def _exemption(row: Sequence[Any]) -> Exemption:
 
 
 _day = date.fromisoformat
+
+
+class _IsoDates(dict[date, str]):
+    """The ISO text of each date, made once: the members of a batch share a few dates, and
+    `date.isoformat` costs more than looking one up."""
+
+    def __missing__(self, day: date) -> str:
+        text = self[day] = day.isoformat()
+        return text
 
 
 def _make_folders(folder: Path) -> None:
@@ -846,51 +873,56 @@ class Store:
         )
         return batch
 
-    @contextmanager
-    def _logged(self, exemption_ids: Sequence[int], action: str, actor: str, at: str) -> Iterator[None]:
-        """Record an event for each of these exemptions, in order, around a change made inside:
-        its snapshot before and after, both read from the store.
+    def _changing(self) -> None:
+        """Make the temporary table `changing` ready (empty) for the exemptions a change writes,
+        in order: for each, its id and (for a change of dates) its new start, end and in-force date.
 
-        Set-wise: the snapshots before go to a temporary table in one statement, and the events
-        are written in one statement after the change, however many exemptions change.
+        The events and the change are then written by one statement each, however many change:
+        in `seq` order, which the table is kept in, so that no statement has to sort the events.
         """
-        conn = self.conn
-        conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS changing (seq INTEGER PRIMARY KEY, exemption_id INTEGER, before TEXT)"
+        self.conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS changing (seq INTEGER PRIMARY KEY, exemption_id INTEGER NOT NULL, "
+            "new_start TEXT, new_end TEXT, new_in_force_from TEXT)"
         )
-        conn.execute("DELETE FROM temp.changing")
-        # Scalar subqueries, because json_each has columns (`id`, `type`) of the same names.
-        conn.execute(
-            "INSERT INTO temp.changing (seq, exemption_id, before) SELECT key, value, "
-            f"(SELECT {_SNAPSHOT} FROM exemptions WHERE id = value) FROM json_each(?)",
-            (json.dumps(list(exemption_ids)),),
-        )
-        yield
-        conn.execute(
+        self.conn.execute("DELETE FROM temp.changing")
+
+    def _log_changing(self, action: str, actor: str, at: str, after: str, args: Sequence[Any] = ()) -> None:
+        """An event for each exemption in `changing`, in its order, written before the change
+        itself: the snapshot before read from the row as it is; the one after, `after`, the same
+        row with the values the change then writes (SQL, in which ?3 is `at` and ?4 on are `args`).
+
+        Both snapshots in one pass, each row read once: a batch of 20,000 used to put its
+        snapshots before in a temporary table and read every row again after the change.
+        """
+        # CROSS JOIN: `changing` is read in `seq` order and each exemption found by its id.
+        self.conn.execute(
             "INSERT INTO events (exemption_id, action, actor, at, before, after) "
-            f"SELECT exemption_id, ?, ?, ?, before, (SELECT {_SNAPSHOT} FROM exemptions WHERE id = exemption_id) "
-            "FROM temp.changing ORDER BY seq",
-            (action, actor, at),
+            f"SELECT id, ?1, ?2, ?3, {_SNAPSHOT}, {after} "
+            "FROM temp.changing CROSS JOIN exemptions ON id = exemption_id ORDER BY seq",
+            (action, actor, at, *args),
         )
-        conn.execute("DELETE FROM temp.changing")
 
     def update(
         self, changes: Sequence[tuple[Exemption, Exemption]], *, action: str, actor: str, at: str
     ) -> None:
         """Record new dates (and in-force date) for each (before, after) pair, with its event."""
-        with self._logged([after.id for _, after in changes], action, actor, at):
-            self.conn.executemany(
-                "UPDATE exemptions SET start_date = ?, end_date = ?, in_force_from = ? WHERE id = ?",
-                [
-                    (
-                        after.start.isoformat(),
-                        after.end.isoformat(),
-                        after.in_force_from.isoformat(),
-                        after.id,
-                    )
-                    for _, after in changes
-                ],
-            )
+        self._changing()
+        iso = _IsoDates()
+        self.conn.executemany(
+            "INSERT INTO temp.changing (exemption_id, new_start, new_end, new_in_force_from) VALUES (?, ?, ?, ?)",
+            [(after.id, iso[after.start], iso[after.end], iso[after.in_force_from]) for _, after in changes],
+        )
+        self._log_changing(
+            action,
+            actor,
+            at,
+            _snapshot_sql(start="new_start", end="new_end", in_force_from="new_in_force_from"),
+        )
+        self.conn.execute(
+            "UPDATE exemptions SET start_date = new_start, end_date = new_end, in_force_from = new_in_force_from "
+            "FROM temp.changing WHERE id = exemption_id"
+        )
+        self.conn.execute("DELETE FROM temp.changing")
 
     def set_reason(self, before: Exemption, after: Exemption, *, actor: str, at: str) -> None:
         """Record a corrected reason, with an `edit` event holding the old and the new."""
@@ -901,13 +933,18 @@ class Store:
     def mark_deleted(self, exemptions: Sequence[Exemption], *, actor: str, at: str, on: date) -> None:
         """Mark exemptions deleted at `at` on day `on` (the record and its history stay), with a
         `delete` event each."""
-        ids = [exemption.id for exemption in exemptions]
-        with self._logged(ids, "delete", actor, at):
-            self.conn.execute(
-                "UPDATE exemptions SET deleted_at = ?, deleted_on = ? "
-                "WHERE id IN (SELECT value FROM json_each(?))",
-                (at, on.isoformat(), json.dumps(ids)),
-            )
+        day = on.isoformat()
+        self._changing()
+        self.conn.execute(
+            "INSERT INTO temp.changing (exemption_id) SELECT value FROM json_each(?) ORDER BY key",
+            (json.dumps([exemption.id for exemption in exemptions]),),
+        )
+        self._log_changing("delete", actor, at, _snapshot_sql(deleted_at="?3", deleted_on="?4"), (day,))
+        self.conn.execute(
+            "UPDATE exemptions SET deleted_at = ?, deleted_on = ? FROM temp.changing WHERE id = exemption_id",
+            (at, day),
+        )
+        self.conn.execute("DELETE FROM temp.changing")
 
     # -- tutors' requests ---------------------------------------------------------------
 
