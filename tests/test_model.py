@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import FrozenInstanceError, fields, replace
 from datetime import date
 
-from stream_exempt.model import Exemption
+import pytest
+
+from stream_exempt.model import Exemption, exemption_of
 
 
 def test_with_dates_keeps_every_other_field() -> None:
@@ -24,3 +26,27 @@ def test_with_dates_keeps_every_other_field() -> None:
     assert all(
         getattr(changed, f.name) == values[f.name] for f in fields(Exemption) if "date" not in str(f.type)
     )
+
+
+def test_exemption_of_builds_the_same_frozen_exemption() -> None:
+    """`exemption_of` sets the slots itself (for speed): it must build what `Exemption` builds."""
+    values = [
+        7,
+        "201234567",
+        "placement",
+        date(2027, 1, 11),
+        date(2027, 1, 24),
+        "ward 4",
+        3,
+        "tester",
+        "2027-01-04T12:00:00Z",
+        date(2027, 1, 6),
+        date(2027, 1, 15),
+    ]
+    assert len(values) == len(fields(Exemption))
+    built = exemption_of(*values)
+    assert built == Exemption(*values) and hash(built) == hash(Exemption(*values))
+    assert repr(built) == repr(Exemption(*values))
+    assert exemption_of(*values[:-1]) == Exemption(*values[:-1])  # deleted_on defaults to None
+    with pytest.raises(FrozenInstanceError):
+        built.start = date(2027, 2, 1)  # type: ignore[misc]

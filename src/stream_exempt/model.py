@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -72,10 +73,10 @@ class Exemption:
     def with_dates(self, start: date, end: date, in_force_from: date) -> Exemption:
         """The same exemption with other dates, as `extend` and `move` make it.
 
-        `dataclasses.replace` does the same at three times the cost, which a batch change of
+        `dataclasses.replace` does the same at five times the cost, which a batch change of
         20,000 members notices. Every field is passed on (pinned by a test in test_model.py).
         """
-        return Exemption(
+        return exemption_of(
             self.id,
             self.student_id,
             self.type,
@@ -88,6 +89,62 @@ class Exemption:
             in_force_from,
             self.deleted_on,
         )
+
+
+def _slot_setters() -> tuple[Callable[[Exemption, Any], None], ...]:
+    return tuple(getattr(Exemption, field.name).__set__ for field in fields(Exemption))
+
+
+# How `exemption_of` sets each field: in the order of the fields, so that a field added to
+# Exemption and not here fails on import.
+(
+    _set_id,
+    _set_student_id,
+    _set_type,
+    _set_start,
+    _set_end,
+    _set_reason,
+    _set_batch,
+    _set_created_by,
+    _set_created_at,
+    _set_in_force_from,
+    _set_deleted_on,
+) = _slot_setters()
+_new = object.__new__
+
+
+def exemption_of(
+    id: int,
+    student_id: str,
+    type: str,
+    start: date,
+    end: date,
+    reason: str | None,
+    batch: int | None,
+    created_by: str,
+    created_at: str,
+    in_force_from: date,
+    deleted_on: date | None = None,
+) -> Exemption:
+    """`Exemption(...)` with every field given in order, at a bit over half the cost.
+
+    The frozen dataclass's `__init__` sets each field with `object.__setattr__`, which looks
+    the slot up again every time; this sets each slot through its own descriptor, once looked
+    up. Reading a batch of 20,000 and working out its change builds 40,000 exemptions.
+    """
+    made: Exemption = _new(Exemption)
+    _set_id(made, id)
+    _set_student_id(made, student_id)
+    _set_type(made, type)
+    _set_start(made, start)
+    _set_end(made, end)
+    _set_reason(made, reason)
+    _set_batch(made, batch)
+    _set_created_by(made, created_by)
+    _set_created_at(made, created_at)
+    _set_in_force_from(made, in_force_from)
+    _set_deleted_on(made, deleted_on)
+    return made
 
 
 @dataclass(frozen=True, slots=True)

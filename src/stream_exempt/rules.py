@@ -19,9 +19,13 @@ STATUSES = (ACTIVE, PENDING, EXPIRED, DELETED)
 LIVE = frozenset({ACTIVE, PENDING})
 
 
+# R6: 48 hours to take effect (made once: a batch move works it out for every member).
+_TO_TAKE_EFFECT = timedelta(days=2)
+
+
 def in_force_from(recorded_on: date) -> date:
     """R6: 48 hours to take effect: in force from the second calendar day after recording."""
-    return recorded_on + timedelta(days=2)
+    return recorded_on + _TO_TAKE_EFFECT
 
 
 def deleted_as_of(exemption: Exemption, day: date) -> bool:
