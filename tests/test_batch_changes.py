@@ -249,3 +249,18 @@ def test_each_event_starts_where_the_last_ended_and_the_last_ends_at_the_record(
         assert last[exemption_id] == text
     actions = [action for _, action, _, _ in events]
     assert actions.count("extend") == 30 and actions.count("move") == 60 and actions.count("delete") == 30
+
+
+def test_a_refusal_names_the_first_member_in_the_batchs_order(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Members with the same dates are planned once: the refusal still names the first of them
+    in the batch's order (start, student, id), as planning each in turn would, not the lowest id."""
+    clock(datetime(2027, 7, 1, 12, 0, tzinfo=LONDON))
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("sid,start\n201234569,2027-07-10\n201234567,2027-07-20\n201234568,2027-07-10\n")
+    cli.ok("bulk", str(cohort), "--type", "placement", "--end", "2027-07-31")  # ids 1, 2, 3
+    clock(datetime(2027, 7, 10, 12, 0, tzinfo=LONDON))  # 1 and 3 have started
+    before = snapshot(cli.store_path)
+    result = cli("move", "--batch", "1", "--by", "1w")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: Exemption 3 started on 10 Jul 2027, so its start cannot change")
+    assert snapshot(cli.store_path) == before

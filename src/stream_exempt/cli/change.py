@@ -49,13 +49,34 @@ def _targets(store: Store, ids: list[int], batch: int | None, today: date) -> tu
     return store.get_many(ids), 0
 
 
+def _each_planned(targets: list[Exemption], plan: Plan, today: date) -> list[tuple[Exemption, Exemption]]:
+    """Each target with what `plan` makes of it, or the first refusal, in the order given.
+
+    R4-R6 decide a change from an exemption's dates alone (its id only names it in a refusal),
+    and the members of a batch share a few: each distinct start, end, in-force date and deletion
+    is planned once, for the first target that has it, and the others with the same take its new
+    dates. A refusal names that first target, as planning each in turn would.
+    """
+    planned: dict[tuple[date, date, date, date | None], Exemption] = {}
+    changes = []
+    for before in targets:
+        dates_before = (before.start, before.end, before.in_force_from, before.deleted_on)
+        first = planned.get(dates_before)
+        if first is None:
+            after = planned[dates_before] = plan(before, today)
+        else:
+            after = before.with_dates(first.start, first.end, first.in_force_from)
+        changes.append((before, after))
+    return changes
+
+
 def _planned(
     store: Store, ids: list[int], batch: int | None, plan: Plan, today: date
 ) -> tuple[list[tuple[Exemption, Exemption]], int]:
     """Every (before, after) pair, each checked by the rules and all of them together by R7
     against the live exemptions of their students; and how many batch members are left alone."""
     targets, left = _targets(store, ids, batch, today)
-    changes = [(before, plan(before, today)) for before in targets]
+    changes = _each_planned(targets, plan, today)
     after = [after for _, after in changes]
     clash = rules.clash_among(after, store.live_besides(after, today), today)
     if clash is not None:
