@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, timedelta
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -599,9 +599,13 @@ class Store:
             )
 
     def batch_members(self, batch: int) -> list[Exemption]:
-        """Every exemption of bulk batch `batch`, or `NotFound` when there is no such batch."""
+        """Every exemption of bulk batch `batch`, in order of start, student and id (as `select`
+        gives them), or `NotFound` when there is no such batch."""
         self.require_batch(batch)
-        return self.select(batch=batch)
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM exemptions WHERE batch = ?", (batch,))
+        # Sorted here, in the order SQLite gives ISO dates and text: SQLite sorts whole rows,
+        # which costs reading a batch of 20,000 about a tenth more.
+        return sorted(map(_exemption, rows), key=attrgetter("start", "student_id", "id"))
 
     def of_students(
         self, student_ids: Iterable[str], condition: str = "1", args: Sequence[str] = ()
