@@ -1351,3 +1351,55 @@ def test_utf16_without_a_byte_order_mark(
     else:
         assert result.exit_code == 2 and error in result.stderr
         assert snapshot(cli.store_path).get("exemptions", []) == []
+
+
+@pytest.mark.parametrize("hide", ["by hand", "by a filter"])
+def test_a_sheet_with_hidden_rows_is_refused(cli: Cli, tmp_path: Path, hide: str) -> None:
+    """A list filtered to one ward and saved still holds every student: imported, the students
+    filtered out were exempted too, without a word."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Placements"
+    sheet.append(["Student ID", "Ward"])
+    for n in range(10):
+        sheet.append([f"2012345{n:02}", "Ward 4" if n % 3 else "Ward 7"])
+    if hide == "by a filter":
+        sheet.auto_filter.ref = "A1:B11"
+        sheet.auto_filter.add_filter_column(1, ["Ward 4"])
+    for row in (2, 5, 8, 11):  # the Ward 7 students
+        sheet.row_dimensions[row].hidden = True
+    path = tmp_path / "filtered.xlsx"
+    book.save(path)
+    result = cli("bulk", str(path), *OPTIONS)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Error: The sheet 'Placements' of {path} has hidden rows (2, 5, 8, 11), filtered out or hidden by "
+        "hand, and an import reads every row; show them and delete the students you do not mean, save, and "
+        "import again.\n"
+    )
+    assert snapshot(cli.store_path).get("exemptions", []) == []
+    for row in (2, 5, 8, 11):
+        sheet.row_dimensions[row].hidden = False
+    book.save(path)
+    cli.ok("bulk", str(path), *OPTIONS)
+    assert len(recorded(cli)) == 10
+
+
+def test_a_hidden_row_of_another_sheet_is_no_obstacle(cli: Cli, tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    cohort = book.active
+    assert cohort is not None
+    cohort.append(["Student ID"])
+    cohort.append(["201234567"])
+    notes = book.create_sheet("Notes")
+    notes.append(["a note"])
+    notes.row_dimensions[1].hidden = True
+    path = tmp_path / "two.xlsx"
+    book.save(path)
+    cli.ok("bulk", str(path), *OPTIONS)
+    assert cli("bulk", str(path), *OPTIONS, "--sheet", "Notes").exit_code == 2

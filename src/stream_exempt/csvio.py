@@ -533,6 +533,16 @@ class WorkbookTable(Table):
         # The size a sheet records for itself can be wrong (openpyxl's documentation warns of
         # programs that write it so); read every row the sheet holds, not the rows it claims.
         self._sheet.reset_dimensions()
+        if hidden := _hidden_rows(source, self._sheet.title):
+            self.close()
+            rows = ", ".join(map(str, hidden[:5])) + (
+                f" and {len(hidden) - 5} more" if len(hidden) > 5 else ""
+            )
+            raise Refused(
+                f"the sheet {self._sheet.title!r} of {name} has hidden rows ({rows}), filtered out or hidden "
+                "by hand, and an import reads every row; show them and delete the students you do not "
+                "mean, save, and import again."
+            )
         self._rows_iter = self._rows()
         self.first = next(self._rows_iter, None)
 
@@ -614,6 +624,54 @@ class WorkbookTable(Table):
             sys.stdin, "buffer", None
         ):
             self._source.close()
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_HIDDEN = re.compile(rb"\bhidden=[\"'](?:1|true)[\"']")
+_NUMBER = re.compile(rb"\br=[\"'](\d+)[\"']")
+
+
+def _hidden_rows(source: IO[bytes], title: str) -> list[int]:
+    """The numbers of the rows of sheet `title` that a person does not see: hidden by hand or
+    by a filter. openpyxl's read-only mode does not say; the sheet's own XML does, read here as
+    the Office Open XML standard lays the package out (workbook, its relationships, the sheet)."""
+    import posixpath
+    import zipfile
+    from xml.etree import ElementTree
+
+    source.seek(0)
+    try:
+        with zipfile.ZipFile(source) as package:
+            book = ElementTree.fromstring(package.read("xl/workbook.xml"))
+            ident = next(
+                (
+                    each.get(f"{{{_RELATIONSHIPS}}}id")
+                    for each in book.iter(f"{{{_MAIN}}}sheet")
+                    if each.get("name") == title
+                ),
+                None,
+            )
+            links = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+            target = next((each.get("Target") for each in links if each.get("Id") == ident), None)
+            if target is None:
+                return []
+            path = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join("xl", target))
+            )
+            data = package.read(path)
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+        return []  # laid out otherwise: openpyxl read it, and this cannot tell
+    finally:
+        source.seek(0)
+    hidden = []
+    for row in _ROW.finditer(data):
+        if _HIDDEN.search(row[1]) and (number := _NUMBER.search(row[1])):
+            hidden.append(int(number[1]))
+    return hidden
 
 
 class WorkbookRow(list[str]):
