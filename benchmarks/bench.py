@@ -21,11 +21,38 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 RUNS = 5
 COMMAND = [sys.executable, "-m", "stream_exempt"]
 # An installed package has compiled bytecode; let every run here have it too.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+class Run(NamedTuple):
+    """One process run (or the median of several): wall time and CPU time (user + system) in
+    seconds, and peak memory (maximum resident set) in KiB."""
+
+    wall: float
+    cpu: float
+    rss: int
+
+
+def measure(args: Sequence[str], *, env: dict[str, str] | None = None, stdout: int | None = None) -> Run:
+    """Run one process to its end (exit 0 or 1); its times and peak memory."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        args,
+        env={**os.environ, **(env or {})},
+        stdout=stdout if stdout is not None else subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        error = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"{' '.join(args)} failed: {error}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 
 
 def timed(
@@ -37,22 +64,10 @@ def timed(
 ) -> tuple[float, int]:
     """Wall time in seconds and peak memory in KiB of one process run; its CPU time (user +
     system, which waiting for a processor on a busy machine does not inflate) added to `cpu`."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        args,
-        env={**os.environ, **(env or {})},
-        stdout=stdout if stdout is not None else subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
+    run = measure(args, env=env, stdout=stdout)
     if cpu is not None:
-        cpu.append(usage.ru_utime + usage.ru_stime)
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(
-            f"{' '.join(args)} failed: {process.stderr.read().decode() if process.stderr else ''}"
-        )
-    return elapsed, usage.ru_maxrss
+        cpu.append(run.cpu)
+    return run.wall, run.rss
 
 
 def median(runs: list[tuple[float, int]]) -> tuple[float, int]:

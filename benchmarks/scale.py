@@ -33,12 +33,11 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
 
-from bench import COMMAND, RUNS, copy_store
+from bench import COMMAND, RUNS, Run, copy_store
+from bench import measure as timed
 
 HERE = Path(__file__).resolve()
 PROBE = "299999999"
@@ -165,32 +164,6 @@ def make_store(folder: Path, name: str, factor: float) -> Path:
     path = folder / f"{name}.db"
     subprocess.run([sys.executable, str(HERE), "generate", str(path), str(factor)], check=True)
     return path
-
-
-class Run(NamedTuple):
-    """One process run (or the median of several): wall time and CPU time (user + system) in
-    seconds, and peak memory (maximum resident set) in KiB."""
-
-    wall: float
-    cpu: float
-    rss: int
-
-
-def timed(args: Sequence[str], *, env: dict[str, str] | None = None, stdout: int | None = None) -> Run:
-    """Run one process to its end; its times and peak memory."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        args,
-        env={**os.environ, **(env or {})},
-        stdout=stdout if stdout is not None else subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        error = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"{' '.join(args)} failed: {error}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 
 
 def run(args: Sequence[str], store: Path, *, stdout: int | None = None) -> Run:
