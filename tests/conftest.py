@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -175,3 +178,15 @@ def read_terminal(leader: int) -> bytes:
         chunks.append(chunk)
     os.close(leader)
     return b"".join(chunks)
+
+
+def shell(store: Path, script: str) -> subprocess.CompletedProcess[str]:
+    """Run `script` in bash, where `SE` is the command; its last line prints `rc=<status>`."""
+    program = f"{shlex.quote(sys.executable)} -m stream_exempt --db {shlex.quote(str(store))}"
+    return subprocess.run(
+        ["bash", "-c", f'SE() {{ {program} "$@"; }}\n{script}'],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "80"},
+    )

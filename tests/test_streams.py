@@ -8,7 +8,6 @@ command that records nothing; "after" is one that committed and then could not w
 from __future__ import annotations
 
 import os
-import shlex
 import sqlite3
 import subprocess
 import sys
@@ -18,24 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli
+from conftest import Cli, shell
 
 pytestmark = pytest.mark.slow
 
 ADD = "add 201234567 -t placement -s +1w --for 2w"
 RECORDED = "but this was recorded: exemption 1 for student 201234567"
-
-
-def shell(store: Path, script: str) -> subprocess.CompletedProcess[str]:
-    """Run `script` in bash, where `SE` is the command; its last line prints `rc=<status>`."""
-    program = f"{shlex.quote(sys.executable)} -m stream_exempt --db {shlex.quote(str(store))}"
-    return subprocess.run(
-        ["bash", "-c", f'SE() {{ {program} "$@"; }}\n{script}'],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "80"},
-    )
 
 
 def status(result: subprocess.CompletedProcess[str]) -> int:

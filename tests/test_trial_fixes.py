@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import Cli
+from tests.conftest import Cli, shell
 
 
 def test_an_empty_db_option_is_refused_not_the_default_store(cli: Cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -47,25 +47,9 @@ def cli_app():  # type: ignore[no-untyped-def]
     return app
 
 
-def _shell(store: Path, script: str):  # type: ignore[no-untyped-def]
-    import os
-    import shlex
-    import subprocess
-    import sys
-
-    program = f"{shlex.quote(sys.executable)} -m stream_exempt --db {shlex.quote(str(store))}"
-    return subprocess.run(
-        ["bash", "-c", f'SE() {{ {program} "$@"; }}\n{script}'],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "80"},
-    )
-
-
 def test_edit_init_and_request_say_what_they_recorded_when_the_output_fails(tmp_path: Path) -> None:
     store = tmp_path / "s.db"
-    made = _shell(
+    made = shell(
         store,
         "SE init >/dev/full; echo rc=$?\n"
         "SE add 201234567 -t placement -s +1w --for 2w -q >/dev/null\n"
@@ -214,7 +198,7 @@ def test_a_locale_that_is_not_utf8_never_crashes_and_machine_formats_stay_utf8(t
     import json
 
     store = tmp_path / "s.db"
-    added = _shell(store, "SE add 201234567 -t placement -s +1w --for 1w -r 'Zoë’s café' -q; echo rc=$?")
+    added = shell(store, "SE add 201234567 -t placement -s +1w --for 1w -r 'Zoë’s café' -q; echo rc=$?")
     assert added.stdout == "1\nrc=0\n", added.stderr
     for encoding in ("ascii", "latin-1"):
         for args in (
@@ -224,14 +208,14 @@ def test_a_locale_that_is_not_utf8_never_crashes_and_machine_formats_stay_utf8(t
             "list",
             "timeline --office",
         ):
-            result = _shell(
+            result = shell(
                 store,
                 f"SE {args} > {tmp_path}/out; echo rc=$?".replace("SE", f"PYTHONIOENCODING={encoding} SE"),
             )
             assert result.stdout == "rc=0\n", (encoding, args, result.stderr)
-        machine = _shell(store, f"PYTHONIOENCODING={encoding} SE list --format jsonl")
+        machine = shell(store, f"PYTHONIOENCODING={encoding} SE list --format jsonl")
         assert json.loads(machine.stdout)["reason"] == "Zoë’s café"  # decoded as UTF-8 by subprocess
-    said = _shell(
+    said = shell(
         store, "PYTHONIOENCODING=ascii SE add 201234568 -t placement -s +1w --for 1w -r 'Zoë'; echo rc=$?"
     )
     assert said.stdout.endswith("reason         Zo\\xeb\nrc=0\n"), said.stderr  # its code, not lost as `?`
