@@ -131,17 +131,17 @@ def locate(headers: list[str], named: Named) -> Columns:
 
 
 def _one_field_each(headers: list[str], named: Named, id_at: int, found: dict[str, int | None]) -> None:
-    """A column named outright gives one field only: `--end-column "Start Date"` would read
-    every start as its end, and leave the real end column unread."""
+    """A column gives one field only: `--end-column "Start Date"` would read every start as
+    its end, and leave the real end column unread. (Columns found by their names never share:
+    no header is a usual name of two fields, and none is taken from the student-ID column, so
+    a shared column is always one named outright.)"""
     given: dict[int, str] = {id_at: "student ID"}
     for name in FIELDS:
         at = found[name]
         if at is None:
             continue
         other = given.setdefault(at, name)
-        if other != name and (
-            getattr(named, name) is not None or (other != "student ID" and getattr(named, other) is not None)
-        ):
+        if other != name:
             option = f"--{name}-column" if getattr(named, name) is not None else f"--{other}-column"
             raise Refused(
                 f"the column {headers[at]!r} would give both the {other} and the {name}; a column gives one "
