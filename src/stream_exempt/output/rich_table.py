@@ -102,7 +102,7 @@ def _least_widths(
     return widths
 
 
-def _widths(
+def fitted_widths(
     headings: Sequence[str], rows: list[list[str]], whole: frozenset[str], room: int
 ) -> list[int] | None:
     """Each column's width so that the table fits `room` characters of cells, or None when
@@ -203,18 +203,6 @@ def width_of(stream: Any) -> int | None:
     return width if terminal or "COLUMNS" in os.environ else None
 
 
-def fitted_widths(
-    headings: Sequence[str], rows: list[list[str]], whole: frozenset[str], room: int
-) -> list[int] | None:
-    """Each column's width for a table of `room` characters of cells (None: cannot fit)."""
-    return _widths(headings, rows, whole, room)
-
-
-def blocks(table: Table, rows: list[list[str]], width: int, out: IO[str]) -> None:
-    """One record per block, for a table that cannot fit even wrapped."""
-    _blocks(table, rows, width, out)
-
-
 def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
     stream = out or (sys.stderr if stderr else sys.stdout)
     # Cells as the stream can carry them (`\u5b66` where an ASCII or Latin-1 locale cannot), so
@@ -241,7 +229,7 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
     for pad, edge, frame in frames:
         if pad and not PAD_EDGE:
             continue
-        fitted = _widths(table.headings, rows, table.whole, room - frame)
+        fitted = fitted_widths(table.headings, rows, table.whole, room - frame)
         if fitted is not None:
             broken = _broken_words(table.headings, rows, fitted)
             if best is None or broken < best[0]:
@@ -251,7 +239,7 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
     widths = None if best is None else best[1]
     pad_edge, show_edge = (False, True) if best is None else (best[2], best[3])
     if widths is None:
-        _blocks(table, rows, room, stream)
+        blocks(table, rows, room, stream)
         return
     if (
         pad_edge
@@ -341,7 +329,7 @@ def _broken_words(headings: Sequence[str], rows: list[list[str]], widths: list[i
     )
 
 
-def _blocks(table: Table, rows: list[list[str]], width: int, out: IO[str]) -> None:
+def blocks(table: Table, rows: list[list[str]], width: int, out: IO[str]) -> None:
     """One record per block, `Heading  value`, long values wrapped under themselves."""
     label = max(len(heading) for heading in table.headings) + 2
     room = max(width - label, 10)
