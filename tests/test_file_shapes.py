@@ -1403,3 +1403,8 @@ def test_a_hidden_row_of_another_sheet_is_no_obstacle(cli: Cli, tmp_path: Path) 
     book.save(path)
     cli.ok("bulk", str(path), *OPTIONS)
     assert cli("bulk", str(path), *OPTIONS, "--sheet", "Notes").exit_code == 2
+
+
+def test_an_empty_file_given_utf16_is_an_empty_file(cli: Cli, tmp_path: Path) -> None:
+    result = cli("bulk", write(tmp_path, b""), *OPTIONS, "--encoding", "utf-16")
+    assert result.exit_code == 2 and "is empty" in result.stderr

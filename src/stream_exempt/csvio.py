@@ -169,7 +169,11 @@ class TextLines:
         self.given = encoding is not None
         if encoding is None:
             encoding = next((codec for bom, codec in _BOMS if self.head.startswith(bom)), "utf-8")
-        elif encoding in _UTF16 and not self.head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        elif (
+            encoding in _UTF16
+            and self.head  # an empty file is empty in any encoding
+            and not self.head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        ):
             encoding = _utf16_order(self.head, encoding, name)
         self.encoding = encoding
         self.lines = 0  # lines handed out so far
