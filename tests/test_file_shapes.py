@@ -1408,3 +1408,24 @@ def test_a_hidden_row_of_another_sheet_is_no_obstacle(cli: Cli, tmp_path: Path) 
 def test_an_empty_file_given_utf16_is_an_empty_file(cli: Cli, tmp_path: Path) -> None:
     result = cli("bulk", write(tmp_path, b""), *OPTIONS, "--encoding", "utf-16")
     assert result.exit_code == 2 and "is empty" in result.stderr
+
+
+def test_a_workbook_gone_before_its_formulas_are_read_leaves_the_plain_refusal(tmp_path: Path) -> None:
+    """The formulas are read only to explain an empty cell, after the rows were read and the
+    file closed: a file removed in between gives no explanation, and no error of its own."""
+    import openpyxl
+
+    from stream_exempt import csvio
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["student_id", "start"])
+    sheet.append(["201234567", "=TODAY()"])
+    path = tmp_path / "made.xlsx"
+    book.save(path)
+    table = csvio.open_table(str(path), workbooks=True)
+    rows = list(table)
+    table.close()
+    path.unlink()
+    assert csvio.unsaved_formula(rows[0][1], 1, "start") is None

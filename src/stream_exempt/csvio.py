@@ -592,14 +592,25 @@ class WorkbookTable(Table):
         """The formulas written in `row`, by column, read (the first time) from a second pass
         over the sheet, which only an empty cell that must be explained costs."""
         if self._formulas is None:
+            from zipfile import BadZipFile
+
             import openpyxl
 
-            # Asked after the rows were read and the table closed: a file is opened again (the
-            # values came from the first pass; this only explains them).
-            source = open(self._source.name, "rb") if self._source.closed else self._source  # noqa: SIM115
-            source.seek(0)
-            book = openpyxl.load_workbook(source, read_only=True, data_only=False)
             self._formulas = {}
+            # Asked after the rows were read and the table closed: a file is opened again (the
+            # values came from the first pass; this only explains them, so a file gone or
+            # changed since leaves the plain refusal).
+            try:
+                source = open(self._source.name, "rb") if self._source.closed else self._source  # noqa: SIM115
+            except OSError:
+                return {}
+            try:
+                source.seek(0)
+                book = openpyxl.load_workbook(source, read_only=True, data_only=False)
+            except (OSError, BadZipFile, KeyError, ValueError, EOFError):
+                if source is not self._source:
+                    source.close()
+                return {}
             try:
                 sheet = book[self._sheet.title]
                 sheet.reset_dimensions()
