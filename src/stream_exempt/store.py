@@ -597,9 +597,7 @@ class Store:
     def require_batch(self, batch: int) -> None:
         """`NotFound` unless bulk batch `batch` exists."""
         if not self.conn.execute("SELECT 1 FROM batches WHERE id = ?", (batch,)).fetchone():
-            raise NotFound(
-                f"there is no batch {batch}; `stream-exempt list` shows the batch of each exemption."
-            )
+            raise NotFound(f"there is no batch {batch}; `stream-exempt batches` lists every batch.")
 
     def batch_members(self, batch: int) -> list[Exemption]:
         """Every exemption of bulk batch `batch`, in order of start, student and id (as `select`
