@@ -694,6 +694,7 @@ class Store:
             "in_force": f"{live} AND MAX(start_date, in_force_from)",
             "starting": f"{live} AND start_date",
             "ending": f"{live} AND end_date",
+            "ending_today": f"{live} AND end_date",
             "deleted": "deleted_on",
         }
         keys = [key for key in columns if key in windows]
