@@ -503,6 +503,19 @@ class Store:
             found.setdefault((exemption.student_id, exemption.type), []).append(exemption)
         return found
 
+    def live_and_deleted_of(
+        self, student_ids: Iterable[str], today: date
+    ) -> tuple[dict[tuple[str, str], list[Exemption]], dict[tuple[str, str], list[Exemption]]]:
+        """The live exemptions of these students (as `live_of`) and their deleted ones, each
+        keyed by (student, type), in one query: what a re-run import is compared with."""
+        live: dict[tuple[str, str], list[Exemption]] = {}
+        deleted: dict[tuple[str, str], list[Exemption]] = {}
+        condition = "(deleted_on IS NOT NULL OR end_date >= ?)"
+        for exemption in self.of_students(student_ids, condition, (today.isoformat(),)):
+            found = deleted if exemption.deleted else live
+            found.setdefault((exemption.student_id, exemption.type), []).append(exemption)
+        return live, deleted
+
     def live_besides(self, changing: Sequence[Exemption], today: date) -> list[Exemption]:
         """The live exemptions (not deleted, not expired) of the students of `changing`, other
         than those: what R7 compares a set of changes with. SQLite leaves out the changing
