@@ -280,24 +280,33 @@ def check_date_columns(rows: list[Row], columns: Columns, headers: list[str], mo
             if text in seen:
                 continue
             seen.add(text)
-            match = _NUMERIC_DATE.fullmatch(text)
-            if match is None:
-                continue
-            if len(match[4]) == 2:
-                # In the order the file is read: advice to write dd/mm/yyyy to someone reading
-                # with --month-first would swap every day and month that can be swapped.
-                order, example = ("mm/dd/yyyy", "09/06/2027") if month_first else ("dd/mm/yyyy", "06/09/2027")
-                raise Refused(
-                    f"the column {headers[at]!r} has {text!r} (line {line}), a date with a two-digit year; "
-                    f"give years in full (such as {example}), for example by formatting the column "
-                    f"as {order} (or yyyy-mm-dd) before saving."
-                )
-            if not month_first and int(match[3]) > 12 and int(match[1]) <= 12:
-                raise Refused(
-                    f"the column {headers[at]!r} has {text!r} (line {line}), which can only be read "
-                    "month-first: the file was written by a month-first (US) spreadsheet, so give "
-                    "--month-first to read every numeric date in it month-first."
-                )
+            if refusal := date_refusal(text, headers[at], line, month_first):
+                raise refusal
+
+
+def date_refusal(text: str, header: str, line: int, month_first: bool) -> Refused | None:
+    """Why a file's date column is refused for this one of its values (`bulk`'s start and end,
+    `check --file`'s date), if it is: a two-digit year, or (unless `month_first`) a date that
+    can only be read month-first, which shows the whole column was written month-first."""
+    match = _NUMERIC_DATE.fullmatch(text)
+    if match is None:
+        return None
+    if len(match[4]) == 2:
+        # In the order the file is read: advice to write dd/mm/yyyy to someone reading
+        # with --month-first would swap every day and month that can be swapped.
+        order, example = ("mm/dd/yyyy", "09/06/2027") if month_first else ("dd/mm/yyyy", "06/09/2027")
+        return Refused(
+            f"the column {header!r} has {text!r} (line {line}), a date with a two-digit year; "
+            f"give years in full (such as {example}), for example by formatting the column "
+            f"as {order} (or yyyy-mm-dd) before saving."
+        )
+    if not month_first and int(match[3]) > 12 and int(match[1]) <= 12:
+        return Refused(
+            f"the column {header!r} has {text!r} (line {line}), which can only be read "
+            "month-first: the file was written by a month-first (US) spreadsheet, so give "
+            "--month-first to read every numeric date in it month-first."
+        )
+    return None
 
 
 def date_reader(today: date, month_first: bool) -> Callable[[str], date]:

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from stream_exempt import dates, output, rules, types, validate
-from stream_exempt.cli.options import ActorOption, ColumnOption, EncodingOption, ForOption, ReasonOption
+from stream_exempt.cli.options import (
+    ActorOption,
+    ColumnOption,
+    EncodingOption,
+    ForOption,
+    MonthFirstOption,
+    ReasonOption,
+)
 from stream_exempt.cli.session import Session, actor, collector_paused, committed, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
@@ -192,13 +199,7 @@ def bulk(
         str | None,
         typer.Option("--sheet", metavar="NAME", help="The sheet of an .xlsx workbook (default: the first)."),
     ] = None,
-    month_first: Annotated[
-        bool,
-        typer.Option(
-            "--month-first",
-            help="Read the file's numeric dates month-first (10/17/2027), as US spreadsheets write them.",
-        ),
-    ] = False,
+    month_first: MonthFirstOption = False,
     encoding: EncodingOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything; write nothing.")] = False,
 ) -> None:
