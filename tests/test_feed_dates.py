@@ -105,3 +105,31 @@ def test_month_first_applies_only_to_a_feed(march: Cli) -> None:
     result = march("check", "201234567", "--month-first")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.startswith("Error: --month-first applies only with --file")
+
+
+# --- two student-ID columns (SPEC 10) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers", ["student_id,Student ID", "Student ID,name,student_id", "sid,Student Number", "id,student_id"]
+)
+@pytest.mark.parametrize("command", ["bulk", "check"])
+def test_two_student_id_columns_are_refused_naming_both(
+    cli: Cli, tmp_path: Path, headers: str, command: str
+) -> None:
+    names = headers.split(",")
+    cells = ",".join("201234567" if n != "name" else "Ann" for n in names)
+    path = feed(tmp_path, f"{headers}\n{cells}\n")
+    if command == "bulk":
+        args = ["bulk", path, "--type", "placement", "--start", "2027-01-11", "--for", "2w"]
+    else:
+        args = ["check", "--file", path]
+    result = cli(*args)
+    ids = [n for n in names if n != "name"]
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Error: The columns {', '.join(repr(n) for n in ids)} could each give the student ID; "
+        "name the one to use with --column NAME.\n"
+    )
+    chosen = cli(*args, "--column", ids[1])
+    assert chosen.exit_code == 0, chosen.stderr

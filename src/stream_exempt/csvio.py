@@ -62,12 +62,18 @@ def shown(headers: Sequence[str]) -> str:
 
 
 def find_column(headers: Sequence[str], wanted: str | None, *, option: str = "--column") -> int:
-    """The index of the student-ID column: `wanted`, else a usual name, else the only column."""
+    """The index of the student-ID column: `wanted`, else the one header with a usual name (two
+    such headers are refused, naming both: SPEC 10), else the only column."""
     if wanted is not None:
         return named_column(headers, wanted, option)
-    for index, header in enumerate(headers):
-        if normal(header) in ID_HEADERS:
-            return index
+    found = [index for index, header in enumerate(headers) if normal(header) in ID_HEADERS]
+    if len(found) > 1:
+        raise Refused(
+            f"the columns {shown([headers[i] for i in found])} could each give the student ID; "
+            f"name the one to use with {option} NAME."
+        )
+    if found:
+        return found[0]
     if len(headers) == 1:
         return 0
     raise Refused(
