@@ -23,6 +23,7 @@ from itertools import chain
 from typing import IO, TypeGuard
 
 from stream_exempt.errors import Refused
+from stream_exempt.validate import printable
 
 # Usual names of the student-ID column, compared as `words` joined (SPEC section 7).
 ID_HEADERS = ("studentid", "studentnumber", "studentno", "sid", "id")
@@ -58,7 +59,7 @@ def normal(header: str) -> str:
 
 def shown(headers: Sequence[str]) -> str:
     """Headers quoted for a message."""
-    return ", ".join(repr(h) for h in headers) if headers else "none"
+    return ", ".join(printable(h) for h in headers) if headers else "none"
 
 
 def find_column(headers: Sequence[str], wanted: str | None, *, option: str = "--column") -> int:
@@ -89,7 +90,7 @@ def named_column(headers: Sequence[str], wanted: str, option: str) -> int:
     normals = [normal(h) for h in headers]
     if normal(wanted) and normal(wanted) in normals:
         return normals.index(normal(wanted))
-    raise Refused(f"{option} {wanted!r}: there is no such column; the headers are {shown(headers)}.")
+    raise Refused(f"{option} {printable(wanted)}: there is no such column; the headers are {shown(headers)}.")
 
 
 def optional_column(headers: Sequence[str], name: str) -> int | None:
@@ -108,7 +109,7 @@ def encoding_name(encoding: str | None) -> str | None:
         info = None
     if info is None or not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FOR_FILES:
         raise Refused(
-            f"--encoding {encoding!r} is not a text encoding a file can be written in; "
+            f"--encoding {printable(encoding)} is not a text encoding a file can be written in; "
             "give one such as utf-8, cp1252 or utf-16."
         )
     # Plain UTF-8 reads through a byte-order mark when there is one: it is the same encoding.
@@ -584,7 +585,7 @@ class WorkbookTable(Table):
             self._sheet = self._book[sheet]
         else:
             self.close()
-            raise Refused(f"--sheet {sheet!r}: {name} has no such sheet; its sheets are {shown(names)}.")
+            raise Refused(f"--sheet {printable(sheet)}: {name} has no such sheet; its sheets are {shown(names)}.")
         # The size a sheet records for itself can be wrong (openpyxl's documentation warns of
         # programs that write it so); read every row the sheet holds, not the rows it claims.
         self._sheet.reset_dimensions()

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stream_exempt import config
 from stream_exempt.errors import Refused
+from stream_exempt.validate import printable
 
 DEFAULT_TZ = config.DEFAULT_TZ
 
@@ -131,14 +132,14 @@ def parse_duration(text: str, *, allow_negative: bool = False) -> Duration:
     match = _DURATION.fullmatch(text.strip())
     if not match or (match[1] == "-" and not allow_negative):
         forms = DURATION_FORMS + (", with a leading - to go back" if allow_negative else "")
-        raise Refused(f"{text!r} is not a duration; use a whole number of days, weeks or months: {forms}.")
+        raise Refused(f"{printable(text)} is not a duration; use a whole number of days, weeks or months: {forms}.")
     if len(match[2].lstrip("0")) > len(str(_LONGEST)):
         raise Refused(
-            f"{text!r} is longer than the calendar (it ends in the year 9999); give a shorter duration."
+            f"{printable(text)} is longer than the calendar (it ends in the year 9999); give a shorter duration."
         )
     amount = int(match[2]) * (-1 if match[1] == "-" else 1)
     if amount == 0:
-        raise Refused(f"{text!r} is a duration of nothing; give at least 1d.")
+        raise Refused(f"{printable(text)} is a duration of nothing; give at least 1d.")
     return Duration(amount, match[3].lower())
 
 
@@ -159,7 +160,7 @@ def parse_date(text: str, today: date) -> date:
             return today + timedelta(days=1)
         if match := _RELATIVE.fullmatch(value):
             if len(match[1].lstrip("0")) > len(str(_LONGEST)):
-                raise Refused(f"{text!r} falls outside the calendar (it ends in the year 9999).")
+                raise Refused(f"{printable(text)} falls outside the calendar (it ends in the year 9999).")
             return Duration(int(match[1]), match[2].lower()).after(today)
         if match := _ISO.fullmatch(value):
             return date(int(match[1]), int(match[2]), int(match[3]))
@@ -172,8 +173,8 @@ def parse_date(text: str, today: date) -> date:
             if month is not None:
                 return date(int(match[3]), month, int(match[1]))
     except ValueError:
-        raise Refused(f"{text!r} is not a real calendar date; check the day and month.") from None
-    raise Refused(f"{text!r} is not a date; use one of these forms: {DATE_FORMS}.")
+        raise Refused(f"{printable(text)} is not a real calendar date; check the day and month.") from None
+    raise Refused(f"{printable(text)} is not a date; use one of these forms: {DATE_FORMS}.")
 
 
 def show(day: date) -> str:

@@ -117,7 +117,7 @@ def _read(
             if named.given():
                 raise Refused(
                     f"there is no header row in {name} (its first line is a student), so no column "
-                    f"{named.given()[0]!r} to name; leave out the --...-column options."
+                    f"{validate.printable(named.given()[0])} to name; leave out the --...-column options."
                 )
             headers, columns = None, cohort.Columns(student_id=id_at)
             rows = [table.first, *table]
@@ -154,7 +154,7 @@ def _plan(
     if plan.refused:
         output.write_rich_table(
             ("Line", "Student ID", "Why refused"),
-            ([str(line), student, why] for line, student, why in plan.refused),
+            ([str(line), validate.shortened(student), why] for line, student, why in plan.refused),
             stderr=True,
             title="Refused rows",
         )

@@ -293,7 +293,7 @@ def _date_column(headers: list[str], date_column: str | None, name: str) -> int 
     if dated:
         raise Refused(
             f"there is no column named date in {name}, but {csvio.shown(dated)} looks like one; "
-            f"give --date-column {dated[0]!r} to check each row on its own date."
+            f"give --date-column {validate.printable(dated[0])} to check each row on its own date."
         )
     return None
 
