@@ -74,3 +74,60 @@ def test_a_long_id_in_a_feed_is_shortened_in_its_bad_row_report(cli: Cli, tmp_pa
         "201234567. It is passed through as not suppressed.\n"
     )
     assert result.stdout.splitlines()[1] == f"{LONG_ID},2027-01-11,false,"  # the feed's own row stays whole
+
+
+# --- escaped text in tables (SPEC 10) -------------------------------------------------------
+
+EVIL = "ward\x1b[2J\x1b]0;pwned\x07\nnext\u202eline\x9b.csv"  # clears the screen, retitles, splits
+RAW = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def _evil_batch(cli: Cli, tmp_path: Path) -> Path:
+    path = tmp_path / EVIL
+    path.write_text("student_id\n201234567\n201234568\n")
+    cli.ok("bulk", str(path), "--type", "placement", "--start", "2027-01-11", "--for", "2w")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["table", "plain", "markdown"])
+def test_a_file_name_with_escape_codes_is_escaped_in_batches_tables(
+    cli: Cli, tmp_path: Path, fmt: str
+) -> None:
+    _evil_batch(cli, tmp_path)
+    shown = cli.ok("batches", "--format", fmt).stdout
+    assert not any(char in shown for char in RAW), repr(shown)
+    assert "\\x1b" in shown
+    body = [line for line in shown.splitlines() if line.strip()]
+    if fmt == "markdown":  # the heading, its rule and one row: the newline did not split it
+        assert len(body) == 3 and all(line.startswith("|") and line.endswith("|") for line in body)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_machine_formats_keep_the_file_name_in_their_own_quoting(cli: Cli, tmp_path: Path, fmt: str) -> None:
+    _evil_batch(cli, tmp_path)
+    shown = cli.ok("batches", "--format", fmt).stdout
+    if fmt == "csv":
+        source = next(iter(csv.DictReader(io.StringIO(shown))))["source"]
+    elif fmt == "json":
+        source = json.loads(shown)[0]["source"]
+    else:
+        source = json.loads(shown.splitlines()[0])["source"]
+    assert source.endswith(EVIL)
+
+
+@pytest.mark.parametrize("fmt", ["table", "plain", "markdown"])
+def test_every_table_escapes_control_characters(fmt: str) -> None:
+    """Whatever a command puts in a table for people, the table format escapes it: the
+    renderer is one for every command (list, requests, history, batches, types)."""
+    from stream_exempt import output
+
+    table = output.Table(
+        ("id", "text"), ("ID", "Text"), [("1", EVIL), ("2", "plain")], machine=list, human=list
+    )
+    out = io.StringIO()
+    output.render(table, fmt, out)
+    shown = out.getvalue()
+    assert not any(char in shown for char in RAW), repr(shown)
+    assert "next" in shown and "2" in shown
+    if fmt == "markdown":
+        assert len(shown.splitlines()) == 4
