@@ -98,7 +98,9 @@ def test_bad_rows_are_still_reported_when_the_feed_is_accepted(march: Cli, tmp_p
 def test_a_two_digit_year_refuses_the_feed(march: Cli, tmp_path: Path) -> None:
     result = march("check", "--file", feed(tmp_path, "student_id,date\n201234567,09/03/27\n"))
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr.startswith("Error: The column 'date' has '09/03/27' (line 2), a date with a two-digit")
+    assert result.stderr.startswith(
+        "Error: The column 'date' has '09/03/27' (line 2), a date with a two-digit"
+    )
 
 
 def test_month_first_applies_only_to_a_feed(march: Cli) -> None:

@@ -585,7 +585,9 @@ class WorkbookTable(Table):
             self._sheet = self._book[sheet]
         else:
             self.close()
-            raise Refused(f"--sheet {printable(sheet)}: {name} has no such sheet; its sheets are {shown(names)}.")
+            raise Refused(
+                f"--sheet {printable(sheet)}: {name} has no such sheet; its sheets are {shown(names)}."
+            )
         # The size a sheet records for itself can be wrong (openpyxl's documentation warns of
         # programs that write it so); read every row the sheet holds, not the rows it claims.
         self._sheet.reset_dimensions()

@@ -132,7 +132,9 @@ def parse_duration(text: str, *, allow_negative: bool = False) -> Duration:
     match = _DURATION.fullmatch(text.strip())
     if not match or (match[1] == "-" and not allow_negative):
         forms = DURATION_FORMS + (", with a leading - to go back" if allow_negative else "")
-        raise Refused(f"{printable(text)} is not a duration; use a whole number of days, weeks or months: {forms}.")
+        raise Refused(
+            f"{printable(text)} is not a duration; use a whole number of days, weeks or months: {forms}."
+        )
     if len(match[2].lstrip("0")) > len(str(_LONGEST)):
         raise Refused(
             f"{printable(text)} is longer than the calendar (it ends in the year 9999); give a shorter duration."
