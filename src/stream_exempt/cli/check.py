@@ -197,7 +197,7 @@ def filter_feed(
                     record["exemption"] = found.id if found else None
                     if more:
                         record[extra_key] = [_json_text(cell) for cell in more]
-                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
         finally:
             feed.close()
         spool.copy_out()
