@@ -125,7 +125,8 @@ def _planned(store: Store, ids: list[int], batch: int | None, plan: Plan, today:
     if clashes:
         position = {exemption.id: n for n, exemption in enumerate(targets)}
         for changed, other in clashes:
-            refused.append((position[changed.id], changed, rules.clash_message(changed.student_id, other)))
+            why = f"exemption {changed.id} cannot change: " + rules.clash_message(changed.student_id, other)
+            refused.append((position[changed.id], changed, why))
         refused.sort(key=lambda item: item[0])
         clashing = {changed.id for changed, _ in clashes}
         changes = [(before, after) for before, after in changes if after.id not in clashing]
@@ -141,9 +142,7 @@ def _refuse(refused: list[tuple[Exemption, str | None]], batch: int | None) -> N
     """Refuse the whole change, naming every refused target (SPEC 7, Batches): the first's
     reason, then, when there are several, the first `NAMED` in a table on stderr with why, and
     how many more."""
-    exemption, why = refused[0]
-    first = why if why is not None and why.startswith(f"exemption {exemption.id} ") else None
-    first = first or f"exemption {exemption.id} cannot change: {why}"
+    first = refused[0][1] or ""  # the first always has its reason
     if len(refused) == 1:
         raise Refused(first)
     shown = refused[:NAMED]
