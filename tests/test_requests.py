@@ -31,15 +31,15 @@ def listed(cli: Cli, *args: str) -> list[dict[str, object]]:
     return json.loads(cli.ok("requests", *args, "--format", "json").stdout)  # type: ignore[no-any-return]
 
 
-def test_the_whole_life_of_a_request(cli: Cli, clock: Callable[[datetime], None]) -> None:
+def test_the_whole_life_of_a_request(cli: Cli, clock: Callable[[datetime], None], login: str) -> None:
     shown = cli.ok(*ASK, "--from", "Dr Jones", "--reason", "NHS placement", "--as", "Sam Office")
     assert shown.stdout.startswith("Recorded request R1\n") and "Dr Jones" in shown.stdout
     assert "stream-exempt approve R1" in shown.stderr
     assert ask(cli, "--start", "2027-01-18", tutor="Prof Lee") == "R2"
     waiting = listed(cli)
-    assert [(r["id"], r["from"], r["status"], r["recorded_by"]) for r in waiting] == [
-        ("R1", "Dr Jones", "requested", "Sam Office"),
-        ("R2", "Prof Lee", "requested", "tester"),
+    assert [(r["id"], r["from"], r["status"], r["recorded_by"], r["recorded_for"]) for r in waiting] == [
+        ("R1", "Dr Jones", "requested", login, "Sam Office"),
+        ("R2", "Prof Lee", "requested", login, None),
     ]
     assert cli.ok("list", "--format", "json").stdout.strip() == "[]"  # nothing exempt yet
 
@@ -48,19 +48,20 @@ def test_the_whole_life_of_a_request(cli: Cli, clock: Callable[[datetime], None]
     assert approved.stdout.startswith("Approved request R1 from Dr Jones.\nAdded exemption 1\n")
     assert "in force from  7 Jan 2027" in approved.stdout  # R6 as of the day of approval
     exemptions = json.loads(cli.ok("list", "--format", "json").stdout)
-    assert [(e["id"], e["start"], e["end"], e["created_by"], e["reason"]) for e in exemptions] == [
-        (1, "2027-01-11", "2027-01-24", "Alice Officer", "NHS placement")
-    ]
+    assert [
+        (e["id"], e["start"], e["end"], e["created_by"], e["created_for"], e["reason"]) for e in exemptions
+    ] == [(1, "2027-01-11", "2027-01-24", login, "Alice Officer", "NHS placement")]
     assert [r["id"] for r in listed(cli)] == ["R2"]  # the default is the waiting ones
-    assert [(r["id"], r["decided_by"], r["exemption_id"]) for r in listed(cli, "--status", "approved")] == [
-        ("R1", "Alice Officer", 1)
-    ]
+    assert [
+        (r["id"], r["decided_by"], r["decided_for"], r["exemption_id"])
+        for r in listed(cli, "--status", "approved")
+    ] == [("R1", login, "Alice Officer", 1)]
     assert [r["id"] for r in listed(cli, "--status", "all")] == ["R1", "R2"]
 
     events = json.loads(cli.ok("history", "1", "--format", "json").stdout)
-    assert [(e["action"], e["actor"], e["request"]) for e in events] == [
-        ("request", "Sam Office", "R1"),
-        ("approve", "Alice Officer", "R1"),
+    assert [(e["action"], e["actor"], e["actor_for"], e["request"]) for e in events] == [
+        ("request", login, "Sam Office", "R1"),
+        ("approve", login, "Alice Officer", "R1"),
     ]
     assert events[0]["at"] == "2027-01-04T12:00:00Z" and events[0]["after"]["from"] == "Dr Jones"
     assert events[1]["at"] == "2027-01-05T09:00:00Z" and events[1]["after"]["in_force_from"] == "2027-01-07"
@@ -69,7 +70,8 @@ def test_the_whole_life_of_a_request(cli: Cli, clock: Callable[[datetime], None]
         "R1 asked by Dr Jones: Practice Placement Block, 11 Jan 2027 to 24 Jan 2027 (NHS placement)" in table
     )
     assert "approved R1: recorded Practice Placement Block" in table
-    assert "2027-01-04 12:00 GMT" in table and "Alice Officer" in table
+    assert "2027-01-04 12:00 GMT" in table
+    assert f"{login} for Sam Office" in table and f"{login} for Alice Officer" in table
 
 
 def test_a_request_checks_only_the_type_and_the_order_of_its_dates(cli: Cli) -> None:
@@ -146,28 +148,32 @@ def test_approval_applies_r7_and_r5c(cli: Cli, store_path: Path) -> None:
     assert snapshot(store_path) == before
 
 
-def test_a_request_is_approved_or_rejected_once(cli: Cli, store_path: Path) -> None:
+def test_a_request_is_approved_or_rejected_once(cli: Cli, store_path: Path, login: str) -> None:
     ask(cli)
     ask(cli, "--type", "dissertation")
     cli.ok("approve", "R1", "--as", "Alice")
     cli.ok("reject", "R2", "--reason", "Not in the handbook", "--as", "Bob")
     before = snapshot(store_path)
     for args, words in [
-        (("approve", "R1"), "already approved by Alice"),
-        (("reject", "R1", "--reason", "late"), "already approved by Alice"),
-        (("approve", "R2"), "already rejected by Bob"),
-        (("reject", "R2", "--reason", "again"), "already rejected by Bob"),
+        (("approve", "R1"), f"already approved by {login} for Alice"),
+        (("reject", "R1", "--reason", "late"), f"already approved by {login} for Alice"),
+        (("approve", "R2"), f"already rejected by {login} for Bob"),
+        (("reject", "R2", "--reason", "again"), f"already rejected by {login} for Bob"),
     ]:
         result = cli(*args)
         assert result.exit_code == 2 and words in result.stderr, (args, result.stderr)
         assert "2027-01-04 12:00 GMT" in result.stderr
     assert snapshot(store_path) == before
     rejected = listed(cli, "--status", "rejected")
-    assert [(r["id"], r["decided_by"], r["decision_reason"], r["exemption_id"]) for r in rejected] == [
-        ("R2", "Bob", "Not in the handbook", None)
-    ]
+    assert [
+        (r["id"], r["decided_by"], r["decided_for"], r["decision_reason"], r["exemption_id"])
+        for r in rejected
+    ] == [("R2", login, "Bob", "Not in the handbook", None)]
     events = json.loads(cli.ok("history", "R2", "--format", "json").stdout)
-    assert [(e["action"], e["actor"]) for e in events] == [("request", "tester"), ("reject", "Bob")]
+    assert [(e["action"], e["actor"], e["actor_for"]) for e in events] == [
+        ("request", login, None),
+        ("reject", login, "Bob"),
+    ]
 
 
 def test_reject_needs_a_reason(cli: Cli) -> None:
@@ -268,7 +274,7 @@ def test_migration_keeps_the_event_log_and_its_guards(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_two_officers_approving_at_once_exactly_one_wins(tmp_path: Path) -> None:
+def test_two_officers_approving_at_once_exactly_one_wins(tmp_path: Path, login: str) -> None:
     store = tmp_path / "office.db"
 
     def command(*args: str) -> list[str]:
@@ -298,12 +304,12 @@ def test_two_officers_approving_at_once_exactly_one_wins(tmp_path: Path) -> None
     assert len(winners) == 1, results
     for name, _, err, code in results:
         if name != winners[0]:
-            assert code == 2 and f"already approved by {winners[0]}" in err, err
+            assert code == 2 and f"already approved by {login} for {winners[0]}" in err, err
             assert "locked" not in err
     conn = sqlite3.connect(store)
     assert conn.execute("SELECT count(*) FROM exemptions").fetchone() == (1,)
-    assert conn.execute("SELECT status, decided_by, exemption_id FROM requests").fetchall() == [
-        ("approved", winners[0], 1)
+    assert conn.execute("SELECT status, decided_by, decided_for, exemption_id FROM requests").fetchall() == [
+        ("approved", login, winners[0], 1)
     ]
     assert conn.execute("SELECT count(*) FROM events WHERE action = 'approve'").fetchone() == (1,)
 

@@ -46,6 +46,8 @@ FIELDS = (
     "decided_at",
     "decision_reason",
     "exemption_id",
+    "recorded_for",
+    "decided_for",
 )
 HEADINGS = (
     "Request",
@@ -79,12 +81,14 @@ def record(request: Request) -> dict[str, Any]:
         request.decided_at,
         request.decision_reason,
         request.exemption_id,
+        request.recorded_for,
+        request.decided_for,
     )
     return dict(zip(FIELDS, values, strict=True))
 
 
 def human_row(request: Request) -> list[str]:
-    decided = request.decided_by or ""
+    decided = request.decider or ""
     if request.decided_at:
         decided += f" ({dates.local_time(request.decided_at)})"
     return [
@@ -205,11 +209,11 @@ def _refuse_decided(request: Request) -> None:
     when = dates.local_time(request.decided_at) if request.decided_at else "an unknown time"
     if request.status == APPROVED:
         raise Refused(
-            f"request {request.label} was already approved by {request.decided_by} on {when}, as "
+            f"request {request.label} was already approved by {request.decider} on {when}, as "
             f"exemption {request.exemption_id}; `stream-exempt history {request.exemption_id}` shows it."
         )
     raise Refused(
-        f"request {request.label} was already rejected by {request.decided_by} on {when} "
+        f"request {request.label} was already rejected by {request.decider} on {when} "
         f"({request.decision_reason}); a request is decided once, so ask for a new one."
     )
 
