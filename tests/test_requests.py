@@ -2,17 +2,21 @@
 
 import json
 import os
+import re
+import shlex
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from conftest import LONDON, Cli, snapshot
 from stream_exempt import schema
+from stream_exempt.dates import show
 
 ASK = ("request", "201234567", "--type", "placement", "--start", "2027-01-11", "--for", "2w")
 
@@ -339,3 +343,98 @@ def test_approval_judges_the_start_by_london_s_date_in_summer(
     clock(approved_on)
     result = cli("approve", "R1")
     assert result.exit_code == code, result.stderr
+
+
+def _advised(stderr: str) -> list[str]:
+    """The command that the last piece of advice on stderr names, as a person would type it."""
+    *_, command = re.findall(r"`stream-exempt ([^`]*)`", stderr)
+    return shlex.split(command)
+
+
+def _request(cli: Cli, start: str, end: str) -> Result:
+    return cli.ok("request", "201234567", "-t", "placement", "-s", start, "-e", end, "--from", "Dr Jones")
+
+
+# Monday 4 January 2027: an exemption approved today comes into force on Wednesday the 6th (R6).
+@pytest.mark.parametrize(
+    ("start", "end", "existing", "advised"),
+    [
+        ("2027-01-01", "2027-01-20", None, "approve R1 --start 2027-01-05"),
+        ("2027-01-04", "2027-01-20", None, "approve R1 --start 2027-01-05"),  # it starts today
+        (
+            "2027-01-01",
+            "2027-01-06",
+            None,
+            "approve R1 --start 2027-01-05",
+        ),  # ends the day it comes into force
+        ("2027-01-01", "2027-01-05", None, "reject R1"),  # ends the day before: suppresses nothing (R5c)
+        ("2027-01-01", "2027-01-04", None, "reject R1"),  # ends today
+        ("2027-01-01", "2027-01-20", ("2027-01-05", "2027-01-10"), "approve R1 --start 2027-01-11"),  # R7
+        ("2027-01-01", "2027-01-10", ("2027-01-05", "2027-01-10"), "reject R1"),  # no free day left (R7)
+    ],
+)
+def test_approve_advises_only_what_succeeds_when_followed_at_once(
+    cli: Cli, start: str, end: str, existing: tuple[str, str] | None, advised: str
+) -> None:
+    if existing:
+        cli.add("201234567", "--start", existing[0], "--end", existing[1])
+    _request(cli, start, end)
+    refused = cli("approve", "R1")
+    assert refused.exit_code == 2, refused.stderr
+    command = _advised(refused.stderr)
+    assert command[: len(advised.split())] == advised.split(), refused.stderr
+    followed = cli(*command)
+    assert followed.exit_code == 0, followed.stderr
+    (request,) = listed(cli, "--status", "all")
+    if advised.startswith("approve"):
+        exemption = json.loads(cli.ok("list", "--format", "json", "--sort", "id").stdout)[-1]
+        assert (request["status"], exemption["start"], exemption["end"]) == ("approved", advised[-10:], end)
+    else:
+        assert request["status"] == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("recorded_on", "start", "advised"),
+    [
+        (datetime(2027, 1, 4, 12, 0, tzinfo=LONDON), "2027-01-03", "approve R1 --start 2027-01-05"),
+        (datetime(2027, 1, 4, 12, 0, tzinfo=LONDON), "2027-01-04", "approve R1 --start 2027-01-05"),
+        (datetime(2027, 1, 4, 12, 0, tzinfo=LONDON), "2027-01-05", None),  # the day after: as asked
+        # 00:30 in London on 11 July, still the 10th in UTC: the start is today in London.
+        (datetime(2027, 7, 11, 0, 30, tzinfo=LONDON), "2027-07-11", "approve R1 --start 2027-07-12"),
+        (datetime(2027, 7, 10, 23, 30, tzinfo=LONDON), "2027-07-11", None),
+    ],
+)
+def test_a_request_whose_start_has_passed_is_accepted_with_a_warning(
+    cli: Cli, clock: Callable[[datetime], None], recorded_on: datetime, start: str, advised: str | None
+) -> None:
+    clock(recorded_on)
+    end = start[:8] + "20"
+    result = _request(cli, start, end)
+    assert result.stdout.startswith("Recorded request R1\n")
+    assert [r["status"] for r in listed(cli)] == ["requested"]
+    if advised is None:
+        assert "Warning" not in result.stderr and "`stream-exempt approve R1`" in result.stderr
+        advised = "approve R1"
+    else:
+        assert result.stderr.startswith(
+            f"Warning: approved today, R1 would be refused: request R1's start, {show(date.fromisoformat(start))}, "
+            "is not in the future"
+        )
+        assert _advised(result.stderr) == advised.split()
+    followed = cli.ok(*advised.split())
+    assert followed.stdout.startswith("Approved request R1 from Dr Jones.\n")
+
+
+def test_a_quiet_request_still_warns(cli: Cli) -> None:
+    ask = ("request", "201234567", "-t", "placement", "-s", "2027-01-01", "-e", "2027-01-05")
+    result = cli.ok(*ask, "--from", "Dr Jones", "-q")
+    assert result.stdout == "R1\n"
+    assert result.stderr.startswith(
+        "Warning: approved today, R1 would be refused: request R1's start, 1 Jan 2027"
+    )
+    assert _advised(result.stderr) == [
+        "reject",
+        "R1",
+        "--reason",
+        "TEXT",
+    ]  # it ends before it could be in force
