@@ -43,7 +43,7 @@ class Actor(NamedTuple):
 BEFORE_LOGINS = "recorded before logins were kept"
 
 
-def who(login: str | None, name: str, for_: str | None) -> str:
+def describe_actor(login: str | None, name: str, for_: str | None) -> str:
     """Who recorded something, as people read it: `alice`, `alice for Dr Smith`, or, where the
     login was not kept (recorded before 0005_actor), the name recorded then, said to be so."""
     if login is None:
@@ -197,7 +197,7 @@ class Event:
     @property
     def who(self) -> str:
         """`alice`, `alice for Dr Smith`, or `alice (recorded before logins were kept)`."""
-        return who(self.login, self.actor, self.actor_for)
+        return describe_actor(self.login, self.actor, self.actor_for)
 
 
 REQUESTED, APPROVED, REJECTED = "requested", "approved", "rejected"
@@ -231,14 +231,14 @@ class Request(NamedTuple):
     @property
     def recorder(self) -> str:
         """Who typed it in, as people read it."""
-        return who(self.recorded_login, self.recorded_by, self.recorded_for)
+        return describe_actor(self.recorded_login, self.recorded_by, self.recorded_for)
 
     @property
     def decider(self) -> str | None:
         """Who approved or rejected it, as people read it; None while it waits."""
         if self.decided_by is None:
             return None
-        return who(self.decided_login, self.decided_by, self.decided_for)
+        return describe_actor(self.decided_login, self.decided_by, self.decided_for)
 
     @property
     def label(self) -> str:

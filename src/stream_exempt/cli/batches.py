@@ -67,8 +67,9 @@ def batches(
     ctx: typer.Context,
     fmt: TableFormatOption = "table",
 ) -> None:
-    """List every bulk batch: when and by whom (`alice for Dr Smith` with `--as`) it was imported, from which file, how many
-    exemptions it created and how many of those are live today, its type(s) and dates.
+    """List every bulk batch: when and by whom it was imported (`alice for Dr Smith` with
+    `--as`), from which file, how many exemptions it created and how many of those are live
+    today, its type(s) and dates.
 
     A start or end that differs between members shows as "mixed".
 
