@@ -20,7 +20,7 @@ FIELDS = (
     "reason",
     "created_by",
     "created_at",
-    "deleted_on",
+    "deleted_on",  # contract v3: the last two at the end, so that existing readers keep working
     "created_for",
 )
 
@@ -86,7 +86,7 @@ class Exemption:
     created_at: str
     in_force_from: date
     # The calendar day (in the University's zone) it was deleted on; None while it is not.
-    # R5b: it covers nothing from that day on; the days before keep their answer.
+    # R5b: it covers nothing after that day; that day and the days before keep their answer.
     deleted_on: date | None = None
     # Who it was recorded for (`--as`); `created_by` is the login that recorded it.
     created_for: str | None = None

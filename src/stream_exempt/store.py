@@ -71,10 +71,12 @@ def _snapshot_sql(**written: str) -> str:
 
 # What an event records of an exemption, before and after a change: one definition, in SQL.
 _SNAPSHOT = _snapshot_sql()
+# R5b, as `rules.deleted_as_of`: deleted as of day ?1 (deleted before it, or before the start).
+DELETED_SQL = "(deleted_on < ?1 OR deleted_on < start_date)"
 # The status of a row as of day ?1, exactly as `rules.status` computes it (deleted, expired,
 # pending, active, in that order), for the queries that count or filter by status in SQL.
 STATUS_SQL = (
-    "CASE WHEN deleted_on <= ?1 OR deleted_on <= start_date THEN 'deleted' "
+    f"CASE WHEN {DELETED_SQL} THEN 'deleted' "
     "WHEN end_date < ?1 THEN 'expired' "
     "WHEN ?1 < start_date OR ?1 < in_force_from THEN 'pending' "
     "ELSE 'active' END"
@@ -82,7 +84,7 @@ STATUS_SQL = (
 # Live (active or pending) as of day ?1: not deleted (R5b) and not expired. Exactly
 # `STATUS_SQL IN ('active', 'pending')`, written without the CASE so that SQLite can search the
 # `exemptions_live` index (migration 0004) from the end date on and count from it alone.
-_LIVE_SQL = "end_date >= ?1 AND (deleted_on IS NULL OR (deleted_on > ?1 AND deleted_on > start_date))"
+_LIVE_SQL = "end_date >= ?1 AND (deleted_on IS NULL OR (deleted_on >= ?1 AND deleted_on >= start_date))"
 
 
 _STATUSES = ("active", "pending", "expired", "deleted")  # rules.STATUSES, for the store's own use
@@ -101,7 +103,7 @@ def _listed_line(delimiter: str) -> str:
     """A row of `_LISTED` as one csv/tsv line made by SQLite, when it can be written as it is;
     otherwise its fields as a JSON array (which starts with `[`, as no line does: a line starts
     with the id), for the csv module to quote or defuse. A line can be written as it is when
-    none of the free-text cells (student ID, reason, author) holds the delimiter, a quote or a
+    none of the free-text cells (student ID, reason, author, whom for) holds the delimiter, a quote or a
     line break, or starts as a spreadsheet formula would: the other cells are numbers, codes
     and ISO dates. One text a row, made by one printf and decided by a few GLOBs, keeps `list`
     near SQLite's own export."""
@@ -517,10 +519,11 @@ class Store:
 
     def answering_by_student(self) -> dict[str, list[Exemption]]:
         """Every exemption that may suppress some day, keyed by student, oldest id first: all but
-        those deleted before they started (R5b: one deleted later still covers the days before)."""
+        those deleted before they started (R5b: one deleted later still covers the days up to
+        and including its deletion day)."""
         found: dict[str, list[Exemption]] = {}
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_on IS NULL OR deleted_on > start_date ORDER BY id"
+            f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_on IS NULL OR deleted_on >= start_date ORDER BY id"
         )
         for row in rows:
             found.setdefault(row[1], []).append(_exemption(row))
@@ -731,10 +734,9 @@ class Store:
             WITH RECURSIVE week(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM week WHERE n + 1 < :weeks),
             in_force(student_id, type, first, last) AS MATERIALIZED (
                 SELECT student_id, type, MAX(start_date, in_force_from),
-                       CASE WHEN deleted_on IS NULL THEN end_date
-                            ELSE MIN(end_date, date(deleted_on, '-1 day')) END
+                       CASE WHEN deleted_on IS NULL THEN end_date ELSE MIN(end_date, deleted_on) END
                 FROM exemptions
-                WHERE (deleted_on IS NULL OR deleted_on > start_date)
+                WHERE (deleted_on IS NULL OR deleted_on >= start_date)
                   AND end_date >= :first AND start_date <= :last
             ),
             ranges(student_id, type, lo, hi) AS MATERIALIZED (
