@@ -264,10 +264,9 @@ def bulk(
                             in_force_from=in_force,
                             source=validate.printable_name(name),
                         )
-            if batch is not None:
-                committed(
-                    f"batch {batch}, {len(plan.created)} exemption{'s' if len(plan.created) != 1 else ''} created"
-                )
+                    committed(
+                        f"batch {batch}, {len(plan.created)} exemption{'s' if len(plan.created) != 1 else ''} created"
+                    )
     for line, student, first in plan.repeats:
         warn(f"line {line} repeats line {first} for student {student}; counted once.")
     _summarise(plan, batch, dry_run)

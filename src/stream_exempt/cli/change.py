@@ -191,10 +191,12 @@ def _apply(
                 planned = _planned(store, numbers, batch_number, plan, today)
                 if planned.refused:
                     _refuse(planned.refused, batch_number)
-            store.update(planned.changes, action=action, actor=who, at=dates.now_utc())
-    changes = planned.changes
-    if changes:
-        committed(f"{_count(len(changes))} {'extended' if action == 'extend' else 'moved'} ({_ids(changes)})")
+            changes = planned.changes
+            store.update(changes, action=action, actor=who, at=dates.now_utc())
+            if changes:
+                committed(
+                    f"{_count(len(changes))} {'extended' if action == 'extend' else 'moved'} ({_ids(changes)})"
+                )
     return planned
 
 
@@ -422,8 +424,8 @@ def delete(
         if store.changed_since(version):
             current, left = _deletable(store, ids, batch_number, today)
         store.mark_deleted(current, actor=who, at=dates.now_utc(), on=today)
-    if current:
-        committed(f"{_count(len(current))} deleted ({_ids(current)})")
+        if current:
+            committed(f"{_count(len(current))} deleted ({_ids(current)})")
     for exemption in current:
         print(f"Deleted {rules.describe(exemption)} of student {exemption.student_id}.")
     if batch is not None:
