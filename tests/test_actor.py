@@ -8,14 +8,13 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database, Migrations
 
 import test_shared_store
-from conftest import Cli
+from helpers import Cli, command
 from stream_exempt import schema
 from test_shared_store import ADD, AS_ROOT, Office, _root, as_user
 
@@ -52,7 +51,7 @@ def test_a_real_process_takes_the_login_from_the_operating_system(tmp_path: Path
     store = tmp_path / "s.db"
     add = ("add", "201234567", "-t", "placement", "-s", "+1w", "--for", "2w", "-q")
     done = subprocess.run(
-        [sys.executable, "-m", "stream_exempt", "--db", str(store), *add],
+        command(store, *add),
         capture_output=True,
         text=True,
         env={**os.environ, **MALLORY},

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import LONDON, Cli, exemption, snapshot
+from helpers import LONDON, Cli, exemption, snapshot
 from stream_exempt import rules
 from stream_exempt.cli import change
 from stream_exempt.cli.session import Session

@@ -8,25 +8,19 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from conftest import LONDON, Cli
-
-
-def _file(tmp_path: Path, name: str, text: str) -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+from helpers import LONDON, Cli, write
 
 
 def test_batches_shows_each_import_with_its_live_count_types_and_dates(
     cli: Cli, tmp_path: Path, clock, login: str
 ) -> None:  # type: ignore[no-untyped-def]
-    same = _file(tmp_path, "nursing.csv", "student_id\n201000001\n201000002\n201000003\n")
+    same = write(tmp_path, "student_id\n201000001\n201000002\n201000003\n", name="nursing.csv")
     cli.ok("bulk", same, "--type", "placement", "--start", "2027-01-11", "--for", "2w", "--as", "alice")
-    mixed = _file(
+    mixed = write(
         tmp_path,
-        "mixed.csv",
         "student_id,type,start,end\n201000004,dissertation,2027-01-12,2027-02-01\n"
         "201000005,placement,2027-01-13,2027-02-01\n",
+        name="mixed.csv",
     )
     cli.ok("bulk", mixed, "--as", "bob")
     cli.ok("delete", "2", "--yes")  # a member of batch 1 is no longer live

@@ -7,20 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, snapshot
+from helpers import LONDON, Cli, ids_in, snapshot, write
 
 OPTIONS = ["--type", "placement", "--start", "2027-01-11", "--for", "6w"]
-
-
-def write(tmp_path: Path, text: str, *, encoding: str = "utf-8", name: str = "cohort.csv") -> str:
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding))
-    return str(path)
-
-
-def ids_in(cli: Cli, *args: str) -> list[str]:
-    rows = json.loads(cli.ok("list", "--status", "all", "--format", "json", *args).stdout)
-    return [r["student_id"] for r in rows]
 
 
 def test_bulk_creates_one_batch(cli: Cli, tmp_path: Path, login: str) -> None:
@@ -255,8 +244,6 @@ def test_check_file_appends_suppressed_and_exemption_in_order(cli: Cli) -> None:
 def test_check_file_jsonl_and_no_date_column(cli: Cli, tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
     from datetime import datetime
 
-    from conftest import LONDON
-
     cli.add("201234567", "--start", "2027-01-11", "--end", "2027-01-20")
     clock(datetime(2027, 1, 12, 23, 30, tzinfo=LONDON))
     path = write(tmp_path, "sid,kind\n201234567,NDE\n201234568,NDE\n", name="feed.csv")
@@ -317,8 +304,6 @@ def test_batch_changes_leave_members_that_have_ended(  # type: ignore[no-untyped
     cli: Cli, tmp_path: Path, clock, today: str, first_changes: bool, second_changes: bool
 ) -> None:
     from datetime import date, datetime, time
-
-    from conftest import LONDON
 
     path = write(tmp_path, "sid,end\n201234567,2027-01-20\n201234568,2027-01-25\n")
     cli.ok("bulk", path, "--type", "placement", "--start", "2027-01-11")
@@ -412,8 +397,6 @@ def test_r3_for_a_whole_cohort_at_its_boundary(  # type: ignore[no-untyped-def]
 ) -> None:
     from datetime import datetime
 
-    from conftest import LONDON
-
     clock(datetime(*now, tzinfo=LONDON))
     path = write(tmp_path, "sid\n201234567\n201234568\n")
     result = cli("bulk", path, "--type", "placement", "--start", start, "--for", "1w")
@@ -441,8 +424,6 @@ def test_a_re_run_of_an_import_whose_start_has_passed_creates_nothing_new(  # ty
     """SPEC 7: running the same import twice creates nothing new, whether its dates are options
     or columns; an option no new row could pass is still one error when any row is new."""
     from datetime import datetime
-
-    from conftest import LONDON
 
     cli.ok("bulk", write(tmp_path, "sid\n201234567\n201234568\n"), *OPTIONS)  # starts 11 Jan
     clock(datetime(*now, tzinfo=LONDON))
@@ -472,8 +453,6 @@ def test_a_re_run_after_the_end_has_passed_is_one_error_for_the_option(  # type:
     cli: Cli, tmp_path: Path, clock
 ) -> None:
     from datetime import datetime
-
-    from conftest import LONDON
 
     path = write(tmp_path, "sid\n201234567\n")
     cli.ok("bulk", path, *OPTIONS)  # 11 Jan to 21 Feb

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LONDON, Cli, snapshot
+from helpers import LONDON, Cli, snapshot
 
 COHORT = "student_id\n" + "".join(f"{203_100_000 + n}\n" for n in range(1, 31))
 OPTIONS = ("--type", "placement", "--start", "2027-01-11", "--for", "3w")

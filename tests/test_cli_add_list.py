@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, snapshot
+from helpers import Cli, snapshot
 
 
 def test_add_shows_the_new_exemption(cli: Cli) -> None:
@@ -117,7 +117,7 @@ def _fill(cli: Cli, clock) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """One exemption in each status as of Monday 11 Jan 2027."""
     from datetime import datetime
 
-    from conftest import LONDON
+    from helpers import LONDON
 
     ids = {
         "expired": cli.add("201000001", "--start", "2027-01-05", "--end", "2027-01-08"),

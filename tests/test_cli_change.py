@@ -7,12 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from conftest import LONDON, Cli, snapshot
-
-
-def _status(cli: Cli, exemption_id: int) -> dict[str, object]:
-    rows = json.loads(cli.ok("list", "--status", "all", "--format", "json").stdout)
-    return next(r for r in rows if r["id"] == exemption_id)
+from helpers import LONDON, Cli, record, snapshot
 
 
 def _active_until(cli: Cli, clock, end: str) -> int:  # type: ignore[no-untyped-def]
@@ -55,8 +50,8 @@ def test_extend_sets_a_later_end_and_keeps_in_force_from(cli: Cli) -> None:
     exemption = cli.add()
     result = cli.ok("extend", str(exemption), "--to", "31/01/2027", "--as", "alice")
     assert result.stdout == "Extended exemption 1 (201234567): end 24 Jan 2027 -> 31 Jan 2027.\n"
-    assert _status(cli, exemption)["end"] == "2027-01-31"
-    assert _status(cli, exemption)["in_force_from"] == "2027-01-06"
+    assert record(cli, exemption)["end"] == "2027-01-31"
+    assert record(cli, exemption)["in_force_from"] == "2027-01-06"
     assert cli("extend", str(exemption), "--to", "2027-01-30").exit_code == 2  # not later
     assert cli("extend", str(exemption), "--by", "-1w").exit_code == 2
 
@@ -65,7 +60,7 @@ def test_move_start_keeps_the_length_and_records_again(cli: Cli, clock) -> None:
     exemption = cli.add()  # 11-24 Jan, recorded Monday 4 Jan
     clock(datetime(2027, 1, 7, 10, 0, tzinfo=LONDON))  # Thursday
     result = cli.ok("move", str(exemption), "--start", "2027-01-08")
-    row = _status(cli, exemption)
+    row = record(cli, exemption)
     assert (row["start"], row["end"], row["in_force_from"]) == ("2027-01-08", "2027-01-21", "2027-01-09")
     assert "Warning: exemption 1: notifications may still trigger until 9 Jan 2027." in result.stderr
 
@@ -73,7 +68,7 @@ def test_move_start_keeps_the_length_and_records_again(cli: Cli, clock) -> None:
 def test_move_end_only_cuts_an_active_exemption_short_and_it_stays_active(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
     exemption = _active_until(cli, clock, "2027-01-31")
     cli.ok("move", str(exemption), "--end", "2027-01-12")
-    row = _status(cli, exemption)
+    row = record(cli, exemption)
     assert (row["end"], row["in_force_from"], row["status"]) == ("2027-01-12", "2027-01-06", "active")
 
 
@@ -86,7 +81,7 @@ def test_move_by_shifts_both_ends_never_into_today(cli: Cli, by: str, code: int,
     result = cli("move", str(exemption), "--by", by)
     assert result.exit_code == code, result.stderr
     if start:
-        assert _status(cli, exemption)["start"] == start
+        assert record(cli, exemption)["start"] == start
 
 
 # An exemption from 10 to 31 July 2027 (recorded 1 July, so in force from 3 July), changed on a
@@ -124,7 +119,7 @@ def test_r5_the_start_of_a_started_exemption_cannot_change(  # type: ignore[no-u
     result = cli("move", str(exemption), *change)
     if not started and change != ["--by", "-1d"]:
         assert result.exit_code == 0, result.stderr
-        assert _status(cli, exemption)["start"] != "2027-07-10"
+        assert record(cli, exemption)["start"] != "2027-07-10"
     elif not started:  # to 9 July, which is today: not after today
         assert result.exit_code == 2
         assert "can move only to a day after today (9 Jul 2027)" in result.stderr
@@ -143,7 +138,7 @@ def test_r5_the_start_of_a_started_exemption_cannot_change(  # type: ignore[no-u
 def test_r5_giving_the_current_start_is_no_change(cli: Cli, clock, moment: str) -> None:  # type: ignore[no-untyped-def]
     exemption = _summer(cli, clock, moment)
     cli.ok("move", str(exemption), "--start", "10/07/2027", "--end", "2027-08-07")
-    row = _status(cli, exemption)
+    row = record(cli, exemption)
     assert (row["start"], row["end"], row["in_force_from"]) == ("2027-07-10", "2027-08-07", "2027-07-03")
 
 
@@ -280,9 +275,9 @@ def test_delete_needs_a_terminal_or_yes(cli: Cli, monkeypatch: pytest.MonkeyPatc
         "Delete 1 exemption(s) (1)? They suppress nothing after today (4 Jan 2027); today and "
         "the days before keep their answer." in declined.stderr
     )
-    assert _status(cli, exemption)["status"] == "pending"
+    assert record(cli, exemption)["status"] == "pending"
     cli.ok("delete", str(exemption), input="y\n")
-    assert _status(cli, exemption)["status"] == "deleted"
+    assert record(cli, exemption)["status"] == "deleted"
 
 
 def test_delete_keeps_the_record_and_it_suppresses_nothing(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
@@ -290,12 +285,12 @@ def test_delete_keeps_the_record_and_it_suppresses_nothing(cli: Cli, clock) -> N
     assert cli("check", "201234567").exit_code == 0
     cli.ok("delete", str(exemption), "--yes")
     # R5b: today keeps its answer (the feed may have used it); R4: it can no longer change.
-    assert _status(cli, exemption)["status"] == "active"
+    assert record(cli, exemption)["status"] == "active"
     assert cli("check", "201234567").exit_code == 0
     assert cli("delete", str(exemption), "--yes").exit_code == 2
     assert cli("extend", str(exemption), "--by", "1w").exit_code == 2
     clock(datetime(2027, 1, 12, 0, 30, tzinfo=LONDON))  # the next day (UTC still on the 11th)
-    assert _status(cli, exemption)["status"] == "deleted"
+    assert record(cli, exemption)["status"] == "deleted"
     assert cli("check", "201234567").exit_code == 1
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conftest import LONDON, Cli
+from helpers import LONDON, Cli
 
 
 @pytest.mark.parametrize(

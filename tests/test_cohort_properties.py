@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import exemption
+from helpers import exemption
 from stream_exempt import cohort, validate
 from stream_exempt.model import Exemption
 

@@ -4,20 +4,16 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from helpers import command
 from stream_exempt import schema
 from stream_exempt.store import Store
 
 pytestmark = pytest.mark.slow
-
-
-def command(store: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "stream_exempt", "--db", str(store), *args]
 
 
 def run_all(commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import Cli
+from helpers import Cli
 from stream_exempt import config
 from stream_exempt.cli.app import app
 

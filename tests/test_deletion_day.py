@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LONDON, Cli, exemption
+from helpers import LONDON, Cli, exemption
 from stream_exempt import rules
 from stream_exempt.store import Filters, Store
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LONDON, Cli
+from helpers import LONDON, Cli
 from stream_exempt import rules
 from stream_exempt.store import STATUS_SQL, Store
 

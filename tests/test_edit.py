@@ -7,22 +7,17 @@ from datetime import datetime
 
 import pytest
 
-from conftest import LONDON, Cli, snapshot
-
-
-def _row(cli: Cli, exemption_id: int) -> dict[str, object]:
-    rows = json.loads(cli.ok("list", "--status", "all", "--format", "json").stdout)
-    return next(r for r in rows if r["id"] == exemption_id)
+from helpers import LONDON, Cli, record, snapshot
 
 
 def test_edit_changes_the_reason_only_and_history_shows_old_and_new(cli: Cli, login: str) -> None:
     exemption = cli.add("201234567", "--reason", "Leeds Genral")
-    before = _row(cli, exemption)
+    before = record(cli, exemption)
     result = cli.ok("edit", str(exemption), "--reason", "Leeds General Infirmary", "--as", "alice")
     assert result.stdout == (
         f"Edited exemption {exemption} (201234567): reason 'Leeds Genral' -> 'Leeds General Infirmary'.\n"
     )
-    after = _row(cli, exemption)
+    after = record(cli, exemption)
     assert after == {**before, "reason": "Leeds General Infirmary"}
     events = json.loads(cli.ok("history", str(exemption), "--format", "json").stdout)
     assert [e["action"] for e in events] == ["add", "edit"]
@@ -40,7 +35,7 @@ def test_edit_works_on_active_and_expired_exemptions(cli: Cli, clock, moment: da
     exemption = cli.add()  # 11-24 Jan
     clock(moment)  # active, then expired: R4 does not apply to a reason
     cli.ok("edit", str(exemption), "--reason", "typo fixed")
-    assert _row(cli, exemption)["reason"] == "typo fixed"
+    assert record(cli, exemption)["reason"] == "typo fixed"
 
 
 def test_edit_is_refused_on_a_deleted_exemption_and_records_nothing(cli: Cli) -> None:
@@ -64,7 +59,7 @@ def test_an_empty_reason_removes_it_and_the_same_reason_records_nothing(cli: Cli
     )
     assert snapshot(cli.store_path) == before
     assert "reason 'x' -> (none)" in cli.ok("edit", str(exemption), "--reason", "").stdout
-    assert _row(cli, exemption)["reason"] is None
+    assert record(cli, exemption)["reason"] is None
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli
+from helpers import Cli
 
 OPTIONS = ["--type", "placement", "--start", "2027-01-11", "--for", "2w"]
 COHORT = "sid,reason\n201234567,Zoë Ángel at the Café\n201234568,Ward 4\n"

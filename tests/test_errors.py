@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, snapshot
+from helpers import Cli, snapshot
 
 
 def test_an_internal_failure_shows_no_traceback_and_no_personal_data(

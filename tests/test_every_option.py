@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import typer
 
-from conftest import Cli
+from helpers import Cli
 from stream_exempt.cli.app import app
 
 HOSTILE = {

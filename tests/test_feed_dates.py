@@ -5,12 +5,11 @@ day-first; a feed whose dates show month-first order is refused whole, before an
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import Cli
+from helpers import Cli, command, write
 
 FEED = "student_id,date\n201234567,02/16/2027\n201234567,03/09/2027\n201234567,09/03/2027\n"
 REFUSAL = (
@@ -28,9 +27,7 @@ def march(cli: Cli) -> Cli:
 
 
 def feed(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "feed.csv"
-    path.write_text(text)
-    return str(path)
+    return write(tmp_path, text, name="feed.csv")
 
 
 def test_a_month_first_feed_is_refused_whole(march: Cli, tmp_path: Path) -> None:
@@ -76,7 +73,7 @@ def test_a_month_first_feed_on_standard_input_is_refused_in_a_real_process(
     march: Cli, tmp_path: Path
 ) -> None:
     process = subprocess.run(
-        [sys.executable, "-m", "stream_exempt", "--db", str(march.store_path), "check", "--file", "-"],
+        command(march.store_path, "check", "--file", "-"),
         input=FEED.replace("02/16/2027", "03/10/2027") + "201234567,10/17/2027\n",
         capture_output=True,
         text=True,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, snapshot
+from helpers import Cli, listed, snapshot, write
 
 DATA = Path(__file__).resolve().parent / "data"
 OPTIONS = ["--type", "placement", "--start", "2027-01-11", "--for", "6w"]
@@ -26,15 +26,8 @@ COHORT = [
 RANGES = "  6 Sep 2027 to 17 Oct 2027: 3 students\n  13 Sep 2027 to 24 Oct 2027: 2 students\n"
 
 
-def write(tmp_path: Path, data: str | bytes, name: str = "cohort.csv", encoding: str = "utf-8") -> str:
-    path = tmp_path / name
-    path.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
-    return str(path)
-
-
 def recorded(cli: Cli) -> list[tuple[object, ...]]:
-    rows = json.loads(cli.ok("list", "--status", "all", "--format", "json").stdout)
-    return sorted((r["student_id"], r["type"], r["start"], r["end"], r["reason"]) for r in rows)
+    return sorted((r["student_id"], r["type"], r["start"], r["end"], r["reason"]) for r in listed(cli))
 
 
 # --- header-less cohort lists -------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Cli, snapshot
+from helpers import Cli, snapshot
 from stream_exempt import schema
 
 CORPUS = [

@@ -299,7 +299,7 @@ def test_a_signal_during_the_commit_says_what_was_recorded(
     said: str,
     ids: str,
 ) -> None:
-    from conftest import Cli
+    from helpers import Cli
 
     assert isinstance(cli, Cli)
     with monkeypatch.context() as patched:

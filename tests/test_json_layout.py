@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Cli
+from helpers import Cli
 
 
 def compact(value: Any) -> str:

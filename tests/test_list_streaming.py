@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import pytest
 
-from conftest import LONDON, Cli
+from helpers import LONDON, Cli
 from stream_exempt import rules
 from stream_exempt.output import defuse, record
 from stream_exempt.store import Filters, Store

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from conftest import LONDON, Cli
+from helpers import LONDON, Cli
 
 BEFORE = datetime(2026, 12, 28, 9, 0, tzinfo=LONDON)  # a Monday a week earlier, to record in the past
 TODAY = datetime(2027, 1, 4, 9, 0, tzinfo=LONDON)

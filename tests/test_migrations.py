@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database, Migrations
 
-from conftest import Cli
+from helpers import Cli
 from stream_exempt import schema
 from stream_exempt.store import Store
 

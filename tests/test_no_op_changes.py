@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LONDON, Cli, snapshot
+from helpers import LONDON, Cli, snapshot
 
 
 def _events(cli: Cli, action: str) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Cli
+from helpers import Cli
 
 # Today is Monday 4 January 2027 (the frozen clock).
 PAST = [("yesterday", "2027-01-03"), ("-3d", "2027-01-01"), ("-2w", "2026-12-21"), ("-1m", "2026-12-04")]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli
+from helpers import Cli
 from stream_exempt import validate
 
 LONG_ID = "2" + "0" * 1_999_999  # a 2,000,000-digit "student ID"

@@ -6,7 +6,6 @@ import re
 import shlex
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from conftest import LONDON, Cli, snapshot
+from helpers import LONDON, Cli, command, snapshot
 from stream_exempt import schema
 from stream_exempt.dates import show
 
@@ -281,18 +280,15 @@ def test_migration_keeps_the_event_log_and_its_guards(tmp_path: Path) -> None:
 def test_two_officers_approving_at_once_exactly_one_wins(tmp_path: Path, login: str) -> None:
     store = tmp_path / "office.db"
 
-    def command(*args: str) -> list[str]:
-        return [sys.executable, "-m", "stream_exempt", "--db", str(store), *args]
-
     made = subprocess.run(
-        command(*ASK[:5], "+1w", "--for", "2w", "--from", "Dr Jones"), capture_output=True, text=True
+        command(store, *ASK[:5], "+1w", "--for", "2w", "--from", "Dr Jones"), capture_output=True, text=True
     )
     assert made.returncode == 0, made.stderr
     officers = [f"officer{i}" for i in range(6)]
     env = {**os.environ, "COLUMNS": "200"}
     processes = [
         subprocess.Popen(
-            command("approve", "R1", "--as", name),
+            command(store, "approve", "R1", "--as", name),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from conftest import exemption
+from helpers import exemption
 from stream_exempt import rules
 from stream_exempt.errors import Refused
 from stream_exempt.model import Draft

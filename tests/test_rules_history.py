@@ -30,7 +30,7 @@ from hypothesis.stateful import (
 )
 from typer.testing import CliRunner
 
-from conftest import LONDON
+from helpers import LONDON
 from stream_exempt.cli.app import app
 from stream_exempt.store import Store
 

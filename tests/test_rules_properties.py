@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from conftest import exemption
+from helpers import exemption
 from stream_exempt import rules
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import stream_exempt
-from conftest import Cli
+from helpers import Cli
 
 AS_ROOT = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("runuser") is None,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli
+from helpers import Cli
 from stream_exempt import schema
 from stream_exempt.errors import StoreUnusable
 from stream_exempt.store import Store

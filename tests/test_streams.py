@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, shell
+from helpers import Cli, command, shell
 
 pytestmark = pytest.mark.slow
 
@@ -190,7 +190,7 @@ def test_a_table_in_a_locale_that_cannot_carry_a_reason_shows_its_codes_in_line(
         f"SE {ADD} -r '学位论文 📚 writing up' -q; SE {ADD} -r 'café' -q --type dissertation; echo rc=$?",
     )
     assert status(added) == 0, added.stderr
-    program = [sys.executable, "-m", "stream_exempt", "--db", str(store), "list"]
+    program = command(store, "list")
     env = {**os.environ, "PYTHONIOENCODING": encoding, "COLUMNS": "200"}
     shown = subprocess.run(program, capture_output=True, timeout=60, env=env, check=True).stdout.decode(
         encoding

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LONDON, Cli
+from helpers import LONDON, Cli
 
 TODAY = datetime(2027, 1, 11, 9, 0, tzinfo=LONDON)  # a Monday
 

@@ -8,14 +8,9 @@ COLUMNS, FORCE_COLOR, TTY_COMPATIBLE, the encoding). Wherever the two could diff
 
 from __future__ import annotations
 
-import fcntl
 import io
 import os
-import pty
-import struct
-import subprocess
 import sys
-import termios
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import Cli, read_terminal
+from helpers import Cli, run_on_terminal
 from stream_exempt.output import rich_table
 from stream_exempt.output.results import Table
 
@@ -229,8 +224,6 @@ def test_the_usual_tables_are_drawn_without_rich(table: Table, env: dict[str, st
 def on_terminal(store: Path, env: Mapping[str, str], *, by_rich: bool) -> tuple[bytes, str]:
     """`list` run as a process whose standard output is a 200 x 50 terminal: what it wrote, and
     its standard error (where it says whether Rich was imported)."""
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
     program = (
         "import atexit, sys\n"
         "atexit.register(lambda: print('rich imported:', 'rich.console' in sys.modules, file=sys.stderr))\n"
@@ -241,18 +234,7 @@ def on_terminal(store: Path, env: Mapping[str, str], *, by_rich: bool) -> tuple[
         "main()\n"
     )
     base = {k: v for k, v in os.environ.items() if k not in (*_CLEARED, "COLUMNS", "LINES")}
-    process = subprocess.Popen(
-        [sys.executable, "-c", program],
-        stdin=subprocess.DEVNULL,
-        stdout=follower,
-        stderr=subprocess.PIPE,
-        env={**base, **env},
-    )
-    os.close(follower)
-    raw = read_terminal(leader)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 0, err
-    return raw, err.decode()
+    return run_on_terminal([sys.executable, "-c", program], {**base, **env})
 
 
 @pytest.mark.slow

@@ -8,21 +8,15 @@ that replaces it when even wrapped columns cannot fit.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import pty
 import re
-import struct
-import subprocess
-import sys
-import termios
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from conftest import Cli, read_terminal
+from helpers import Cli, command, run_on_terminal
 from stream_exempt import dates, rules
 from stream_exempt.cli.history import change_text
 from stream_exempt.output.results import HEADINGS, human_row
@@ -39,22 +33,11 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 def on_terminal(store: Path, columns: int, *args: str) -> tuple[str, str]:
     """Run the command with its standard output on a terminal `columns` wide: (stdout, stderr)."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "stream_exempt", "--db", str(store), *args],
-        stdin=subprocess.DEVNULL,
-        stdout=slave,
-        stderr=subprocess.PIPE,
-        env={**env, "NO_COLOR": "1", "TERM": "xterm"},
+    raw, err = run_on_terminal(
+        command(store, *args), {**env, "NO_COLOR": "1", "TERM": "xterm"}, columns=columns
     )
-    os.close(slave)
-    raw = read_terminal(master)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 0, err
-    text = _ANSI.sub("", raw.decode()).replace("\r\n", "\n")
-    return text, err.decode()
+    return _ANSI.sub("", raw.decode()).replace("\r\n", "\n"), err
 
 
 def squeeze(text: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LONDON, Cli, exemption
+from helpers import LONDON, Cli, exemption
 from stream_exempt import rules
 from stream_exempt.store import Store
 from stream_exempt.timeline import Day, Window, day_states

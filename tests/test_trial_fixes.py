@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import Cli, shell
+from helpers import Cli, shell
 
 
 def test_an_empty_db_option_is_refused_not_the_default_store(cli: Cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]

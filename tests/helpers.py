@@ -1,0 +1,195 @@
+"""What the tests share that is not a fixture: the frozen "today", the in-process CLI, the
+real-process command line and terminal, files to import, and readings of a store.
+
+Fixtures (the clock, a store per test, the CLI on it) are in conftest.py; tests import
+everything else from here (`from helpers import Cli, write`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import pwd
+import shlex
+import sqlite3
+import struct
+import subprocess
+import sys
+import termios
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from typer.testing import CliRunner, Result
+
+from stream_exempt.cli.app import app
+from stream_exempt.model import Exemption
+
+LONDON = ZoneInfo("Europe/London")
+# Monday 4 January 2027, noon in London: "today" in most tests.
+MONDAY = datetime(2027, 1, 4, 12, 0, tzinfo=LONDON)
+
+
+def os_login() -> str:
+    """The login running the tests, as the operating system names it: what every change
+    records as its actor (SPEC 7), whatever LOGNAME says (set to "tester" by conftest)."""
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid-{uid}"
+
+
+class Cli:
+    """Runs stream-exempt in-process through Typer's CliRunner against one store."""
+
+    def __init__(self, store_path: Path) -> None:
+        self.store_path = store_path
+        self.runner = CliRunner()
+
+    def __call__(
+        self, *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
+    ) -> Result:
+        return self.runner.invoke(
+            app,
+            ["--db", str(self.store_path), *args],
+            input=input,
+            env=env,
+            catch_exceptions=False,
+        )
+
+    def ok(self, *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None) -> Result:
+        result = self(*args, input=input, env=env)
+        assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+        return result
+
+    def add(self, student: str = "201234567", *extra: str) -> int:
+        """Add an exemption (placement for 2 weeks from 11 Jan 2027 unless told) and return its id."""
+        options = list(extra)
+        if "--type" not in options:
+            options += ["--type", "placement"]
+        if "--start" not in options:
+            options += ["--start", "2027-01-11"]
+        if "--end" not in options and "--for" not in options:
+            options += ["--for", "2w"]
+        return int(self.ok("add", student, *options, "-q").stdout.strip())
+
+
+def listed(cli: Cli, *args: str) -> list[dict[str, Any]]:
+    """Every exemption `list` gives (deleted and expired too), as its JSON records."""
+    rows: list[dict[str, Any]] = json.loads(
+        cli.ok("list", "--status", "all", "--format", "json", *args).stdout
+    )
+    return rows
+
+
+def record(cli: Cli, exemption_id: int) -> dict[str, Any]:
+    """Exemption `exemption_id` as `list` gives it in JSON (deleted and expired too)."""
+    return next(r for r in listed(cli) if r["id"] == exemption_id)
+
+
+def ids_in(cli: Cli, *args: str) -> list[str]:
+    """The student IDs of every exemption `list` gives (deleted and expired too)."""
+    return [r["student_id"] for r in listed(cli, *args)]
+
+
+def write(folder: Path, data: str | bytes, *, name: str = "cohort.csv", encoding: str = "utf-8") -> str:
+    """A file to import (text in `encoding`, or bytes as they are) in `folder`: its path."""
+    path = folder / name
+    path.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
+    return str(path)
+
+
+def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Everything a store holds, table by table, to prove that nothing was written."""
+    if not path.exists():
+        return {}
+    conn = sqlite3.connect(path)
+    try:
+        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+    finally:
+        conn.close()
+
+
+def exemption(
+    start: date = date(2027, 1, 11),
+    end: date = date(2027, 1, 24),
+    *,
+    in_force_from: date = date(2027, 1, 6),
+    id: int = 1,
+    student_id: str = "201234567",
+    type: str = "placement",
+    deleted: bool = False,
+    deleted_on: date | None = None,
+) -> Exemption:
+    """A recorded exemption for tests of the rules: a fortnight's placement unless told.
+
+    `deleted=True` without a day: deleted before it started (so deleted on every day)."""
+    if deleted and deleted_on is None:
+        deleted_on = date.min
+    return Exemption(
+        id=id,
+        student_id=student_id,
+        type=type,
+        start=start,
+        end=end,
+        reason=None,
+        batch=None,
+        created_by="tester",
+        created_at="2027-01-04T12:00:00Z",
+        in_force_from=in_force_from,
+        deleted_on=deleted_on,
+    )
+
+
+def command(store: Path, *args: str) -> list[str]:
+    """The command line that runs stream-exempt as a real process on `store`."""
+    return [sys.executable, "-m", "stream_exempt", "--db", str(store), *args]
+
+
+def shell(store: Path, script: str) -> subprocess.CompletedProcess[str]:
+    """Run `script` in bash, where `SE` is the command; its last line prints `rc=<status>`."""
+    program = f"{shlex.quote(sys.executable)} -m stream_exempt --db {shlex.quote(str(store))}"
+    return subprocess.run(
+        ["bash", "-c", f'SE() {{ {program} "$@"; }}\n{script}'],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+
+
+def read_terminal(leader: int) -> bytes:
+    """Everything written to a pseudo-terminal until the process on its other side has ended
+    (reading then fails, or gives nothing), and the terminal closed."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process has ended
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return b"".join(chunks)
+
+
+def run_on_terminal(program: list[str], env: Mapping[str, str], *, columns: int = 200) -> tuple[bytes, str]:
+    """Run `program` (in `env`) with its standard output on a pseudo-terminal `columns` wide and
+    50 lines high; it must succeed. What it wrote to the terminal, and its standard error."""
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    process = subprocess.Popen(
+        program, stdin=subprocess.DEVNULL, stdout=follower, stderr=subprocess.PIPE, env=dict(env)
+    )
+    os.close(follower)
+    raw = read_terminal(leader)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    return raw, err.decode()
