@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from stream_exempt import dates, output, rules, types, validate
-from stream_exempt.cli.options import ActorOption, ColumnOption, EncodingOption, ForOption, ReasonOption
+from stream_exempt.cli.options import (
+    ActorOption,
+    ColumnOption,
+    EncodingOption,
+    ForOption,
+    MonthFirstOption,
+    ReasonOption,
+)
 from stream_exempt.cli.session import Session, actor, collector_paused, committed, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
@@ -111,7 +118,7 @@ def _read(
             if named.given():
                 raise Refused(
                     f"there is no header row in {name} (its first line is a student), so no column "
-                    f"{named.given()[0]!r} to name; leave out the --...-column options."
+                    f"{validate.printable(named.given()[0])} to name; leave out the --...-column options."
                 )
             headers, columns = None, cohort.Columns(student_id=id_at)
             rows = [table.first, *table]
@@ -148,7 +155,7 @@ def _plan(
     if plan.refused:
         output.write_rich_table(
             ("Line", "Student ID", "Why refused"),
-            ([str(line), student, why] for line, student, why in plan.refused),
+            ([str(line), validate.shortened(student), why] for line, student, why in plan.refused),
             stderr=True,
             title="Refused rows",
         )
@@ -193,13 +200,7 @@ def bulk(
         str | None,
         typer.Option("--sheet", metavar="NAME", help="The sheet of an .xlsx workbook (default: the first)."),
     ] = None,
-    month_first: Annotated[
-        bool,
-        typer.Option(
-            "--month-first",
-            help="Read the file's numeric dates month-first (10/17/2027), as US spreadsheets write them.",
-        ),
-    ] = False,
+    month_first: MonthFirstOption = False,
     encoding: EncodingOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything; write nothing.")] = False,
 ) -> None:
