@@ -262,10 +262,9 @@ def bulk(
                             in_force_from=in_force,
                             source=validate.printable_name(name),
                         )
-            if batch is not None:
-                committed(
-                    f"batch {batch}, {len(plan.created)} exemption{'s' if len(plan.created) != 1 else ''} created"
-                )
+                    committed(
+                        f"batch {batch}, {len(plan.created)} exemption{'s' if len(plan.created) != 1 else ''} created"
+                    )
     if dry_run and not present:
         note(
             f"There is no store at {shown_path(session.store_path)} yet: the file was checked as if "
