@@ -4,8 +4,9 @@ Every ```console block of README.md is a session at a shell: a line starting `$ 
 (run by bash, in one folder holding a copy of `examples/`, with one store for the whole
 README), and the lines up to the next command are what it prints, standard output and standard
 error together, with that folder written `$PWD`. A line `...` stands for any number of lines.
-`stream-exempt` is the real program, started in a real process whose clock is frozen at README_NOW, so the dates in the
-README are the dates the tool prints, and whose login is "officer".
+`stream-exempt` is the real program, started in a real process whose clock is frozen at
+README_NOW, so the dates in the README are the dates the tool prints, and whose login is
+"officer".
 
 After a deliberate change of output, `UPDATE_README=1 python -m pytest tests/test_readme.py`
 writes what the program prints into the README's console blocks (keeping each `...` that still
