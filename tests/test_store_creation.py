@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli
-from stream_exempt import sharing
+from helpers import Cli
 
 ADD = ["add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w"]
 REQUEST = ["request", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w", "--from", "Dr Jones"]
@@ -116,7 +115,7 @@ def test_a_failed_init_group_leaves_no_folder_it_made(
     def refuse(*args: object) -> None:
         raise PermissionError(1, "Operation not permitted", str(args[0]))
 
-    monkeypatch.setattr(sharing.os, "chown", refuse)
+    monkeypatch.setattr("stream_exempt.sharing.os.chown", refuse)
     path = tmp_path / "srv" / "office" / "exemptions.db"
     result = Cli(path)("init", "--group", own_group())
     assert result.exit_code == 4 and "Cannot share" in result.stderr
