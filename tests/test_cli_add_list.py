@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import Cli, snapshot
+from helpers import Cli, Clock, snapshot
 
 
 def test_add_shows_the_new_exemption(cli: Cli) -> None:
@@ -113,7 +113,7 @@ def test_created_by_is_the_login_and_as_is_who_it_was_for(cli: Cli, login: str) 
     assert rows[0]["created_at"] == "2027-01-04T12:00:00Z"
 
 
-def _fill(cli: Cli, clock) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _fill(cli: Cli, clock: Clock) -> dict[str, int]:
     """One exemption in each status as of Monday 11 Jan 2027."""
     from datetime import datetime
 
@@ -130,7 +130,7 @@ def _fill(cli: Cli, clock) -> dict[str, int]:  # type: ignore[no-untyped-def]
     return ids
 
 
-def test_list_defaults_to_live_exemptions_ordered_by_start(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_list_defaults_to_live_exemptions_ordered_by_start(cli: Cli, clock: Clock) -> None:
     ids = _fill(cli, clock)
     assert cli.ok("list", "--ids").stdout.split() == [str(ids["active"]), str(ids["pending"])]
 
@@ -145,13 +145,13 @@ def test_list_defaults_to_live_exemptions_ordered_by_start(cli: Cli, clock) -> N
         (["all"], ["expired", "active", "deleted", "pending"]),
     ],
 )
-def test_list_status_filter(cli: Cli, clock, status: list[str], expected: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_list_status_filter(cli: Cli, clock: Clock, status: list[str], expected: list[str]) -> None:
     ids = _fill(cli, clock)
     args = [a for s in status for a in ("--status", s)]
     assert cli.ok("list", *args, "--ids").stdout.split() == [str(ids[name]) for name in expected]
 
 
-def test_list_on_another_day(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_list_on_another_day(cli: Cli, clock: Clock) -> None:
     ids = _fill(cli, clock)
     rows = json.loads(cli.ok("list", "--status", "all", "--on", "07/01/2027", "--format", "json").stdout)
     assert {r["id"]: r["status"] for r in rows} == {
@@ -281,3 +281,35 @@ def test_ids_is_checked_as_every_other_listing(cli: Cli, args: list[str], error:
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", error)
     assert cli.ok("list", "--ids", "--limit", "1").stdout.split() == ["1"]
     assert cli.ok("list", "--ids", "--all").stdout.split() == ["1"]
+
+
+def test_a_limit_beyond_any_integer_type_lists_every_row(cli: Cli) -> None:
+    cli.add()
+    for huge in ("9223372036854775808", "9" * 40):
+        assert cli.ok("list", "--limit", huge, "--format", "csv").stdout.count("\n") == 2
+        assert cli.ok("list", "--limit", huge, "--ids").stdout == "1\n"
+
+
+def test_the_more_line_of_a_machine_format_does_not_advise_a_machine_format(cli: Cli) -> None:
+    for student in ("201234567", "201234568", "201234569"):
+        cli.add(student)
+    said = cli.ok("list", "--limit", "2", "--format", "csv").stderr
+    assert (
+        said
+        == "1 more not shown; see them all with --all (or without --limit), more with a larger --limit N.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "shown"), [("", 2, ""), (" ", 2, ""), (",", 2, ""), ("pending,", 0, "1\n")]
+)
+def test_an_empty_status_is_refused_a_trailing_comma_is_not(
+    cli: Cli, value: str, code: int, shown: str
+) -> None:
+    """SPEC 7: `--status` takes one of a fixed set of values and refuses any other with exit 2;
+    an empty value is not one of them (it used to list the default, live, statuses)."""
+    cli.add()  # exemption 1, pending
+    result = cli("list", "--status", value, "--ids")
+    assert (result.exit_code, result.stdout) == (code, shown)
+    if code:
+        assert result.stderr == "Error: --status is empty; use active, pending, expired, deleted or all.\n"

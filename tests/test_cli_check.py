@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from helpers import LONDON, Cli
+from helpers import LONDON, Cli, Clock
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_deleted_exemptions_suppress_nothing(cli: Cli) -> None:
         (datetime(2027, 6, 30, 23, 30, tzinfo=UTC), 0),  # 00:30 on 1 July in London: suppressed
     ],
 )
-def test_check_today_is_the_london_day_in_summer(cli: Cli, clock, utc: datetime, code: int) -> None:  # type: ignore[no-untyped-def]
+def test_check_today_is_the_london_day_in_summer(cli: Cli, clock: Clock, utc: datetime, code: int) -> None:
     clock(datetime(2027, 6, 1, 12, 0, tzinfo=LONDON))
     cli.add("201234567", "--start", "2027-07-01", "--end", "2027-07-10")
     clock(utc)
@@ -84,3 +84,12 @@ def test_check_refusals(cli: Cli, args: list[str], code: int) -> None:
     result = cli("check", *args)
     assert result.exit_code == code
     assert result.stderr.startswith("Error: ")
+
+
+@pytest.mark.parametrize("option", [["--column", "sid"], ["--date-column", "day"], ["--encoding", "cp1252"]])
+def test_an_option_of_a_feed_without_a_feed_is_refused(cli: Cli, option: list[str]) -> None:
+    """SPEC 7: a usage error is exit 2; `--encoding` says how to read a feed, so without
+    `--file` it is refused as `--column` is, never ignored."""
+    result = cli("check", "201234567", *option)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "Error: --column, --date-column and --encoding apply only with --file.\n"

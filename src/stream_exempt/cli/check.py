@@ -75,8 +75,8 @@ def check(
             raise Refused("a feed is written as csv or jsonl; give --format csv or --format jsonl.")
         bad = filter_feed(session, file, column, date_column, encoding, chosen, month_first=month_first)
         raise typer.Exit(2 if bad else 0)
-    if column is not None or date_column is not None:
-        raise Refused("--column and --date-column apply only with --file.")
+    if column is not None or date_column is not None or encoding is not None:
+        raise Refused("--column, --date-column and --encoding apply only with --file.")
     if month_first:
         raise Refused("--month-first applies only with --file; give the date with --on (day-first or ISO).")
     chosen = str(fmt or "text")

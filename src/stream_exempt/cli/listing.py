@@ -32,6 +32,8 @@ def parse_statuses(values: list[str] | None) -> frozenset[str]:
         return rules.LIVE
     wanted: set[str] = set()
     for value in values:
+        if not value.replace(",", "").strip():
+            raise Refused(f"--status is empty; use {', '.join(rules.STATUSES)} or all.")
         for word in value.split(","):
             word = word.strip().lower()
             if word == "all":
