@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
+from helpers import Cli
 from stream_exempt import dates
 from stream_exempt.config import BadConfiguration
 from stream_exempt.errors import Refused
@@ -236,3 +237,24 @@ def test_unknown_zone_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_dates_are_shown_the_same_in_any_locale() -> None:
     assert dates.show(date(2027, 1, 10)) == "10 Jan 2027"
     assert dates.show(date(2027, 9, 1)) == "1 Sep 2027"
+
+
+def test_dates_at_the_end_of_the_calendar_are_refused_or_answered_never_70(cli: Cli) -> None:
+    number = cli.add("201234999", "--start", "2027-01-11", "--end", "31/12/9999")
+    moved = cli("move", str(number), "--start", "+3w")
+    assert moved.exit_code == 2, moved.output
+    assert moved.stderr.startswith(f"Error: Exemption {number} starting 25 Jan 2027 would keep its ")
+    assert moved.stderr.endswith("give --end as well.\n")
+    # The last window that fits still draws; one week later is refused, naming the date given.
+    # (31 Dec 9999 is a Friday: the last whole week is 20-26 Dec.)
+    assert cli.ok("timeline", "201234999", "--from", "06/12/9999", "--weeks", "3").stdout
+    assert cli.ok("timeline", "--office", "--from", "26/12/9999", "--weeks", "1").stdout
+    assert cli("timeline", "--office", "--from", "27/12/9999", "--weeks", "1").exit_code == 2
+    for args in (["201234999", "--from", "25/12/9999"], ["--office", "--from", "20/12/9999"]):
+        result = cli("timeline", *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "the last day of the calendar; give an earlier --from or fewer --weeks." in result.stderr
+    for day in ("31/12/9999", "01/01/0001"):
+        summary = cli("summary", "--on", day)
+        assert summary.exit_code == 0, summary.output
+        assert cli("list", "--ending-within", "2w", "--on", day).exit_code == 0

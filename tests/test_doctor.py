@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import LONDON, Cli
+from helpers import LONDON, Cli, Clock
 from stream_exempt import rules
 from stream_exempt.store import STATUS_SQL, Store
 
@@ -50,7 +50,7 @@ def test_status_in_sql_is_the_status_of_the_rules_at_every_boundary(tmp_path: Pa
         assert counts == {s: sum(rules.status(e, day) == s for e in exemptions) for s in rules.STATUSES}
 
 
-def test_doctor_counts_are_the_counts_of_list_status(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_doctor_counts_are_the_counts_of_list_status(cli: Cli, clock: Clock) -> None:
     first = cli.add("201234567", "--start", "2027-01-06", "--end", "2027-01-08")  # expired by the 11th
     cli.add("201234568", "--start", "2027-01-06", "--end", "2027-01-31")  # active
     cli.add("201234569", "--start", "2027-01-20", "--end", "2027-01-31")  # pending
@@ -85,3 +85,11 @@ def test_only_the_full_check_finds_a_broken_constraint(cli: Cli) -> None:
     full = cli("doctor", "--json", "--full")
     assert full.exit_code == 4
     assert "CHECK constraint failed in exemptions" in json.loads(full.stdout)["integrity"][0]
+
+
+def test_doctor_on_a_private_store_that_others_may_read_gives_no_sharing_advice(cli: Cli) -> None:
+    cli.store_path.chmod(0o644)
+    cli.store_path.parent.chmod(0o755)
+    result = cli("doctor")
+    assert "init --group" not in result.stderr and "members" not in result.stderr
+    assert "anyone on this host can open the store" in result.stderr  # still true, still said

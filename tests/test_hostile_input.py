@@ -1,6 +1,8 @@
 """Hostile input everywhere: exit 2 (or 3) with one `Error:` line, nothing written, no traceback."""
 
 import json
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -8,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import Cli, snapshot
-from stream_exempt import schema
+from stream_exempt import dates, schema, validate
+from stream_exempt.errors import Refused
 
 CORPUS = [
     "",
@@ -105,12 +108,28 @@ def test_any_text_as_a_student_id_is_accepted_only_if_nine_ascii_digits(cli: Cli
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=st.text(max_size=30) | st.integers().map(str))
 def test_any_text_as_an_id_or_date_never_crashes(cli: Cli, value: str) -> None:
-    for args in (["history", value], ["extend", value, "--by", "1w"], ["check", "201234567", "--on", value]):
+    """On an empty store: an id is not found (3), anything else is refused (2); a date is
+    answered "not suppressed" (1), anything else is refused (2) (SPEC 7 Exit codes)."""
+    is_id = _accepted(validate.exemption_id, value)
+    is_date = _accepted(lambda text: dates.parse_date(text, date(2027, 1, 4)), value)
+    for args, expected in (
+        (["history", value], 3 if is_id else 2),
+        (["extend", value, "--by", "1w"], 3 if is_id else 2),
+        (["check", "201234567", "--on", value], 1 if is_date else 2),
+    ):
         result = cli(*args)
-        assert result.exit_code in (0, 1, 2, 3), (args, result.stderr)
+        assert result.exit_code == expected, (args, result.stderr)
         assert "Traceback" not in result.stderr
-        if result.exit_code in (2, 3):
-            assert result.stderr.startswith("Error: ")
+        if expected != 1:
+            assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+
+
+def _accepted(parse: Callable[[str], object], value: str) -> bool:
+    try:
+        parse(value)
+    except Refused:
+        return False
+    return True
 
 
 def test_doctor_reports_a_healthy_store(cli: Cli) -> None:
@@ -118,3 +137,35 @@ def test_doctor_reports_a_healthy_store(cli: Cli) -> None:
     report = json.loads(cli.ok("doctor", "--json").stdout)
     assert report["healthy"] is True and report["journal_mode"] == "wal"
     assert report["counts"]["pending"] == 1 and report["schema_version"] == len(schema.NAMES)
+
+
+def test_option_text_that_is_not_utf8_is_refused_as_such_never_70(cli: Cli, tmp_path: Path) -> None:
+    latin1 = "caf\udce9"  # what Python makes of `caf\xe9` typed at a Latin-1 terminal
+    cli.add()
+    cli.ok("request", "201234568", "-t", "placement", "-s", "+1w", "--for", "1w", "--from", "Dr A")
+    cases = {
+        "the reason": [
+            ["add", "201234569", "-t", "placement", "-s", "+1w", "--for", "1w", "-r", latin1],
+            ["edit", "1", "--reason", latin1],
+            ["reject", "R1", "--reason", latin1],
+        ],
+        "the name given with --as": [
+            ["add", "201234569", "-t", "placement", "-s", "+1w", "--for", "1w", "--as", latin1]
+        ],
+        "the name given with --from": [
+            ["request", "201234569", "-t", "placement", "-s", "+1w", "--for", "1w", "--from", latin1]
+        ],
+    }
+    for what, commands in cases.items():
+        for command in commands:
+            result = cli(*command)
+            assert result.exit_code == 2, (command, result.output)
+            assert result.stderr.startswith(f"Error: {what.capitalize()} is not valid UTF-8 text; "), (
+                result.stderr
+            )
+    folder = tmp_path / "bk"
+    folder.mkdir()
+    cohort = folder / "f\udce9.csv"
+    cohort.write_bytes(b"student_id\n201234570\n")
+    cli.ok("bulk", str(cohort), "-t", "placement", "-s", "+1w", "--for", "1w")
+    assert "f\ufffd.csv" in cli.ok("batches", "--format", "csv").stdout

@@ -10,6 +10,7 @@ import pytest
 
 from helpers import Cli
 from stream_exempt import schema
+from stream_exempt.cli.app import app
 from stream_exempt.errors import StoreUnusable
 from stream_exempt.store import Store
 
@@ -204,3 +205,52 @@ def test_a_writing_command_creates_the_store_with_private_folders(bare_cli: Cli,
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     for folder in (tmp_path / "a", tmp_path / "a" / "b"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_an_empty_db_option_is_refused_not_the_default_store(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default = cli.store_path.parent / "default.db"
+    monkeypatch.setenv("STREAM_EXEMPT_DB", str(default))
+    result = cli.runner.invoke(
+        app, ["--db", "", "add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w"]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "Error: --db is empty; give the path of the store.\n"
+    assert not default.exists()
+
+
+def test_a_store_path_with_spaces_at_its_ends_is_quoted(cli: Cli, tmp_path: Path) -> None:
+    result = cli.runner.invoke(app, ["--db", f"{tmp_path}/x.db ", "list"])
+    assert result.exit_code == 4
+    assert result.stderr.startswith(f'Error: There is no store at "{tmp_path}/x.db "; ')
+
+
+def test_a_read_command_refuses_an_empty_file_and_leaves_it_empty(bare_cli: Cli, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.csv"
+    feed.write_text("student_id\n201234567\n")
+    for command in (
+        ["check", "201234567"],
+        ["check", "--file", str(feed)],
+        ["list"],
+        ["doctor"],
+        ["history", "1"],
+    ):
+        bare_cli.store_path.write_bytes(b"")
+        result = bare_cli(*command)
+        assert result.exit_code == 4, (command, result.output)
+        assert result.stderr == (
+            f"Error: {bare_cli.store_path} is empty, not a stream-exempt store; check --db or STREAM_EXEMPT_DB, "
+            "or run `stream-exempt init` if you meant to create the store there.\n"
+        )
+        assert result.stdout == "" and bare_cli.store_path.stat().st_size == 0
+
+
+def test_a_writing_command_may_make_an_empty_file_its_store(bare_cli: Cli) -> None:
+    bare_cli.store_path.write_bytes(b"")
+    bare_cli.add()
+    assert bare_cli.ok("list", "--ids").stdout == "1\n"
+    bare_cli.store_path.unlink()
+    bare_cli.store_path.write_bytes(b"")
+    assert bare_cli.ok("init").stdout.startswith("The store is ready at")
+    assert bare_cli.ok("list", "--format", "csv").stdout.startswith("id,")

@@ -200,3 +200,56 @@ def test_a_table_in_a_locale_that_cannot_carry_a_reason_shows_its_codes_in_line(
     assert len({len(line) for line in lines[1:]}) == 1, shown  # every line of the frame as wide
     assert "\\u5b66\\u4f4d\\u8bba\\u6587 \\U0001f4da writing up" in shown
     assert ("café" if encoding == "latin-1" else "caf\\xe9") in shown
+
+
+def test_edit_init_and_request_say_what_they_recorded_when_the_output_fails(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    made = shell(
+        store,
+        "SE init >/dev/full; echo rc=$?\n"
+        "SE add 201234567 -t placement -s +1w --for 2w -q >/dev/null\n"
+        "SE edit 1 --reason hi >/dev/full; echo rc=$?\n"
+        "SE request 201234568 -t placement -s +1w --for 2w --from 'Dr A' >/dev/full; echo rc=$?\n"
+        "SE reject R1 --reason no >/dev/full; echo rc=$?\n",
+    )
+    assert made.stdout == "rc=74\nrc=74\nrc=74\nrc=74\n", made.stderr
+    init, edit, request, reject = made.stderr.splitlines()
+    assert init.startswith("Error: The output could not be written (")
+    assert init.endswith(
+        f"this was recorded: the store at {store}. Running `stream-exempt init` again is harmless."
+    )
+    assert edit.endswith(
+        "but this was recorded: the reason of exemption 1 changed from (none) to 'hi'. "
+        "Do not run it again; `stream-exempt history 1` shows it."
+    )
+    assert request.endswith("from Dr A. Do not run it again; `stream-exempt requests` shows it.")
+    assert reject.endswith(
+        "request R1 rejected. Do not run it again; `stream-exempt requests --status all` shows it."
+    )
+
+
+def test_a_locale_that_is_not_utf8_never_crashes_and_machine_formats_stay_utf8(tmp_path: Path) -> None:
+    import json
+
+    store = tmp_path / "s.db"
+    added = shell(store, "SE add 201234567 -t placement -s +1w --for 1w -r 'Zoë’s café' -q; echo rc=$?")
+    assert added.stdout == "1\nrc=0\n", added.stderr
+    for encoding in ("ascii", "latin-1"):
+        for args in (
+            "list --format csv",
+            "list --format jsonl",
+            "list --format plain",
+            "list",
+            "timeline --office",
+        ):
+            result = shell(
+                store,
+                f"SE {args} > {tmp_path}/out; echo rc=$?".replace("SE", f"PYTHONIOENCODING={encoding} SE"),
+            )
+            assert result.stdout == "rc=0\n", (encoding, args, result.stderr)
+        machine = shell(store, f"PYTHONIOENCODING={encoding} SE list --format jsonl")
+        assert json.loads(machine.stdout)["reason"] == "Zoë’s café"  # decoded as UTF-8 by subprocess
+    said = shell(
+        store, "PYTHONIOENCODING=ascii SE add 201234568 -t placement -s +1w --for 1w -r 'Zoë'; echo rc=$?"
+    )
+    assert said.stdout.endswith("reason         Zo\\xeb\nrc=0\n"), said.stderr  # its code, not lost as `?`

@@ -256,3 +256,24 @@ def test_list_on_a_real_terminal_is_what_rich_draws_without_importing_rich(
     plain = env.get("TERM") != "dumb" and "FORCE_COLOR" not in env  # where Rich is not needed
     assert said.endswith(f"rich imported: {not plain}\n"), said
     assert (b"\x1b[1mID" in fast) is (env.get("TERM") != "dumb")
+
+
+def test_tables_keep_the_padding_at_both_edges_and_break_the_fewest_words(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stream_exempt.output import rich_table
+
+    monkeypatch.setattr(rich_table, "PAD_EDGE", True)
+    cli.add(
+        "201234571",
+        "--reason",
+        "Leeds General Infirmary, ward 4, supervised by Dr Smith for the whole period",
+    )
+    cli.add("201234572", "--type", "dissertation")
+    wide = cli.ok("list", env={"COLUMNS": "120"}).stdout
+    assert "┃ ID ┃ Student" in wide and "│ 1  │ 201234571 │" in wide and " Reason" in wide
+    assert all(line[-2] == " " for line in wide.splitlines() if line.startswith(("┃", "│")))  # right padding
+    monkeypatch.setattr(rich_table, "PAD_EDGE", False)
+    narrow = cli.ok("list", env={"COLUMNS": "80"}).stdout
+    # Too narrow for every word: the free-text reason is folded, "Placement" stays whole.
+    assert "│ Placement │" in narrow, narrow

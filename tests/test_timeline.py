@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import LONDON, Cli, exemption
+from helpers import LONDON, Cli, Clock, exemption
 from stream_exempt import rules
 from stream_exempt.store import Store
 from stream_exempt.timeline import Day, Window, day_states
@@ -22,11 +22,11 @@ GOLDEN = Path(__file__).parent / "golden"
 STUDENT = "201234567"
 
 
-def _at(clock, *moment: int) -> None:  # type: ignore[no-untyped-def]
-    clock(datetime(*moment, tzinfo=LONDON))
+def _at(clock: Clock, year: int, month: int, day: int, hour: int, minute: int) -> None:
+    clock(datetime(year, month, day, hour, minute, tzinfo=LONDON))
 
 
-def _story(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _story(cli: Cli, clock: Clock, tmp_path: Path) -> None:
     """Student 201234567 with overlapping types, a deletion after the start, one not yet in
     force; a batch of four with one member deleted before it started. Today: Mon 4 Jan 2027."""
     _at(clock, 2026, 12, 7, 10, 0)
@@ -61,7 +61,9 @@ def _golden(name: str, text: str) -> None:
         (["--office"], "80", "office-80.txt"),
     ],
 )
-def test_text_pictures(cli: Cli, clock, tmp_path: Path, args: list[str], width: str, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_text_pictures(
+    cli: Cli, clock: Clock, tmp_path: Path, args: list[str], width: str, name: str
+) -> None:
     _story(cli, clock, tmp_path)
     out = cli.ok("timeline", *args, env={"COLUMNS": width, "NO_COLOR": "1"}).stdout
     assert "\x1b" not in out
@@ -69,7 +71,7 @@ def test_text_pictures(cli: Cli, clock, tmp_path: Path, args: list[str], width: 
     _golden(name, out)
 
 
-def test_the_student_picture_says_what_the_guide_says(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_student_picture_says_what_the_guide_says(cli: Cli, clock: Clock, tmp_path: Path) -> None:
     _story(cli, clock, tmp_path)
     lines = cli.ok("timeline", STUDENT, "--weeks", "6", env={"COLUMNS": "100"}).stdout.splitlines()
     # Six weeks from Monday 7 Dec at a day a cell (7 cells a week): cell n is 7 Dec + n days.
@@ -99,7 +101,7 @@ def test_the_student_picture_says_what_the_guide_says(cli: Cli, clock, tmp_path:
     assert "▼" in lines[lines.index(axis) + 1][left + cell(date(2027, 1, 4))]
 
 
-def test_svg_is_golden_and_the_same_bytes_every_time(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_svg_is_golden_and_the_same_bytes_every_time(cli: Cli, clock: Clock, tmp_path: Path) -> None:
     _story(cli, clock, tmp_path)
     for args, name in (([STUDENT], "student.svg"), (["--batch", "1"], "batch.svg")):
         first, second = tmp_path / "1.svg", tmp_path / "2.svg"
@@ -113,7 +115,7 @@ def test_svg_is_golden_and_the_same_bytes_every_time(cli: Cli, clock, tmp_path: 
         _golden(name, first.read_text(encoding="utf-8"))
 
 
-def test_html_is_the_same_bytes_every_time(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_html_is_the_same_bytes_every_time(cli: Cli, clock: Clock, tmp_path: Path) -> None:
     _story(cli, clock, tmp_path)
     cli.ok("timeline", "--office", "--html", str(tmp_path / "1.html"))
     cli.ok("timeline", "--office", "--html", str(tmp_path / "2.html"), env={"NO_COLOR": "1"})
@@ -226,3 +228,33 @@ def test_the_office_query_counts_what_rules_status_says_week_by_week(store_path:
             expected = len({e.student_id for e in active if e.type == code})
             assert by_type.get((week, code), 0) == expected, (week, code)
     assert sum(counted.values()) > 100  # the comparison above compared something
+
+
+def test_timeline_files_an_empty_name_is_refused_a_dash_is_stdout_a_new_file_is_private(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import stat
+
+    cli.add()
+    for option in ("--svg", "--html"):
+        empty = cli("timeline", "201234567", option, "")
+        assert empty.exit_code == 2 and empty.stdout == ""
+        assert (
+            empty.stderr == f"Error: {option} is empty; give the name of a file, or - for standard output.\n"
+        )
+    monkeypatch.chdir(tmp_path)
+    drawn = cli.ok("timeline", "201234567", "--svg", "-")
+    assert drawn.stdout.startswith("<svg") and drawn.stderr == "" and not (tmp_path / "-").exists()
+    assert cli.ok("timeline", "201234567", "--html", "-").stdout.lstrip().lower().startswith("<!doctype html")
+    previous = os.umask(0o022)
+    try:
+        cli.ok("timeline", "201234567", "--svg", "new.svg")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "new.svg").stat().st_mode) == 0o600
+    kept = tmp_path / "kept.html"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    cli.ok("timeline", "201234567", "--html", str(kept))
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640 and kept.read_text() != "old"
