@@ -18,7 +18,7 @@ import struct
 import subprocess
 import sys
 import termios
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ from stream_exempt.model import Exemption
 LONDON = ZoneInfo("Europe/London")
 # Monday 4 January 2027, noon in London: "today" in most tests.
 MONDAY = datetime(2027, 1, 4, 12, 0, tzinfo=LONDON)
+# The `clock` fixture's value: call it to move the frozen time to another instant.
+Clock = Callable[[datetime], None]
 
 
 def os_login() -> str:

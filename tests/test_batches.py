@@ -8,12 +8,12 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from helpers import LONDON, Cli, write
+from helpers import LONDON, Cli, Clock, write
 
 
 def test_batches_shows_each_import_with_its_live_count_types_and_dates(
-    cli: Cli, tmp_path: Path, clock, login: str
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Cli, tmp_path: Path, clock: Clock, login: str
+) -> None:
     same = write(tmp_path, "student_id\n201000001\n201000002\n201000003\n", name="nursing.csv")
     cli.ok("bulk", same, "--type", "placement", "--start", "2027-01-11", "--for", "2w", "--as", "alice")
     mixed = write(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import LONDON, Cli, ids_in, snapshot, write
+from helpers import LONDON, Cli, Clock, ids_in, snapshot, write
 
 OPTIONS = ["--type", "placement", "--start", "2027-01-11", "--for", "6w"]
 
@@ -249,7 +249,7 @@ def test_check_file_appends_suppressed_and_exemption_in_order(cli: Cli) -> None:
     assert "Line 5 of standard input" in result.stderr and "Line 6 of standard input" in result.stderr
 
 
-def test_check_file_jsonl_and_no_date_column(cli: Cli, tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
+def test_check_file_jsonl_and_no_date_column(cli: Cli, tmp_path: Path, clock: Clock) -> None:
     from datetime import datetime
 
     cli.add("201234567", "--start", "2027-01-11", "--end", "2027-01-20")
@@ -308,8 +308,8 @@ def test_the_student_id_column_is_found_by_its_usual_names(headers: str, column:
         ("2027-01-25", False, False),  # the second member's last day
     ],
 )
-def test_batch_changes_leave_members_that_have_ended(  # type: ignore[no-untyped-def]
-    cli: Cli, tmp_path: Path, clock, today: str, first_changes: bool, second_changes: bool
+def test_batch_changes_leave_members_that_have_ended(
+    cli: Cli, tmp_path: Path, clock: Clock, today: str, first_changes: bool, second_changes: bool
 ) -> None:
     from datetime import date, datetime, time
 
@@ -400,8 +400,8 @@ def test_the_garbage_collector_is_back_on_after_an_import(cli: Cli, tmp_path: Pa
         ((2027, 7, 15, 0, 30), "2027-07-16", True),
     ],
 )
-def test_r3_for_a_whole_cohort_at_its_boundary(  # type: ignore[no-untyped-def]
-    cli: Cli, tmp_path: Path, clock, now: tuple[int, ...], start: str, created: bool
+def test_r3_for_a_whole_cohort_at_its_boundary(
+    cli: Cli, tmp_path: Path, clock: Clock, now: tuple[int, int, int, int, int], start: str, created: bool
 ) -> None:
     from datetime import datetime
 
@@ -426,8 +426,8 @@ def test_r3_for_a_whole_cohort_at_its_boundary(  # type: ignore[no-untyped-def]
         ((2027, 2, 21, 9, 0), OPTIONS),  # the last day: still live, still recorded
     ],
 )
-def test_a_re_run_of_an_import_whose_start_has_passed_creates_nothing_new(  # type: ignore[no-untyped-def]
-    cli: Cli, tmp_path: Path, clock, now: tuple[int, ...], options: list[str]
+def test_a_re_run_of_an_import_whose_start_has_passed_creates_nothing_new(
+    cli: Cli, tmp_path: Path, clock: Clock, now: tuple[int, int, int, int, int], options: list[str]
 ) -> None:
     """SPEC 7: running the same import twice creates nothing new, whether its dates are options
     or columns; an option no new row could pass is still one error when any row is new."""
@@ -457,8 +457,8 @@ def test_a_re_run_of_an_import_whose_start_has_passed_creates_nothing_new(  # ty
     assert again.stdout == "Nothing new: all 2 already recorded.\n"
 
 
-def test_a_re_run_after_the_end_has_passed_is_one_error_for_the_option(  # type: ignore[no-untyped-def]
-    cli: Cli, tmp_path: Path, clock
+def test_a_re_run_after_the_end_has_passed_is_one_error_for_the_option(
+    cli: Cli, tmp_path: Path, clock: Clock
 ) -> None:
     from datetime import datetime
 

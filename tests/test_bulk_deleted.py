@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import LONDON, Cli, snapshot
+from helpers import LONDON, Cli, Clock, snapshot
 
 COHORT = "student_id\n" + "".join(f"{203_100_000 + n}\n" for n in range(1, 31))
 OPTIONS = ("--type", "placement", "--start", "2027-01-11", "--for", "3w")
@@ -41,7 +41,7 @@ def test_a_re_run_does_not_bring_back_a_deleted_exemption(cli: Cli, tmp_path: Pa
     assert snapshot(cli.store_path) == before
 
 
-def test_a_re_run_with_a_new_student_names_every_deleted_row(cli: Cli, tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_re_run_with_a_new_student_names_every_deleted_row(cli: Cli, tmp_path: Path, clock: Clock) -> None:
     cohort = _imported(cli, tmp_path)
     cli.ok("delete", "5", "7", "--yes")
     clock(datetime(2027, 1, 5, 9, 0, tzinfo=LONDON))  # deleted yesterday: status deleted now
@@ -58,8 +58,8 @@ def test_a_re_run_with_a_new_student_names_every_deleted_row(cli: Cli, tmp_path:
 
 
 def test_a_re_run_after_the_start_has_passed_still_does_not_bring_it_back(
-    cli: Cli, tmp_path: Path, clock
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Cli, tmp_path: Path, clock: Clock
+) -> None:
     cohort = _imported(cli, tmp_path)
     clock(datetime(2027, 1, 12, 9, 0, tzinfo=LONDON))  # started on the 11th
     cli.ok("delete", "3", "--yes")

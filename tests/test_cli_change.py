@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from helpers import LONDON, Cli, record, snapshot
+from helpers import LONDON, Cli, Clock, record, snapshot
 
 
-def _active_until(cli: Cli, clock, end: str) -> int:  # type: ignore[no-untyped-def]
+def _active_until(cli: Cli, clock: Clock, end: str) -> int:
     """An exemption from 5 Jan that is active on Monday 11 Jan 2027 and ends on `end`."""
     exemption = cli.add("201234567", "--start", "2027-01-06", "--end", end)
     clock(datetime(2027, 1, 11, 9, 0, tzinfo=LONDON))
@@ -26,8 +27,8 @@ def _active_until(cli: Cli, clock, end: str) -> int:  # type: ignore[no-untyped-
     [["extend", "{id}", "--by", "1w"], ["move", "{id}", "--end", "2027-01-30"], ["delete", "{id}", "--yes"]],
 )
 def test_r4_changes_only_while_the_end_is_in_the_future(
-    cli: Cli, clock, end: str, editable: bool, change: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Cli, clock: Clock, end: str, editable: bool, change: list[str]
+) -> None:
     exemption = _active_until(cli, clock, end)
     before = snapshot(cli.store_path)
     result = cli(*(part.format(id=exemption) for part in change))
@@ -56,7 +57,7 @@ def test_extend_sets_a_later_end_and_keeps_in_force_from(cli: Cli) -> None:
     assert cli("extend", str(exemption), "--by", "-1w").exit_code == 2
 
 
-def test_move_start_keeps_the_length_and_records_again(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_move_start_keeps_the_length_and_records_again(cli: Cli, clock: Clock) -> None:
     exemption = cli.add()  # 11-24 Jan, recorded Monday 4 Jan
     clock(datetime(2027, 1, 7, 10, 0, tzinfo=LONDON))  # Thursday
     result = cli.ok("move", str(exemption), "--start", "2027-01-08")
@@ -65,7 +66,7 @@ def test_move_start_keeps_the_length_and_records_again(cli: Cli, clock) -> None:
     assert "Warning: exemption 1: notifications may still trigger until 9 Jan 2027." in result.stderr
 
 
-def test_move_end_only_cuts_an_active_exemption_short_and_it_stays_active(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_move_end_only_cuts_an_active_exemption_short_and_it_stays_active(cli: Cli, clock: Clock) -> None:
     exemption = _active_until(cli, clock, "2027-01-31")
     cli.ok("move", str(exemption), "--end", "2027-01-12")
     row = record(cli, exemption)
@@ -94,7 +95,7 @@ SUMMER = {
 }
 
 
-def _summer(cli: Cli, clock, moment: str) -> int:  # type: ignore[no-untyped-def]
+def _summer(cli: Cli, clock: Clock, moment: str) -> int:
     clock(datetime(2027, 7, 1, 12, 0, tzinfo=LONDON))
     exemption = cli.add("201234567", "--start", "2027-07-10", "--end", "2027-07-31")
     clock(SUMMER[moment])
@@ -111,8 +112,8 @@ def _summer(cli: Cli, clock, moment: str) -> int:  # type: ignore[no-untyped-def
         ["--by", "-1d"],
     ],
 )
-def test_r5_the_start_of_a_started_exemption_cannot_change(  # type: ignore[no-untyped-def]
-    cli: Cli, clock, moment: str, started: bool, change: list[str]
+def test_r5_the_start_of_a_started_exemption_cannot_change(
+    cli: Cli, clock: Clock, moment: str, started: bool, change: list[str]
 ) -> None:
     exemption = _summer(cli, clock, moment)
     before = snapshot(cli.store_path)
@@ -135,7 +136,7 @@ def test_r5_the_start_of_a_started_exemption_cannot_change(  # type: ignore[no-u
 
 
 @pytest.mark.parametrize("moment", list(SUMMER))
-def test_r5_giving_the_current_start_is_no_change(cli: Cli, clock, moment: str) -> None:  # type: ignore[no-untyped-def]
+def test_r5_giving_the_current_start_is_no_change(cli: Cli, clock: Clock, moment: str) -> None:
     exemption = _summer(cli, clock, moment)
     cli.ok("move", str(exemption), "--start", "10/07/2027", "--end", "2027-08-07")
     row = record(cli, exemption)
@@ -149,7 +150,7 @@ def test_r5_giving_the_current_start_is_no_change(cli: Cli, clock, moment: str) 
         ("2027-07-11", True),  # tomorrow
     ],
 )
-def test_r5_a_new_end_must_be_after_today(cli: Cli, clock, new_end: str, allowed: bool) -> None:  # type: ignore[no-untyped-def]
+def test_r5_a_new_end_must_be_after_today(cli: Cli, clock: Clock, new_end: str, allowed: bool) -> None:
     exemption = _summer(cli, clock, "10 Jul 00:30")
     result = cli("move", str(exemption), "--end", new_end)
     assert result.exit_code == (0 if allowed else 2), result.stderr
@@ -157,8 +158,8 @@ def test_r5_a_new_end_must_be_after_today(cli: Cli, clock, new_end: str, allowed
         assert "a new end must be after today (10 Jul 2027)" in result.stderr
 
 
-def test_r5_a_batch_change_is_refused_naming_the_started_member(  # type: ignore[no-untyped-def]
-    cli: Cli, clock, tmp_path
+def test_r5_a_batch_change_is_refused_naming_the_started_member(
+    cli: Cli, clock: Clock, tmp_path: Path
 ) -> None:
     clock(datetime(2027, 7, 1, 12, 0, tzinfo=LONDON))
     cohort = tmp_path / "cohort.csv"
@@ -183,8 +184,8 @@ def test_r5_a_batch_change_is_refused_naming_the_started_member(  # type: ignore
         ("5 Jan 00:30", "1d", 2),  # start 6 Jan, in force 7 Jan
     ],
 )
-def test_r5c_add_that_would_suppress_nothing_is_refused(  # type: ignore[no-untyped-def]
-    cli: Cli, clock, moment: str, for_: str, code: int
+def test_r5c_add_that_would_suppress_nothing_is_refused(
+    cli: Cli, clock: Clock, moment: str, for_: str, code: int
 ) -> None:
     day, hour = moment.split(" ", 1)[0], moment.endswith("23:30")
     clock(datetime(2027, 1, int(day), 23 if hour else 0, 30, tzinfo=LONDON))
@@ -196,7 +197,7 @@ def test_r5c_add_that_would_suppress_nothing_is_refused(  # type: ignore[no-unty
         assert "would end on" in result.stderr and "before it comes into force on" in result.stderr
 
 
-def test_r5c_add_names_both_dates(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_r5c_add_names_both_dates(cli: Cli, clock: Clock) -> None:
     clock(datetime(2027, 7, 14, 23, 30, tzinfo=LONDON))
     result = cli("add", "201234567", "--type", "placement", "--start", "tomorrow", "--for", "1d")
     assert result.exit_code == 2
@@ -280,7 +281,7 @@ def test_delete_needs_a_terminal_or_yes(cli: Cli, monkeypatch: pytest.MonkeyPatc
     assert record(cli, exemption)["status"] == "deleted"
 
 
-def test_delete_keeps_the_record_and_it_suppresses_nothing(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_delete_keeps_the_record_and_it_suppresses_nothing(cli: Cli, clock: Clock) -> None:
     exemption = _active_until(cli, clock, "2027-01-31")
     assert cli("check", "201234567").exit_code == 0
     cli.ok("delete", str(exemption), "--yes")
@@ -301,8 +302,8 @@ def test_delete_keeps_the_record_and_it_suppresses_nothing(cli: Cli, clock) -> N
         (datetime(2027, 7, 15, 0, 30, tzinfo=LONDON), "2027-07-15"),  # UTC still on 14 July
     ],
 )
-def test_r5b_deleting_a_running_exemption_keeps_the_days_before(  # type: ignore[no-untyped-def]
-    cli: Cli, clock, moment: datetime, deleted_on: str
+def test_r5b_deleting_a_running_exemption_keeps_the_days_before(
+    cli: Cli, clock: Clock, moment: datetime, deleted_on: str
 ) -> None:
     clock(datetime(2027, 7, 1, 12, 0, tzinfo=LONDON))
     exemption = cli.add("201234567", "--start", "2027-07-05", "--end", "2027-07-31")  # in force 3 Jul
@@ -340,7 +341,7 @@ def _status_on(cli: Cli, exemption_id: int, on: str) -> object:
     return next(r for r in rows if r["id"] == exemption_id)["status"]
 
 
-def test_history_holds_every_change_with_its_actor(cli: Cli, clock, login: str) -> None:  # type: ignore[no-untyped-def]
+def test_history_holds_every_change_with_its_actor(cli: Cli, clock: Clock, login: str) -> None:
     exemption = cli.add("201234567", "--as", "alice")
     clock(datetime(2027, 1, 5, 9, 30, tzinfo=LONDON))
     cli.ok("extend", str(exemption), "--by", "1w", "--as", "bob")
@@ -367,8 +368,8 @@ def test_history_holds_every_change_with_its_actor(cli: Cli, clock, login: str) 
 
 
 @pytest.mark.parametrize(("new_end", "code"), [("2027-01-10", 2), ("2027-01-11", 0)])
-def test_r5c_a_moved_start_is_recorded_again_and_must_still_do_something(  # type: ignore[no-untyped-def]
-    cli: Cli, clock, new_end: str, code: int
+def test_r5c_a_moved_start_is_recorded_again_and_must_still_do_something(
+    cli: Cli, clock: Clock, new_end: str, code: int
 ) -> None:
     exemption = cli.add()  # 11-24 Jan, in force from 6 Jan
     clock(datetime(2027, 1, 9, 23, 30, tzinfo=LONDON))

@@ -65,9 +65,9 @@ def test_every_row_is_accounted_for_and_nothing_created_breaks_a_rule(
         for other in live.get((student, terms.type), []):  # R7 against the store
             assert not shares_days((terms.start, terms.end), (other.start, other.end))
     for index, (student, terms) in enumerate(created):  # R7 within the file
-        for other_student, other in created[index + 1 :]:
-            if (other_student, other.type) == (student, terms.type):
-                assert not shares_days((terms.start, terms.end), (other.start, other.end))
+        for later_student, later in created[index + 1 :]:
+            if (later_student, later.type) == (student, terms.type):
+                assert not shares_days((terms.start, terms.end), (later.start, later.end))
 
     by_line = dict(numbered)
     for line, student, first in plan.repeats:  # a repeat names an earlier, identical row

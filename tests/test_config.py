@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -18,7 +19,7 @@ def run(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyp
     return runner.invoke(app, list(args), env=env, catch_exceptions=False)
 
 
-def effective(*args: str, env: dict[str, str] | None = None) -> dict[str, dict[str, str]]:
+def effective(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     result = run(*args, "config", "--format", "json", env=env)
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]

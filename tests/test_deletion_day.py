@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import LONDON, Cli, exemption
+from helpers import LONDON, Cli, Clock, exemption
 from stream_exempt import rules
 from stream_exempt.store import Filters, Store
 
@@ -110,7 +110,7 @@ def test_every_sql_restatement_of_status_agrees_with_the_table(tmp_path: Path) -
     store.close()
 
 
-def test_the_issue_s_scenario_keeps_the_answer_the_feed_used(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_issue_s_scenario_keeps_the_answer_the_feed_used(cli: Cli, clock: Clock) -> None:
     """Issue 18 item 2, step by step, with the clock frozen at each moment."""
     clock(datetime(2027, 3, 1, 9, 0, tzinfo=LONDON))
     cli.ok("add", "201800001", "--type", "placement", "--start", "03/03/2027", "--for", "2w")
@@ -132,7 +132,7 @@ def test_the_issue_s_scenario_keeps_the_answer_the_feed_used(cli: Cli, clock) ->
     assert cli("check", "201800001").exit_code == 1
 
 
-def test_tables_show_the_deletion_day_and_machine_formats_the_plain_status(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_tables_show_the_deletion_day_and_machine_formats_the_plain_status(cli: Cli, clock: Clock) -> None:
     active = cli.add("201234567", "--start", "2027-01-06", "--end", "2027-01-31")
     pending = cli.add("201234568", "--start", "2027-01-20", "--end", "2027-01-31")
     clock(datetime(2027, 1, 11, 23, 30, tzinfo=LONDON))  # summer or not: late in London
@@ -159,7 +159,7 @@ def test_tables_show_the_deletion_day_and_machine_formats_the_plain_status(cli: 
     assert list(record)[-2:] == ["deleted_on", "created_for"]  # contract v3: created_for is the last
 
 
-def test_a_deletion_blocks_nothing_new_from_its_moment(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_deletion_blocks_nothing_new_from_its_moment(cli: Cli, clock: Clock) -> None:
     """R7 compares live exemptions: one deleted today, still active today, blocks nothing."""
     first = cli.add("201234567", "--start", "2027-01-06", "--end", "2027-01-31")
     clock(datetime(2027, 1, 11, 9, 0, tzinfo=LONDON))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from helpers import LONDON, Cli, record, snapshot
+from helpers import LONDON, Cli, Clock, record, snapshot
 
 
 def test_edit_changes_the_reason_only_and_history_shows_old_and_new(cli: Cli, login: str) -> None:
@@ -31,7 +31,7 @@ def test_edit_changes_the_reason_only_and_history_shows_old_and_new(cli: Cli, lo
 @pytest.mark.parametrize(
     "moment", [datetime(2027, 1, 12, 9, 0, tzinfo=LONDON), datetime(2027, 2, 1, 9, 0, tzinfo=LONDON)]
 )
-def test_edit_works_on_active_and_expired_exemptions(cli: Cli, clock, moment: datetime) -> None:  # type: ignore[no-untyped-def]
+def test_edit_works_on_active_and_expired_exemptions(cli: Cli, clock: Clock, moment: datetime) -> None:
     exemption = cli.add()  # 11-24 Jan
     clock(moment)  # active, then expired: R4 does not apply to a reason
     cli.ok("edit", str(exemption), "--reason", "typo fixed")

@@ -678,12 +678,12 @@ def test_a_workbook_reads_rich_text_as_its_plain_text(cli: Cli, tmp_path: Path) 
         tmp_path,
         [
             [
-                CellRichText(["2012", TextBlock(bold, "34567")]),
+                CellRichText(("2012", TextBlock(bold, "34567"))),
                 "Evans",
                 "Siân",
                 date(2027, 9, 6),
                 date(2027, 10, 17),
-                CellRichText([TextBlock(bold, "Ward 4"), ", Royal Infirmary"]),
+                CellRichText((TextBlock(bold, "Ward 4"), ", Royal Infirmary")),
             ]
         ],
     )

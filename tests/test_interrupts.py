@@ -262,10 +262,9 @@ def handled(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def _signalled_at(monkeypatch: pytest.MonkeyPatch, statement: str, sent: signal.Signals) -> None:
     """The store's connection sends this process `sent` as it starts `statement`."""
-    import stream_exempt.store
 
     class Signalling(sqlite3.Connection):
-        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
             if sql.lstrip().upper().startswith(statement):
                 os.kill(os.getpid(), sent)
             return super().execute(sql, *args)  # type: ignore[arg-type]
@@ -275,7 +274,7 @@ def _signalled_at(monkeypatch: pytest.MonkeyPatch, statement: str, sent: signal.
     def connect(*args: object, **kwargs: object) -> sqlite3.Connection:
         return original(*args, **kwargs, factory=Signalling)  # type: ignore[call-overload,no-any-return]
 
-    monkeypatch.setattr(stream_exempt.store.sqlite3, "connect", connect)
+    monkeypatch.setattr("stream_exempt.store.sqlite3.connect", connect)
 
 
 ADDED = "Error: Interrupted after recording: exemption 1 for student 201234567, Practice Placement Block, 11 Jan 2027 to 24 Jan 2027.\n"

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import pytest
 
-from helpers import LONDON, Cli
+from helpers import LONDON, Cli, Clock
 from stream_exempt import rules
 from stream_exempt.output import defuse, record
 from stream_exempt.store import Filters, Store
@@ -19,7 +19,7 @@ DAY = date(2027, 1, 11)
 REASONS = ['Leeds "General" Infirmary', "Café \\ Zürich – 東京", "=HYPERLINK()", "-1", "@me", None]
 
 
-def _varied(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def _varied(cli: Cli, clock: Clock) -> None:
     """Exemptions of every status as of 11 Jan 2027, with awkward reasons."""
     for n, reason in enumerate(REASONS):
         extra = ["--reason", reason] if reason is not None else []
@@ -30,7 +30,7 @@ def _varied(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
-def test_json_made_by_sqlite_is_the_record_of_the_model(cli: Cli, clock, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_json_made_by_sqlite_is_the_record_of_the_model(cli: Cli, clock: Clock, fmt: str) -> None:
     _varied(cli, clock)
     out = cli.ok("list", "--status", "all", "--format", fmt).stdout
     rows = json.loads(out) if fmt == "json" else [json.loads(line) for line in out.splitlines()]
@@ -40,7 +40,7 @@ def test_json_made_by_sqlite_is_the_record_of_the_model(cli: Cli, clock, fmt: st
     assert [list(row) for row in rows] == [list(e) for e in expected]  # the same keys in the same order
 
 
-def test_machine_rows_are_the_rows_of_the_model_for_every_filter(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_machine_rows_are_the_rows_of_the_model_for_every_filter(cli: Cli, clock: Clock) -> None:
     _varied(cli, clock)
     with closing(Store.open(cli.store_path)) as store:
         everything = store.select()
@@ -53,7 +53,7 @@ def test_machine_rows_are_the_rows_of_the_model_for_every_filter(cli: Cli, clock
             assert store.count_listed(DAY, statuses, Filters()) == len(expected)
 
 
-def test_csv_defuses_every_free_text_column(cli: Cli, clock, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_csv_defuses_every_free_text_column(cli: Cli, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STREAM_EXEMPT_ID_PATTERN", r"[-+]?\d{3}")
     cli.ok(
         "add",
@@ -77,7 +77,7 @@ def test_csv_defuses_every_free_text_column(cli: Cli, clock, monkeypatch: pytest
         assert row["id"] == "1" and row["start"] == "2027-01-11"
 
 
-def test_a_limited_list_says_how_many_more_counted_by_sqlite(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_limited_list_says_how_many_more_counted_by_sqlite(cli: Cli, clock: Clock) -> None:
     _varied(cli, clock)
     live = len(cli.ok("list", "--ids").stdout.split())
     result = cli.ok("list", "--limit", "2", "--format", "csv")
@@ -89,7 +89,9 @@ def test_a_limited_list_says_how_many_more_counted_by_sqlite(cli: Cli, clock) ->
 
 
 @pytest.mark.parametrize(("fmt", "delimiter"), [("csv", ","), ("tsv", "\t")])
-def test_lines_made_by_sqlite_are_the_csv_modules_lines(cli: Cli, clock, fmt: str, delimiter: str) -> None:  # type: ignore[no-untyped-def]
+def test_lines_made_by_sqlite_are_the_csv_modules_lines(
+    cli: Cli, clock: Clock, fmt: str, delimiter: str
+) -> None:
     """Plain rows are written as SQLite made them, the others by the csv module: byte for byte
     what the csv module makes of the model's records, formulas defused."""
     _varied(cli, clock)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from helpers import LONDON, Cli
+from helpers import LONDON, Cli, Clock
 
 BEFORE = datetime(2026, 12, 28, 9, 0, tzinfo=LONDON)  # a Monday a week earlier, to record in the past
 TODAY = datetime(2027, 1, 4, 9, 0, tzinfo=LONDON)
@@ -28,8 +28,8 @@ def _ids(cli: Cli, *args: str) -> list[int]:
     ],
 )
 def test_ending_within_runs_from_today_to_today_plus_the_duration(
-    cli: Cli, clock, end: str, listed: bool
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Cli, clock: Clock, end: str, listed: bool
+) -> None:
     clock(BEFORE)
     exemption = cli.add("201234567", "--start", "2026-12-30", "--end", end)
     clock(TODAY)
@@ -41,8 +41,8 @@ def test_ending_within_runs_from_today_to_today_plus_the_duration(
     [("2027-01-03", False), ("2027-01-04", True), ("2027-01-11", True), ("2027-01-12", False)],
 )
 def test_starting_within_runs_from_today_to_today_plus_the_duration(
-    cli: Cli, clock, start: str, listed: bool
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Cli, clock: Clock, start: str, listed: bool
+) -> None:
     clock(BEFORE)
     exemption = cli.add("201234567", "--start", start, "--end", "2027-02-28")
     clock(TODAY)
@@ -111,8 +111,8 @@ def test_in_force_within_is_the_first_day_that_suppresses(cli: Cli, start: str, 
     ],
 )
 def test_deleted_within_a_week_is_the_seven_days_ending_today(
-    cli: Cli, clock, deleted_on: datetime, listed: bool
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Cli, clock: Clock, deleted_on: datetime, listed: bool
+) -> None:
     clock(datetime(2026, 12, 21, 9, 0, tzinfo=LONDON))
     exemption = cli.add("201234567", "--start", "2026-12-22", "--end", "2027-01-31")
     clock(deleted_on)

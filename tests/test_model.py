@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import FrozenInstanceError, fields, replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from stream_exempt.model import Exemption, exemption_of
 def test_with_dates_keeps_every_other_field() -> None:
     """`with_dates` lists the fields by hand (for speed): a field added to Exemption and not
     passed on there makes this fail."""
-    values = {
+    values: dict[str, Any] = {
         field.name: date(2027, 1, 1 + n) if "date" in str(field.type) else f"value {n}"
         for n, field in enumerate(fields(Exemption))
     }
@@ -30,7 +31,7 @@ def test_with_dates_keeps_every_other_field() -> None:
 
 def test_exemption_of_builds_the_same_frozen_exemption() -> None:
     """`exemption_of` sets the slots itself (for speed): it must build what `Exemption` builds."""
-    values = [
+    values: list[Any] = [
         7,
         "201234567",
         "placement",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import LONDON, Cli, snapshot
+from helpers import LONDON, Cli, Clock, snapshot
 
 
 def _events(cli: Cli, action: str) -> int:
@@ -41,7 +41,7 @@ def test_a_change_to_what_it_already_is_says_so_and_records_nothing(
     assert snapshot(cli.store_path) == before
 
 
-def test_a_started_exemption_given_its_own_start_and_end_is_no_change(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_started_exemption_given_its_own_start_and_end_is_no_change(cli: Cli, clock: Clock) -> None:
     cli.add("201234567", "--start", "2027-01-06", "--end", "2027-01-31")
     clock(datetime(2027, 1, 11, 9, 0, tzinfo=LONDON))
     before = snapshot(cli.store_path)
@@ -83,7 +83,7 @@ def test_a_batch_leaves_members_already_as_asked_alone_and_counts_them(
     assert {line.split()[2] for line in result.stdout.splitlines()} == {str(n) for n in range(1, 21)}
 
 
-def test_a_batch_already_as_asked_records_nothing_and_says_so(cli: Cli, tmp_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_batch_already_as_asked_records_nothing_and_says_so(cli: Cli, tmp_path: Path, clock: Clock) -> None:
     rows = "300000000,2027-01-05,2027-01-07\n" + "".join(
         f"30000000{n},2027-01-11,2027-02-28\n" for n in (1, 2, 3)
     )
@@ -118,8 +118,8 @@ def test_extend_batch_to_a_day_refuses_only_members_ending_after_it(cli: Cli, tm
 
 
 def test_a_batch_refusal_names_the_first_twenty_refused_members_and_how_many_more(
-    cli: Cli, tmp_path: Path, clock
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Cli, tmp_path: Path, clock: Clock
+) -> None:
     """`move --batch --by` on a half-started batch: every started member is refused by R5."""
     rows = "".join(f"{300_000_000 + n},{'2027-01-05' if n < 25 else '2027-01-20'}\n" for n in range(30))
     (tmp_path / "cohort.csv").write_text("student_id,start\n" + rows, encoding="utf-8")

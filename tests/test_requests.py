@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import Result
+from typer.testing import Result
 
 from helpers import LONDON, Cli, command, snapshot
 from stream_exempt import schema

@@ -9,14 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from helpers import LONDON, Cli
+from helpers import LONDON, Cli, Clock
 
 TODAY = datetime(2027, 1, 11, 9, 0, tzinfo=LONDON)  # a Monday
 
 
-def _office(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _office(cli: Cli, clock: Clock, tmp_path: Path) -> None:
     """A store with something on every line of the summary, as of Monday 11 Jan 2027."""
-    at = lambda *args: clock(datetime(*args, tzinfo=LONDON))  # noqa: E731
+
+    def at(year: int, month: int, day: int, hour: int, minute: int) -> None:
+        clock(datetime(year, month, day, hour, minute, tzinfo=LONDON))
+
     at(2026, 12, 1, 10, 0)
     cohort = tmp_path / "cohort.csv"
     cohort.write_text("student_id\n" + "".join(f"20100000{i}\n" for i in range(1, 7)), encoding="utf-8")
@@ -42,7 +45,9 @@ def _rows(cli: Cli, command: str) -> int:
     return len(json.loads(cli.ok(*words[1:], "--format", "json").stdout))
 
 
-def test_every_count_is_the_number_of_rows_its_list_command_shows(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_count_is_the_number_of_rows_its_list_command_shows(
+    cli: Cli, clock: Clock, tmp_path: Path
+) -> None:
     _office(cli, clock, tmp_path)
     found = json.loads(cli.ok("summary", "--format", "json").stdout)
     assert found["date"] == "2027-01-11"
@@ -66,7 +71,7 @@ def test_every_count_is_the_number_of_rows_its_list_command_shows(cli: Cli, cloc
     }
 
 
-def test_the_table_names_each_list_command_with_its_count(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_table_names_each_list_command_with_its_count(cli: Cli, clock: Clock, tmp_path: Path) -> None:
     _office(cli, clock, tmp_path)
     lines = cli.ok("summary").stdout.splitlines()
     assert lines[0] == "Exemptions as of 11 Jan 2027"
@@ -80,8 +85,8 @@ def test_the_table_names_each_list_command_with_its_count(cli: Cli, clock, tmp_p
 
 @pytest.mark.parametrize("width", ["80", "40"])
 def test_the_table_fits_narrow_terminals_without_losing_a_command(
-    cli: Cli, clock, tmp_path: Path, width: str
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Cli, clock: Clock, tmp_path: Path, width: str
+) -> None:
     _office(cli, clock, tmp_path)
     out = cli.ok("summary", env={"COLUMNS": width}).stdout
     assert max(len(line) for line in out.splitlines()) <= int(width)
@@ -91,8 +96,8 @@ def test_the_table_fits_narrow_terminals_without_losing_a_command(
 
 
 def test_on_another_day_counts_as_of_that_day_and_the_commands_say_so(
-    cli: Cli, clock, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Cli, clock: Clock, tmp_path: Path
+) -> None:
     _office(cli, clock, tmp_path)
     found = json.loads(cli.ok("summary", "--on", "2027-01-04", "--format", "json").stdout)
     assert found["ending"]["command"] == "stream-exempt list --ending-within 2w --on 2027-01-04"
@@ -119,7 +124,7 @@ def test_an_empty_store_counts_zero_and_a_missing_one_is_exit_4(
     assert not (tmp_path / "nowhere").exists()
 
 
-def test_one_ending_today_is_not_advised_to_be_extended(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_one_ending_today_is_not_advised_to_be_extended(cli: Cli, clock: Clock) -> None:
     """R4: an exemption ending today is in force today but can no longer change; the summary says
     so instead of advising to extend it before it locks."""
     clock(datetime(2027, 1, 4, 10, 0, tzinfo=LONDON))

@@ -13,6 +13,7 @@ import os
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -190,7 +191,12 @@ def test_a_table_written_line_by_line_is_the_table_rich_draws(
     env = {"COLUMNS": "1000"}
     drawn = []
     real = rich_table._write_unwrapped
-    monkeypatch.setattr(rich_table, "_write_unwrapped", lambda *a: drawn.append(1) or real(*a))
+
+    def counted(*args: Any) -> bool:
+        drawn.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(rich_table, "_write_unwrapped", counted)
     fast = cli.ok(*command, env=env).stdout
     monkeypatch.setattr(rich_table, "_write_unwrapped", lambda *a: False)
     slow = cli.ok(*command, env=env).stdout
