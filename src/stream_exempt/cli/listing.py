@@ -152,12 +152,19 @@ def list_(
     if batch_number is not None:
         store.require_batch(batch_number)
     filters = Filters(student_id, type_code, batch_number, starting, ending, in_force, deleted)
+    # A day that has passed is shown as the store stood at its end (SPEC 7); today or later, as it is.
+    stood_at = dates.end_of_day(day) if day < today else None
     # Straight from the query to the output, a row at a time: the statuses are computed and
     # filtered by SQLite, and the machine formats write each row as it comes.
     if ids:
         _ids_only(ctx, limit, all_)
         rows = store.listed(
-            day, statuses, filters, sort=order.value, limit=None if limit is None else min(limit, sys.maxsize)
+            day,
+            statuses,
+            filters,
+            sort=order.value,
+            limit=None if limit is None else min(limit, sys.maxsize),
+            stood_at=stood_at,
         )
         sys.stdout.writelines(f"{row[0]}\n" for row in rows)
         return
@@ -165,7 +172,14 @@ def list_(
     as_json = fmt in ("json", "jsonl")
     delimiter = {"csv": ",", "tsv": "\t"}.get(fmt)
     rows = store.listed(
-        day, statuses, filters, sort=order.value, limit=shown, as_json=as_json, delimiter=delimiter
+        day,
+        statuses,
+        filters,
+        sort=order.value,
+        limit=shown,
+        as_json=as_json,
+        delimiter=delimiter,
+        stood_at=stood_at,
     )
     table = output.listed(
         rows,
@@ -173,7 +187,7 @@ def list_(
         as_lines=delimiter is not None,
         limit=shown,
         more=_more(fmt),
-        count=lambda: store.count_listed(day, statuses, filters),
+        count=lambda: store.count_listed(day, statuses, filters, stood_at=stood_at),
     )
     output.render(table, fmt)
 

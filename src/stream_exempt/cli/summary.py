@@ -105,7 +105,10 @@ def summary(
     today = dates.today()
     day = dates.parse_date(on, today) if on is not None else today
     spans = windows(day)
-    found = summarise(session.store().summary_counts(day, spans), day, spans, on_given=on is not None)
+    # A day that has passed is shown as the store stood at its end (SPEC 7); today or later, as it is.
+    stood_at = dates.end_of_day(day) if day < today else None
+    counts = session.store().summary_counts(day, spans, stood_at=stood_at)
+    found = summarise(counts, day, spans, on_given=on is not None)
     width = output.console().width if fmt == "table" else 1000
     text = "\n".join(line for line, _ in _text(found, width))
     output.render(output.Document(as_json(found), text), fmt)
