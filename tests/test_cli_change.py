@@ -40,7 +40,14 @@ def test_r4_changes_only_while_the_end_is_in_the_future(
         assert result.exit_code == 0, result.stderr
     else:
         assert result.exit_code == 2
-        assert f"Error: Exemption {exemption} ended on" in result.stderr
+        if end == "2027-01-11":  # today: in force today, locked because its end is not after today
+            assert result.stderr == (
+                f"Error: Exemption {exemption} ends today (11 Jan 2027): it covers today, but its end "
+                "is not after today, so it can no longer be changed; to cover later days, add a new "
+                "one starting tomorrow.\n"
+            )
+        else:
+            assert f"Error: Exemption {exemption} ended on 10 Jan 2027;" in result.stderr
         assert snapshot(cli.store_path) == before
 
 
@@ -50,7 +57,7 @@ def test_extend_sets_a_later_end_and_keeps_in_force_from(cli: Cli) -> None:
     assert result.stdout == "Extended exemption 1 (201234567): end 24 Jan 2027 -> 31 Jan 2027.\n"
     assert _status(cli, exemption)["end"] == "2027-01-31"
     assert _status(cli, exemption)["in_force_from"] == "2027-01-06"
-    assert cli("extend", str(exemption), "--to", "2027-01-31").exit_code == 2  # not later
+    assert cli("extend", str(exemption), "--to", "2027-01-30").exit_code == 2  # not later
     assert cli("extend", str(exemption), "--by", "-1w").exit_code == 2
 
 
@@ -270,8 +277,8 @@ def test_delete_needs_a_terminal_or_yes(cli: Cli, monkeypatch: pytest.MonkeyPatc
     declined = cli("delete", str(exemption), input="n\n")
     assert declined.exit_code == 2
     assert (
-        "Delete 1 exemption(s) (1)? They suppress nothing from today (4 Jan 2027) on; the days "
-        "before keep their answer." in declined.stderr
+        "Delete 1 exemption(s) (1)? They suppress nothing after today (4 Jan 2027); today and "
+        "the days before keep their answer." in declined.stderr
     )
     assert _status(cli, exemption)["status"] == "pending"
     cli.ok("delete", str(exemption), input="y\n")
@@ -282,9 +289,14 @@ def test_delete_keeps_the_record_and_it_suppresses_nothing(cli: Cli, clock) -> N
     exemption = _active_until(cli, clock, "2027-01-31")
     assert cli("check", "201234567").exit_code == 0
     cli.ok("delete", str(exemption), "--yes")
+    # R5b: today keeps its answer (the feed may have used it); R4: it can no longer change.
+    assert _status(cli, exemption)["status"] == "active"
+    assert cli("check", "201234567").exit_code == 0
+    assert cli("delete", str(exemption), "--yes").exit_code == 2
+    assert cli("extend", str(exemption), "--by", "1w").exit_code == 2
+    clock(datetime(2027, 1, 12, 0, 30, tzinfo=LONDON))  # the next day (UTC still on the 11th)
     assert _status(cli, exemption)["status"] == "deleted"
     assert cli("check", "201234567").exit_code == 1
-    assert cli("delete", str(exemption), "--yes").exit_code == 2  # R4: deleted
 
 
 @pytest.mark.parametrize(
@@ -304,17 +316,18 @@ def test_r5b_deleting_a_running_exemption_keeps_the_days_before(  # type: ignore
     day = datetime.fromisoformat(deleted_on).date()
     answers = {
         (day - timedelta(days=n)).isoformat(): code
-        for n, code in ((13, 1), (1, 0), (0, 1), (-1, 1))  # 13 days before: before the start
+        # 13 days before: before the start; the deletion day keeps its answer (R5b)
+        for n, code in ((13, 1), (1, 0), (0, 0), (-1, 1))
     }
     for on, code in answers.items():
         assert cli("check", "201234567", "--on", on).exit_code == code, on
         listed = json.loads(cli.ok("list", "--status", "all", "--on", on, "--format", "json").stdout)
-        assert listed[0]["status"] == {0: "active", 1: "deleted" if on >= deleted_on else "pending"}[code]
+        assert listed[0]["status"] == {0: "active", 1: "deleted" if on > deleted_on else "pending"}[code]
     feed = "student_id,date\n" + "".join(f"201234567,{on}\n" for on in answers)
     rows = cli.ok("check", "--file", "-", input=feed).stdout.splitlines()[1:]
     assert [row.split(",")[2] for row in rows] == ["true" if c == 0 else "false" for c in answers.values()]
     plain = cli.ok("history", str(exemption), "--format", "plain").stdout
-    assert f"deleted on {day.day} Jul 2027: suppresses nothing from that day on" in plain
+    assert f"deleted on {day.day} Jul 2027: suppresses nothing after that day; that day" in plain
 
 
 def test_r5b_deleting_an_exemption_before_it_starts_removes_it_from_every_day(cli: Cli) -> None:
@@ -332,18 +345,18 @@ def _status_on(cli: Cli, exemption_id: int, on: str) -> object:
     return next(r for r in rows if r["id"] == exemption_id)["status"]
 
 
-def test_history_holds_every_change_with_its_actor(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_history_holds_every_change_with_its_actor(cli: Cli, clock, login: str) -> None:  # type: ignore[no-untyped-def]
     exemption = cli.add("201234567", "--as", "alice")
     clock(datetime(2027, 1, 5, 9, 30, tzinfo=LONDON))
     cli.ok("extend", str(exemption), "--by", "1w", "--as", "bob")
     cli.ok("move", str(exemption), "--start", "2027-01-12", "--as", "carol")
     cli.ok("delete", str(exemption), "--yes", "--as", "dave")
     events = json.loads(cli.ok("history", str(exemption), "--format", "json").stdout)
-    assert [(e["action"], e["actor"]) for e in events] == [
-        ("add", "alice"),
-        ("extend", "bob"),
-        ("move", "carol"),
-        ("delete", "dave"),
+    assert [(e["action"], e["actor"], e["login"], e["actor_for"]) for e in events] == [
+        ("add", login, login, "alice"),
+        ("extend", login, login, "bob"),
+        ("move", login, login, "carol"),
+        ("delete", login, login, "dave"),
     ]
     assert events[1]["before"]["end"] == "2027-01-24" and events[1]["after"]["end"] == "2027-01-31"
     assert events[0]["at"] == "2027-01-04T12:00:00Z"
@@ -355,6 +368,7 @@ def test_history_holds_every_change_with_its_actor(cli: Cli, clock) -> None:  # 
         in plain
     )
     assert "deleted" in plain
+    assert f"{login} for carol" in plain
 
 
 @pytest.mark.parametrize(("new_end", "code"), [("2027-01-10", 2), ("2027-01-11", 0)])

@@ -60,11 +60,16 @@ def test_list_of_a_day_before_a_move_shows_the_end_it_had_then(cli: Cli, clock: 
     before = {row["id"]: row for row in _json(cli, "--on", "09/02/2027", "--status", "all")}
     assert before[moved]["end"] == "2027-02-20" and before[moved]["status"] == "active"
     # Deleted on 10 Feb: on the 9th it was not, and it was active.
-    assert before[deleted]["status"] == "active"
-    assert before[deleted].get("deleted_on") in (None, "")
+    assert before[deleted]["status"] == "active" and before[deleted]["deleted_on"] is None
+    # Its deletion day keeps its status (R5b), the deletion recorded beside it.
+    that_day = {row["id"]: row for row in _json(cli, "--on", "10/02/2027", "--status", "all")}
+    assert that_day[moved]["end"] == "2027-03-20"
+    assert (that_day[deleted]["status"], that_day[deleted]["deleted_on"]) == ("active", "2027-02-10")
+    table = cli.ok("list", "--on", "10/02/2027", "--format", "plain").stdout
+    assert "active (deleted on 10 Feb 2027)" in table
     after = {row["id"]: row for row in _json(cli, "--on", "11/02/2027", "--status", "all")}
     assert after[moved]["end"] == "2027-03-20"
-    assert after[deleted]["status"] == "deleted"
+    assert (after[deleted]["status"], after[deleted]["deleted_on"]) == ("deleted", "2027-02-10")
     # Today and later: today's data, statuses as of that day (unchanged).
     assert {row["id"]: row["end"] for row in _json(cli, "--on", "12/02/2027")} == {moved: "2027-03-20"}
 

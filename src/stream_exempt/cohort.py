@@ -144,7 +144,7 @@ def _one_field_each(headers: list[str], named: Named, id_at: int, found: dict[st
         if other != name:
             option = f"--{name}-column" if getattr(named, name) is not None else f"--{other}-column"
             raise Refused(
-                f"the column {headers[at]!r} would give both the {other} and the {name}; a column gives one "
+                f"the column {validate.printable(headers[at])} would give both the {other} and the {name}; a column gives one "
                 f"field, so check {option}."
             )
 
@@ -172,7 +172,7 @@ def check_given(columns: Columns, defaults: Defaults, headers: list[str] | None)
         else f"no column gives {'it' if len(missing) == 1 else 'them'} among the headers {csvio.shown(headers)}"
     )
     if headers is not None and any(names_field(headers[columns.student_id], name) for name, _ in missing):
-        where += f" ({headers[columns.student_id]!r} is read as the student-ID column)"
+        where += f" ({validate.printable(headers[columns.student_id])} is read as the student-ID column)"
     raise Refused(f"nothing gives the {fields} of the exemptions: give {options}; {where}.")
 
 
@@ -250,7 +250,7 @@ def check_conflicts(
         ("end", end_option, columns.end, end_same),
         (
             "reason",
-            f"--reason {defaults.reason!r}" if defaults.reason_given else None,
+            f"--reason {validate.printable(defaults.reason or '')}" if defaults.reason_given else None,
             columns.reason,
             lambda _, text: _attempt(validate.reason, text) == defaults.reason,
         ),
@@ -262,7 +262,7 @@ def check_conflicts(
         if different is not None:
             line, text = different
             raise Refused(
-                f"{option} and the column {headers[at]!r} both give the {name}, and line {line} has "
+                f"{option} and the column {validate.printable(headers[at])} both give the {name}, and line {line} has "
                 f"{validate.printable(text)}; an option never overrides the file, so leave out one of them."
             )
 
@@ -280,24 +280,33 @@ def check_date_columns(rows: list[Row], columns: Columns, headers: list[str], mo
             if text in seen:
                 continue
             seen.add(text)
-            match = _NUMERIC_DATE.fullmatch(text)
-            if match is None:
-                continue
-            if len(match[4]) == 2:
-                # In the order the file is read: advice to write dd/mm/yyyy to someone reading
-                # with --month-first would swap every day and month that can be swapped.
-                order, example = ("mm/dd/yyyy", "09/06/2027") if month_first else ("dd/mm/yyyy", "06/09/2027")
-                raise Refused(
-                    f"the column {headers[at]!r} has {text!r} (line {line}), a date with a two-digit year; "
-                    f"give years in full (such as {example}), for example by formatting the column "
-                    f"as {order} (or yyyy-mm-dd) before saving."
-                )
-            if not month_first and int(match[3]) > 12 and int(match[1]) <= 12:
-                raise Refused(
-                    f"the column {headers[at]!r} has {text!r} (line {line}), which can only be read "
-                    "month-first: the file was written by a month-first (US) spreadsheet, so give "
-                    "--month-first to read every numeric date in it month-first."
-                )
+            if refusal := date_refusal(text, headers[at], line, month_first):
+                raise refusal
+
+
+def date_refusal(text: str, header: str, line: int, month_first: bool) -> Refused | None:
+    """Why a file's date column is refused for this one of its values (`bulk`'s start and end,
+    `check --file`'s date), if it is: a two-digit year, or (unless `month_first`) a date that
+    can only be read month-first, which shows the whole column was written month-first."""
+    match = _NUMERIC_DATE.fullmatch(text)
+    if match is None:
+        return None
+    if len(match[4]) == 2:
+        # In the order the file is read: advice to write dd/mm/yyyy to someone reading
+        # with --month-first would swap every day and month that can be swapped.
+        order, example = ("mm/dd/yyyy", "09/06/2027") if month_first else ("dd/mm/yyyy", "06/09/2027")
+        return Refused(
+            f"the column {validate.printable(header)} has {validate.printable(text)} (line {line}), a date with a two-digit year; "
+            f"give years in full (such as {example}), for example by formatting the column "
+            f"as {order} (or yyyy-mm-dd) before saving."
+        )
+    if not month_first and int(match[3]) > 12 and int(match[1]) <= 12:
+        return Refused(
+            f"the column {validate.printable(header)} has {validate.printable(text)} (line {line}), which can only be read "
+            "month-first: the file was written by a month-first (US) spreadsheet, so give "
+            "--month-first to read every numeric date in it month-first."
+        )
+    return None
 
 
 def date_reader(today: date, month_first: bool) -> Callable[[str], date]:
@@ -315,7 +324,7 @@ def date_reader(today: date, month_first: bool) -> Callable[[str], date]:
             return parse(f"{match[3]}{match[2]}{match[1]}{match[2]}{match[4]}")
         except Refused:
             raise Refused(
-                f"{text!r} is not a real calendar date when read month-first; check the month and day."
+                f"{validate.printable(text)} is not a real calendar date when read month-first; check the month and day."
             ) from None
 
     return read
@@ -338,6 +347,8 @@ class Plan:
     already_recorded: int = 0
     reason_differs: int = 0  # already recorded, but the file gives another reason
     repeats: list[tuple[int, str, int]] = field(default_factory=list)  # line, student, first line
+    # Rows that match a deleted exemption (SPEC 10: never recreated): line, student, its id.
+    deleted: list[tuple[int, str, int]] = field(default_factory=list)
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # line, student, why
     rows: int = 0
 
@@ -410,7 +421,7 @@ def _serial_number(cells: list[str], text: str) -> Refused | None:
         return None
     as_date = _EXCEL_DAY_ZERO + timedelta(days=int(text))
     return Refused(
-        f"{text!r} is a number, not a date: its cell is not formatted as a date (as one it would be "
+        f"{validate.printable(text)} is a number, not a date: its cell is not formatted as a date (as one it would be "
         f"{show(as_date)}); format the column as dates in the workbook, save it, and import it again."
     )
 
@@ -438,13 +449,16 @@ def plan_bulk(
     pattern: re.Pattern[str],
     *,
     month_first: bool = False,
+    deleted: dict[tuple[str, str], list[Exemption]] | None = None,
 ) -> Plan:
-    """Check every row against the rules, the live exemptions and the other rows.
+    """Check every row against the rules, the live (and `deleted`) exemptions and the other rows.
 
     In order, a row is: refused if its student ID or terms cannot be read; a repeat if an
     earlier row asked for the same student, type and dates; already recorded if a live
-    exemption has exactly its student, type and dates; refused by R2 or R3; refused by R7
-    against a live exemption, then against an earlier accepted row; otherwise created.
+    exemption has exactly its student, type and dates; not recreated if a deleted one has
+    (running an import again never brings back what was deleted); refused by R2 or R3;
+    refused by R7 against a live exemption, then against an earlier accepted row; otherwise
+    created.
     """
     plan = Plan()
     terms_of = _terms_reader(columns, defaults, today, month_first)
@@ -476,10 +490,16 @@ def plan_bulk(
                 continue
         existing = live.get(key) if live else None
         same = next((e for e in existing if e.start == start and e.end == end), None) if existing else None
+        gone = None
+        if same is None and deleted:
+            gone = next((e for e in deleted.get(key, ()) if e.start == start and e.end == end), None)
         if same is not None:
             plan.already_recorded += 1
             if (reason_given or terms.reason is not None) and same.reason != terms.reason:
                 plan.reason_differs += 1
+            accepted = False
+        elif gone is not None:
+            plan.deleted.append((line, student, gone.id))
             accepted = False
         else:
             if terms is not last_terms:

@@ -29,12 +29,21 @@ def in_force_from(recorded_on: date) -> date:
 
 
 def deleted_as_of(exemption: Exemption, day: date) -> bool:
-    """R5b: deleted on `day` or earlier, or deleted before it started (then on every day).
+    """R5b: status `deleted` as of `day`: deleted before `day` (on the day before or earlier), or
+    deleted before it started (then on every day).
 
-    An exemption deleted after its start still covers, as it did, the days before its deletion.
+    A deletion made on day D keeps the answer for D and every day before it (the feed for D may
+    already have been filtered that morning): on its deletion day an exemption keeps the status
+    it had. For R4 and R7 it is deleted from the moment of deletion (`Exemption.deleted`).
     """
     deleted_on = exemption.deleted_on
-    return deleted_on is not None and (deleted_on <= day or deleted_on <= exemption.start)
+    return deleted_on is not None and (deleted_on < day or deleted_on < exemption.start)
+
+
+def deleted_that_day(exemption: Exemption, day: date) -> bool:
+    """Whether `day` is the deletion day of an exemption that keeps its status on it (R5b):
+    tables show it as `active (deleted today)`."""
+    return exemption.deleted_on == day and not deleted_as_of(exemption, day)
 
 
 def status(exemption: Exemption, day: date) -> str:
@@ -119,8 +128,18 @@ def find_clash(
 def clash_among(
     changed: Iterable[Exemption], others: Iterable[Exemption], today: date
 ) -> tuple[Exemption, Exemption] | None:
-    """R7 over a set of changes: a changed exemption and a live one of the same student and
-    type that would share a day once every change is made, if any.
+    """R7 over a set of changes: the first changed exemption (by id) and a live one of the same
+    student and type that would share a day once every change is made, if any (see
+    `clashes_among`)."""
+    clashes = clashes_among(changed, others, today)
+    return min(clashes, key=lambda pair: pair[0].id) if clashes else None
+
+
+def clashes_among(
+    changed: Iterable[Exemption], others: Iterable[Exemption], today: date
+) -> list[tuple[Exemption, Exemption]]:
+    """R7 over a set of changes: each changed exemption that would share a day with a live one
+    of the same student and type once every change is made, with one such other, once each.
 
     `changed` holds the exemptions as they would be after the change; in `others` (the live
     exemptions of the same students, as recorded) each of them stands in for its own id.
@@ -136,34 +155,38 @@ def clash_among(
         group = groups.get((other.student_id, other.type))
         if group is not None and other.id not in after and is_live(other, today):
             group.append(other)
+    found: dict[int, tuple[Exemption, Exemption]] = {}
     for group in groups.values():
-        if len(group) > 1 and (clash := _first_overlap(group, after)) is not None:
-            return clash
-    return None
+        if len(group) > 1:
+            _overlaps(group, after, found)
+    return list(found.values())
 
 
-def _first_overlap(
-    group: list[Exemption], changed: dict[int, Exemption]
-) -> tuple[Exemption, Exemption] | None:
-    """In one student's exemptions of one type, a changed one and another sharing a day.
-
-    In order of start, each exemption overlaps an earlier one exactly when it starts on or
-    before the latest end so far; keeping that latest end among all and among the changed
-    finds every pair with at least one changed member.
-    """
-    reach: Exemption | None = None  # the earlier one ending last
-    reach_changed: Exemption | None = None  # the earlier changed one ending last
+def _overlaps(
+    group: list[Exemption], changed: dict[int, Exemption], found: dict[int, tuple[Exemption, Exemption]]
+) -> None:
+    """In one student's exemptions of one type, each changed one sharing a day with another,
+    into `found` (by id). In order of start, the ones still open (ending on or after the
+    current start) are exactly the earlier ones it overlaps; a group is one student's few."""
+    open_: list[Exemption] = []
     for exemption in sorted(group, key=lambda e: (e.start, e.id)):
-        if exemption.id in changed:
-            if reach is not None and exemption.start <= reach.end:
-                return exemption, reach
-        elif reach_changed is not None and exemption.start <= reach_changed.end:
-            return reach_changed, exemption
-        if reach is None or exemption.end > reach.end:
-            reach = exemption
-        if exemption.id in changed and (reach_changed is None or exemption.end > reach_changed.end):
-            reach_changed = exemption
-    return None
+        open_ = [earlier for earlier in open_ if earlier.end >= exemption.start]
+        if open_ and exemption.id in changed and exemption.id not in found:
+            found[exemption.id] = (exemption, open_[0])
+        for earlier in open_:
+            if earlier.id in changed and earlier.id not in found:
+                found[earlier.id] = (earlier, exemption)
+        open_.append(exemption)
+
+
+def unchanged(before: Exemption, after: Exemption) -> bool:
+    """Whether a change leaves an exemption as it was: a change that changes nothing is not a
+    change (no event is recorded)."""
+    return (
+        before.start == after.start
+        and before.end == after.end
+        and before.in_force_from == after.in_force_from
+    )
 
 
 def clash_message(student_id: str, clash: Exemption) -> str:
@@ -192,18 +215,27 @@ def check_editable(exemption: Exemption, today: date) -> None:
     """R4: extend, move and delete only while the end date is after today and not deleted."""
     if exemption.deleted:
         raise Refused(f"exemption {exemption.id} is deleted; it can no longer be changed.")
-    if exemption.end <= today:
+    if exemption.end < today:
         raise Refused(
             f"exemption {exemption.id} ended on {show(exemption.end)}; only an exemption whose "
             "end date is in the future can be changed, so add a new one instead."
+        )
+    if exemption.end == today:
+        # In force today (if it was), so never "ended": it is the end that locks it.
+        raise Refused(
+            f"exemption {exemption.id} ends today ({show(exemption.end)}): it covers today, but "
+            "its end is not after today, so it can no longer be changed; to cover later days, "
+            "add a new one starting tomorrow."
         )
 
 
 def extended(exemption: Exemption, new_end: date, today: date) -> Exemption:
     """`extend`: R4, then a later end (R5) that leaves it doing something (R5c); in_force_from
-    is kept (R6)."""
+    is kept (R6). An end it already has is no change: the exemption itself is returned."""
     check_editable(exemption, today)
-    if new_end <= exemption.end:
+    if new_end == exemption.end:
+        return exemption
+    if new_end < exemption.end:
         raise Refused(
             f"exemption {exemption.id} already ends on {show(exemption.end)}; extend needs a later "
             f"end than that, not {show(new_end)} (use `move --end` to end it sooner)."
@@ -223,12 +255,15 @@ def moved(
     R5, never retrospective: the start of an exemption that has started (start <= today)
     cannot change at all; the start of one that has not started can move only to a day after
     today; a new end must be after today and not before the start. A start equal to the
-    current one is no change.
+    current one is no change; dates it already has are no change at all: the exemption itself
+    is returned.
     """
     check_editable(exemption, today)
     name = f"exemption {exemption.id}"
     start = exemption.start if new_start is None else new_start
     end = exemption.end if new_end is None else new_end
+    if start == exemption.start and end == exemption.end:
+        return exemption
     start_changes = start != exemption.start
     if start_changes and exemption.start <= today:
         raise Refused(
@@ -245,7 +280,7 @@ def moved(
     if end != exemption.end and end <= today:
         raise Refused(
             f"{name} cannot end on {show(end)}: a new end must be after today ({show(today)}); "
-            "to stop it from today on, delete it."
+            "to stop it after today, delete it."
         )
     if end < start:
         raise Refused(
@@ -278,9 +313,9 @@ def suppressing(exemptions: Iterable[Exemption], day: date) -> Exemption | None:
         if (
             exemption.start <= day <= exemption.end
             and exemption.in_force_from <= day
-            # R5b: a deletion ends its effect from the day of deletion on (and since
-            # start <= day, one deleted before it started is excluded here too).
-            and (exemption.deleted_on is None or day < exemption.deleted_on)
+            # R5b: a deletion ends its effect after the day of deletion (and since start <= day,
+            # one deleted before it started is excluded here too).
+            and (exemption.deleted_on is None or day <= exemption.deleted_on)
         ):
             return exemption
     return None
@@ -291,13 +326,10 @@ def verdict(student_id: str, exemptions: Iterable[Exemption], day: date) -> Verd
     exemptions = sorted(exemptions, key=lambda e: e.id)
     active = suppressing(exemptions, day)
     if active is not None:
-        return Verdict(
-            student_id,
-            day,
-            True,
-            active,
-            f"suppressed by {describe(active)}, in force since {show(active.in_force_from)}",
-        )
+        why = f"suppressed by {describe(active)}, in force since {show(active.in_force_from)}"
+        if active.deleted_on is not None:  # R5b: its deletion day keeps its answer
+            why += f"; it was deleted on {show(active.deleted_on)} and covers nothing after that day"
+        return Verdict(student_id, day, True, active, why)
     covering = sorted(
         (e for e in exemptions if e.covers(day) and not deleted_as_of(e, day)),
         key=lambda e: (e.in_force_from, e.id),
@@ -323,35 +355,67 @@ def deletion_text(exemption: Exemption) -> str:
     """What a deletion means for the days an exemption covered, in words (R5b)."""
     deleted_on = exemption.deleted_on
     assert deleted_on is not None
-    if deleted_on <= exemption.start:
+    if deleted_on < exemption.start:
         return f"was deleted on {show(deleted_on)}, before it started, so it covers no day"
     return (
-        f"was deleted on {show(deleted_on)}: it covers nothing from that day on, "
-        "and the days before keep their answer"
+        f"was deleted on {show(deleted_on)}: it covers nothing after that day, "
+        "and that day and the days before keep their answer"
     )
 
 
-def approval_draft(request: Request, new_start: date | None, today: date) -> Draft:
+def later_start(request: Request, today: date, others: Iterable[Exemption]) -> date | str:
+    """The start to approve `request` with today when its own has passed (`approve --start`,
+    which keeps the asked-for end): the first day after today (R3) from which the rest of the
+    request is clear of the student's live exemptions of the same type (R7). Or, when no start
+    would do, why not, in words: its end is not after today, or comes before an exemption
+    approved today would come into force (R5c), or every day up to it is already covered.
+
+    `approve` advises it, and so does `request` for one recorded too late: advice that the tool
+    prints succeeds when followed at once (SPEC 9)."""
+    end = request.end
+    if end <= today:
+        return f"it asked for {show(request.start)} to {show(end)}, which is no longer in the future"
+    in_force = in_force_from(today)
+    if end < in_force:  # R5c: the same whatever the start
+        return (
+            f"it ends on {show(end)}, before an exemption approved today would come into force on "
+            f"{show(in_force)}, so it would suppress nothing"
+        )
+    start = today + timedelta(days=1)
+    while (clash := find_clash(request.student_id, request.type, start, end, others, today)) is not None:
+        start = clash.end + timedelta(days=1)
+        if start > end:
+            return (
+                f"every day it asks for after today is already covered, up to its end by student "
+                f"{request.student_id}'s {describe(clash)} (R7)"
+            )
+    return start
+
+
+def approval_draft(
+    request: Request, new_start: date | None, today: date, others: Iterable[Exemption] = ()
+) -> Draft:
     """What approving a tutor's request creates, with every rule applied as of `today`, the day
-    of approval: R2, R3 (a start that has passed is refused, suggesting `--start`) and R5c.
-    R7 needs the store and is checked by the caller under the write lock."""
+    of approval: R2, R3 (a start that has passed is refused, suggesting a `--start` that would
+    do, or rejecting the request when none would), R5c, and R7 against `others`, the student's
+    exemptions as recorded (the caller holds the write lock)."""
+    others = list(others)
     start = request.start if new_start is None else new_start
     draft = Draft(request.student_id, request.type, start, request.end, request.reason)
-    if request.end <= today and new_start is None:
-        raise Refused(
-            f"request {request.label} asked for {show(request.start)} to {show(request.end)}, which "
-            f"is no longer in the future (today is {show(today)}); reject it with "
-            f"`stream-exempt reject {request.label} --reason TEXT`, and ask for new dates."
-        )
-    if start <= today:
-        tomorrow = today + timedelta(days=1)
+    if start <= today:  # R3, with what an officer can do about it
         given = (
             "the start given with --start" if new_start is not None else f"request {request.label}'s start"
         )
+        later = later_start(request, today, others)
+        if isinstance(later, str):
+            raise Refused(
+                f"{given}, {show(start)}, is not in the future, and no later start would do: {later}; "
+                f"reject it with `stream-exempt reject {request.label} --reason TEXT`, and ask for new dates."
+            )
         raise Refused(
             f"{given}, {show(start)}, is not in the future; an exemption can only cover days after "
             f"today ({show(today)}), so approve it with a later start: "
-            f"`stream-exempt approve {request.label} --start {tomorrow.isoformat()}`."
+            f"`stream-exempt approve {request.label} --start {later.isoformat()}`."
         )
     check_order(draft.start, draft.end)
     in_force = in_force_from(today)
@@ -362,6 +426,7 @@ def approval_draft(request: Request, new_start: date | None, today: date) -> Dra
             f"`stream-exempt reject {request.label} --reason TEXT`."
         )
     check_new(draft, today)  # R2, R3 and R5c, as for every new exemption
+    check_no_clash(draft, others, today)  # R7
     return draft
 
 
@@ -378,11 +443,12 @@ def with_reason(exemption: Exemption, reason: str | None) -> Exemption:
 def in_force_days(exemption: Exemption) -> tuple[date, date] | None:
     """The first and last day on which the exemption is active (suppresses notifications), or
     None when there is no such day: from the later of its start and in_force_from (R6) to its
-    end, or to the day before its deletion (R5b); none at all if deleted before it started."""
+    end, or to its deletion day (R5b: that day keeps its answer); none at all if deleted before
+    it started."""
     first = max(exemption.start, exemption.in_force_from)
     last = exemption.end
     if exemption.deleted_on is not None:
-        if exemption.deleted_on <= exemption.start:
+        if exemption.deleted_on < exemption.start:
             return None
-        last = min(last, exemption.deleted_on - timedelta(days=1))
+        last = min(last, exemption.deleted_on)
     return (first, last) if first <= last else None

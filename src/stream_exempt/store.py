@@ -18,11 +18,12 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from stream_exempt import schema, sharing
+from stream_exempt import interrupts, schema, sharing
 from stream_exempt.errors import NotFound, StoreUnusable
 from stream_exempt.model import (
     APPROVED,
     REJECTED,
+    Actor,
     BatchSummary,
     Draft,
     Event,
@@ -44,7 +45,7 @@ SORTS = {
 
 _COLUMNS = (
     "id, student_id, type, start_date, end_date, reason, batch, "
-    "created_by, created_at, in_force_from, deleted_on"
+    "created_by, created_at, in_force_from, deleted_on, created_for"
 )
 # What an event records of an exemption: each field (in this order) and the column it is read from.
 _SNAPSHOT_FIELDS = (
@@ -74,10 +75,12 @@ _SNAPSHOT = _snapshot_sql()
 # deletion): for a day that has passed they are read from the event log. Every other column
 # (id, student, type, batch, who recorded it and when) is written once, when it is recorded.
 _CHANGEABLE = ("start", "end", "reason", "in_force_from", "deleted_at", "deleted_on")
+# R5b, as `rules.deleted_as_of`: deleted as of day ?1 (deleted before it, or before the start).
+DELETED_SQL = "(deleted_on < ?1 OR deleted_on < start_date)"
 # The status of a row as of day ?1, exactly as `rules.status` computes it (deleted, expired,
 # pending, active, in that order), for the queries that count or filter by status in SQL.
 STATUS_SQL = (
-    "CASE WHEN deleted_on <= ?1 OR deleted_on <= start_date THEN 'deleted' "
+    f"CASE WHEN {DELETED_SQL} THEN 'deleted' "
     "WHEN end_date < ?1 THEN 'expired' "
     "WHEN ?1 < start_date OR ?1 < in_force_from THEN 'pending' "
     "ELSE 'active' END"
@@ -85,7 +88,7 @@ STATUS_SQL = (
 # Live (active or pending) as of day ?1: not deleted (R5b) and not expired. Exactly
 # `STATUS_SQL IN ('active', 'pending')`, written without the CASE so that SQLite can search the
 # `exemptions_live` index (migration 0004) from the end date on and count from it alone.
-_LIVE_SQL = "end_date >= ?1 AND (deleted_on IS NULL OR (deleted_on > ?1 AND deleted_on > start_date))"
+_LIVE_SQL = "end_date >= ?1 AND (deleted_on IS NULL OR (deleted_on >= ?1 AND deleted_on >= start_date))"
 
 
 _STATUSES = ("active", "pending", "expired", "deleted")  # rules.STATUSES, for the store's own use
@@ -96,7 +99,7 @@ _PAGE = 1000
 # `list`'s fields (model.FIELDS) in order, as the machine formats write them; ?1 is the day.
 _LISTED = (
     "id, student_id, type, start_date, end_date, "
-    f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at"
+    f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at, deleted_on, created_for"
 )
 
 
@@ -104,7 +107,7 @@ def _listed_line(delimiter: str) -> str:
     """A row of `_LISTED` as one csv/tsv line made by SQLite, when it can be written as it is;
     otherwise its fields as a JSON array (which starts with `[`, as no line does: a line starts
     with the id), for the csv module to quote or defuse. A line can be written as it is when
-    none of the free-text cells (student ID, reason, author) holds the delimiter, a quote or a
+    none of the free-text cells (student ID, reason, author, whom for) holds the delimiter, a quote or a
     line break, or starts as a spreadsheet formula would: the other cells are numbers, codes
     and ISO dates. One text a row, made by one printf and decided by a few GLOBs, keeps `list`
     near SQLite's own export."""
@@ -113,24 +116,20 @@ def _listed_line(delimiter: str) -> str:
     formula = "'[-=+@' || char(9) || char(13) || ']*'"
     # A NULL reason matches neither (NULL is not true): such a row stays plain.
     quoted = " OR ".join(
-        f"{cell} GLOB {special} OR {cell} GLOB {formula}" for cell in ("student_id", "reason", "created_by")
+        f"{cell} GLOB {special} OR {cell} GLOB {formula}"
+        for cell in ("student_id", "reason", "created_by", "created_for")
     )
-    line = delimiter.join(["%d", *["%s"] * 10])
-    cells = (
-        f"printf('{line}', id, student_id, type, start_date, end_date, {STATUS_SQL}, "
-        "in_force_from, batch, reason, created_by, created_at)"
-    )
-    fields = (
-        "json_array(id, student_id, type, start_date, end_date, "
-        f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at)"
-    )
+    line = delimiter.join(["%d", *["%s"] * 12])
+    cells = f"printf('{line}', {_LISTED})"
+    fields = f"json_array({_LISTED})"
     return f"CASE WHEN {quoted} THEN {fields} ELSE {cells} END"
 
 
 _LISTED_JSON = (
     "json_object('id', id, 'student_id', student_id, 'type', type, 'start', start_date, "
     f"'end', end_date, 'status', {STATUS_SQL}, 'in_force_from', in_force_from, 'batch', batch, "
-    "'reason', reason, 'created_by', created_by, 'created_at', created_at)"
+    "'reason', reason, 'created_by', created_by, 'created_at', created_at, "
+    "'deleted_on', deleted_on, 'created_for', created_for)"
 )
 
 
@@ -197,13 +196,15 @@ def _listing_conditions(
 
 _REQUEST_COLUMNS = (
     "id, student_id, type, start_date, end_date, reason, requested_by, recorded_by, requested_at, "
-    "status, decided_by, decided_at, decision_reason, exemption_id"
+    "status, decided_by, decided_at, decision_reason, exemption_id, "
+    "recorded_for, decided_for, recorded_login, decided_login"
 )
 # What an event records of a request.
 _REQUEST_SNAPSHOT = (
     "json_object('request', 'R' || id, 'student_id', student_id, 'type', type, 'start', start_date, "
     "'end', end_date, 'reason', reason, 'from', requested_by, 'status', status, "
-    "'decided_by', decided_by, 'decision_reason', decision_reason, 'exemption', exemption_id)"
+    "'decided_by', decided_by, 'decided_for', decided_for, 'decision_reason', decision_reason, "
+    "'exemption', exemption_id)"
 )
 
 
@@ -223,6 +224,10 @@ def _request(row: Sequence[Any]) -> Request:
         decided_at=row[11],
         decision_reason=row[12],
         exemption_id=row[13],
+        recorded_for=row[14],
+        decided_for=row[15],
+        recorded_login=row[16],
+        decided_login=row[17],
     )
 
 
@@ -240,6 +245,7 @@ def _exemption(row: Sequence[Any]) -> Exemption:
         row[8],  # created_at
         _day(row[9]),  # in_force_from
         None if row[10] is None else _day(row[10]),  # deleted_on
+        row[11],  # created_for
     )
 
 
@@ -442,19 +448,24 @@ class Store:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """One write transaction holding the write lock from its start: all or nothing."""
+        """One write transaction holding the write lock from its start: all or nothing.
+
+        What a command notes inside it (`session.committed`) counts as recorded exactly when it
+        commits, whatever signal comes (SPEC 10, `interrupts`)."""
         # Up to 64 MiB of page cache (taken only as needed): a large import stays in memory
         # until it commits instead of spilling to the WAL page by page. Only for writing: a
         # reader keeps SQLite's small default, so reading a large store never fills 64 MiB.
         self.conn.execute("PRAGMA cache_size = -65536")
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        with interrupts.transaction():  # what the commands note inside is kept when it commits
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                with interrupts.committing():  # no signal between the COMMIT and those notes
+                    self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
 
     def version(self) -> int:
         """A number that changes whenever another connection commits a change to the store.
@@ -505,6 +516,19 @@ class Store:
             found.setdefault((exemption.student_id, exemption.type), []).append(exemption)
         return found
 
+    def live_and_deleted_of(
+        self, student_ids: Iterable[str], today: date
+    ) -> tuple[dict[tuple[str, str], list[Exemption]], dict[tuple[str, str], list[Exemption]]]:
+        """The live exemptions of these students (as `live_of`) and their deleted ones, each
+        keyed by (student, type), in one query: what a re-run import is compared with."""
+        live: dict[tuple[str, str], list[Exemption]] = {}
+        deleted: dict[tuple[str, str], list[Exemption]] = {}
+        condition = "(deleted_on IS NOT NULL OR end_date >= ?)"
+        for exemption in self.of_students(student_ids, condition, (today.isoformat(),)):
+            found = deleted if exemption.deleted else live
+            found.setdefault((exemption.student_id, exemption.type), []).append(exemption)
+        return live, deleted
+
     def live_besides(self, changing: Sequence[Exemption], today: date) -> list[Exemption]:
         """The live exemptions (not deleted, not expired) of the students of `changing`, other
         than those: what R7 compares a set of changes with. SQLite leaves out the changing
@@ -517,10 +541,11 @@ class Store:
 
     def answering_by_student(self) -> dict[str, list[Exemption]]:
         """Every exemption that may suppress some day, keyed by student, oldest id first: all but
-        those deleted before they started (R5b: one deleted later still covers the days before)."""
+        those deleted before they started (R5b: one deleted later still covers the days up to
+        and including its deletion day)."""
         found: dict[str, list[Exemption]] = {}
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_on IS NULL OR deleted_on > start_date ORDER BY id"
+            f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_on IS NULL OR deleted_on >= start_date ORDER BY id"
         )
         for row in rows:
             found.setdefault(row[1], []).append(_exemption(row))
@@ -645,9 +670,7 @@ class Store:
     def require_batch(self, batch: int) -> None:
         """`NotFound` unless bulk batch `batch` exists."""
         if not self.conn.execute("SELECT 1 FROM batches WHERE id = ?", (batch,)).fetchone():
-            raise NotFound(
-                f"there is no batch {batch}; `stream-exempt list` shows the batch of each exemption."
-            )
+            raise NotFound(f"there is no batch {batch}; `stream-exempt batches` lists every batch.")
 
     def batch_members(self, batch: int) -> list[Exemption]:
         """Every exemption of bulk batch `batch`, in order of start, student and id (as `select`
@@ -711,7 +734,7 @@ class Store:
             SELECT b.id, b.created_at, b.created_by, b.source, COUNT(e.id),
                    COALESCE(SUM(e.deleted_on IS NULL AND e.end_date >= ?), 0),
                    GROUP_CONCAT(DISTINCT e.type),
-                   MIN(e.start_date), MAX(e.start_date), MIN(e.end_date), MAX(e.end_date)
+                   MIN(e.start_date), MAX(e.start_date), MIN(e.end_date), MAX(e.end_date), b.created_for
             FROM batches AS b LEFT JOIN exemptions AS e ON e.batch = b.id
             GROUP BY b.id ORDER BY b.id
             """,
@@ -728,6 +751,7 @@ class Store:
                 types=tuple(sorted(row[6].split(","))) if row[6] else (),
                 start=_one_date(row[7], row[8]),
                 end=_one_date(row[9], row[10]),
+                created_for=row[11],
             )
             for row in rows
         ]
@@ -745,6 +769,7 @@ class Store:
             "in_force": f"{live} AND MAX(start_date, in_force_from)",
             "starting": f"{live} AND start_date",
             "ending": f"{live} AND end_date",
+            "ending_today": f"{live} AND end_date",
             "deleted": "deleted_on",
         }
         keys = [key for key in columns if key in windows]
@@ -785,10 +810,9 @@ class Store:
             WITH RECURSIVE week(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM week WHERE n + 1 < :weeks),
             in_force(student_id, type, first, last) AS MATERIALIZED (
                 SELECT student_id, type, MAX(start_date, in_force_from),
-                       CASE WHEN deleted_on IS NULL THEN end_date
-                            ELSE MIN(end_date, date(deleted_on, '-1 day')) END
+                       CASE WHEN deleted_on IS NULL THEN end_date ELSE MIN(end_date, deleted_on) END
                 FROM exemptions
-                WHERE (deleted_on IS NULL OR deleted_on > start_date)
+                WHERE (deleted_on IS NULL OR deleted_on >= start_date)
                   AND end_date >= :first AND start_date <= :last
             ),
             ranges(student_id, type, lo, hi) AS MATERIALIZED (
@@ -851,7 +875,8 @@ class Store:
 
     def _events(self, condition: str, args: Sequence[int]) -> list[Event]:
         rows = self.conn.execute(
-            f"SELECT at, actor, action, before, after, request_id FROM events WHERE {condition} ORDER BY id",
+            "SELECT at, actor, action, before, after, request_id, login, actor_for "
+            f"FROM events WHERE {condition} ORDER BY id",
             args,
         )
         return [
@@ -862,8 +887,10 @@ class Store:
                 json.loads(before) if before else None,
                 json.loads(after) if after else None,
                 request_id,
+                login,
+                actor_for,
             )
-            for at, actor, action, before, after, request_id in rows
+            for at, actor, action, before, after, request_id, login, actor_for in rows
         ]
 
     # -- writing (inside `writing()`) ----------------------------------------------------
@@ -872,15 +899,15 @@ class Store:
         self,
         exemption_id: int,
         action: str,
-        actor: str,
+        actor: Actor,
         at: str,
         before: str | None,
         request_id: int | None = None,
     ) -> None:
         self.conn.execute(
-            "INSERT INTO events (exemption_id, request_id, action, actor, at, before, after) "
-            f"SELECT id, ?, ?, ?, ?, ?, {_SNAPSHOT} FROM exemptions WHERE id = ?",
-            (request_id, action, actor, at, before, exemption_id),
+            "INSERT INTO events (exemption_id, request_id, action, actor, login, actor_for, at, before, after) "
+            f"SELECT id, ?, ?, ?, ?, ?, ?, ?, {_SNAPSHOT} FROM exemptions WHERE id = ?",
+            (request_id, action, actor.login, actor.login, actor.for_, at, before, exemption_id),
         )
 
     def _snapshot(self, exemption_id: int) -> str:
@@ -890,20 +917,21 @@ class Store:
         return str(snapshot)
 
     def insert(
-        self, draft: Draft, *, actor: str, at: str, in_force_from: date, request_id: int | None = None
+        self, draft: Draft, *, actor: Actor, at: str, in_force_from: date, request_id: int | None = None
     ) -> Exemption:
         """Record one new exemption and its `add` event (`approve`, linked to the request, when
         it comes from a tutor's request)."""
         cursor = self.conn.execute(
             "INSERT INTO exemptions (student_id, type, start_date, end_date, reason, "
-            "created_by, created_at, in_force_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_by, created_for, created_at, in_force_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 draft.student_id,
                 draft.type,
                 draft.start.isoformat(),
                 draft.end.isoformat(),
                 draft.reason,
-                actor,
+                actor.login,
+                actor.for_,
                 at,
                 in_force_from.isoformat(),
             ),
@@ -913,11 +941,12 @@ class Store:
         return self.get(exemption_id)
 
     def insert_batch(
-        self, members: Sequence[tuple[str, Terms]], *, actor: str, at: str, in_force_from: date, source: str
+        self, members: Sequence[tuple[str, Terms]], *, actor: Actor, at: str, in_force_from: date, source: str
     ) -> int:
         """Record a bulk batch of new exemptions, in order, and their `bulk` events; returns the batch id."""
         cursor = self.conn.execute(
-            "INSERT INTO batches (created_at, created_by, source) VALUES (?, ?, ?)", (at, actor, source)
+            "INSERT INTO batches (created_at, created_by, created_for, source) VALUES (?, ?, ?, ?)",
+            (at, actor.login, actor.for_, source),
         )
         batch = int(cursor.lastrowid or 0)
         # One statement for each run of rows with the same terms (a whole cohort, as a rule),
@@ -926,24 +955,25 @@ class Store:
         for terms, run in groupby(members, key=itemgetter(1)):
             self.conn.execute(
                 "INSERT INTO exemptions (student_id, type, start_date, end_date, reason, batch, "
-                "created_by, created_at, in_force_from) "
-                "SELECT value, ?, ?, ?, ?, ?, ?, ?, ? FROM json_each(?) ORDER BY key",
+                "created_by, created_for, created_at, in_force_from) "
+                "SELECT value, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM json_each(?) ORDER BY key",
                 (
                     terms.type,
                     terms.start.isoformat(),
                     terms.end.isoformat(),
                     terms.reason,
                     batch,
-                    actor,
+                    actor.login,
+                    actor.for_,
                     at,
                     in_force_from.isoformat(),
                     json.dumps([student for student, _ in run]),
                 ),
             )
         self.conn.execute(
-            "INSERT INTO events (exemption_id, action, actor, at, before, after) "
-            f"SELECT id, 'bulk', ?, ?, NULL, {_SNAPSHOT} FROM exemptions WHERE batch = ? ORDER BY id",
-            (actor, at, batch),
+            "INSERT INTO events (exemption_id, action, actor, login, actor_for, at, before, after) "
+            f"SELECT id, 'bulk', ?1, ?1, ?2, ?3, NULL, {_SNAPSHOT} FROM exemptions WHERE batch = ?4 ORDER BY id",
+            (actor.login, actor.for_, at, batch),
         )
         return batch
 
@@ -960,24 +990,26 @@ class Store:
         )
         self.conn.execute("DELETE FROM temp.changing")
 
-    def _log_changing(self, action: str, actor: str, at: str, after: str, args: Sequence[Any] = ()) -> None:
+    def _log_changing(self, action: str, actor: Actor, at: str, after: str, args: Sequence[Any] = ()) -> None:
         """An event for each exemption in `changing`, in its order, written before the change
         itself: the snapshot before read from the row as it is; the one after, `after`, the same
         row with the values the change then writes (SQL, in which ?3 is `at` and ?4 on are `args`).
+        The login (?2) is both the event's actor and its login.
 
         Both snapshots in one pass, each row read once: a batch of 20,000 used to put its
         snapshots before in a temporary table and read every row again after the change.
         """
+        for_ = f"?{4 + len(args)}"
         # CROSS JOIN: `changing` is read in `seq` order and each exemption found by its id.
         self.conn.execute(
-            "INSERT INTO events (exemption_id, action, actor, at, before, after) "
-            f"SELECT id, ?1, ?2, ?3, {_SNAPSHOT}, {after} "
+            "INSERT INTO events (exemption_id, action, actor, login, actor_for, at, before, after) "
+            f"SELECT id, ?1, ?2, ?2, {for_}, ?3, {_SNAPSHOT}, {after} "
             "FROM temp.changing CROSS JOIN exemptions ON id = exemption_id ORDER BY seq",
-            (action, actor, at, *args),
+            (action, actor.login, at, *args, actor.for_),
         )
 
     def update(
-        self, changes: Sequence[tuple[Exemption, Exemption]], *, action: str, actor: str, at: str
+        self, changes: Sequence[tuple[Exemption, Exemption]], *, action: str, actor: Actor, at: str
     ) -> None:
         """Record new dates (and in-force date) for each (before, after) pair, with its event."""
         self._changing()
@@ -998,13 +1030,13 @@ class Store:
         )
         self.conn.execute("DELETE FROM temp.changing")
 
-    def set_reason(self, before: Exemption, after: Exemption, *, actor: str, at: str) -> None:
+    def set_reason(self, before: Exemption, after: Exemption, *, actor: Actor, at: str) -> None:
         """Record a corrected reason, with an `edit` event holding the old and the new."""
         snapshot = self._snapshot(before.id)
         self.conn.execute("UPDATE exemptions SET reason = ? WHERE id = ?", (after.reason, after.id))
         self._log(before.id, "edit", actor, at, snapshot)
 
-    def mark_deleted(self, exemptions: Sequence[Exemption], *, actor: str, at: str, on: date) -> None:
+    def mark_deleted(self, exemptions: Sequence[Exemption], *, actor: Actor, at: str, on: date) -> None:
         """Mark exemptions deleted at `at` on day `on` (the record and its history stay), with a
         `delete` event each."""
         day = on.isoformat()
@@ -1042,11 +1074,11 @@ class Store:
         )
         return [_request(row) for row in rows]
 
-    def insert_request(self, draft: Draft, *, requested_by: str, actor: str, at: str) -> Request:
+    def insert_request(self, draft: Draft, *, requested_by: str, actor: Actor, at: str) -> Request:
         """Record a tutor's request and its `request` event."""
         cursor = self.conn.execute(
             "INSERT INTO requests (student_id, type, start_date, end_date, reason, requested_by, "
-            "recorded_by, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "recorded_by, recorded_login, recorded_for, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 draft.student_id,
                 draft.type,
@@ -1054,7 +1086,9 @@ class Store:
                 draft.end.isoformat(),
                 draft.reason,
                 requested_by,
-                actor,
+                actor.login,
+                actor.login,
+                actor.for_,
                 at,
             ),
         )
@@ -1062,26 +1096,26 @@ class Store:
         self._log_request(request_id, "request", actor, at, None)
         return self.request(request_id)
 
-    def _log_request(self, request_id: int, action: str, actor: str, at: str, before: str | None) -> None:
+    def _log_request(self, request_id: int, action: str, actor: Actor, at: str, before: str | None) -> None:
         self.conn.execute(
-            "INSERT INTO events (request_id, action, actor, at, before, after) "
-            f"SELECT id, ?, ?, ?, ?, {_REQUEST_SNAPSHOT} FROM requests WHERE id = ?",
-            (action, actor, at, before, request_id),
+            "INSERT INTO events (request_id, action, actor, login, actor_for, at, before, after) "
+            f"SELECT id, ?, ?, ?, ?, ?, ?, {_REQUEST_SNAPSHOT} FROM requests WHERE id = ?",
+            (action, actor.login, actor.login, actor.for_, at, before, request_id),
         )
 
-    def _decide(self, request_id: int, status: str, actor: str, at: str, **fields: Any) -> None:
+    def _decide(self, request_id: int, status: str, actor: Actor, at: str, **fields: Any) -> None:
         """Close a waiting request; the caller holds the write lock and has seen it waiting."""
         assignments = "".join(f", {column} = ?" for column in fields)
         cursor = self.conn.execute(
-            f"UPDATE requests SET status = ?, decided_by = ?, decided_at = ?{assignments} "
-            "WHERE id = ? AND status = 'requested'",
-            (status, actor, at, *fields.values(), request_id),
+            "UPDATE requests SET status = ?, decided_by = ?, decided_login = ?, decided_for = ?, "
+            f"decided_at = ?{assignments} WHERE id = ? AND status = 'requested'",
+            (status, actor.login, actor.login, actor.for_, at, *fields.values(), request_id),
         )
         if cursor.rowcount != 1:
             raise RuntimeError(f"request R{request_id} was not waiting")
 
     def approve_request(
-        self, request: Request, draft: Draft, *, actor: str, at: str, in_force_from: date
+        self, request: Request, draft: Draft, *, actor: Actor, at: str, in_force_from: date
     ) -> Exemption:
         """Create the exemption a request asked for (perhaps with a new start), linked to it,
         and close the request as approved. One `approve` event records both."""
@@ -1089,7 +1123,7 @@ class Store:
         self._decide(request.id, APPROVED, actor, at, exemption_id=created.id)
         return created
 
-    def reject_request(self, request: Request, reason: str, *, actor: str, at: str) -> None:
+    def reject_request(self, request: Request, reason: str, *, actor: Actor, at: str) -> None:
         """Close a request as rejected, with the reason, and its `reject` event."""
         before = self.conn.execute(
             f"SELECT {_REQUEST_SNAPSHOT} FROM requests WHERE id = ?", (request.id,)

@@ -8,9 +8,20 @@ import typer
 from stream_exempt import dates, output, types
 from stream_exempt.cli.options import TableFormatOption
 from stream_exempt.cli.session import Session
-from stream_exempt.model import BatchSummary
+from stream_exempt.model import Actor, BatchSummary
 
-FIELDS = ("id", "created_at", "created_by", "source", "created", "live", "types", "start", "end")
+FIELDS = (
+    "id",
+    "created_at",
+    "created_by",
+    "source",
+    "created",
+    "live",
+    "types",
+    "start",
+    "end",
+    "created_for",
+)
 HEADINGS = ("Batch", "Imported", "By", "File", "Created", "Live", "Type", "Start", "End")
 
 
@@ -22,7 +33,8 @@ def _date(value: date | str | None, iso: bool) -> str | None:
 
 
 def record(batch: BatchSummary) -> dict[str, Any]:
-    """A batch for machines: type codes comma-separated, ISO dates or "mixed"."""
+    """A batch for machines: its type codes as a list (an array in JSON, comma-separated in CSV),
+    ISO dates or "mixed"."""
     return {
         "id": batch.id,
         "created_at": batch.created_at,
@@ -30,9 +42,10 @@ def record(batch: BatchSummary) -> dict[str, Any]:
         "source": batch.source,
         "created": batch.created,
         "live": batch.live,
-        "types": ",".join(batch.types),
+        "types": list(batch.types),
         "start": _date(batch.start, True),
         "end": _date(batch.end, True),
+        "created_for": batch.created_for,
     }
 
 
@@ -41,7 +54,7 @@ def human_row(batch: BatchSummary) -> list[str]:
     return [
         str(batch.id),
         dates.local_time(batch.created_at),
-        batch.created_by,
+        str(Actor(batch.created_by, batch.created_for)),
         batch.source or "",
         str(batch.created),
         str(batch.live),
@@ -55,8 +68,9 @@ def batches(
     ctx: typer.Context,
     fmt: TableFormatOption = "table",
 ) -> None:
-    """List every bulk batch: when and by whom it was imported, from which file, how many
-    exemptions it created and how many of those are live today, its type(s) and dates.
+    """List every bulk batch: when and by whom it was imported (`alice for Dr Smith` with
+    `--as`), from which file, how many exemptions it created and how many of those are live
+    today, its type(s) and dates.
 
     A start or end that differs between members shows as "mixed".
 

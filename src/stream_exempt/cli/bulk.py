@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from stream_exempt import dates, output, rules, types, validate
-from stream_exempt.cli.options import ActorOption, ColumnOption, EncodingOption, ForOption, ReasonOption
+from stream_exempt.cli.options import (
+    ActorOption,
+    ColumnOption,
+    EncodingOption,
+    ForOption,
+    MonthFirstOption,
+    ReasonOption,
+)
 from stream_exempt.cli.session import Session, actor, collector_paused, committed, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
@@ -110,7 +117,7 @@ def _read(
             if named.given():
                 raise Refused(
                     f"there is no header row in {name} (its first line is a student), so no column "
-                    f"{named.given()[0]!r} to name; leave out the --...-column options."
+                    f"{validate.printable(named.given()[0])} to name; leave out the --...-column options."
                 )
             headers, columns = None, cohort.Columns(student_id=id_at)
             rows = [table.first, *table]
@@ -135,19 +142,22 @@ def _plan(
     name: str,
     month_first: bool,
     unpassable: Refused | None = None,
+    deleted: dict[tuple[str, str], list[Exemption]] | None = None,
 ) -> "cohort.Plan":
     """The plan for every row; when any row is refused, the refused rows in a table and `Refused`.
     With `unpassable` (an option no new row could pass), that one error unless every row is
     already recorded."""
     from stream_exempt import cohort
 
-    plan = cohort.plan_bulk(_progress(rows), columns, defaults, live, today, pattern, month_first=month_first)
+    plan = cohort.plan_bulk(
+        _progress(rows), columns, defaults, live, today, pattern, month_first=month_first, deleted=deleted
+    )
     if unpassable is not None and (plan.created or plan.refused):
         raise unpassable
     if plan.refused:
         output.write_rich_table(
             ("Line", "Student ID", "Why refused"),
-            ([str(line), student, why] for line, student, why in plan.refused),
+            ([str(line), validate.shortened(student), why] for line, student, why in plan.refused),
             stderr=True,
             title="Refused rows",
         )
@@ -192,13 +202,7 @@ def bulk(
         str | None,
         typer.Option("--sheet", metavar="NAME", help="The sheet of an .xlsx workbook (default: the first)."),
     ] = None,
-    month_first: Annotated[
-        bool,
-        typer.Option(
-            "--month-first",
-            help="Read the file's numeric dates month-first (10/17/2027), as US spreadsheets write them.",
-        ),
-    ] = False,
+    month_first: MonthFirstOption = False,
     encoding: EncodingOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything; write nothing.")] = False,
 ) -> None:
@@ -233,19 +237,24 @@ def bulk(
                 raise unpassable from None
             raise
         at = columns.student_id
-        students = (cells[at].strip() for _, cells in rows if at < len(cells))
+        students = [cells[at].strip() for _, cells in rows if at < len(cells)]
         in_force = rules.in_force_from(today)
         batch = None
         if dry_run:  # no write lock, and no store file made where there was none
-            live = session.store().live_of(students, today)  # reads: never creates the store
-            plan = _plan(rows, columns, defaults, live, today, pattern, name, month_first, unpassable)
+            # reads: never creates the store
+            live, deleted = session.store().live_and_deleted_of(students, today)
+            plan = _plan(
+                rows, columns, defaults, live, today, pattern, name, month_first, unpassable, deleted
+            )
         else:
             if not session.store_path.exists():  # a file that is refused leaves no new store behind
                 _plan(rows, columns, defaults, {}, today, pattern, name, month_first, unpassable)
             store = session.store_for_writing()
             with store.writing():  # the write lock first: R7 holds against every concurrent writer
-                live = store.live_of(students, today)
-                plan = _plan(rows, columns, defaults, live, today, pattern, name, month_first, unpassable)
+                live, deleted = store.live_and_deleted_of(students, today)
+                plan = _plan(
+                    rows, columns, defaults, live, today, pattern, name, month_first, unpassable, deleted
+                )
                 if plan.created:
                     with _writing(len(plan.created)):
                         batch = store.insert_batch(
@@ -255,13 +264,14 @@ def bulk(
                             in_force_from=in_force,
                             source=validate.printable_name(name),
                         )
-            if batch is not None:
-                committed(
-                    f"batch {batch}, {len(plan.created)} exemption{'s' if len(plan.created) != 1 else ''} created"
-                )
+                    committed(
+                        f"batch {batch}, {len(plan.created)} exemption{'s' if len(plan.created) != 1 else ''} created"
+                    )
     for line, student, first in plan.repeats:
         warn(f"line {line} repeats line {first} for student {student}; counted once.")
     _summarise(plan, batch, dry_run)
+    if plan.deleted:
+        warn(_not_recreated(plan))
     if plan.reason_differs:
         rows_give = "row already recorded gives" if plan.reason_differs == 1 else "rows already recorded give"
         warn(
@@ -276,6 +286,26 @@ def bulk(
         )
 
 
+# A warning names at most this many deleted exemptions, then says how many more.
+NAMED = 20
+
+
+def _not_recreated(plan: "cohort.Plan") -> str:
+    """SPEC 10: rows matching a deleted exemption are not recreated; count and name them."""
+    found = plan.deleted
+    ids = ", ".join(str(exemption_id) for _, _, exemption_id in found[:NAMED])
+    if len(found) > NAMED:
+        ids += f" and {len(found) - NAMED} more"
+    if len(found) == 1:
+        return (
+            f"1 row matches a deleted exemption ({ids}), not recreated: use add to exempt that student again."
+        )
+    return (
+        f"{len(found)} rows match deleted exemptions ({ids}), not recreated: use add to exempt those "
+        "students again."
+    )
+
+
 def _summarise(plan: "cohort.Plan", batch: int | None, dry_run: bool) -> None:
     created, already = len(plan.created), plan.already_recorded
     noun = "exemption" if created == 1 else "exemptions"
@@ -283,6 +313,8 @@ def _summarise(plan: "cohort.Plan", batch: int | None, dry_run: bool) -> None:
         print(
             f"Dry run: {created} {noun} would be created as one new batch, {already} already recorded; nothing was written."
         )
+    elif batch is None and plan.deleted:
+        print(f"Nothing new: {already} already recorded, {len(plan.deleted)} deleted and not recreated.")
     elif batch is None:
         print(f"Nothing new: all {already} already recorded.")
     else:

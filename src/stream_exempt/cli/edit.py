@@ -45,13 +45,14 @@ def edit(
         after = rules.with_reason(before, text)
         if after.reason != before.reason:
             store.set_reason(before, after, actor=who, at=dates.now_utc())
-    if after.reason != before.reason:
-        committed(
-            f"the reason of exemption {number} changed from {_shown(before.reason)} to {_shown(after.reason)}",
-            f"Do not run it again; `stream-exempt history {number}` shows it",
-        )
+            committed(
+                f"the reason of exemption {number} changed from {_shown(before.reason)} to {_shown(after.reason)}",
+                f"Do not run it again; `stream-exempt history {number}` shows it",
+            )
     if after.reason == before.reason:
-        print(f"Exemption {number} already has that reason; nothing was recorded.")
+        # SPEC 10: a change that changes nothing is not a change (no event; exit 0).
+        has = "no reason" if before.reason is None else f"the reason {_shown(before.reason)}"
+        print(f"Nothing to change: exemption {number} already has {has}.")
     else:
         print(
             f"Edited exemption {number} ({before.student_id}): reason "

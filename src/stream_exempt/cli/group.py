@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from stream_exempt import interrupts
 from stream_exempt.cli import streams
 from stream_exempt.errors import OutputFailed, ReaderGone, StreamExemptError
 from stream_exempt.store import unusable
@@ -39,9 +40,21 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
+def _shorten_quoted(message: str) -> str:
+    """A value quoted by Click (`'xxxx' is not one of ...`) shortened past 80 characters, with
+    its length, as every refusal quotes a value the user gave (SPEC 10)."""
+    from stream_exempt.validate import SHORTEN_PAST
+
+    def shorter(match: re.Match[str]) -> str:
+        return f"'{match[1][: SHORTEN_PAST - 1]}…' ({len(match[1]):,} characters)"
+
+    return re.sub(rf"'([^'\n]{{{SHORTEN_PAST + 1},}})'", shorter, message)
+
+
 def fail(message: str, code: int) -> NoReturn:
     """Print one `Error:` sentence on stderr and exit with `code`."""
     streams.say(f"Error: {printable(sentence(message))}")
+    interrupts.ended()  # said: a signal now would add a second, different ending
     sys.exit(code)
 
 
@@ -62,10 +75,7 @@ class ExemptGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> NoReturn:
-        from stream_exempt.cli.session import advice, recorded
-
-        recorded.clear()
-        advice.clear()
+        interrupts.clear()
         if any("\x00" in arg for arg in (sys.argv[1:] if args is None else args)):
             # No option takes a NUL (no path, id, date or text may hold one); a real process
             # cannot even receive one. Refused here, once, for every option.
@@ -87,6 +97,7 @@ class ExemptGroup(TyperGroup):
             raise
         finally:
             streams.restore(saved)
+        interrupts.ended()  # done: a signal now changes nothing (SPEC 10)
         sys.exit(code)
 
     def _run(
@@ -115,6 +126,8 @@ class ExemptGroup(TyperGroup):
 
             fail(unusable(error, opened[-1] if opened else Path("the store")).message, 4)
         except Exception as error:  # never a traceback: it could show personal data
+            if interrupts.wrapped(error):
+                self._interrupted()
             if debugging():
                 raise
             done = _recorded_so_far()
@@ -130,11 +143,7 @@ class ExemptGroup(TyperGroup):
 
     @staticmethod
     def _interrupted() -> NoReturn:
-        done = _recorded_so_far()
-        fail(
-            f"interrupted after recording: {done}." if done else "interrupted; nothing was changed.",
-            EXIT_INTERRUPTED,
-        )
+        fail(interrupts.said(), EXIT_INTERRUPTED)
 
     @staticmethod
     def _output_failed(error: OutputFailed | ReaderGone) -> NoReturn:
@@ -151,6 +160,6 @@ class ExemptGroup(TyperGroup):
     @staticmethod
     def _usage_error(error: typer.TyperException) -> NoReturn:
         ctx = getattr(error, "ctx", None)
-        message = error.format_message().rstrip(".")
+        message = _shorten_quoted(error.format_message().rstrip("."))
         hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
         fail(f"{message}{hint}.", getattr(error, "exit_code", 2) or 2)

@@ -67,7 +67,11 @@ ReasonOption = Annotated[
 ]
 ActorOption = Annotated[
     str | None,
-    typer.Option("--as", metavar="NAME", help="Who is making the change (default: your login name)."),
+    typer.Option(
+        "--as",
+        metavar="NAME",
+        help="Who the change is for (a colleague, a tutor), recorded beside your login, never instead of it.",
+    ),
 ]
 OnOption = Annotated[
     str | None, typer.Option("--on", metavar="DATE", help="The day to ask about (default: today).")
@@ -86,4 +90,11 @@ EncodingOption = Annotated[
 ]
 ColumnOption = Annotated[
     str | None, typer.Option("--column", metavar="NAME", help="The header of the student-ID column.")
+]
+MonthFirstOption = Annotated[
+    bool,
+    typer.Option(
+        "--month-first",
+        help="Read the file's numeric dates month-first (10/17/2027), as US spreadsheets write them.",
+    ),
 ]

@@ -1,15 +1,17 @@
 """What every command shares: the store it opens, the actor, today, and messages on stderr."""
 
 import gc
-import getpass
+import os
+import pwd
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stream_exempt import config, validate
+from stream_exempt import config, interrupts, validate
 from stream_exempt.errors import StoreUnusable
+from stream_exempt.model import Actor
 from stream_exempt.store import Store
 
 APP_NAME = "stream-exempt"
@@ -18,21 +20,22 @@ APP_NAME = "stream-exempt"
 opened: list[Path] = []
 # What this process has committed to the store, in words: when something fails afterwards
 # (the output cannot be written, Ctrl-C), the error says what was recorded, never that nothing
-# changed (SPEC 7).
-recorded: list[str] = []
-# What to do about it, for the last thing recorded (a request is seen with `requests`, and
-# `init` may safely be run again).
-advice: list[str] = []
+# changed (SPEC 7). And what to do about it, for the last thing recorded (a request is seen
+# with `requests`, and `init` may safely be run again).
+recorded = interrupts.recorded
+advice = interrupts.advice
 SEE_LIST = "Do not run it again; `stream-exempt list` shows it"
 
 
 def committed(what: str, then: str = SEE_LIST) -> None:
-    """Note, right after a commit, what was recorded (`exemption 12 extended to 1 Feb 2027`),
-    and `then`, what the person should do if the output fails afterwards."""
+    """Note what a change records (`exemption 12 extended to 1 Feb 2027`), and `then`, what the
+    person should do if the output fails afterwards.
+
+    Called inside `store.writing()`, before it commits: the note counts from the COMMIT on, in
+    one step that no Ctrl-C or SIGTERM can split (SPEC 10)."""
     from stream_exempt.cli import streams
 
-    recorded.append(what)
-    advice.append(then)
+    interrupts.note(what, then)
     streams.report_broken_pipe()
 
 
@@ -102,23 +105,35 @@ class Session:
             self._store = None
 
 
-def actor(name: str | None) -> str:
-    """`--as NAME`, else the login name of the person running the command."""
-    if name is None:
-        try:
-            name = getpass.getuser()
-        except (OSError, KeyError):
-            import os
+def login() -> str:
+    """The login running this command, as the operating system knows it: the name of the
+    effective user (`uid-N` when the user database has no name for it). Never `LOGNAME`, `USER`
+    or anything else the caller can set (SPEC 7, The actor)."""
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid-{uid}"
 
-            name = f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
-    return validate.actor(name)
+
+def actor(name: str | None) -> Actor:
+    """Who records a change: the login, and `--as NAME` beside it as who it was for (never
+    instead of it). `--as` naming the login itself adds nothing, and is not kept."""
+    me = login()
+    for_ = None if name is None else validate.actor(name)
+    return Actor(me, None if for_ == me else for_)
 
 
 def warn(message: str) -> None:
-    """A warning on stderr."""
-    print(f"Warning: {message}", file=sys.stderr)
+    """A warning on stderr (control characters of names from outside escaped: SPEC 10)."""
+    from stream_exempt.output.results import visible
+
+    print(f"Warning: {visible(message)}", file=sys.stderr)
 
 
 def note(message: str) -> None:
-    """Progress and summaries meant for people, on stderr, away from the data on stdout."""
-    print(message, file=sys.stderr)
+    """Progress and summaries meant for people, on stderr, away from the data on stdout
+    (one line: control characters of names from outside escaped, SPEC 10)."""
+    from stream_exempt.output.results import visible
+
+    print(visible(message), file=sys.stderr)
