@@ -133,6 +133,8 @@ def list_(
 ) -> None:
     """List exemptions: by default the live ones (active and pending) as of today.
 
+    With --on a day that has passed, the store as it stood at the end of that day.
+
     Example: stream-exempt list --status all --format csv > exemptions.csv
 
     Example: stream-exempt list --ending-within 2w   (the ones to extend before they lock)

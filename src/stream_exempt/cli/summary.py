@@ -99,6 +99,7 @@ def summary(
     """The office's morning view: exemptions by type and status, those coming into force in
     the next two days, starting within a week, ending within two weeks (extend them before
     they lock), and deleted in the last week. Each line names the `list` command that shows it.
+    With --on a day that has passed, the store as it stood at the end of that day.
 
     Example: stream-exempt summary
     """
