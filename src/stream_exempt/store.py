@@ -133,6 +133,14 @@ _LISTED_JSON = (
 )
 
 
+class OfficeCounts(NamedTuple):
+    """Students exempt in a run of weeks (`Store.students_in_force_by_week`)."""
+
+    by_week_and_type: dict[tuple[int, str], int]  # (week, type): students of that type that week
+    by_week: dict[int, int]  # week: students of any type (each once)
+    by_type: dict[str, int]  # type: students of that type in at least one of the weeks
+
+
 class Filters(NamedTuple):
     """`list`'s filters: each one given narrows the rows (None leaves that one out).
 
@@ -797,11 +805,10 @@ class Store:
         )
         return [(row[0], row[1], row[2], dict(zip(keys, row[3:], strict=True))) for row in rows]
 
-    def students_in_force_by_week(
-        self, first: date, weeks: int
-    ) -> tuple[dict[tuple[int, str], int], dict[int, int]]:
+    def students_in_force_by_week(self, first: date, weeks: int) -> OfficeCounts:
         """For each of `weeks` weeks from `first`: how many students have an exemption of each
-        type in force on at least one of its days, and how many students in all.
+        type in force on at least one of its days, and how many students in all; and for the
+        whole of those weeks, how many students of each type.
 
         The days an exemption is in force are `rules.in_force_days`, written here in SQL so
         that the whole office is counted in one grouped query (tests hold the two together).
@@ -841,14 +848,18 @@ class Store:
             UNION ALL SELECT 'after', hi + 1, type, COUNT(*) FROM single GROUP BY hi, type
             UNION ALL SELECT 'type', n, type, COUNT(*) FROM pairs GROUP BY n, type
             UNION ALL SELECT 'all', n, NULL, COUNT(DISTINCT student_id) FROM pairs GROUP BY n
+            UNION ALL SELECT 'window', NULL, type, COUNT(DISTINCT student_id) FROM ranges GROUP BY type
             """,
             {"first": first.isoformat(), "last": last.isoformat(), "weeks": weeks},
         )
         by_type: dict[tuple[int, str], int] = {}
         students: dict[int, int] = {}
+        in_window: dict[str, int] = {}
         change: dict[tuple[int, str], int] = {}  # students with one range: +n where it starts, -n after
         for kind, n, type_code, count in rows:
-            if kind == "from":
+            if kind == "window":
+                in_window[type_code] = count
+            elif kind == "from":
                 change[(n, type_code)] = change.get((n, type_code), 0) + count
             elif kind == "after":
                 change[(n, type_code)] = change.get((n, type_code), 0) - count
@@ -863,7 +874,7 @@ class Store:
                 if running[type_code]:
                     by_type[(n, type_code)] = by_type.get((n, type_code), 0) + running[type_code]
                     students[n] = students.get(n, 0) + running[type_code]
-        return by_type, students
+        return OfficeCounts(by_type, students, in_window)
 
     def events(self, exemption_id: int) -> list[Event]:
         """Every event of one exemption, oldest first; for one approved from a tutor's request,
