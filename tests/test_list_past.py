@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlite_utils import Database, Migrations
 
-from conftest import LONDON, Cli
+from helpers import LONDON, Cli
 from stream_exempt import rules, schema
 from stream_exempt.dates import local_day
 from stream_exempt.model import Exemption
