@@ -20,7 +20,8 @@ days = st.integers(min_value=-60, max_value=120).map(lambda n: BASE + timedelta(
 def exemptions(draw: st.DrawFn) -> Exemption:
     start = draw(days)
     end = start + timedelta(days=draw(st.integers(0, 60)))
-    recorded = start - timedelta(days=draw(st.integers(1, 30)))
+    # Recorded before it starts, and in force by its end (R5c): one the rules could have recorded.
+    recorded = min(start - timedelta(days=draw(st.integers(1, 30))), end - timedelta(days=2))
     return exemption(
         start,
         end,
