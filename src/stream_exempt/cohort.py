@@ -11,7 +11,7 @@ distinct set of terms, and each row costs little more than reading its student I
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -438,6 +438,7 @@ def plan_bulk(
     pattern: re.Pattern[str],
     *,
     month_first: bool = False,
+    repeat: Callable[[Terms], Sequence[Terms]] | None = None,
 ) -> Plan:
     """Check every row against the rules, the live exemptions and the other rows.
 
@@ -445,6 +446,10 @@ def plan_bulk(
     earlier row asked for the same student, type and dates; already recorded if a live
     exemption has exactly its student, type and dates; refused by R2 or R3; refused by R7
     against a live exemption, then against an earlier accepted row; otherwise created.
+
+    With `repeat` (a series, SPEC 11), each row asks for every occurrence `repeat` makes of
+    its terms, and each occurrence is checked as a row of its own; a refused occurrence is
+    named by its dates.
     """
     plan = Plan()
     terms_of = _terms_reader(columns, defaults, today, month_first)
@@ -461,44 +466,48 @@ def plan_bulk(
         shown = cells[id_at].strip() if id_at < len(cells) else ""
         try:
             student = student_id(shown, pattern)
-            terms = terms_of(cells)
+            asked = terms_of(cells)
+            occurrences = (asked,) if repeat is None else repeat(asked)
         except Refused as error:
             unsaved = None if shown else _unsaved(cells, id_at, "student ID")
             refused.append((line, shown, (unsaved or error).message))
             continue
-        type_code, start, end, _ = terms
-        key = (student, type_code)
-        earlier = seen.get(key)
-        if earlier is not None:
-            first = next((at for s, e, at, _ in earlier if s == start and e == end), None)
-            if first is not None:
-                plan.repeats.append((line, student, first))
-                continue
-        existing = live.get(key) if live else None
-        same = next((e for e in existing if e.start == start and e.end == end), None) if existing else None
-        if same is not None:
-            plan.already_recorded += 1
-            if (reason_given or terms.reason is not None) and same.reason != terms.reason:
-                plan.reason_differs += 1
-            accepted = False
-        else:
-            if terms is not last_terms:
-                last_terms, last_why = terms, _refusal(terms, today)
-            why = last_why
-            if why is None and existing:
-                clash = rules.find_clash(student, type_code, start, end, existing, today)
-                why = rules.clash_message(student, clash) if clash else None
-            if why is None and earlier is not None:
-                why = _in_file_clash(earlier, start, end)
-            accepted = why is None
-            if why is None:
-                created.append((student, terms))
+        for terms in occurrences:
+            type_code, start, end, _ = terms
+            key = (student, type_code)
+            earlier = seen.get(key)
+            if earlier is not None:
+                first = next((at for s, e, at, _ in earlier if s == start and e == end), None)
+                if first is not None:
+                    plan.repeats.append((line, student, first))
+                    continue
+            existing = live.get(key) if live else None
+            same = next((e for e in existing if e.start == start and e.end == end), None) if existing else None
+            if same is not None:
+                plan.already_recorded += 1
+                if (reason_given or terms.reason is not None) and same.reason != terms.reason:
+                    plan.reason_differs += 1
+                accepted = False
             else:
-                refused.append((line, shown, why))
-        if earlier is None:
-            seen[key] = [(start, end, line, accepted)]
-        else:
-            earlier.append((start, end, line, accepted))
+                if terms is not last_terms:
+                    last_terms, last_why = terms, _refusal(terms, today)
+                why = last_why
+                if why is None and existing:
+                    clash = rules.find_clash(student, type_code, start, end, existing, today)
+                    why = rules.clash_message(student, clash) if clash else None
+                if why is None and earlier is not None:
+                    why = _in_file_clash(earlier, start, end)
+                accepted = why is None
+                if why is None:
+                    created.append((student, terms))
+                elif repeat is None:
+                    refused.append((line, shown, why))
+                else:
+                    refused.append((line, shown, f"{show(start)} to {show(end)}: {why}"))
+            if earlier is None:
+                seen[key] = [(start, end, line, accepted)]
+            else:
+                earlier.append((start, end, line, accepted))
     plan.rows = count
     return plan
 
