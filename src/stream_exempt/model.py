@@ -200,3 +200,4 @@ class BatchSummary:
     types: tuple[str, ...]
     start: date | str | None  # the members' one start, "mixed", or None when it has none
     end: date | str | None
+    repeats: str | None = None  # a series: `every 1w x 10`; None for an import

@@ -186,6 +186,14 @@ def _live_index(db: Database) -> None:
     db.execute("CREATE INDEX exemptions_live ON exemptions (end_date, deleted_on, start_date, student_id)")
 
 
+def _series(db: Database) -> None:
+    """A batch made by a series (SPEC 11) keeps how it repeats, for `batches`: the interval as
+    typed (`1w`), the weekdays (`mon,wed`) and the occurrences per student. NULL for an import."""
+    db.execute("ALTER TABLE batches ADD COLUMN every TEXT")
+    db.execute("ALTER TABLE batches ADD COLUMN weekdays TEXT")
+    db.execute("ALTER TABLE batches ADD COLUMN occurrences INTEGER")
+
+
 # In numeric order. A store's applied migrations are compared with these as a set, so that
 # migrations landing in any order never wedge a store.
 MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
@@ -193,6 +201,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0002_deletion_day", _deletion_day),
     ("0003_requests", _requests),
     ("0004_live_index", _live_index),
+    ("0006_series", _series),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in MIGRATIONS)
 

@@ -271,6 +271,15 @@ def _one_date(least: str | None, most: str | None) -> date | str | None:
     return date.fromisoformat(least) if least == most else "mixed"
 
 
+def _repeats(every: str | None, weekdays: str | None, occurrences: int | None) -> str | None:
+    """How a series' batch repeats: `every 1w x 10`, `every 1w on mon,wed x 4`; None for an import."""
+    if every is None:
+        return None
+    on = f" on {weekdays}" if weekdays else ""
+    times = f" x {occurrences}" if occurrences is not None else ""
+    return f"every {every}{on}{times}"
+
+
 def _create_private(path: Path) -> None:
     """Create an empty store file readable and writable by its owner only."""
     try:
@@ -660,7 +669,8 @@ class Store:
             SELECT b.id, b.created_at, b.created_by, b.source, COUNT(e.id),
                    COALESCE(SUM(e.deleted_on IS NULL AND e.end_date >= ?), 0),
                    GROUP_CONCAT(DISTINCT e.type),
-                   MIN(e.start_date), MAX(e.start_date), MIN(e.end_date), MAX(e.end_date)
+                   MIN(e.start_date), MAX(e.start_date), MIN(e.end_date), MAX(e.end_date),
+                   b.every, b.weekdays, b.occurrences
             FROM batches AS b LEFT JOIN exemptions AS e ON e.batch = b.id
             GROUP BY b.id ORDER BY b.id
             """,
@@ -677,6 +687,7 @@ class Store:
                 types=tuple(sorted(row[6].split(","))) if row[6] else (),
                 start=_one_date(row[7], row[8]),
                 end=_one_date(row[9], row[10]),
+                repeats=_repeats(row[11], row[12], row[13]),
             )
             for row in rows
         ]
@@ -854,11 +865,22 @@ class Store:
         return self.get(exemption_id)
 
     def insert_batch(
-        self, members: Sequence[tuple[str, Terms]], *, actor: str, at: str, in_force_from: date, source: str
+        self,
+        members: Sequence[tuple[str, Terms]],
+        *,
+        actor: str,
+        at: str,
+        in_force_from: date,
+        source: str | None,
+        repeats: tuple[str, str | None, int | None] | None = None,
     ) -> int:
-        """Record a bulk batch of new exemptions, in order, and their `bulk` events; returns the batch id."""
+        """Record a bulk batch of new exemptions, in order, and their `bulk` events; returns the
+        batch id. A series' batch keeps how it `repeats`: interval, weekdays, occurrences."""
+        every, weekdays, occurrences = repeats or (None, None, None)
         cursor = self.conn.execute(
-            "INSERT INTO batches (created_at, created_by, source) VALUES (?, ?, ?)", (at, actor, source)
+            "INSERT INTO batches (created_at, created_by, source, every, weekdays, occurrences) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (at, actor, source, every, weekdays, occurrences),
         )
         batch = int(cursor.lastrowid or 0)
         # One statement for each run of rows with the same terms (a whole cohort, as a rule),

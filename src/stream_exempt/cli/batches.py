@@ -10,8 +10,8 @@ from stream_exempt.cli.options import TableFormatOption
 from stream_exempt.cli.session import Session
 from stream_exempt.model import BatchSummary
 
-FIELDS = ("id", "created_at", "created_by", "source", "created", "live", "types", "start", "end")
-HEADINGS = ("Batch", "Imported", "By", "File", "Created", "Live", "Type", "Start", "End")
+FIELDS = ("id", "created_at", "created_by", "source", "created", "live", "types", "start", "end", "repeats")
+HEADINGS = ("Batch", "Imported", "By", "File", "Created", "Live", "Type", "Start", "End", "Repeats")
 
 
 def _date(value: date | str | None, iso: bool) -> str | None:
@@ -33,6 +33,7 @@ def record(batch: BatchSummary) -> dict[str, Any]:
         "types": ",".join(batch.types),
         "start": _date(batch.start, True),
         "end": _date(batch.end, True),
+        "repeats": batch.repeats,
     }
 
 
@@ -48,6 +49,7 @@ def human_row(batch: BatchSummary) -> list[str]:
         ", ".join(types.label(code) for code in batch.types),
         _date(batch.start, False) or "",
         _date(batch.end, False) or "",
+        batch.repeats or "",
     ]
 
 
@@ -58,7 +60,8 @@ def batches(
     """List every bulk batch: when and by whom it was imported, from which file, how many
     exemptions it created and how many of those are live today, its type(s) and dates.
 
-    A start or end that differs between members shows as "mixed".
+    A start or end that differs between members shows as "mixed". A series (add or bulk with
+    --every) shows how it repeats: `every 1w x 10`.
 
     Example: stream-exempt batches --format csv > batches.csv
     """
