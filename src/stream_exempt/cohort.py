@@ -482,7 +482,9 @@ def plan_bulk(
                     plan.repeats.append((line, student, first))
                     continue
             existing = live.get(key) if live else None
-            same = next((e for e in existing if e.start == start and e.end == end), None) if existing else None
+            same = (
+                next((e for e in existing if e.start == start and e.end == end), None) if existing else None
+            )
             if same is not None:
                 plan.already_recorded += 1
                 if (reason_given or terms.reason is not None) and same.reason != terms.reason:

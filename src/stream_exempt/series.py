@@ -155,10 +155,17 @@ def repeat_from_options(every: str, count: str | None, until: date | None, weekd
     return Repeat(interval, parse_count(count) if count is not None else None, until, days)
 
 
-def no_series_options(count: str | None, until: str | None, weekdays: str | None, dry_run: bool = False) -> None:
+def no_series_options(
+    count: str | None, until: str | None, weekdays: str | None, dry_run: bool = False
+) -> None:
     """`--count`, `--until`, `--weekdays` (and for `add`, `--dry-run`) belong to a series:
     refused without `--every`."""
-    for name, given in (("--count", count), ("--until", until), ("--weekdays", weekdays), ("--dry-run", dry_run)):
+    for name, given in (
+        ("--count", count),
+        ("--until", until),
+        ("--weekdays", weekdays),
+        ("--dry-run", dry_run),
+    ):
         if given is not None and given is not False:
             raise Refused(f"{name} belongs to a series; give --every as well (for example --every 1w).")
 

@@ -85,7 +85,9 @@ def add(
     count: CountOption = None,
     until: UntilOption = None,
     weekdays: WeekdaysOption = None,
-    dry_run: bool = typer.Option(False, "--dry-run", help="With --every: show every occurrence; write nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="With --every: show every occurrence; write nothing."
+    ),
 ) -> None:
     """Exempt one student from notifications over a date range.
 

@@ -234,7 +234,9 @@ def bulk(
     defaults, unpassable = _defaults(type_, start, end, for_, reason, today)
     if every is None:
         series.no_series_options(count, until, weekdays)
-    repeat = repeating.repeat_from_options(every, count, until, weekdays, today) if every is not None else None
+    repeat = (
+        repeating.repeat_from_options(every, count, until, weekdays, today) if every is not None else None
+    )
     expand = repeating.Expander(repeat, defaults.span) if repeat is not None else None
     pattern = validate.id_pattern()
     named = cohort.Named(column, type_column, start_column, end_column, reason_column)
@@ -269,7 +271,9 @@ def bulk(
             store = session.store_for_writing()
             with store.writing():  # the write lock first: R7 holds against every concurrent writer
                 live = store.live_of(students, today)
-                plan = _plan(rows, columns, defaults, live, today, pattern, name, month_first, unpassable, expand)
+                plan = _plan(
+                    rows, columns, defaults, live, today, pattern, name, month_first, unpassable, expand
+                )
                 if plan.created:
                     with _writing(len(plan.created)):
                         batch = store.insert_batch(

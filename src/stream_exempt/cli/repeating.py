@@ -95,7 +95,9 @@ def _refuse(plan: cohort.Plan, made: list[Terms]) -> None:
         for line, _, why in plan.refused[:REFUSED_SHOWN]
     ]
     more = len(plan.refused) - len(rows)
-    output.write_rich_table(("Occurrence", "Dates", "Why refused"), rows, stderr=True, title="Refused occurrences")
+    output.write_rich_table(
+        ("Occurrence", "Dates", "Why refused"), rows, stderr=True, title="Refused occurrences"
+    )
     if more:
         note(f"... and {more} more refused occurrences.")
     raise Refused(
@@ -155,7 +157,9 @@ def add_series(
                 )
                 members = store.batch_members(batch)
         if batch is not None:
-            committed(f"batch {batch}, {_count(len(planned.created))} created ({series.span_words(made, repeat)})")
+            committed(
+                f"batch {batch}, {_count(len(planned.created))} created ({series.span_words(made, repeat)})"
+            )
     new = {terms for _, terms in planned.created}
     if quiet:
         if batch is not None:
