@@ -42,6 +42,7 @@ def test_batches_shows_each_import_with_its_live_count_types_and_dates(
             "types": "placement",
             "start": "2027-01-11",
             "end": "2027-01-24",
+            "repeats": None,
         },
         {
             "id": 2,
@@ -53,6 +54,7 @@ def test_batches_shows_each_import_with_its_live_count_types_and_dates(
             "types": "dissertation,placement",
             "start": "mixed",
             "end": "2027-02-01",
+            "repeats": None,
         },
     ]
     # Live is as of today: once the first batch has ended, none of it is.
@@ -67,7 +69,7 @@ def test_no_batches(cli: Cli) -> None:
     assert "No batches" in cli.ok("batches").stdout
     assert json.loads(cli.ok("batches", "--format", "json").stdout) == []
     header = next(csv.reader(io.StringIO(cli.ok("batches", "--format", "csv").stdout)))
-    assert header == ["id", "created_at", "created_by", "source", "created", "live", "types", "start", "end"]
+    assert header == ["id", "created_at", "created_by", "source", "created", "live", "types", "start", "end", "repeats"]
 
 
 def test_batches_never_creates_a_store(bare_cli: Cli) -> None:

@@ -425,3 +425,77 @@ def test_an_ordinary_bulk_batch_has_no_repetition(cli: Cli, tmp_path: Path) -> N
     cohort = _cohort(tmp_path, "student_id\n201000001\n")
     cli.ok("bulk", cohort, "--type", "placement", "--start", "2027-01-13", "--for", "1d")
     assert json.loads(cli.ok("batches", "--format", "json").stdout)[0]["repeats"] is None
+
+
+# -- --from: changing the rest of a series ------------------------------------------------------
+
+BLOCKS = ("--type", "placement", "--start", "2027-01-13", "--for", "3d", "--every", "1w", "--count", "10")
+
+
+def _half_past(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    """Ten Wednesday-to-Friday blocks from 13 Jan; today is Thursday 11 Feb, in the fifth."""
+    cli.ok("add", STUDENT, *BLOCKS)
+    clock(datetime(2027, 2, 11, 9, 0, tzinfo=LONDON))
+
+
+def test_a_half_past_series_cannot_move_as_a_whole(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    _half_past(cli, clock)
+    before = snapshot(cli.store_path)
+    result = cli("move", "--batch", "1", "--by", "1d")
+    assert result.exit_code == 2
+    assert "Exemption 5 started on 10 Feb 2027" in result.stderr and "started on 10 Feb 2027" in result.stderr
+    assert snapshot(cli.store_path) == before
+
+
+@pytest.mark.parametrize(
+    ("since", "moved"),
+    [
+        ("2027-02-16", [6, 7, 8, 9, 10]),  # the day before the sixth starts
+        ("2027-02-17", [6, 7, 8, 9, 10]),  # the sixth's own start day
+        ("2027-02-18", [7, 8, 9, 10]),  # the day after: the sixth is left alone
+        ("tomorrow", [6, 7, 8, 9, 10]),
+    ],
+)
+def test_move_from_changes_this_one_and_the_following(cli: Cli, clock, since: str, moved: list[int]) -> None:  # type: ignore[no-untyped-def]
+    _half_past(cli, clock)
+    result = cli.ok("move", "--batch", "1", "--from", since, "--by", "1d")
+    assert [int(line.split()[2]) for line in result.stdout.splitlines()] == moved
+    assert f"Batch 1: {len(moved)} exemptions moved" in result.stderr
+    starts = dict(enumerate((start for start, _ in members(cli)), 1))
+    assert starts[5] == "2027-02-10"  # running: left as it was
+    assert starts[6] == ("2027-02-18" if 6 in moved else "2027-02-17")
+    assert starts[10] == "2027-03-18"
+    assert "move" in cli.ok("history", "10").stdout
+
+
+def test_extend_from(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    _half_past(cli, clock)
+    cli.ok("extend", "--batch", "1", "--from", "2027-03-01", "--by", "1d")
+    ends = [end for _, end in members(cli)]
+    assert ends[7] == "2027-03-06"  # the eighth block, 3 to 5 Mar, ends a day later
+    assert ends[6] == "2027-02-26"  # the seventh, 24 Feb, as it was
+
+
+def test_delete_from_leaves_the_earlier_members(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    _half_past(cli, clock)
+    result = cli.ok("delete", "--batch", "1", "--from", "2027-03-03", "--yes")
+    assert "Batch 1: 3 deleted." in result.stderr
+    rows = json.loads(cli.ok("list", "--batch", "1", "--status", "all", "--format", "json").stdout)
+    assert [r["status"] for r in rows] == ["expired"] * 4 + ["active", "pending", "pending"] + ["deleted"] * 3
+    again = cli.ok("delete", "--batch", "1", "--from", "2027-03-03", "--yes")
+    assert "Nothing to delete: batch 1 has no member starting on or after 3 Mar 2027" in again.stderr
+
+
+def test_from_goes_with_a_batch(cli: Cli) -> None:
+    cli.ok("add", STUDENT, *BLOCKS)
+    for command in (["move", "1", "--by", "1d"], ["extend", "1", "--by", "1d"], ["delete", "1", "--yes"]):
+        result = cli(*command, "--from", "2027-02-01")
+        assert result.exit_code == 2
+        assert result.stderr == "Error: --from picks members of a batch; give it with --batch B.\n"
+
+
+def test_from_refuses_a_date_that_does_not_parse(cli: Cli) -> None:
+    cli.ok("add", STUDENT, *BLOCKS)
+    result = cli("move", "--batch", "1", "--from", "someday", "--by", "1d")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: 'someday' is not a date")

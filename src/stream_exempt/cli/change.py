@@ -25,6 +25,15 @@ IdArgument = Annotated[
     str | None, typer.Argument(metavar="ID", help="The exemption's id.", show_default=False)
 ]
 
+FromOption = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        metavar="DATE",
+        help="With --batch: only the members that start on or after this day (this one and the following).",
+    ),
+]
+
 # Given an exemption and today, the exemption as it would be after the change (or `Refused`).
 Plan = Callable[[Exemption, date], Exemption]
 
@@ -40,10 +49,24 @@ def _named(ids: list[str], batch: str | None) -> tuple[list[int], int | None]:
     return [validate.exemption_id(text) for text in ids], None
 
 
-def _targets(store: Store, ids: list[int], batch: int | None, today: date) -> tuple[list[Exemption], int]:
-    """The exemptions named by ids or by a batch, and how many batch members are left alone."""
+def _since(from_: str | None, batch: str | None, today: date) -> date | None:
+    """`--from D`: a batch's members that start on or after D (SPEC 11: the rest of a series)."""
+    if from_ is None:
+        return None
+    if batch is None:
+        raise Refused("--from picks members of a batch; give it with --batch B.")
+    return dates.parse_date(from_, today)
+
+
+def _targets(
+    store: Store, ids: list[int], batch: int | None, today: date, since: date | None = None
+) -> tuple[list[Exemption], int]:
+    """The exemptions named by ids or by a batch, and how many batch members are left alone.
+    With `since` (`--from`), members that start before it are left alone, and not counted."""
     if batch is not None:
         members = store.batch_members(batch)
+        if since is not None:
+            members = [m for m in members if m.start >= since]
         changeable = [m for m in members if not m.deleted and m.end > today]
         return changeable, len(members) - len(changeable)
     return store.get_many(ids), 0
@@ -71,11 +94,11 @@ def _each_planned(targets: list[Exemption], plan: Plan, today: date) -> list[tup
 
 
 def _planned(
-    store: Store, ids: list[int], batch: int | None, plan: Plan, today: date
+    store: Store, ids: list[int], batch: int | None, plan: Plan, today: date, since: date | None = None
 ) -> tuple[list[tuple[Exemption, Exemption]], int]:
     """Every (before, after) pair, each checked by the rules and all of them together by R7
     against the live exemptions of their students; and how many batch members are left alone."""
-    targets, left = _targets(store, ids, batch, today)
+    targets, left = _targets(store, ids, batch, today, since)
     changes = _each_planned(targets, plan, today)
     after = [after for _, after in changes]
     clash = rules.clash_among(after, store.live_besides(after, today), today)
@@ -95,6 +118,7 @@ def _apply(
     action: str,
     as_: str | None,
     today: date,
+    since: date | None = None,
 ) -> tuple[list[tuple[Exemption, Exemption]], int]:
     """Check and write one change to every target in one transaction."""
     who = actor(as_)
@@ -105,10 +129,10 @@ def _apply(
     # another process wrote meanwhile, plan again under the lock, so that R7 holds.
     version = store.version()
     with collector_paused():  # tens of thousands of small objects, no cycles: see bulk
-        changes, left = _planned(store, numbers, batch_number, plan, today)
+        changes, left = _planned(store, numbers, batch_number, plan, today, since)
         with store.writing():
             if store.changed_since(version):
-                changes, left = _planned(store, numbers, batch_number, plan, today)
+                changes, left = _planned(store, numbers, batch_number, plan, today, since)
             store.update(changes, action=action, actor=who, at=dates.now_utc())
     if changes:
         committed(f"{_count(len(changes))} {'extended' if action == 'extend' else 'moved'} ({_ids(changes)})")
@@ -168,6 +192,7 @@ def extend(
         typer.Option("--by", metavar="DURATION", help="How much later the last day becomes: 1w, 10d, 1m."),
     ] = None,
     as_: ActorOption = None,
+    from_: FromOption = None,
 ) -> None:
     """Set a later end date for an exemption that is still running.
 
@@ -182,6 +207,7 @@ def extend(
     today = dates.today()
     new_end = dates.parse_date(to, today) if to is not None else None
     shift = dates.parse_duration(by) if by is not None else None
+    since = _since(from_, batch, today)
 
     def plan(exemption: Exemption, today: date) -> Exemption:
         if shift is not None:
@@ -189,7 +215,9 @@ def extend(
         assert new_end is not None
         return rules.extended(exemption, new_end, today)
 
-    changes, left = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "extend", as_, today)
+    changes, left = _apply(
+        ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "extend", as_, today, since
+    )
     _report(changes, "extended", batch, left)
 
 
@@ -219,6 +247,7 @@ def move(
         ),
     ] = None,
     as_: ActorOption = None,
+    from_: FromOption = None,
 ) -> None:
     """Move an exemption's dates: a new start, a new end (to cut it short), or a shift.
 
@@ -236,6 +265,7 @@ def move(
     new_start = dates.parse_date(start, today) if start is not None else None
     new_end = dates.parse_date(end, today) if end is not None else None
     shift = dates.parse_duration(by, allow_negative=True) if by is not None else None
+    since = _since(from_, batch, today)
 
     def plan(exemption: Exemption, today: date) -> Exemption:
         if shift is not None:
@@ -251,7 +281,9 @@ def move(
             return rules.moved(exemption, new_start, new_start + length, today)
         return rules.moved(exemption, new_start, new_end, today)
 
-    changes, left = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "move", as_, today)
+    changes, left = _apply(
+        ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "move", as_, today, since
+    )
     _report(changes, "moved", batch, left)
 
 
@@ -260,9 +292,11 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def _deletable(store: Store, ids: list[int], batch: int | None, today: date) -> tuple[list[Exemption], int]:
+def _deletable(
+    store: Store, ids: list[int], batch: int | None, today: date, since: date | None = None
+) -> tuple[list[Exemption], int]:
     """The exemptions to delete, each checked by R4, and how many batch members are left alone."""
-    targets, left = _targets(store, ids, batch, today)
+    targets, left = _targets(store, ids, batch, today, since)
     for exemption in targets:
         rules.check_editable(exemption, today)
     return targets, left
@@ -277,6 +311,7 @@ def delete(
     batch: BatchOption = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_: ActorOption = None,
+    from_: FromOption = None,
 ) -> None:
     """Delete exemptions: they suppress nothing from today on; the record and history stay.
 
@@ -289,11 +324,18 @@ def delete(
     who = actor(as_)
     today = dates.today()
     ids, batch_number = _named(exemption_ids or [], batch)
+    since = _since(from_, batch, today)
     store = session.store()  # deletes only what exists: never creates the store
     version = store.version()
-    targets, left = _deletable(store, ids, batch_number, today)
+    targets, left = _deletable(store, ids, batch_number, today, since)
     if not targets:
-        note(f"Nothing to delete: every member of batch {batch} has ended or is deleted.")
+        if since is not None:
+            note(
+                f"Nothing to delete: batch {batch} has no member starting on or after {show(since)} "
+                "that has not ended or been deleted."
+            )
+        else:
+            note(f"Nothing to delete: every member of batch {batch} has ended or is deleted.")
         return
     if not yes:
         if not _interactive():
@@ -309,7 +351,7 @@ def delete(
     with store.writing():
         # Another process may have changed them while the question was asked: read again.
         if store.changed_since(version):
-            current, left = _deletable(store, ids, batch_number, today)
+            current, left = _deletable(store, ids, batch_number, today, since)
         store.mark_deleted(current, actor=who, at=dates.now_utc(), on=today)
     if current:
         committed(f"{_count(len(current))} deleted ({_ids(current)})")
