@@ -69,7 +69,18 @@ def test_no_batches(cli: Cli) -> None:
     assert "No batches" in cli.ok("batches").stdout
     assert json.loads(cli.ok("batches", "--format", "json").stdout) == []
     header = next(csv.reader(io.StringIO(cli.ok("batches", "--format", "csv").stdout)))
-    assert header == ["id", "created_at", "created_by", "source", "created", "live", "types", "start", "end", "repeats"]
+    assert header == [
+        "id",
+        "created_at",
+        "created_by",
+        "source",
+        "created",
+        "live",
+        "types",
+        "start",
+        "end",
+        "repeats",
+    ]
 
 
 def test_batches_never_creates_a_store(bare_cli: Cli) -> None:
