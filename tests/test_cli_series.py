@@ -320,11 +320,32 @@ def test_a_yearly_series_from_29_february(cli: Cli) -> None:
     ]
 
 
-def test_a_series_shows_on_the_batch_timeline(cli: Cli, tmp_path: Path) -> None:
+def test_a_series_shows_on_the_batch_timeline_a_row_per_student(cli: Cli, tmp_path: Path) -> None:
     cli.ok("add", STUDENT, *WEEKLY, "--count", "10")
+    cli.ok("delete", "3", "--yes")  # the third Wednesday, 27 Jan
+    text = cli.ok(
+        "timeline", "--batch", "1", "--from", "2027-01-11", "--weeks", "10", env={"NO_COLOR": "1"}
+    ).stdout
+    lines = text.splitlines()
+    assert lines[0] == "Batch 1: 10 members, Practice Placement Block, every 1w x 10"
+    row = next(line for line in lines if line.startswith(STUDENT))
+    assert "10 occurrences (1 deleted)" in text and "13 Jan to 17 Mar 2027" in text
+    assert len([line for line in lines if line.startswith("2012")]) == 1  # one row, every occurrence on it
+    assert row.count("█") == 9 and "×" not in row  # 7 cells a week: one a Wednesday, the third deleted
     picture = tmp_path / "series.svg"
     cli.ok("timeline", "--batch", "1", "--from", "2027-01-11", "--weeks", "10", "--svg", str(picture))
-    assert picture.read_text().count("<rect") > 10
+    assert "every&#160;1w&#160;x&#160;10" in picture.read_text()
+
+
+def test_an_import_keeps_a_row_per_member_on_its_timeline(cli: Cli, tmp_path: Path) -> None:
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("student_id\n201000001\n201000002\n", encoding="utf-8")
+    cli.ok("bulk", str(cohort), *WEEKLY[:6])
+    lines = cli.ok(
+        "timeline", "--batch", "1", "--from", "2027-01-11", env={"NO_COLOR": "1"}
+    ).stdout.splitlines()
+    assert lines[0] == "Batch 1: 2 members, Practice Placement Block, 13 Jan 2027 to 13 Jan 2027"
+    assert [line.split()[0] for line in lines if line.startswith("#")] == ["#1", "#2"]
 
 
 # -- bulk --every -------------------------------------------------------------------------------

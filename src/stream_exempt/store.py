@@ -607,6 +607,13 @@ class Store:
                 f"there is no batch {batch}; `stream-exempt list` shows the batch of each exemption."
             )
 
+    def batch_repeats(self, batch: int) -> str | None:
+        """How a series' batch repeats (`every 1w x 10`); None for an import or no such batch."""
+        row = self.conn.execute(
+            "SELECT every, weekdays, occurrences FROM batches WHERE id = ?", (batch,)
+        ).fetchone()
+        return _repeats(*row) if row else None
+
     def batch_members(self, batch: int) -> list[Exemption]:
         """Every exemption of bulk batch `batch`, in order of start, student and id (as `select`
         gives them), or `NotFound` when there is no such batch."""

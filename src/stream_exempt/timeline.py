@@ -338,6 +338,65 @@ def exemption_chart(
     return Group(Text(title, style="bold"), Text(subtitle, style="dim"), Text(""), *lines, Text(""), key)
 
 
+def series_chart(
+    exemptions: Sequence[Exemption],
+    window: Window,
+    today: date,
+    width: int,
+    *,
+    title: str,
+    subtitle: str,
+) -> RenderableType:
+    """A series' batch (SPEC 11): one row per student and type, every occurrence on it, first
+    start first; each day shows the most of what its occurrences show (one covers it, in force
+    or not; one was deleted that day)."""
+    rows: dict[tuple[str, str], list[Exemption]] = {}
+    for exemption in sorted(exemptions, key=lambda e: (e.start, e.id)):
+        rows.setdefault((exemption.student_id, exemption.type), []).append(exemption)
+    labels = []
+    for (student, _), members in rows.items():
+        label = Text(student, style="bold")
+        count = len(members)
+        deleted = sum(1 for e in members if e.deleted_on is not None)
+        label.append(f"\n{count} occurrence{'s' if count != 1 else ''}", style="dim")
+        if deleted:
+            label.append(f" ({deleted} deleted)", style="dim")
+        label.append(f"\n{_span(members[0].start, members[-1].end)}", style="dim")
+        labels.append(label)
+    label_width, per_week = _layout(labels, window, width)
+    today_cell = _today_cell(window, per_week, today)
+    below_bar = _today_line(today_cell)
+    months, mondays, mark = _axis(window, per_week, today)
+    lines = [_line(Text(""), months, label_width), _line(Text("week of", style="dim"), mondays, label_width)]
+    lines.append(_line(Text(""), mark, label_width))
+    for ((_, type_code), members), label in zip(rows.items(), labels, strict=True):
+        states = [max(days) for days in zip(*(_occurrence_days(e, window) for e in members), strict=True)]
+        bar = _bar(states, type_code, per_week, today_cell)
+        for index, label_line in enumerate(_wrapped(label, label_width)):
+            lines.append(_line(label_line, bar if index == 0 else below_bar, label_width))
+    if not rows:
+        lines.append(_line(Text(""), Text("(no exemptions)", style="dim"), label_width))
+    key = legend(
+        (
+            (IN_FORCE_GLYPH, "", "in force: notifications suppressed"),
+            (PENDING_GLYPH, "", "recorded, not yet in force (R6, 48 hours)"),
+            (DELETED_GLYPH, "bold red", "deleted that day: nothing from then on"),
+            (f"{TODAY_MARK}{TODAY_GLYPH}", "bold", f"today, {show(today)}"),
+        )
+    )
+    return Group(Text(title, style="bold"), Text(subtitle, style="dim"), Text(""), *lines, Text(""), key)
+
+
+def _occurrence_days(exemption: Exemption, window: Window) -> list[Day]:
+    """An occurrence's days on its series' row: a deletion is marked only on a day it covered
+    (one deleted before it started leaves a gap in the row, not a mark among the others)."""
+    states = day_states(exemption, window)
+    deleted_on = exemption.deleted_on
+    if deleted_on is not None and not exemption.covers(deleted_on):
+        return [Day.NOTHING if state is Day.DELETED else state for state in states]
+    return states
+
+
 def _line(label: Text, chart: Text, label_width: int) -> Text:
     """One line of the picture: a label line padded to the label column, a space, the chart."""
     line = label.copy()
