@@ -173,7 +173,7 @@ def test_list_filters_by_student_and_type(cli: Cli) -> None:
     assert cli("list", "--status", "gone").exit_code == 2
 
 
-FIELDS = "id,student_id,type,start,end,status,in_force_from,batch,reason,created_by,created_at"
+FIELDS = "id,student_id,type,start,end,status,in_force_from,batch,reason,created_by,created_at,deleted_on"
 
 
 def test_machine_formats_carry_the_fields_in_order(cli: Cli) -> None:
@@ -181,14 +181,14 @@ def test_machine_formats_carry_the_fields_in_order(cli: Cli) -> None:
     out = cli.ok("list", "--format", "csv").stdout
     assert out.splitlines() == [
         FIELDS,
-        '1,201234567,placement,2027-01-11,2027-01-24,pending,2027-01-06,,"Leeds, ward 4",tester,2027-01-04T12:00:00Z',
+        '1,201234567,placement,2027-01-11,2027-01-24,pending,2027-01-06,,"Leeds, ward 4",tester,2027-01-04T12:00:00Z,',
     ]
     tsv = cli.ok("list", "--format", "tsv").stdout.splitlines()
     assert tsv[0] == FIELDS.replace(",", "\t")
     assert tsv[1].split("\t")[8] == "Leeds, ward 4"
     (row,) = json.loads(cli.ok("list", "--format", "json").stdout)
     assert list(row) == FIELDS.split(",")
-    assert row["batch"] is None and row["id"] == 1
+    assert row["batch"] is None and row["id"] == 1 and row["deleted_on"] is None
     (line,) = cli.ok("list", "--format", "jsonl").stdout.splitlines()
     assert json.loads(line) == row
 

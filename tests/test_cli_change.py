@@ -270,8 +270,8 @@ def test_delete_needs_a_terminal_or_yes(cli: Cli, monkeypatch: pytest.MonkeyPatc
     declined = cli("delete", str(exemption), input="n\n")
     assert declined.exit_code == 2
     assert (
-        "Delete 1 exemption(s) (1)? They suppress nothing from today (4 Jan 2027) on; the days "
-        "before keep their answer." in declined.stderr
+        "Delete 1 exemption(s) (1)? They suppress nothing after today (4 Jan 2027); today and "
+        "the days before keep their answer." in declined.stderr
     )
     assert _status(cli, exemption)["status"] == "pending"
     cli.ok("delete", str(exemption), input="y\n")
@@ -282,9 +282,14 @@ def test_delete_keeps_the_record_and_it_suppresses_nothing(cli: Cli, clock) -> N
     exemption = _active_until(cli, clock, "2027-01-31")
     assert cli("check", "201234567").exit_code == 0
     cli.ok("delete", str(exemption), "--yes")
+    # R5b: today keeps its answer (the feed may have used it); R4: it can no longer change.
+    assert _status(cli, exemption)["status"] == "active"
+    assert cli("check", "201234567").exit_code == 0
+    assert cli("delete", str(exemption), "--yes").exit_code == 2
+    assert cli("extend", str(exemption), "--by", "1w").exit_code == 2
+    clock(datetime(2027, 1, 12, 0, 30, tzinfo=LONDON))  # the next day (UTC still on the 11th)
     assert _status(cli, exemption)["status"] == "deleted"
     assert cli("check", "201234567").exit_code == 1
-    assert cli("delete", str(exemption), "--yes").exit_code == 2  # R4: deleted
 
 
 @pytest.mark.parametrize(
@@ -304,17 +309,18 @@ def test_r5b_deleting_a_running_exemption_keeps_the_days_before(  # type: ignore
     day = datetime.fromisoformat(deleted_on).date()
     answers = {
         (day - timedelta(days=n)).isoformat(): code
-        for n, code in ((13, 1), (1, 0), (0, 1), (-1, 1))  # 13 days before: before the start
+        # 13 days before: before the start; the deletion day keeps its answer (R5b)
+        for n, code in ((13, 1), (1, 0), (0, 0), (-1, 1))
     }
     for on, code in answers.items():
         assert cli("check", "201234567", "--on", on).exit_code == code, on
         listed = json.loads(cli.ok("list", "--status", "all", "--on", on, "--format", "json").stdout)
-        assert listed[0]["status"] == {0: "active", 1: "deleted" if on >= deleted_on else "pending"}[code]
+        assert listed[0]["status"] == {0: "active", 1: "deleted" if on > deleted_on else "pending"}[code]
     feed = "student_id,date\n" + "".join(f"201234567,{on}\n" for on in answers)
     rows = cli.ok("check", "--file", "-", input=feed).stdout.splitlines()[1:]
     assert [row.split(",")[2] for row in rows] == ["true" if c == 0 else "false" for c in answers.values()]
     plain = cli.ok("history", str(exemption), "--format", "plain").stdout
-    assert f"deleted on {day.day} Jul 2027: suppresses nothing from that day on" in plain
+    assert f"deleted on {day.day} Jul 2027: suppresses nothing after that day; that day" in plain
 
 
 def test_r5b_deleting_an_exemption_before_it_starts_removes_it_from_every_day(cli: Cli) -> None:

@@ -68,8 +68,8 @@ def test_an_old_store_answers_as_the_rules_now_say(bare_cli: Cli) -> None:
     _old_store(
         cli.store_path,
         [
-            # Deleted at 00:30 London time on 15 Jul 2026, after it started: the days before keep
-            # their answer.
+            # Deleted at 00:30 London time on 15 Jul 2026, after it started: that day and the days
+            # before keep their answer (R5b).
             (1, "201234567", "2026-07-01", "2026-09-30", "2026-06-20", "2026-07-14T23:30:00Z"),
             # Deleted before it started: no day was ever covered.
             (2, "201234568", "2026-08-01", "2026-09-30", "2026-06-20", "2026-07-14T23:30:00Z"),
@@ -77,22 +77,26 @@ def test_an_old_store_answers_as_the_rules_now_say(bare_cli: Cli) -> None:
     )
     with sqlite3.connect(cli.store_path) as conn:
         conn.execute(_ROW, (3, "201234569", "2026-07-01", "2027-03-31", "2026-06-20", None))
-    for day, code in (("2026-07-14", 0), ("2026-07-15", 1), ("2026-07-16", 1)):
+    for day, code in (("2026-07-14", 0), ("2026-07-15", 0), ("2026-07-16", 1)):
         assert cli("check", "201234567", "--on", day).exit_code == code, day
     for day in ("2026-07-14", "2026-08-01"):
         assert cli("check", "201234568", "--on", day).exit_code == 1
     assert cli("check", "201234569", "--on", "2026-07-15").exit_code == 0  # never deleted
     listed = cli.ok("list", "--status", "all", "--on", "2026-07-14", "--format", "csv").stdout
     assert [line.split(",")[5] for line in listed.splitlines()[1:]] == ["active", "active", "deleted"]
-    feed = "student_id,date\n201234567,2026-07-14\n201234567,2026-07-15\n201234568,2026-08-02\n"
+    feed = (
+        "student_id,date\n201234567,2026-07-14\n201234567,2026-07-15\n201234567,2026-07-16\n"
+        "201234568,2026-08-02\n"
+    )
     answered = cli.ok("check", "--file", "-", input=feed).stdout.splitlines()[1:]
     assert answered == [
         "201234567,2026-07-14,true,1",
-        "201234567,2026-07-15,false,",
+        "201234567,2026-07-15,true,1",
+        "201234567,2026-07-16,false,",
         "201234568,2026-08-02,false,",
     ]
     history = cli.ok("history", "1", "--format", "plain").stdout
-    assert "deleted on 15 Jul 2026: suppresses nothing from that day on" in history
+    assert "deleted on 15 Jul 2026: suppresses nothing after that day" in history
 
 
 def test_migrations_applied_in_another_order_do_not_wedge_a_store(tmp_path: Path) -> None:

@@ -50,13 +50,13 @@ DELETED_15 = replace(E, deleted_on=date(2027, 1, 15))
         (date(2027, 1, 12), "pending"),  # started, not yet in force: as it was
         (date(2027, 1, 13), "active"),
         (date(2027, 1, 14), "active"),  # the day before the deletion keeps its answer
-        (date(2027, 1, 15), "deleted"),  # the day of the deletion
+        (date(2027, 1, 15), "active"),  # so does the day of the deletion (the feed may have used it)
         (date(2027, 1, 16), "deleted"),  # the day after
         (date(2027, 1, 24), "deleted"),  # its last day
         (date(2027, 1, 25), "deleted"),  # after its end: deleted comes before expired
     ],
 )
-def test_r5b_a_deletion_after_the_start_keeps_the_days_before(day: date, status: str) -> None:
+def test_r5b_a_deletion_after_the_start_keeps_its_day_and_the_days_before(day: date, status: str) -> None:
     assert rules.status(DELETED_15, day) == status
     suppressed = status == "active"
     assert (rules.suppressing([DELETED_15], day) is not None) is suppressed
@@ -68,7 +68,6 @@ def test_r5b_a_deletion_after_the_start_keeps_the_days_before(day: date, status:
     [
         date(2027, 1, 4),  # recorded and deleted the same day
         date(2027, 1, 10),  # the day before its start
-        date(2027, 1, 11),  # the day of its start: nothing before it was covered either
     ],
 )
 @pytest.mark.parametrize("day", [date(2027, 1, 1), date(2027, 1, 10), date(2027, 1, 13), date(2027, 1, 25)])
@@ -81,26 +80,39 @@ def test_r5b_deleted_before_it_started_is_deleted_on_every_day(deleted_on: date,
 @pytest.mark.parametrize(
     ("deleted_on", "day", "status"),
     [
+        (date(2027, 1, 11), date(2027, 1, 10), "pending"),  # deleted on its start: not before it
+        (date(2027, 1, 11), date(2027, 1, 11), "pending"),  # its start keeps its answer
+        (date(2027, 1, 11), date(2027, 1, 12), "deleted"),
         (date(2027, 1, 12), date(2027, 1, 11), "pending"),  # started, deleted before in force
-        (date(2027, 1, 12), date(2027, 1, 12), "deleted"),
+        (date(2027, 1, 12), date(2027, 1, 12), "pending"),
         (date(2027, 1, 12), date(2027, 1, 13), "deleted"),  # never comes into force
         (date(2027, 1, 13), date(2027, 1, 12), "pending"),
-        (date(2027, 1, 13), date(2027, 1, 13), "deleted"),  # deleted on its in-force day
+        (date(2027, 1, 13), date(2027, 1, 13), "active"),  # deleted on its in-force day: in force that day
+        (date(2027, 1, 13), date(2027, 1, 14), "deleted"),
         (date(2027, 1, 14), date(2027, 1, 13), "active"),
         (date(2027, 1, 24), date(2027, 1, 23), "active"),  # deleted on its last day
-        (date(2027, 1, 24), date(2027, 1, 24), "deleted"),
+        (date(2027, 1, 24), date(2027, 1, 24), "active"),
+        (date(2027, 1, 24), date(2027, 1, 25), "deleted"),
     ],
 )
-def test_r5b_deletion_around_the_in_force_day_and_the_end(deleted_on: date, day: date, status: str) -> None:
+def test_r5b_deletion_around_the_start_the_in_force_day_and_the_end(
+    deleted_on: date, day: date, status: str
+) -> None:
     assert rules.status(replace(E, deleted_on=deleted_on), day) == status
 
 
 def test_r5b_verdict_says_the_exemption_was_deleted() -> None:
     answer = rules.verdict("201234567", [DELETED_15], date(2027, 1, 16))
     assert answer.exemption is None
-    assert "was deleted on 15 Jan 2027: it covers nothing from that day on" in answer.why
-    before = rules.verdict("201234567", [replace(E, deleted_on=date(2027, 1, 5))], date(2027, 1, 16))
-    assert "was deleted on 5 Jan 2027, before it started, so it covers no day" in before.why
+    assert (
+        "was deleted on 15 Jan 2027: it covers nothing after that day, and that day and the days "
+        "before keep their answer" in answer.why
+    )
+    before = rules.verdict("201234567", [replace(E, deleted_on=date(2027, 1, 10))], date(2027, 1, 16))
+    assert "was deleted on 10 Jan 2027, before it started, so it covers no day" in before.why
+    on_its_day = rules.verdict("201234567", [DELETED_15], date(2027, 1, 15))
+    assert on_its_day.suppressed
+    assert on_its_day.exemption == DELETED_15
 
 
 def test_the_deleted_property_follows_the_deletion_day() -> None:

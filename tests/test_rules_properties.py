@@ -78,12 +78,12 @@ def test_r7_is_symmetric(a: Exemption, b: Exemption, today: date) -> None:
 
 
 @given(exemptions(), days, days)
-def test_r5b_a_deletion_keeps_every_day_before_it_and_covers_nothing_after(
+def test_r5b_a_deletion_keeps_its_day_and_every_day_before_it_and_covers_nothing_after(
     e: Exemption, deleted_on: date, day: date
 ) -> None:
     e = replace(e, deleted_on=None)
     gone = replace(e, deleted_on=deleted_on)
-    if day < deleted_on and e.start < deleted_on:
+    if day <= deleted_on and e.start <= deleted_on:
         assert rules.status(gone, day) == rules.status(e, day)
         assert (rules.suppressing([gone], day) is None) == (rules.suppressing([e], day) is None)
     else:

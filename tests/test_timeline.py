@@ -38,7 +38,7 @@ def _story(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     _at(clock, 2026, 12, 21, 10, 0)
     cli.add(STUDENT, "--type", "authorised-absence", "--start", "2026-12-22", "--end", "2027-01-08")  # 6
     _at(clock, 2026, 12, 30, 10, 0)
-    cli.ok("delete", "6", "--yes")  # started 22 Dec, in force from 23 Dec: drawn to 29 Dec
+    cli.ok("delete", "6", "--yes")  # started 22 Dec, in force from 23 Dec: drawn to 30 Dec (R5b)
     _at(clock, 2027, 1, 4, 12, 0)
     cli.add(STUDENT, "--type", "authorised-absence", "--start", "2027-01-05", "--end", "2027-01-15")  # 7
     cli.ok("delete", "5", "--yes")  # a member deleted before it started
@@ -90,8 +90,9 @@ def test_the_student_picture_says_what_the_guide_says(cli: Cli, clock, tmp_path:
     deleted = row(6)
     assert deleted[cell(date(2026, 12, 22))] == "░"
     assert deleted[cell(date(2026, 12, 29))] == "█"  # the day before its deletion
-    assert deleted[cell(date(2026, 12, 30))] == "×"  # its deletion day
-    assert deleted[cell(date(2026, 12, 31)) :].strip(" ┊") == ""  # nothing after it
+    assert deleted[cell(date(2026, 12, 30))] == "█"  # its deletion day keeps its answer (R5b)
+    assert deleted[cell(date(2026, 12, 31))] == "×"  # the first day it covers nothing
+    assert deleted[cell(date(2027, 1, 1)) :].strip(" ┊") == ""  # nothing after it
     pending = row(7)
     assert pending[cell(date(2027, 1, 5))] == "░"  # tomorrow: recorded today, in force Wednesday
     assert pending[cell(date(2027, 1, 6))] == "█"
@@ -155,9 +156,11 @@ def test_a_student_with_nothing_gets_an_empty_picture(cli: Cli) -> None:
     ("deleted_on", "first_in_force", "last_in_force"),
     [
         (None, date(2027, 1, 13), date(2027, 1, 20)),  # in force from the later of start and R6's day
-        (date(2027, 1, 16), date(2027, 1, 13), date(2027, 1, 15)),  # R5b: to the day before deletion
-        (date(2027, 1, 11), None, None),  # deleted on its start: never in force
-        (date(2027, 1, 13), None, None),  # deleted on the day it would come into force
+        (date(2027, 1, 16), date(2027, 1, 13), date(2027, 1, 16)),  # R5b: to its deletion day
+        (date(2027, 1, 10), None, None),  # deleted before its start: never in force
+        (date(2027, 1, 11), None, None),  # deleted on its start, before it came into force
+        (date(2027, 1, 12), None, None),  # deleted on the day before it would come into force
+        (date(2027, 1, 13), date(2027, 1, 13), date(2027, 1, 13)),  # deleted on its in-force day
     ],
 )
 def test_in_force_days_and_day_states_follow_rules_status(
@@ -173,7 +176,12 @@ def test_in_force_days_and_day_states_follow_rules_status(
         day = window.first + timedelta(days=offset)
         assert (state is Day.IN_FORCE) == (rules.status(e, day) == rules.ACTIVE)
         assert (state is Day.IN_FORCE) == (span is not None and span[0] <= day <= span[1])
-        assert (state is Day.DELETED) == (day == deleted_on)
+        # The mark: the first day the deletion takes away (the day after it, R5b), or the
+        # deletion day of one deleted before it started.
+        mark = None
+        if deleted_on is not None:
+            mark = deleted_on if deleted_on < e.start else deleted_on + timedelta(days=1)
+        assert (state is Day.DELETED) == (day == mark)
 
 
 @pytest.mark.parametrize("students", [60, 5000])  # most with several exemptions; most with one

@@ -20,6 +20,7 @@ FIELDS = (
     "reason",
     "created_by",
     "created_at",
+    "deleted_on",  # contract v3: at the end, so that existing readers keep working
 )
 
 
@@ -58,7 +59,7 @@ class Exemption:
     created_at: str
     in_force_from: date
     # The calendar day (in the University's zone) it was deleted on; None while it is not.
-    # R5b: it covers nothing from that day on; the days before keep their answer.
+    # R5b: it covers nothing after that day; that day and the days before keep their answer.
     deleted_on: date | None = None
 
     @property

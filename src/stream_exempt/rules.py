@@ -29,12 +29,21 @@ def in_force_from(recorded_on: date) -> date:
 
 
 def deleted_as_of(exemption: Exemption, day: date) -> bool:
-    """R5b: deleted on `day` or earlier, or deleted before it started (then on every day).
+    """R5b: status `deleted` as of `day`: deleted before `day` (on the day before or earlier), or
+    deleted before it started (then on every day).
 
-    An exemption deleted after its start still covers, as it did, the days before its deletion.
+    A deletion made on day D keeps the answer for D and every day before it (the feed for D may
+    already have been filtered that morning): on its deletion day an exemption keeps the status
+    it had. For R4 and R7 it is deleted from the moment of deletion (`Exemption.deleted`).
     """
     deleted_on = exemption.deleted_on
-    return deleted_on is not None and (deleted_on <= day or deleted_on <= exemption.start)
+    return deleted_on is not None and (deleted_on < day or deleted_on < exemption.start)
+
+
+def deleted_that_day(exemption: Exemption, day: date) -> bool:
+    """Whether `day` is the deletion day of an exemption that keeps its status on it (R5b):
+    tables show it as `active (deleted today)`."""
+    return exemption.deleted_on == day and not deleted_as_of(exemption, day)
 
 
 def status(exemption: Exemption, day: date) -> str:
@@ -245,7 +254,7 @@ def moved(
     if end != exemption.end and end <= today:
         raise Refused(
             f"{name} cannot end on {show(end)}: a new end must be after today ({show(today)}); "
-            "to stop it from today on, delete it."
+            "to stop it after today, delete it."
         )
     if end < start:
         raise Refused(
@@ -278,9 +287,9 @@ def suppressing(exemptions: Iterable[Exemption], day: date) -> Exemption | None:
         if (
             exemption.start <= day <= exemption.end
             and exemption.in_force_from <= day
-            # R5b: a deletion ends its effect from the day of deletion on (and since
-            # start <= day, one deleted before it started is excluded here too).
-            and (exemption.deleted_on is None or day < exemption.deleted_on)
+            # R5b: a deletion ends its effect after the day of deletion (and since start <= day,
+            # one deleted before it started is excluded here too).
+            and (exemption.deleted_on is None or day <= exemption.deleted_on)
         ):
             return exemption
     return None
@@ -291,13 +300,10 @@ def verdict(student_id: str, exemptions: Iterable[Exemption], day: date) -> Verd
     exemptions = sorted(exemptions, key=lambda e: e.id)
     active = suppressing(exemptions, day)
     if active is not None:
-        return Verdict(
-            student_id,
-            day,
-            True,
-            active,
-            f"suppressed by {describe(active)}, in force since {show(active.in_force_from)}",
-        )
+        why = f"suppressed by {describe(active)}, in force since {show(active.in_force_from)}"
+        if active.deleted_on is not None:  # R5b: its deletion day keeps its answer
+            why += f"; it was deleted on {show(active.deleted_on)} and covers nothing after that day"
+        return Verdict(student_id, day, True, active, why)
     covering = sorted(
         (e for e in exemptions if e.covers(day) and not deleted_as_of(e, day)),
         key=lambda e: (e.in_force_from, e.id),
@@ -323,11 +329,11 @@ def deletion_text(exemption: Exemption) -> str:
     """What a deletion means for the days an exemption covered, in words (R5b)."""
     deleted_on = exemption.deleted_on
     assert deleted_on is not None
-    if deleted_on <= exemption.start:
+    if deleted_on < exemption.start:
         return f"was deleted on {show(deleted_on)}, before it started, so it covers no day"
     return (
-        f"was deleted on {show(deleted_on)}: it covers nothing from that day on, "
-        "and the days before keep their answer"
+        f"was deleted on {show(deleted_on)}: it covers nothing after that day, "
+        "and that day and the days before keep their answer"
     )
 
 
@@ -378,11 +384,12 @@ def with_reason(exemption: Exemption, reason: str | None) -> Exemption:
 def in_force_days(exemption: Exemption) -> tuple[date, date] | None:
     """The first and last day on which the exemption is active (suppresses notifications), or
     None when there is no such day: from the later of its start and in_force_from (R6) to its
-    end, or to the day before its deletion (R5b); none at all if deleted before it started."""
+    end, or to its deletion day (R5b: that day keeps its answer); none at all if deleted before
+    it started."""
     first = max(exemption.start, exemption.in_force_from)
     last = exemption.end
     if exemption.deleted_on is not None:
-        if exemption.deleted_on <= exemption.start:
+        if exemption.deleted_on < exemption.start:
             return None
-        last = min(last, exemption.deleted_on - timedelta(days=1))
+        last = min(last, exemption.deleted_on)
     return (first, last) if first <= last else None

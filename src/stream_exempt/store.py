@@ -70,10 +70,12 @@ def _snapshot_sql(**written: str) -> str:
 
 # What an event records of an exemption, before and after a change: one definition, in SQL.
 _SNAPSHOT = _snapshot_sql()
+# R5b, as `rules.deleted_as_of`: deleted as of day ?1 (deleted before it, or before the start).
+DELETED_SQL = "(deleted_on < ?1 OR deleted_on < start_date)"
 # The status of a row as of day ?1, exactly as `rules.status` computes it (deleted, expired,
 # pending, active, in that order), for the queries that count or filter by status in SQL.
 STATUS_SQL = (
-    "CASE WHEN deleted_on <= ?1 OR deleted_on <= start_date THEN 'deleted' "
+    f"CASE WHEN {DELETED_SQL} THEN 'deleted' "
     "WHEN end_date < ?1 THEN 'expired' "
     "WHEN ?1 < start_date OR ?1 < in_force_from THEN 'pending' "
     "ELSE 'active' END"
@@ -81,7 +83,7 @@ STATUS_SQL = (
 # Live (active or pending) as of day ?1: not deleted (R5b) and not expired. Exactly
 # `STATUS_SQL IN ('active', 'pending')`, written without the CASE so that SQLite can search the
 # `exemptions_live` index (migration 0004) from the end date on and count from it alone.
-_LIVE_SQL = "end_date >= ?1 AND (deleted_on IS NULL OR (deleted_on > ?1 AND deleted_on > start_date))"
+_LIVE_SQL = "end_date >= ?1 AND (deleted_on IS NULL OR (deleted_on >= ?1 AND deleted_on >= start_date))"
 
 
 _STATUSES = ("active", "pending", "expired", "deleted")  # rules.STATUSES, for the store's own use
@@ -92,7 +94,7 @@ _PAGE = 1000
 # `list`'s fields (model.FIELDS) in order, as the machine formats write them; ?1 is the day.
 _LISTED = (
     "id, student_id, type, start_date, end_date, "
-    f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at"
+    f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at, deleted_on"
 )
 
 
@@ -111,14 +113,14 @@ def _listed_line(delimiter: str) -> str:
     quoted = " OR ".join(
         f"{cell} GLOB {special} OR {cell} GLOB {formula}" for cell in ("student_id", "reason", "created_by")
     )
-    line = delimiter.join(["%d", *["%s"] * 10])
+    line = delimiter.join(["%d", *["%s"] * 11])
     cells = (
         f"printf('{line}', id, student_id, type, start_date, end_date, {STATUS_SQL}, "
-        "in_force_from, batch, reason, created_by, created_at)"
+        "in_force_from, batch, reason, created_by, created_at, deleted_on)"
     )
     fields = (
         "json_array(id, student_id, type, start_date, end_date, "
-        f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at)"
+        f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at, deleted_on)"
     )
     return f"CASE WHEN {quoted} THEN {fields} ELSE {cells} END"
 
@@ -126,7 +128,7 @@ def _listed_line(delimiter: str) -> str:
 _LISTED_JSON = (
     "json_object('id', id, 'student_id', student_id, 'type', type, 'start', start_date, "
     f"'end', end_date, 'status', {STATUS_SQL}, 'in_force_from', in_force_from, 'batch', batch, "
-    "'reason', reason, 'created_by', created_by, 'created_at', created_at)"
+    "'reason', reason, 'created_by', created_by, 'created_at', created_at, 'deleted_on', deleted_on)"
 )
 
 
@@ -522,10 +524,11 @@ class Store:
 
     def answering_by_student(self) -> dict[str, list[Exemption]]:
         """Every exemption that may suppress some day, keyed by student, oldest id first: all but
-        those deleted before they started (R5b: one deleted later still covers the days before)."""
+        those deleted before they started (R5b: one deleted later still covers the days up to
+        and including its deletion day)."""
         found: dict[str, list[Exemption]] = {}
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_on IS NULL OR deleted_on > start_date ORDER BY id"
+            f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_on IS NULL OR deleted_on >= start_date ORDER BY id"
         )
         for row in rows:
             found.setdefault(row[1], []).append(_exemption(row))
@@ -744,10 +747,9 @@ class Store:
             WITH RECURSIVE week(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM week WHERE n + 1 < :weeks),
             in_force(student_id, type, first, last) AS MATERIALIZED (
                 SELECT student_id, type, MAX(start_date, in_force_from),
-                       CASE WHEN deleted_on IS NULL THEN end_date
-                            ELSE MIN(end_date, date(deleted_on, '-1 day')) END
+                       CASE WHEN deleted_on IS NULL THEN end_date ELSE MIN(end_date, deleted_on) END
                 FROM exemptions
-                WHERE (deleted_on IS NULL OR deleted_on > start_date)
+                WHERE (deleted_on IS NULL OR deleted_on >= start_date)
                   AND end_date >= :first AND start_date <= :last
             ),
             ranges(student_id, type, lo, hi) AS MATERIALIZED (

@@ -68,7 +68,7 @@ class Day(IntEnum):
     NOTHING = 0
     PENDING = 1  # covered, but before in_force_from (R6): notifications may still trigger
     IN_FORCE = 2  # active: notifications suppressed
-    DELETED = 3  # the day it was deleted (R5b): it covers nothing from here on
+    DELETED = 3  # the first day a deletion takes from it (R5b): it covers nothing from here on
 
 
 @dataclass(frozen=True)
@@ -101,9 +101,14 @@ class Window:
 def day_states(exemption: Exemption, window: Window) -> list[Day]:
     """What each day of the window looks like for one exemption (status from `rules.status`)."""
     states = []
+    # R5b: the deletion day keeps its answer, so the mark goes on the day after it; on the
+    # deletion day itself only for one deleted before it started (it covers no day at all).
+    deleted_from = exemption.deleted_on
+    if deleted_from is not None and deleted_from >= exemption.start:
+        deleted_from += timedelta(days=1)
     for offset in range(window.days):
         day = window.first + timedelta(days=offset)
-        if day == exemption.deleted_on:
+        if day == deleted_from:
             states.append(Day.DELETED)
             continue
         status = rules.status(exemption, day)
@@ -331,7 +336,7 @@ def exemption_chart(
         (
             (IN_FORCE_GLYPH, "", "in force: notifications suppressed"),
             (PENDING_GLYPH, "", "recorded, not yet in force (R6, 48 hours)"),
-            (DELETED_GLYPH, "bold red", "deleted that day: nothing from then on"),
+            (DELETED_GLYPH, "bold red", "deleted: nothing from that day on"),
             (f"{TODAY_MARK}{TODAY_GLYPH}", "bold", f"today, {show(today)}"),
         )
     )

@@ -313,10 +313,11 @@ def delete(
     as_: ActorOption = None,
     from_: FromOption = None,
 ) -> None:
-    """Delete exemptions: they suppress nothing from today on; the record and history stay.
+    """Delete exemptions: they suppress nothing after today; the record and history stay.
 
-    The days before today keep their answer (check --on shows what was in force then); one
-    that has not started yet is removed from every day.
+    Today and the days before keep their answer (the feed for today may already have been
+    filtered; check --on shows what was in force then); one that has not started yet is
+    removed from every day. It can no longer be changed, and blocks nothing new, at once.
 
     Example: stream-exempt delete 12 13 --yes
     """
@@ -342,8 +343,8 @@ def delete(
             raise Refused("deleting needs confirmation; run it at a terminal or add --yes.")
         names = ", ".join(str(e.id) for e in targets[:10]) + (" ..." if len(targets) > 10 else "")
         question = (
-            f"Delete {len(targets)} exemption(s) ({names})? They suppress nothing from today "
-            f"({dates.show(today)}) on; the days before keep their answer."
+            f"Delete {len(targets)} exemption(s) ({names})? They suppress nothing after today "
+            f"({dates.show(today)}); today and the days before keep their answer."
         )
         if not typer.confirm(question, default=False, err=True):
             raise Refused("not deleted: the answer was no; nothing was changed.")

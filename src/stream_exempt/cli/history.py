@@ -58,11 +58,11 @@ def change_text(event: Event) -> str:
     if after.get("deleted_at") and not event.before.get("deleted_at"):
         # A deletion recorded before the store kept its day has the day of its event time.
         on = date.fromisoformat(after["deleted_on"]) if after.get("deleted_on") else dates.local_day(event.at)
-        if on <= date.fromisoformat(event.before["start"]):
+        if on < date.fromisoformat(event.before["start"]):
             return f"deleted on {dates.show(on)}, before it started: it covers no day"
         return (
-            f"deleted on {dates.show(on)}: suppresses nothing from that day on; "
-            "the days before keep their answer"
+            f"deleted on {dates.show(on)}: suppresses nothing after that day; "
+            "that day and the days before keep their answer"
         )
     changed = [
         f"{label} {_value(key, event.before.get(key))} -> {_value(key, after.get(key))}"

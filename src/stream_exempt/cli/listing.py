@@ -102,7 +102,8 @@ def list_(
             "--deleted-within",
             metavar="DURATION",
             help="Only those deleted in the last DURATION, ending today or the --on day (1w: the seven "
-            "days up to it); implies --status deleted unless --status is given.",
+            "days up to it), whatever their status (one deleted today keeps today's); implies "
+            "--status all unless --status is given.",
         ),
     ] = None,
     sort: Annotated[
@@ -143,7 +144,9 @@ def list_(
     starting = _window(starting_within, day)
     in_force = _window(in_force_within, day)
     deleted = _window(deleted_within, day, back=True)
-    statuses = parse_statuses(status) if status or deleted is None else frozenset({rules.DELETED})
+    # R5b: one deleted on the day asked about still has that day's status, so a window of
+    # deletions takes every status.
+    statuses = parse_statuses(status) if status or deleted is None else frozenset(rules.STATUSES)
     order = sort or (SortKey.end if ending is not None else SortKey.start)
     student_id = validate.student_id(student, validate.id_pattern()) if student is not None else None
     type_code = types.parse_type(type_) if type_ is not None else None
@@ -172,6 +175,8 @@ def list_(
         as_json=as_json,
         as_lines=delimiter is not None,
         limit=shown,
+        day=day,
+        today=today,
         more=_more(fmt),
         count=lambda: store.count_listed(day, statuses, filters),
     )

@@ -97,18 +97,30 @@ def _machine(item: tuple[Exemption, str]) -> tuple[Any, ...]:
         exemption.reason,
         exemption.created_by,
         exemption.created_at,
+        None if exemption.deleted_on is None else exemption.deleted_on.isoformat(),
     )
 
 
-def human_row(exemption: Exemption, status: str) -> list[str]:
-    """One exemption as a table shows it: type label and `10 Jan 2027` dates."""
+def shown_status(status: str, deleted_on: date | None, day: date | None, today: date | None) -> str:
+    """A status as tables show it: on its deletion day an exemption keeps the status it had
+    (R5b), shown as `active (deleted today)`; machine formats give the plain status."""
+    if deleted_on is None or day is None or deleted_on != day or status == "deleted":
+        return status
+    return f"{status} (deleted {'today' if day == today else 'on ' + show(day)})"
+
+
+def human_row(
+    exemption: Exemption, status: str, day: date | None = None, today: date | None = None
+) -> list[str]:
+    """One exemption as a table shows it: type label and `10 Jan 2027` dates; with the day
+    its status is as of (and today), its deletion day shown beside the status."""
     return [
         str(exemption.id),
         exemption.student_id,
         types.label(exemption.type),
         show(exemption.start),
         show(exemption.end),
-        status,
+        shown_status(status, exemption.deleted_on, day, today),
         show(exemption.in_force_from),
         "" if exemption.batch is None else str(exemption.batch),
         exemption.reason or "",
@@ -127,15 +139,16 @@ def _shown(iso: str) -> str:
     return show(date.fromisoformat(iso))
 
 
-def _human_listed(row: Sequence[Any]) -> list[str]:
+def _human_listed(row: Sequence[Any], day: date | None = None, today: date | None = None) -> list[str]:
     """One of `Store.listed`'s rows (model.FIELDS) as a table shows it, like `human_row`."""
+    status = row[5] if row[11] is None else shown_status(row[5], date.fromisoformat(row[11]), day, today)
     return [
         str(row[0]),
         row[1],
         types.label(row[2]),
         _shown(row[3]),
         _shown(row[4]),
-        row[5],
+        status,
         _shown(row[6]),
         "" if row[7] is None else str(row[7]),
         row[8] or "",
@@ -143,7 +156,13 @@ def _human_listed(row: Sequence[Any]) -> list[str]:
 
 
 def listed(
-    rows: Iterable[Sequence[Any]], *, as_json: bool = False, as_lines: bool = False, **options: Any
+    rows: Iterable[Sequence[Any]],
+    *,
+    as_json: bool = False,
+    as_lines: bool = False,
+    day: date | None = None,
+    today: date | None = None,
+    **options: Any,
 ) -> Table:
     """`Store.listed`'s rows as a table: the rows of `list`, streamed from the query.
 
@@ -151,6 +170,7 @@ def listed(
     formula only in the student ID, reason and author); or, `as_json`, each its JSON object
     made by SQLite (then only json and jsonl can write them); or, `as_lines`, each its csv or
     tsv line made by SQLite, or (starting with `[`) its fields as a JSON array for the csv module.
+    `day` (the day the statuses are as of) and `today` let tables show a deletion day (R5b).
     """
     options.setdefault("empty", "No exemptions match.")
     if as_lines:  # each row: its line, or its fields as a JSON array
@@ -169,7 +189,13 @@ def listed(
             FIELDS, HEADINGS, rows, machine=_not_machine, human=_not_machine, json=itemgetter(0), **options
         )
     return Table(
-        FIELDS, HEADINGS, rows, machine=_as_is, human=_human_listed, text_columns=(1, 8, 9), **options
+        FIELDS,
+        HEADINGS,
+        rows,
+        machine=_as_is,
+        human=lambda row: _human_listed(row, day, today),
+        text_columns=(1, 8, 9),
+        **options,
     )
 
 
