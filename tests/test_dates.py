@@ -34,6 +34,14 @@ TODAY = date(2027, 1, 4)
         ("+2w", date(2027, 1, 18)),
         ("+1m", date(2027, 2, 4)),
         ("0001-01-01", date(1, 1, 1)),
+        # Days past (SPEC 10): accepted as dates; the rules refuse them where a date must be ahead.
+        ("yesterday", date(2027, 1, 3)),
+        ("Yesterday", date(2027, 1, 3)),
+        ("-3d", date(2027, 1, 1)),
+        ("-4d", date(2026, 12, 31)),
+        ("-2w", date(2026, 12, 21)),
+        ("-1m", date(2026, 12, 4)),
+        ("-0d", TODAY),
     ],
 )
 def test_accepted_date_forms(text: str, expected: date) -> None:
@@ -50,7 +58,9 @@ def test_accepted_date_forms(text: str, expected: date) -> None:
         "Jan 10 2027",
         "10 Janvier 2027",
         "10/01-2027",
-        "-3d",
+        "- 3d",
+        "--3d",
+        "-3",
         "١٠/٠١/٢٠٢٧",  # Arabic-Indic digits are not digits here
         "2027-01-10T00:00",
     ],
@@ -68,11 +78,36 @@ def test_impossible_calendar_dates_are_refused(text: str) -> None:
         dates.parse_date(text, TODAY)
 
 
-@pytest.mark.parametrize("text", ["+999999m", "+99999999d", "+0000000000000000000001000000w"])
-def test_relative_date_beyond_the_calendar_is_refused(text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("+999999m", "2027-01-04 + 999999m is past the last date the calendar holds (31 Dec 9999)."),
+        ("+99999999d", "'+99999999d' falls outside the calendar (it runs from year 1 to 9999)."),
+        ("+0000000000000000000001000000w", "falls outside the calendar (it runs from year 1 to 9999)."),
+        ("-999999m", "2027-01-04 - 999999m is before the first date the calendar holds (1 Jan 0001)."),
+        ("-740000d", "2027-01-04 - 740000d is before the first date the calendar holds (1 Jan 0001)."),
+    ],
+)
+def test_relative_date_beyond_the_calendar_is_refused(text: str, message: str) -> None:
     """Well formed but too far: said so, not "not a date"."""
-    with pytest.raises(Refused, match="outside the calendar"):
+    with pytest.raises(Refused) as refused:
         dates.parse_date(text, TODAY)
+    assert refused.value.message.endswith(message)
+
+
+@pytest.mark.parametrize(
+    ("day", "shift", "message"),
+    [
+        (date(9999, 12, 31), "1d", "9999-12-31 + 1d is past the last date the calendar holds (31 Dec 9999)."),
+        (date(9999, 12, 25), "1w", "9999-12-25 + 1w is past the last date the calendar holds (31 Dec 9999)."),
+        (date(1, 1, 1), "-1d", "0001-01-01 - 1d is before the first date the calendar holds (1 Jan 0001)."),
+    ],
+)
+def test_a_shift_past_the_calendar_names_the_day_and_the_shift(day: date, shift: str, message: str) -> None:
+    """Not "1d from 9999-12-31 falls outside the calendar", which reads as if 9999-12-31 did."""
+    with pytest.raises(Refused) as refused:
+        dates.parse_duration(shift, allow_negative=True).after(day)
+    assert refused.value.message == message
 
 
 @pytest.mark.parametrize(("text", "days"), [("+0000001d", 1), ("0000001d", 1), ("999999d", 999_999)])
@@ -141,7 +176,7 @@ def test_for_one_month_from_the_first_covers_exactly_that_month(year: int, month
 
 
 def test_for_months_beyond_the_calendar_is_refused() -> None:
-    with pytest.raises(Refused, match="outside the calendar"):
+    with pytest.raises(Refused, match="past the last date the calendar holds"):
         dates.parse_duration("2m").last_day_from(date(9999, 12, 1))
 
 

@@ -58,7 +58,9 @@ def test_the_last_day_of_the_calendar(cli: Cli) -> None:
     result = cli("add", "201234567", "-t", "placement", "-s", "2027-01-11", "--end", "31/12/9999")
     assert result.exit_code == 0
     result = cli("extend", "1", "--by", "1d")
-    assert result.exit_code == 2 and "outside the calendar" in result.stderr
+    assert result.exit_code == 2 and result.stderr == (
+        "Error: 9999-12-31 + 1d is past the last date the calendar holds (31 Dec 9999).\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -144,7 +144,7 @@ def _one_field_each(headers: list[str], named: Named, id_at: int, found: dict[st
         if other != name:
             option = f"--{name}-column" if getattr(named, name) is not None else f"--{other}-column"
             raise Refused(
-                f"the column {headers[at]!r} would give both the {other} and the {name}; a column gives one "
+                f"the column {validate.printable(headers[at])} would give both the {other} and the {name}; a column gives one "
                 f"field, so check {option}."
             )
 
@@ -172,7 +172,7 @@ def check_given(columns: Columns, defaults: Defaults, headers: list[str] | None)
         else f"no column gives {'it' if len(missing) == 1 else 'them'} among the headers {csvio.shown(headers)}"
     )
     if headers is not None and any(names_field(headers[columns.student_id], name) for name, _ in missing):
-        where += f" ({headers[columns.student_id]!r} is read as the student-ID column)"
+        where += f" ({validate.printable(headers[columns.student_id])} is read as the student-ID column)"
     raise Refused(f"nothing gives the {fields} of the exemptions: give {options}; {where}.")
 
 
@@ -250,7 +250,7 @@ def check_conflicts(
         ("end", end_option, columns.end, end_same),
         (
             "reason",
-            f"--reason {defaults.reason!r}" if defaults.reason_given else None,
+            f"--reason {validate.printable(defaults.reason or '')}" if defaults.reason_given else None,
             columns.reason,
             lambda _, text: _attempt(validate.reason, text) == defaults.reason,
         ),
@@ -262,7 +262,7 @@ def check_conflicts(
         if different is not None:
             line, text = different
             raise Refused(
-                f"{option} and the column {headers[at]!r} both give the {name}, and line {line} has "
+                f"{option} and the column {validate.printable(headers[at])} both give the {name}, and line {line} has "
                 f"{validate.printable(text)}; an option never overrides the file, so leave out one of them."
             )
 
@@ -280,24 +280,33 @@ def check_date_columns(rows: list[Row], columns: Columns, headers: list[str], mo
             if text in seen:
                 continue
             seen.add(text)
-            match = _NUMERIC_DATE.fullmatch(text)
-            if match is None:
-                continue
-            if len(match[4]) == 2:
-                # In the order the file is read: advice to write dd/mm/yyyy to someone reading
-                # with --month-first would swap every day and month that can be swapped.
-                order, example = ("mm/dd/yyyy", "09/06/2027") if month_first else ("dd/mm/yyyy", "06/09/2027")
-                raise Refused(
-                    f"the column {headers[at]!r} has {text!r} (line {line}), a date with a two-digit year; "
-                    f"give years in full (such as {example}), for example by formatting the column "
-                    f"as {order} (or yyyy-mm-dd) before saving."
-                )
-            if not month_first and int(match[3]) > 12 and int(match[1]) <= 12:
-                raise Refused(
-                    f"the column {headers[at]!r} has {text!r} (line {line}), which can only be read "
-                    "month-first: the file was written by a month-first (US) spreadsheet, so give "
-                    "--month-first to read every numeric date in it month-first."
-                )
+            if refusal := date_refusal(text, headers[at], line, month_first):
+                raise refusal
+
+
+def date_refusal(text: str, header: str, line: int, month_first: bool) -> Refused | None:
+    """Why a file's date column is refused for this one of its values (`bulk`'s start and end,
+    `check --file`'s date), if it is: a two-digit year, or (unless `month_first`) a date that
+    can only be read month-first, which shows the whole column was written month-first."""
+    match = _NUMERIC_DATE.fullmatch(text)
+    if match is None:
+        return None
+    if len(match[4]) == 2:
+        # In the order the file is read: advice to write dd/mm/yyyy to someone reading
+        # with --month-first would swap every day and month that can be swapped.
+        order, example = ("mm/dd/yyyy", "09/06/2027") if month_first else ("dd/mm/yyyy", "06/09/2027")
+        return Refused(
+            f"the column {validate.printable(header)} has {validate.printable(text)} (line {line}), a date with a two-digit year; "
+            f"give years in full (such as {example}), for example by formatting the column "
+            f"as {order} (or yyyy-mm-dd) before saving."
+        )
+    if not month_first and int(match[3]) > 12 and int(match[1]) <= 12:
+        return Refused(
+            f"the column {validate.printable(header)} has {validate.printable(text)} (line {line}), which can only be read "
+            "month-first: the file was written by a month-first (US) spreadsheet, so give "
+            "--month-first to read every numeric date in it month-first."
+        )
+    return None
 
 
 def date_reader(today: date, month_first: bool) -> Callable[[str], date]:
@@ -315,7 +324,7 @@ def date_reader(today: date, month_first: bool) -> Callable[[str], date]:
             return parse(f"{match[3]}{match[2]}{match[1]}{match[2]}{match[4]}")
         except Refused:
             raise Refused(
-                f"{text!r} is not a real calendar date when read month-first; check the month and day."
+                f"{validate.printable(text)} is not a real calendar date when read month-first; check the month and day."
             ) from None
 
     return read
@@ -410,7 +419,7 @@ def _serial_number(cells: list[str], text: str) -> Refused | None:
         return None
     as_date = _EXCEL_DAY_ZERO + timedelta(days=int(text))
     return Refused(
-        f"{text!r} is a number, not a date: its cell is not formatted as a date (as one it would be "
+        f"{validate.printable(text)} is a number, not a date: its cell is not formatted as a date (as one it would be "
         f"{show(as_date)}); format the column as dates in the workbook, save it, and import it again."
     )
 

@@ -23,6 +23,7 @@ from itertools import chain
 from typing import IO, TypeGuard
 
 from stream_exempt.errors import Refused
+from stream_exempt.validate import printable
 
 # Usual names of the student-ID column, compared as `words` joined (SPEC section 7).
 ID_HEADERS = ("studentid", "studentnumber", "studentno", "sid", "id")
@@ -58,16 +59,22 @@ def normal(header: str) -> str:
 
 def shown(headers: Sequence[str]) -> str:
     """Headers quoted for a message."""
-    return ", ".join(repr(h) for h in headers) if headers else "none"
+    return ", ".join(printable(h) for h in headers) if headers else "none"
 
 
 def find_column(headers: Sequence[str], wanted: str | None, *, option: str = "--column") -> int:
-    """The index of the student-ID column: `wanted`, else a usual name, else the only column."""
+    """The index of the student-ID column: `wanted`, else the one header with a usual name (two
+    such headers are refused, naming both: SPEC 10), else the only column."""
     if wanted is not None:
         return named_column(headers, wanted, option)
-    for index, header in enumerate(headers):
-        if normal(header) in ID_HEADERS:
-            return index
+    found = [index for index, header in enumerate(headers) if normal(header) in ID_HEADERS]
+    if len(found) > 1:
+        raise Refused(
+            f"the columns {shown([headers[i] for i in found])} could each give the student ID; "
+            f"name the one to use with {option} NAME."
+        )
+    if found:
+        return found[0]
     if len(headers) == 1:
         return 0
     raise Refused(
@@ -83,7 +90,7 @@ def named_column(headers: Sequence[str], wanted: str, option: str) -> int:
     normals = [normal(h) for h in headers]
     if normal(wanted) and normal(wanted) in normals:
         return normals.index(normal(wanted))
-    raise Refused(f"{option} {wanted!r}: there is no such column; the headers are {shown(headers)}.")
+    raise Refused(f"{option} {printable(wanted)}: there is no such column; the headers are {shown(headers)}.")
 
 
 def optional_column(headers: Sequence[str], name: str) -> int | None:
@@ -102,7 +109,7 @@ def encoding_name(encoding: str | None) -> str | None:
         info = None
     if info is None or not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FOR_FILES:
         raise Refused(
-            f"--encoding {encoding!r} is not a text encoding a file can be written in; "
+            f"--encoding {printable(encoding)} is not a text encoding a file can be written in; "
             "give one such as utf-8, cp1252 or utf-16."
         )
     # Plain UTF-8 reads through a byte-order mark when there is one: it is the same encoding.
@@ -168,7 +175,7 @@ class TextLines:
             self.head += more
         self.given = encoding is not None
         if encoding is None:
-            encoding = next((codec for bom, codec in _BOMS if self.head.startswith(bom)), "utf-8")
+            encoding = _detected(self.head)
         elif (
             encoding in _UTF16
             and self.head  # an empty file is empty in any encoding
@@ -214,11 +221,9 @@ class TextLines:
         line = self.lines + len(_LINE_ENDS.findall(before)) + 1
         bad = data[start : start + 1]
         byte = f" (byte 0x{bad.hex().upper()})" if bad else ""
-        # The line the byte is on (as far as this read holds it), whole characters only.
-        around = data[data.rfind(b"\n", 0, start) + 1 : (data.find(b"\n", start) + 1 or len(data))]
         return Refused(
             f"line {line} of {self.name} is not valid {_label(self.encoding)} text{byte}; "
-            + _advice(around, self.encoding, self.given)
+            + _advice(data, self.head, self.encoding, self.given)
         )
 
 
@@ -243,20 +248,42 @@ def _decodes(data: bytes, encoding: str) -> bool:
 _UTF16 = ("utf-16", "utf-16-le", "utf-16-be")
 
 
-def _utf16_order(head: bytes, encoding: str, name: str) -> str:
-    """The byte order of UTF-16 text with no byte-order mark, told by where its NULs fall (text
-    that is mostly ASCII has one in every other byte): `--encoding utf-16` finds it, and a
-    codec of the other order, which would read every character as another, is refused."""
+def _detected(head: bytes) -> str:
+    """The codec a file is read in when no --encoding is given: its byte-order mark's, else UTF-8."""
+    return next((codec for bom, codec in _BOMS if head.startswith(bom)), "utf-8")
+
+
+def utf16_order_of(head: bytes) -> str | None:
+    """`utf-16-le` or `utf-16-be` when a file's first bytes are UTF-16 text with no byte-order
+    mark, else None. A CSV file is mostly ASCII (digits, commas, line ends), which UTF-16 writes
+    with a NUL in every other byte: at least half its characters have one, on one side only,
+    and the bytes read as that order. Random bytes, or text in any 8-bit encoding, never do."""
     sample = head[: 1 << 12]
+    sample = sample[: len(sample) // 2 * 2]
+    units = len(sample) // 2
+    if not units:
+        return None
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    order = "utf-16-le" if odd > 2 * even and odd else "utf-16-be" if even > 2 * odd and even else None
+    if 2 * odd >= units and 4 * even <= odd:
+        order = "utf-16-le"
+    elif 2 * even >= units and 4 * odd <= even:
+        order = "utf-16-be"
+    else:
+        return None
+    return order if _decodes(sample, order) else None
+
+
+def _utf16_order(head: bytes, encoding: str, name: str) -> str:
+    """The byte order of UTF-16 text with no byte-order mark, told by where its NULs fall:
+    `--encoding utf-16` finds it; a codec of the other order, which would read every character
+    as another, is refused, and so is text that is not UTF-16 at all (never advising UTF-16)."""
+    order = utf16_order_of(head)
     if order is None:
-        if encoding == "utf-16":
-            raise Refused(
-                f"the file {name} has no byte-order mark, and its bytes do not tell which UTF-16 it is; "
-                "give --encoding utf-16-le (as Windows writes it) or utf-16-be."
-            )
-        return encoding
+        raise Refused(
+            f"the file {name} is not UTF-16 text (it has no byte-order mark, and its bytes are not laid "
+            f"out as UTF-16's are), so --encoding {encoding} cannot read it; "
+            + _advice(head, head, encoding, given=True)
+        )
     if encoding not in ("utf-16", order):
         raise Refused(
             f"the file {name} is UTF-16 in the other byte order ({order}), so --encoding {encoding} would misread "
@@ -265,19 +292,39 @@ def _utf16_order(head: bytes, encoding: str, name: str) -> str:
     return order
 
 
-def _advice(around: bytes, encoding: str, given: bool) -> str:
-    """What to do about undecodable bytes: cp1252 only where it would read them, never for
-    text that is valid UTF-8."""
+def _advice(data: bytes, head: bytes, encoding: str, given: bool) -> str:
+    """What to do about bytes that `encoding` cannot read (`data`: the part of the file read
+    when it failed; `head`: the file's first bytes). Only advice that works when followed:
+    each encoding named reads these bytes, none is the one already in use, and a file that is
+    valid UTF-8 is never told to use cp1252."""
     codec = codecs.lookup(encoding).name
-    if around.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "it begins with a UTF-16 byte-order mark, so leave out --encoding."
-    if b"\x00" in around:
+    detected = _detected(head)
+    if given and detected != "utf-8" and codecs.lookup(detected).name != codec:
+        by_mark = next(bom for bom, each in _BOMS if each == detected and head.startswith(bom))
+        if _decodes(data, _order_of_mark(by_mark)):
+            return f"it begins with a {_label(detected)} byte-order mark, so leave out --encoding."
+    if detected == "utf-8" and codec not in _UTF16 and utf16_order_of(head) is not None:
         return "it looks like UTF-16 text, so give --encoding utf-16."
-    if given and codec not in ("utf-8", "utf-8-sig") and _decodes(around, "utf-8"):
-        return "it reads as UTF-8, so leave out --encoding."
-    if codec != "cp1252" and _decodes(around, "cp1252"):
+    if b"\x00" not in data and _decodes(data, "utf-8"):
+        if given and detected == "utf-8" and codec not in ("utf-8", "utf-8-sig"):
+            return "it reads as UTF-8, so leave out --encoding."
+    elif codec != "cp1252" and b"\x00" not in data and _decodes(data, "cp1252"):
         return "if it came from an older spreadsheet, give --encoding cp1252."
-    return "give --encoding with the encoding it was saved in (such as cp1252 or utf-16)."
+    return (
+        "it reads as none of UTF-8, UTF-16 and cp1252, so check that it is the CSV file you meant, "
+        "or give --encoding with the encoding it was saved in."
+    )
+
+
+def _order_of_mark(bom: bytes) -> str:
+    """The codec of a byte-order mark's own byte order, which reads any part of the file."""
+    return {
+        codecs.BOM_UTF32_LE: "utf-32-le",
+        codecs.BOM_UTF32_BE: "utf-32-be",
+        codecs.BOM_UTF8: "utf-8",
+        codecs.BOM_UTF16_LE: "utf-16-le",
+        codecs.BOM_UTF16_BE: "utf-16-be",
+    }[bom]
 
 
 def _delimiter(first_line: str) -> str:
@@ -399,9 +446,14 @@ class CsvTable(Table):
         self._rows_iter = self._rows()
         self.first = next(self._rows_iter, None)
         if self.first is not None and any("\x00" in cell for cell in self.first[1]):
+            if self._text.encoding not in _UTF16 and utf16_order_of(self._text.head) is not None:
+                raise Refused(
+                    f"NUL characters in {name}: it looks like UTF-16 text without a byte-order mark; "
+                    "give --encoding utf-16."
+                )
             raise Refused(
-                f"NUL characters in {name}: it looks like UTF-16 text without a byte-order mark; "
-                "give --encoding utf-16."
+                f"NUL characters in {name}, which no CSV file holds: check that it is the CSV file you "
+                "meant, or give --encoding with the encoding it was saved in."
             )
 
     def _rows(self) -> Iterator[Row]:
@@ -533,7 +585,9 @@ class WorkbookTable(Table):
             self._sheet = self._book[sheet]
         else:
             self.close()
-            raise Refused(f"--sheet {sheet!r}: {name} has no such sheet; its sheets are {shown(names)}.")
+            raise Refused(
+                f"--sheet {printable(sheet)}: {name} has no such sheet; its sheets are {shown(names)}."
+            )
         # The size a sheet records for itself can be wrong (openpyxl's documentation warns of
         # programs that write it so); read every row the sheet holds, not the rows it claims.
         self._sheet.reset_dimensions()

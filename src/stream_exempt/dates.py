@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from stream_exempt import config
 from stream_exempt.errors import Refused
+from stream_exempt.validate import printable
 
 DEFAULT_TZ = config.DEFAULT_TZ
 
 DATE_FORMS = (
     "2027-01-10, 10/01/2027, 10-01-2027, 10.01.2027, 10 Jan 2027, 10 January 2027, "
-    "today, tomorrow, +3d, +2w or +1m"
+    "today, tomorrow, yesterday, +3d, +2w, +1m, or -3d, -2w, -1m for days past"
 )
 DURATION_FORMS = "10d, 2w or 3m"
 
@@ -28,7 +29,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})", re.ASCII)
 _NAMED = re.compile(r"(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})", re.ASCII)
-_RELATIVE = re.compile(r"\+(\d+)([dwm])", re.ASCII | re.IGNORECASE)
+_RELATIVE = re.compile(r"([+-])(\d+)([dwm])", re.ASCII | re.IGNORECASE)
 _DURATION = re.compile(r"([+-]?)(\d+)([dwm])", re.ASCII | re.IGNORECASE)
 # More days, weeks or months than the calendar holds (it ends in the year 9999).
 _LONGEST = 999_999
@@ -92,7 +93,14 @@ class Duration:
             days = self.amount * (7 if self.unit == "w" else 1)
             return day + timedelta(days)  # days, by position: twice as fast as by keyword
         except (OverflowError, ValueError):
-            raise Refused(f"{self} from {day.isoformat()} falls outside the calendar.") from None
+            if self.amount < 0:
+                raise Refused(
+                    f"{day.isoformat()} - {-self.amount}{self.unit} is before the first date the calendar "
+                    "holds (1 Jan 0001)."
+                ) from None
+            raise Refused(
+                f"{day.isoformat()} + {self} is past the last date the calendar holds (31 Dec 9999)."
+            ) from None
 
     def last_day_from(self, start: date) -> date:
         """The end of a range that starts on `start` and covers this long (`--for`).
@@ -131,14 +139,16 @@ def parse_duration(text: str, *, allow_negative: bool = False) -> Duration:
     match = _DURATION.fullmatch(text.strip())
     if not match or (match[1] == "-" and not allow_negative):
         forms = DURATION_FORMS + (", with a leading - to go back" if allow_negative else "")
-        raise Refused(f"{text!r} is not a duration; use a whole number of days, weeks or months: {forms}.")
+        raise Refused(
+            f"{printable(text)} is not a duration; use a whole number of days, weeks or months: {forms}."
+        )
     if len(match[2].lstrip("0")) > len(str(_LONGEST)):
         raise Refused(
-            f"{text!r} is longer than the calendar (it ends in the year 9999); give a shorter duration."
+            f"{printable(text)} is longer than the calendar (it ends in the year 9999); give a shorter duration."
         )
     amount = int(match[2]) * (-1 if match[1] == "-" else 1)
     if amount == 0:
-        raise Refused(f"{text!r} is a duration of nothing; give at least 1d.")
+        raise Refused(f"{printable(text)} is a duration of nothing; give at least 1d.")
     return Duration(amount, match[3].lower())
 
 
@@ -149,7 +159,9 @@ def cached_parser(today: date) -> Callable[[str], date]:
 
 
 def parse_date(text: str, today: date) -> date:
-    """Any accepted date form; numeric dates are always day-first (`01/02/2027` is 1 Feb)."""
+    """Any accepted date form; numeric dates are always day-first (`01/02/2027` is 1 Feb).
+    Relative dates may lie ahead (`+3d`) or behind (`-3d`, `yesterday`): where a date must be
+    in the future, the rule that says so (R3, R5) refuses a past one, as any other."""
     value = text.strip()
     lowered = value.lower()
     try:
@@ -157,10 +169,15 @@ def parse_date(text: str, today: date) -> date:
             return today
         if lowered == "tomorrow":
             return today + timedelta(days=1)
+        if (
+            lowered == "yesterday"
+        ):  # a day past: accepted wherever a date may be; the rules refuse it where not
+            return today - timedelta(days=1)
         if match := _RELATIVE.fullmatch(value):
-            if len(match[1].lstrip("0")) > len(str(_LONGEST)):
-                raise Refused(f"{text!r} falls outside the calendar (it ends in the year 9999).")
-            return Duration(int(match[1]), match[2].lower()).after(today)
+            if len(match[2].lstrip("0")) > len(str(_LONGEST)):
+                raise Refused(f"{printable(text)} falls outside the calendar (it runs from year 1 to 9999).")
+            amount = int(match[2]) * (-1 if match[1] == "-" else 1)
+            return Duration(amount, match[3].lower()).after(today)
         if match := _ISO.fullmatch(value):
             return date(int(match[1]), int(match[2]), int(match[3]))
         if match := _DAY_FIRST.fullmatch(value):
@@ -172,8 +189,8 @@ def parse_date(text: str, today: date) -> date:
             if month is not None:
                 return date(int(match[3]), month, int(match[1]))
     except ValueError:
-        raise Refused(f"{text!r} is not a real calendar date; check the day and month.") from None
-    raise Refused(f"{text!r} is not a date; use one of these forms: {DATE_FORMS}.")
+        raise Refused(f"{printable(text)} is not a real calendar date; check the day and month.") from None
+    raise Refused(f"{printable(text)} is not a date; use one of these forms: {DATE_FORMS}.")
 
 
 def show(day: date) -> str:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from stream_exempt.errors import Refused
+from stream_exempt.validate import printable
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def parse_type(text: str) -> str:
     code = _BY_KEY.get(_key(text))
     if code is None:
         raise Refused(
-            f"{text!r} is not an exemption type; use one of {', '.join(CODES)} (see `stream-exempt types`)."
+            f"{printable(text)} is not an exemption type; use one of {', '.join(CODES)} (see `stream-exempt types`)."
         )
     return code
 

@@ -52,10 +52,26 @@ def id_pattern() -> re.Pattern[str]:
         ) from None
 
 
-def printable(text: str, limit: int = 40) -> str:
-    """A value quoted for an error message, with control characters made visible and length cut."""
-    shown = text if len(text) <= limit else text[:limit] + "..."
-    return ascii(shown) if _CONTROL.search(shown) else repr(shown)
+# A value quoted in a message is shortened past this many characters (SPEC 10).
+SHORTEN_PAST = 80
+
+
+def printable(text: str, limit: int = SHORTEN_PAST) -> str:
+    """A value the user gave, quoted for a message: control characters made visible, and past
+    `limit` characters shortened, with its length: `'2011111…' (2,000,000 characters)`."""
+    if len(text) <= limit:
+        return ascii(text) if _CONTROL.search(text) else repr(text)
+    head = text[: limit - 1]
+    quoted = ascii(head) if _CONTROL.search(head) else repr(head)
+    return f"{quoted[:-1]}…{quoted[-1]} ({len(text):,} characters)"
+
+
+def shortened(text: str, limit: int = SHORTEN_PAST) -> str:
+    """A value the user gave, as a cell of a table of refusals: whole up to `limit` characters,
+    else its start and `…` with its length (`2011111… (2,000,000 characters)`)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}… ({len(text):,} characters)"
 
 
 def reformatted_number(text: str) -> bool:

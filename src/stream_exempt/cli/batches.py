@@ -22,7 +22,8 @@ def _date(value: date | str | None, iso: bool) -> str | None:
 
 
 def record(batch: BatchSummary) -> dict[str, Any]:
-    """A batch for machines: type codes comma-separated, ISO dates or "mixed"."""
+    """A batch for machines: its type codes as a list (an array in JSON, comma-separated in CSV),
+    ISO dates or "mixed"."""
     return {
         "id": batch.id,
         "created_at": batch.created_at,
@@ -30,7 +31,7 @@ def record(batch: BatchSummary) -> dict[str, Any]:
         "source": batch.source,
         "created": batch.created,
         "live": batch.live,
-        "types": ",".join(batch.types),
+        "types": list(batch.types),
         "start": _date(batch.start, True),
         "end": _date(batch.end, True),
         "repeats": batch.repeats,

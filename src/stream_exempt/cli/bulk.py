@@ -18,6 +18,7 @@ from stream_exempt.cli.options import (
     EncodingOption,
     EveryOption,
     ForOption,
+    MonthFirstOption,
     ReasonOption,
     UntilOption,
     WeekdaysOption,
@@ -121,7 +122,7 @@ def _read(
             if named.given():
                 raise Refused(
                     f"there is no header row in {name} (its first line is a student), so no column "
-                    f"{named.given()[0]!r} to name; leave out the --...-column options."
+                    f"{validate.printable(named.given()[0])} to name; leave out the --...-column options."
                 )
             headers, columns = None, cohort.Columns(student_id=id_at)
             rows = [table.first, *table]
@@ -161,7 +162,7 @@ def _plan(
     if plan.refused:
         output.write_rich_table(
             ("Line", "Student ID", "Why refused"),
-            ([str(line), student, why] for line, student, why in plan.refused),
+            ([str(line), validate.shortened(student), why] for line, student, why in plan.refused),
             stderr=True,
             title="Refused rows",
         )
@@ -206,13 +207,7 @@ def bulk(
         str | None,
         typer.Option("--sheet", metavar="NAME", help="The sheet of an .xlsx workbook (default: the first)."),
     ] = None,
-    month_first: Annotated[
-        bool,
-        typer.Option(
-            "--month-first",
-            help="Read the file's numeric dates month-first (10/17/2027), as US spreadsheets write them.",
-        ),
-    ] = False,
+    month_first: MonthFirstOption = False,
     encoding: EncodingOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything; write nothing.")] = False,
     every: EveryOption = None,

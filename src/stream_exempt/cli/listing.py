@@ -39,7 +39,9 @@ def parse_statuses(values: list[str] | None) -> frozenset[str]:
             elif word in rules.STATUSES:
                 wanted.add(word)
             elif word:
-                raise Refused(f"{word!r} is not a status; use {', '.join(rules.STATUSES)} or all.")
+                raise Refused(
+                    f"{validate.printable(word)} is not a status; use {', '.join(rules.STATUSES)} or all."
+                )
     return frozenset(wanted) or rules.LIVE
 
 

@@ -87,6 +87,13 @@ EncodingOption = Annotated[
 ColumnOption = Annotated[
     str | None, typer.Option("--column", metavar="NAME", help="The header of the student-ID column.")
 ]
+MonthFirstOption = Annotated[
+    bool,
+    typer.Option(
+        "--month-first",
+        help="Read the file's numeric dates month-first (10/17/2027), as US spreadsheets write them.",
+    ),
+]
 
 # A series (SPEC 11): `add` and `bulk` with --every.
 EveryOption = Annotated[

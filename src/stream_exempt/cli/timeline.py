@@ -21,7 +21,7 @@ def _weeks(text: str) -> int:
     # At most three digits before int(): a number of thousands of digits is refused, not a crash.
     if not value.isdecimal() or len(value) > 3 or not 1 <= int(value) <= MAX_WEEKS:
         raise Refused(
-            f"--weeks {text!r} is not a number of weeks; give a whole number from 1 to {MAX_WEEKS}."
+            f"--weeks {validate.printable(text)} is not a number of weeks; give a whole number from 1 to {MAX_WEEKS}."
         )
     return int(value)
 

@@ -67,10 +67,10 @@ def write_rich_table(
 
 
 def write_json(value: Any, out: IO[str] | None = None) -> None:
-    """One JSON document on a line of its own."""
-    from stream_exempt.output.jsonfmt import dumps
+    """One JSON document, in the layout of every `json` output."""
+    from stream_exempt.output.jsonfmt import laid_out
 
-    (out if out is not None else sys.stdout).write(dumps(value) + "\n")
+    (out if out is not None else sys.stdout).write(laid_out(value) + "\n")
 
 
 def write_records(

@@ -95,6 +95,8 @@ def _defused(rows: Iterable[Sequence[Any]], columns: Sequence[int]) -> Iterator[
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return defuse(",".join(value))  # several codes (a batch's types): comma-separated, as before
     if isinstance(value, dict | list):  # a nested value (an event's before and after): as JSON
         from stream_exempt.output.jsonfmt import dumps
 

@@ -1,4 +1,11 @@
-"""`json` (one array, written element by element) and `jsonl` (one object a line): streamed."""
+"""`json` (one array, written element by element) and `jsonl` (one object a line): streamed.
+
+Every `json` output of every command has one layout (SPEC 10): the outermost array or object
+opens and closes on lines of its own and holds one element (or member) a line, indented two
+spaces; each element is written compactly, with `,` and `:` and no spaces (as SQLite's
+`json_object` writes the rows of `list`, which therefore pass through as they are).
+`jsonl` is one compact object a line.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +24,21 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+SEPARATORS = (",", ":")
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_default)
+    """One value, compactly (the separators of every JSON output), UTF-8 text as it is."""
+    return json.dumps(value, ensure_ascii=False, separators=SEPARATORS, default=_default)
+
+
+def laid_out(value: Any) -> str:
+    """A whole `json` output in the one layout: an object or array one member or element a line."""
+    if isinstance(value, dict) and value:
+        return "{\n" + ",\n".join(f"  {dumps(str(key))}:{dumps(item)}" for key, item in value.items()) + "\n}"
+    if isinstance(value, list | tuple) and value:
+        return "[\n" + ",\n".join("  " + dumps(item) for item in value) + "\n]"
+    return dumps(value)
 
 
 def _objects(table: Table) -> Iterator[str]:
@@ -52,4 +72,9 @@ def lines(table: Table, out: IO[str]) -> None:
 
 
 def document(answer: Document, out: IO[str]) -> None:
+    out.write(laid_out(answer.value) + "\n")
+
+
+def document_line(answer: Document, out: IO[str]) -> None:
+    """One answer as `jsonl`: one line."""
     out.write(dumps(answer.value) + "\n")

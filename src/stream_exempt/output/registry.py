@@ -44,7 +44,7 @@ FORMATS: dict[str, Format] = {  # in the order the SPEC lists them
     "csv": Format("delimited:csv"),
     "tsv": Format("delimited:tsv"),
     "json": Format("jsonfmt:array", "jsonfmt:document"),
-    "jsonl": Format("jsonfmt:lines", "jsonfmt:document"),
+    "jsonl": Format("jsonfmt:lines", "jsonfmt:document_line"),
     "markdown": Format("text_table:markdown"),
     "plain": Format("text_table:plain", "text:write"),
     "text": Format(None, "text:write"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,6 +13,19 @@ from typing import Any
 from stream_exempt import types
 from stream_exempt.dates import show
 from stream_exempt.model import FIELDS, Exemption
+
+# C0 and C1 controls, DEL, the line and paragraph separators, and the marks that reorder text.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """Text from outside (a file name, a reason, a cell) as a table for people shows it, its
+    control characters escaped (`\\x1b`, `\\n`, `\\u202e`): printed raw, they would move the
+    cursor, restyle the terminal, or end a row. The machine formats quote in their own way."""
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(lambda match: ascii(match[0])[1:-1], text)
+
 
 # Columns that are never wrapped or cut: a broken student ID is a wrong one.
 WHOLE = frozenset({"ID", "Student", "Status", "Batch", "Code", "When", "Line", "Student ID", "Request"})

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import builtins
 import os
-import re
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
-from stream_exempt.output.results import Table
+from stream_exempt.output.results import Table, visible
 
 FOLD_FROM = 8  # a wrappable column may be narrower than its longest word (folded), down to this
 KEEP_WORDS = 20  # but first, try to keep every word up to this long unbroken
@@ -62,14 +61,6 @@ def _longest_word(text: str) -> int:
     return max((_cells(word) for word in text.split()), default=0)
 
 
-def _visible(text: str) -> str:
-    """A cell with its control characters escaped (`\\x00`, `\\x1b`, `\\u2028`), as text from a
-    file may hold them: printed raw, they would move the cursor, or restyle the terminal."""
-    if _UNSAFE.search(text) is None:
-        return text
-    return _UNSAFE.sub(lambda match: ascii(match[0])[1:-1], text)
-
-
 def _encodable(text: str, encoding: str) -> str:
     if text.isascii():
         return text
@@ -80,10 +71,6 @@ def _encodable(text: str, encoding: str) -> str:
     except LookupError:
         pass
     return text
-
-
-# C0 and C1 controls, DEL, and the line and paragraph separators.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _least_widths(
@@ -208,7 +195,7 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
     # Cells as the stream can carry them (`\u5b66` where an ASCII or Latin-1 locale cannot), so
     # that the columns are measured on what is printed.
     encoding = str(getattr(stream, "encoding", None) or "utf-8")
-    rows = [[_encodable(_visible(cell), encoding) for cell in table.human(item)] for item in table.items]
+    rows = [[_encodable(visible(cell), encoding) for cell in table.human(item)] for item in table.items]
     if not rows:
         print(table.empty, file=out if out is not None else sys.stdout)
         return

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import IO
 
-from stream_exempt.output.results import Table
+from stream_exempt.output.results import Table, visible
 
 
 def _rows(table: Table) -> list[list[str]]:
+    """Each item as text, control characters escaped: raw, they drive the terminal, and a line
+    break would split a row in two (in Markdown, a row in two and the table with it)."""
     human = table.human
-    return [list(human(item)) for item in table.items]
+    return [[visible(cell) for cell in human(item)] for item in table.items]
 
 
 def plain(table: Table, out: IO[str]) -> None:
