@@ -520,3 +520,14 @@ def test_from_refuses_a_date_that_does_not_parse(cli: Cli) -> None:
     result = cli("move", "--batch", "1", "--from", "someday", "--by", "1d")
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: 'someday' is not a date")
+
+
+@pytest.mark.parametrize(("since", "deleted"), [("yesterday", 6), ("-1w", 6), ("-2w", 6), ("today", 5)])
+def test_delete_from_a_past_day(cli: Cli, clock, since: str, deleted: int) -> None:  # type: ignore[no-untyped-def]
+    """From a day in the past: the running fifth block (10 to 12 Feb) is among them from
+    yesterday on; the blocks that have ended are left as they are whatever the day."""
+    _half_past(cli, clock)
+    result = cli.ok("delete", "--batch", "1", "--from", since, "--yes")
+    assert f"Batch 1: {deleted} deleted" in result.stderr
+    deleted_ids = [int(line.split()[2]) for line in result.stdout.splitlines()]
+    assert deleted_ids == list(range(11 - deleted, 11))
