@@ -468,6 +468,11 @@ def plan_bulk(
     created, refused = plan.created, plan.refused
     # Every readable row so far, by student and type: its dates, line, and whether accepted.
     seen: dict[tuple[str, str], list[tuple[date, date, int, bool]]] = {}
+    # The first line of each student, type and dates, and the days spanned by the rows of each
+    # student and type accepted so far: a series' occurrences (a student with 200 rows) are
+    # found repeated, or clear of each other, without going through every earlier one.
+    first_line: dict[tuple[str, str, date, date], int] = {}
+    spanned: dict[tuple[str, str], tuple[date, date]] = {}
     last_terms, last_why = None, None  # rows share their terms: R2 and R3 once per run
     count = 0
     for line, cells in rows:
@@ -485,11 +490,10 @@ def plan_bulk(
             type_code, start, end, _ = terms
             key = (student, type_code)
             earlier = seen.get(key)
-            if earlier is not None:
-                first = next((at for s, e, at, _ in earlier if s == start and e == end), None)
-                if first is not None:
-                    plan.repeats.append((line, student, first))
-                    continue
+            first = first_line.setdefault((student, type_code, start, end), line)
+            if first != line:
+                plan.repeats.append((line, student, first))
+                continue
             existing = live.get(key) if live else None
             same = (
                 next((e for e in existing if e.start == start and e.end == end), None) if existing else None
@@ -506,9 +510,12 @@ def plan_bulk(
                 if why is None and existing:
                     clash = rules.find_clash(student, type_code, start, end, existing, today)
                     why = rules.clash_message(student, clash) if clash else None
-                if why is None and earlier is not None:
-                    why = _in_file_clash(earlier, start, end)
+                span = spanned.get(key)
+                if why is None and span is not None and span[0] <= end and start <= span[1]:
+                    why = _in_file_clash(seen[key], start, end)
                 accepted = why is None
+                if accepted:
+                    spanned[key] = (min(span[0], start), max(span[1], end)) if span else (start, end)
                 if why is None:
                     created.append((student, terms))
                 elif repeat is None:
