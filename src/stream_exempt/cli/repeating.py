@@ -139,6 +139,8 @@ def add_series(
     members: list[Exemption] = []
     in_force = rules.in_force_from(today)
     if dry_run:  # reads only: never creates the store
+        if not exists:
+            note(f"There is no store at {session.store_path} yet: checked as if against an empty one.")
         planned = plan(session.store().live_of([draft.student_id], today) if exists else {})
     else:
         if not exists:  # a series that is refused leaves no new store behind
