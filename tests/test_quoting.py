@@ -44,8 +44,10 @@ def test_a_shortened_value_keeps_its_escapes() -> None:
         ["add", "201234567", "--type", "placement", "--start", "2027-01-11", "--for", "9" * 5000 + "x"],
         ["list", "--status", "a" * 5000],
         ["check", LONG_ID],
+        ["list", "--format", "x" * 5000],
+        ["list", "--sort", "y" * 5000],
     ],
-    ids=["id", "date", "type", "duration", "status", "check"],
+    ids=["id", "date", "type", "duration", "status", "check", "format", "sort"],
 )
 def test_a_long_value_typed_is_shortened_in_the_refusal(cli: Cli, args: list[str]) -> None:
     result = cli(*args)
@@ -131,3 +133,20 @@ def test_every_table_escapes_control_characters(fmt: str) -> None:
     assert "next" in shown and "2" in shown
     if fmt == "markdown":
         assert len(shown.splitlines()) == 4
+
+
+def test_a_file_name_with_escape_codes_is_escaped_in_warnings_and_reports(cli: Cli, tmp_path: Path) -> None:
+    """Messages on stderr too: the note that a feed has no date column, a bad row's report,
+    and the warning that a cohort list has no header row."""
+    feed = tmp_path / EVIL
+    feed.write_text("student_id\n201234567\nnot-an-id\n")
+    checked = cli("check", "--file", str(feed))
+    assert checked.exit_code == 2
+    assert not any(char in checked.stderr for char in RAW), repr(checked.stderr)
+    assert len(checked.stderr.splitlines()) == 2  # the note and the bad row: the newline escaped
+    cohort = tmp_path / ("x" + EVIL)
+    cohort.write_text("201234567\n201234568\n")
+    imported = cli("bulk", str(cohort), "--type", "placement", "--start", "2027-01-11", "--for", "2w")
+    assert imported.exit_code == 0, imported.stderr
+    assert not any(char in imported.stderr for char in RAW), repr(imported.stderr)
+    assert imported.stderr.startswith("Warning: ") and len(imported.stderr.splitlines()) == 1

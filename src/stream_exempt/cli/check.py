@@ -118,6 +118,7 @@ def filter_feed(
     import json
 
     from stream_exempt import cohort, csvio
+    from stream_exempt.output.results import visible
 
     # Undecodable bytes pass through untouched (surrogate escapes) and make only that row bad.
     csvio.encoding_name(encoding)  # values typed first, then the store, then the file (SPEC 10)
@@ -178,7 +179,10 @@ def filter_feed(
                 except StreamExemptError as error:
                     bad += 1
                     complaints().write(
-                        f"Error: Line {line} of {name}: {error.message} It is passed through as not suppressed.\n"
+                        visible(
+                            f"Error: Line {line} of {name}: {error.message} It is passed through as not suppressed."
+                        )
+                        + "\n"
                     )
                 own = cells[:width] + [""] * (width - len(cells))
                 more = cells[width:]
@@ -188,9 +192,12 @@ def filter_feed(
                     if not replaced and any(_LONE_SURROGATE.search(cell) for cell in cells):
                         replaced = True
                         complaints().write(
-                            f"Warning: line {line} of {name} (and maybe others) holds bytes that are not "
-                            f"{encoding or 'UTF-8'} text; they are written as U+FFFD in the JSON, so give "
-                            "--encoding with the feed's encoding to keep them.\n"
+                            visible(
+                                f"Warning: line {line} of {name} (and maybe others) holds bytes that are not "
+                                f"{encoding or 'UTF-8'} text; they are written as U+FFFD in the JSON, so give "
+                                "--encoding with the feed's encoding to keep them."
+                            )
+                            + "\n"
                         )
                     record: dict[str, object] = dict(zip(keys, map(_json_text, own), strict=True))
                     record["suppressed"] = found is not None

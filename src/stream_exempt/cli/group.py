@@ -39,6 +39,17 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
+def _shorten_quoted(message: str) -> str:
+    """A value quoted by Click (`'xxxx' is not one of ...`) shortened past 80 characters, with
+    its length, as every refusal quotes a value the user gave (SPEC 10)."""
+    from stream_exempt.validate import SHORTEN_PAST
+
+    def shorter(match: re.Match[str]) -> str:
+        return f"'{match[1][: SHORTEN_PAST - 1]}…' ({len(match[1]):,} characters)"
+
+    return re.sub(rf"'([^'\n]{{{SHORTEN_PAST + 1},}})'", shorter, message)
+
+
 def fail(message: str, code: int) -> NoReturn:
     """Print one `Error:` sentence on stderr and exit with `code`."""
     streams.say(f"Error: {printable(sentence(message))}")
@@ -151,6 +162,6 @@ class ExemptGroup(TyperGroup):
     @staticmethod
     def _usage_error(error: typer.TyperException) -> NoReturn:
         ctx = getattr(error, "ctx", None)
-        message = error.format_message().rstrip(".")
+        message = _shorten_quoted(error.format_message().rstrip("."))
         hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
         fail(f"{message}{hint}.", getattr(error, "exit_code", 2) or 2)

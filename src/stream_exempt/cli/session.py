@@ -115,10 +115,15 @@ def actor(name: str | None) -> str:
 
 
 def warn(message: str) -> None:
-    """A warning on stderr."""
-    print(f"Warning: {message}", file=sys.stderr)
+    """A warning on stderr (control characters of names from outside escaped: SPEC 10)."""
+    from stream_exempt.output.results import visible
+
+    print(f"Warning: {visible(message)}", file=sys.stderr)
 
 
 def note(message: str) -> None:
-    """Progress and summaries meant for people, on stderr, away from the data on stdout."""
-    print(message, file=sys.stderr)
+    """Progress and summaries meant for people, on stderr, away from the data on stdout
+    (one line: control characters of names from outside escaped, SPEC 10)."""
+    from stream_exempt.output.results import visible
+
+    print(visible(message), file=sys.stderr)
