@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import shlex
 import subprocess
 import sys
@@ -42,6 +43,21 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest
     monkeypatch.setattr(config, "SYSTEM_FILE", home / "etc" / "config.toml")
     monkeypatch.setenv("COLUMNS", "200")  # deterministic Rich tables
     monkeypatch.setenv("LOGNAME", "tester")
+
+
+def os_login() -> str:
+    """The login running the tests, as the operating system names it: what every change
+    records as its actor (SPEC 7), whatever LOGNAME says (set to "tester" above)."""
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid-{uid}"
+
+
+@pytest.fixture
+def login() -> str:
+    return os_login()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from conftest import LONDON, Cli, exemption, snapshot
 from stream_exempt import rules
 from stream_exempt.cli import change
 from stream_exempt.cli.session import Session
-from stream_exempt.model import Draft
+from stream_exempt.model import Actor, Draft
 from stream_exempt.store import Store
 
 MEMBERS = 2_000
@@ -43,7 +43,9 @@ def _cohort_with_neighbours(cli: Cli, tmp_path: Path) -> None:
                 ("authorised-absence", date(2027, 1, 9)),
             ):
                 draft = Draft(f"{300_000_000 + i}", type_code, start, start + timedelta(days=20))
-                store.insert(draft, actor="tester", at="2027-01-04T12:00:00Z", in_force_from=date(2027, 1, 6))
+                store.insert(
+                    draft, actor=Actor("tester"), at="2027-01-04T12:00:00Z", in_force_from=date(2027, 1, 6)
+                )
     cli.ok("delete", "2", "3", "5", "7", "11", "--yes")
 
 
@@ -92,7 +94,7 @@ def test_one_refused_member_refuses_the_whole_batch(cli: Cli, tmp_path: Path) ->
     with closing(Store.open(cli.store_path)) as store, store.writing():
         own = store.insert(
             Draft("300001501", "placement", date(2027, 3, 1), date(2027, 3, 5)),
-            actor="tester",
+            actor=Actor("tester"),
             at="2027-01-04T12:00:00Z",
             in_force_from=date(2027, 1, 6),
         )
@@ -122,7 +124,9 @@ def test_a_write_between_the_plan_and_the_lock_is_seen(
         if len(calls) == 1:  # another process records what the extension would run into
             with closing(Store.open(cli.store_path)) as other, other.writing():
                 draft = Draft("201234567", "placement", date(2027, 1, 25), date(2027, 1, 31))
-                other.insert(draft, actor="other", at="2027-01-04T12:00:00Z", in_force_from=date(2027, 1, 6))
+                other.insert(
+                    draft, actor=Actor("other"), at="2027-01-04T12:00:00Z", in_force_from=date(2027, 1, 6)
+                )
         return result
 
     monkeypatch.setattr(change, "_planned", and_meanwhile)

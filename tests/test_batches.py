@@ -18,7 +18,7 @@ def _file(tmp_path: Path, name: str, text: str) -> str:
 
 
 def test_batches_shows_each_import_with_its_live_count_types_and_dates(
-    cli: Cli, tmp_path: Path, clock
+    cli: Cli, tmp_path: Path, clock, login: str
 ) -> None:  # type: ignore[no-untyped-def]
     same = _file(tmp_path, "nursing.csv", "student_id\n201000001\n201000002\n201000003\n")
     cli.ok("bulk", same, "--type", "placement", "--start", "2027-01-11", "--for", "2w", "--as", "alice")
@@ -35,25 +35,27 @@ def test_batches_shows_each_import_with_its_live_count_types_and_dates(
         {
             "id": 1,
             "created_at": "2027-01-04T12:00:00Z",
-            "created_by": "alice",
+            "created_by": login,
             "source": same,
             "created": 3,
             "live": 2,
             "types": ["placement"],
             "start": "2027-01-11",
             "end": "2027-01-24",
+            "created_for": "alice",
             "repeats": None,
         },
         {
             "id": 2,
             "created_at": "2027-01-04T12:00:00Z",
-            "created_by": "bob",
+            "created_by": login,
             "source": mixed,
             "created": 2,
             "live": 2,
             "types": ["dissertation", "placement"],
             "start": "mixed",
             "end": "2027-02-01",
+            "created_for": "bob",
             "repeats": None,
         },
     ]
@@ -63,6 +65,7 @@ def test_batches_shows_each_import_with_its_live_count_types_and_dates(
     table = cli.ok("batches").stdout
     assert "Practice Placement Block" in table and "Dissertation Period, Practice Placement Block" in table
     assert "11 Jan 2027" in table and "mixed" in table and "2027-01-04 12:00 GMT" in table
+    assert f"{login} for alice" in table and f"{login} for bob" in table
 
 
 def test_no_batches(cli: Cli) -> None:
@@ -79,6 +82,7 @@ def test_no_batches(cli: Cli) -> None:
         "types",
         "start",
         "end",
+        "created_for",
         "repeats",
     ]
 

@@ -23,7 +23,7 @@ def ids_in(cli: Cli, *args: str) -> list[str]:
     return [r["student_id"] for r in rows]
 
 
-def test_bulk_creates_one_batch(cli: Cli, tmp_path: Path) -> None:
+def test_bulk_creates_one_batch(cli: Cli, tmp_path: Path, login: str) -> None:
     path = write(tmp_path, "Student Number,Name\n201234567,Ann\n201234568,Bob\n")
     result = cli.ok("bulk", path, *OPTIONS, "--reason", "Ward placement")
     assert result.stdout == (
@@ -35,7 +35,7 @@ def test_bulk_creates_one_batch(cli: Cli, tmp_path: Path) -> None:
         ("201234568", 1, "2027-02-21", "Ward placement"),
     ]
     events = json.loads(cli.ok("history", "1", "--format", "json").stdout)
-    assert [(e["action"], e["actor"]) for e in events] == [("bulk", "tester")]
+    assert [(e["action"], e["actor"], e["actor_for"]) for e in events] == [("bulk", login, None)]
 
 
 @pytest.mark.parametrize(

@@ -105,11 +105,11 @@ def test_student_id_pattern_can_be_replaced(cli: Cli) -> None:
     assert cli("add", "AB1234X", "-t", "placement", "-s", "+1w", "--for", "1w", env=env).exit_code == 2
 
 
-def test_actor_is_as_or_the_login_name(cli: Cli) -> None:
+def test_created_by_is_the_login_and_as_is_who_it_was_for(cli: Cli, login: str) -> None:
     cli.add("201234567")
     cli.add("201234568", "--as", "Alice Smith")
     rows = json.loads(cli.ok("list", "--format", "json").stdout)
-    assert [r["created_by"] for r in rows] == ["tester", "Alice Smith"]
+    assert [(r["created_by"], r["created_for"]) for r in rows] == [(login, None), (login, "Alice Smith")]
     assert rows[0]["created_at"] == "2027-01-04T12:00:00Z"
 
 
@@ -174,15 +174,20 @@ def test_list_filters_by_student_and_type(cli: Cli) -> None:
     assert cli("list", "--status", "gone").exit_code == 2
 
 
-FIELDS = "id,student_id,type,start,end,status,in_force_from,batch,reason,created_by,created_at,deleted_on"
+FIELDS = "id,student_id,type,start,end,status,in_force_from,batch,reason,created_by,created_at,deleted_on,created_for"
 
 
-def test_machine_formats_carry_the_fields_in_order(cli: Cli) -> None:
+def test_machine_formats_carry_the_fields_in_order(cli: Cli, login: str) -> None:
     cli.add("201234567", "--reason", "Leeds, ward 4")
-    out = cli.ok("list", "--format", "csv").stdout
+    cli.add("201234568", "--reason", "Leeds, ward 4", "--as", "Dr Smith")
+    cli.ok("delete", "2", "--yes")
+    out = cli.ok("list", "--format", "csv", "--status", "all").stdout
     assert out.splitlines() == [
         FIELDS,
-        '1,201234567,placement,2027-01-11,2027-01-24,pending,2027-01-06,,"Leeds, ward 4",tester,2027-01-04T12:00:00Z,',
+        '1,201234567,placement,2027-01-11,2027-01-24,pending,2027-01-06,,"Leeds, ward 4",'
+        f"{login},2027-01-04T12:00:00Z,,",
+        '2,201234568,placement,2027-01-11,2027-01-24,deleted,2027-01-06,,"Leeds, ward 4",'
+        f"{login},2027-01-04T12:00:00Z,2027-01-04,Dr Smith",
     ]
     tsv = cli.ok("list", "--format", "tsv").stdout.splitlines()
     assert tsv[0] == FIELDS.replace(",", "\t")
@@ -210,7 +215,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_defused(cli: Cli, reason: st
             csv.DictReader(io.StringIO(cli.ok("list", "--format", fmt).stdout), delimiter=delimiter)
         )
         assert row["reason"] == "'" + reason
-        assert row["created_by"] == "'=cmd"
+        assert row["created_for"] == "'=cmd"
     assert json.loads(cli.ok("list", "--format", "json").stdout)[0]["reason"] == reason
 
 

@@ -338,18 +338,18 @@ def _status_on(cli: Cli, exemption_id: int, on: str) -> object:
     return next(r for r in rows if r["id"] == exemption_id)["status"]
 
 
-def test_history_holds_every_change_with_its_actor(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+def test_history_holds_every_change_with_its_actor(cli: Cli, clock, login: str) -> None:  # type: ignore[no-untyped-def]
     exemption = cli.add("201234567", "--as", "alice")
     clock(datetime(2027, 1, 5, 9, 30, tzinfo=LONDON))
     cli.ok("extend", str(exemption), "--by", "1w", "--as", "bob")
     cli.ok("move", str(exemption), "--start", "2027-01-12", "--as", "carol")
     cli.ok("delete", str(exemption), "--yes", "--as", "dave")
     events = json.loads(cli.ok("history", str(exemption), "--format", "json").stdout)
-    assert [(e["action"], e["actor"]) for e in events] == [
-        ("add", "alice"),
-        ("extend", "bob"),
-        ("move", "carol"),
-        ("delete", "dave"),
+    assert [(e["action"], e["actor"], e["login"], e["actor_for"]) for e in events] == [
+        ("add", login, login, "alice"),
+        ("extend", login, login, "bob"),
+        ("move", login, login, "carol"),
+        ("delete", login, login, "dave"),
     ]
     assert events[1]["before"]["end"] == "2027-01-24" and events[1]["after"]["end"] == "2027-01-31"
     assert events[0]["at"] == "2027-01-04T12:00:00Z"
@@ -361,6 +361,7 @@ def test_history_holds_every_change_with_its_actor(cli: Cli, clock) -> None:  # 
         in plain
     )
     assert "deleted" in plain
+    assert f"{login} for carol" in plain
 
 
 @pytest.mark.parametrize(("new_end", "code"), [("2027-01-10", 2), ("2027-01-11", 0)])

@@ -156,7 +156,7 @@ def test_tables_show_the_deletion_day_and_machine_formats_the_plain_status(cli: 
     assert "pending (deleted today)" in table
     (record,) = json.loads(cli.ok("list", "--format", "json").stdout)
     assert (record["status"], record["deleted_on"]) == ("pending", "2027-01-12")
-    assert list(record)[-1] == "deleted_on"
+    assert list(record)[-2:] == ["deleted_on", "created_for"]  # contract v3: created_for is the last
 
 
 def test_a_deletion_blocks_nothing_new_from_its_moment(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]

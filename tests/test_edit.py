@@ -15,7 +15,7 @@ def _row(cli: Cli, exemption_id: int) -> dict[str, object]:
     return next(r for r in rows if r["id"] == exemption_id)
 
 
-def test_edit_changes_the_reason_only_and_history_shows_old_and_new(cli: Cli) -> None:
+def test_edit_changes_the_reason_only_and_history_shows_old_and_new(cli: Cli, login: str) -> None:
     exemption = cli.add("201234567", "--reason", "Leeds Genral")
     before = _row(cli, exemption)
     result = cli.ok("edit", str(exemption), "--reason", "Leeds General Infirmary", "--as", "alice")
@@ -26,7 +26,7 @@ def test_edit_changes_the_reason_only_and_history_shows_old_and_new(cli: Cli) ->
     assert after == {**before, "reason": "Leeds General Infirmary"}
     events = json.loads(cli.ok("history", str(exemption), "--format", "json").stdout)
     assert [e["action"] for e in events] == ["add", "edit"]
-    assert events[1]["actor"] == "alice"
+    assert (events[1]["actor"], events[1]["actor_for"]) == (login, "alice")
     assert events[1]["before"]["reason"] == "Leeds Genral"
     assert events[1]["after"]["reason"] == "Leeds General Infirmary"
     table = cli.ok("history", str(exemption), "--format", "plain").stdout

@@ -73,7 +73,7 @@ def test_csv_defuses_every_free_text_column(cli: Cli, clock, monkeypatch: pytest
     for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
         out = cli.ok("list", "--format", fmt).stdout
         (row,) = list(csv.DictReader(io.StringIO(out), delimiter=delimiter))
-        assert (row["student_id"], row["reason"], row["created_by"]) == ("'-123", "'+x", "'@admin")
+        assert (row["student_id"], row["reason"], row["created_for"]) == ("'-123", "'+x", "'@admin")
         assert row["id"] == "1" and row["start"] == "2027-01-11"
 
 

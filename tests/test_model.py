@@ -42,11 +42,13 @@ def test_exemption_of_builds_the_same_frozen_exemption() -> None:
         "2027-01-04T12:00:00Z",
         date(2027, 1, 6),
         date(2027, 1, 15),
+        "Dr Smith",
     ]
     assert len(values) == len(fields(Exemption))
     built = exemption_of(*values)
     assert built == Exemption(*values) and hash(built) == hash(Exemption(*values))
     assert repr(built) == repr(Exemption(*values))
-    assert exemption_of(*values[:-1]) == Exemption(*values[:-1])  # deleted_on defaults to None
+    assert exemption_of(*values[:-1]) == Exemption(*values[:-1])  # created_for defaults to None
+    assert exemption_of(*values[:-2]) == Exemption(*values[:-2])  # deleted_on defaults to None
     with pytest.raises(FrozenInstanceError):
         built.start = date(2027, 2, 1)  # type: ignore[misc]

@@ -2,17 +2,21 @@
 
 import json
 import os
+import re
+import shlex
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from conftest import LONDON, Cli, snapshot
 from stream_exempt import schema
+from stream_exempt.dates import show
 
 ASK = ("request", "201234567", "--type", "placement", "--start", "2027-01-11", "--for", "2w")
 
@@ -31,15 +35,15 @@ def listed(cli: Cli, *args: str) -> list[dict[str, object]]:
     return json.loads(cli.ok("requests", *args, "--format", "json").stdout)  # type: ignore[no-any-return]
 
 
-def test_the_whole_life_of_a_request(cli: Cli, clock: Callable[[datetime], None]) -> None:
+def test_the_whole_life_of_a_request(cli: Cli, clock: Callable[[datetime], None], login: str) -> None:
     shown = cli.ok(*ASK, "--from", "Dr Jones", "--reason", "NHS placement", "--as", "Sam Office")
     assert shown.stdout.startswith("Recorded request R1\n") and "Dr Jones" in shown.stdout
     assert "stream-exempt approve R1" in shown.stderr
     assert ask(cli, "--start", "2027-01-18", tutor="Prof Lee") == "R2"
     waiting = listed(cli)
-    assert [(r["id"], r["from"], r["status"], r["recorded_by"]) for r in waiting] == [
-        ("R1", "Dr Jones", "requested", "Sam Office"),
-        ("R2", "Prof Lee", "requested", "tester"),
+    assert [(r["id"], r["from"], r["status"], r["recorded_by"], r["recorded_for"]) for r in waiting] == [
+        ("R1", "Dr Jones", "requested", login, "Sam Office"),
+        ("R2", "Prof Lee", "requested", login, None),
     ]
     assert cli.ok("list", "--format", "json").stdout.strip() == "[]"  # nothing exempt yet
 
@@ -48,19 +52,20 @@ def test_the_whole_life_of_a_request(cli: Cli, clock: Callable[[datetime], None]
     assert approved.stdout.startswith("Approved request R1 from Dr Jones.\nAdded exemption 1\n")
     assert "in force from  7 Jan 2027" in approved.stdout  # R6 as of the day of approval
     exemptions = json.loads(cli.ok("list", "--format", "json").stdout)
-    assert [(e["id"], e["start"], e["end"], e["created_by"], e["reason"]) for e in exemptions] == [
-        (1, "2027-01-11", "2027-01-24", "Alice Officer", "NHS placement")
-    ]
+    assert [
+        (e["id"], e["start"], e["end"], e["created_by"], e["created_for"], e["reason"]) for e in exemptions
+    ] == [(1, "2027-01-11", "2027-01-24", login, "Alice Officer", "NHS placement")]
     assert [r["id"] for r in listed(cli)] == ["R2"]  # the default is the waiting ones
-    assert [(r["id"], r["decided_by"], r["exemption_id"]) for r in listed(cli, "--status", "approved")] == [
-        ("R1", "Alice Officer", 1)
-    ]
+    assert [
+        (r["id"], r["decided_by"], r["decided_for"], r["exemption_id"])
+        for r in listed(cli, "--status", "approved")
+    ] == [("R1", login, "Alice Officer", 1)]
     assert [r["id"] for r in listed(cli, "--status", "all")] == ["R1", "R2"]
 
     events = json.loads(cli.ok("history", "1", "--format", "json").stdout)
-    assert [(e["action"], e["actor"], e["request"]) for e in events] == [
-        ("request", "Sam Office", "R1"),
-        ("approve", "Alice Officer", "R1"),
+    assert [(e["action"], e["actor"], e["actor_for"], e["request"]) for e in events] == [
+        ("request", login, "Sam Office", "R1"),
+        ("approve", login, "Alice Officer", "R1"),
     ]
     assert events[0]["at"] == "2027-01-04T12:00:00Z" and events[0]["after"]["from"] == "Dr Jones"
     assert events[1]["at"] == "2027-01-05T09:00:00Z" and events[1]["after"]["in_force_from"] == "2027-01-07"
@@ -69,7 +74,8 @@ def test_the_whole_life_of_a_request(cli: Cli, clock: Callable[[datetime], None]
         "R1 asked by Dr Jones: Practice Placement Block, 11 Jan 2027 to 24 Jan 2027 (NHS placement)" in table
     )
     assert "approved R1: recorded Practice Placement Block" in table
-    assert "2027-01-04 12:00 GMT" in table and "Alice Officer" in table
+    assert "2027-01-04 12:00 GMT" in table
+    assert f"{login} for Sam Office" in table and f"{login} for Alice Officer" in table
 
 
 def test_a_request_checks_only_the_type_and_the_order_of_its_dates(cli: Cli) -> None:
@@ -146,28 +152,32 @@ def test_approval_applies_r7_and_r5c(cli: Cli, store_path: Path) -> None:
     assert snapshot(store_path) == before
 
 
-def test_a_request_is_approved_or_rejected_once(cli: Cli, store_path: Path) -> None:
+def test_a_request_is_approved_or_rejected_once(cli: Cli, store_path: Path, login: str) -> None:
     ask(cli)
     ask(cli, "--type", "dissertation")
     cli.ok("approve", "R1", "--as", "Alice")
     cli.ok("reject", "R2", "--reason", "Not in the handbook", "--as", "Bob")
     before = snapshot(store_path)
     for args, words in [
-        (("approve", "R1"), "already approved by Alice"),
-        (("reject", "R1", "--reason", "late"), "already approved by Alice"),
-        (("approve", "R2"), "already rejected by Bob"),
-        (("reject", "R2", "--reason", "again"), "already rejected by Bob"),
+        (("approve", "R1"), f"already approved by {login} for Alice"),
+        (("reject", "R1", "--reason", "late"), f"already approved by {login} for Alice"),
+        (("approve", "R2"), f"already rejected by {login} for Bob"),
+        (("reject", "R2", "--reason", "again"), f"already rejected by {login} for Bob"),
     ]:
         result = cli(*args)
         assert result.exit_code == 2 and words in result.stderr, (args, result.stderr)
         assert "2027-01-04 12:00 GMT" in result.stderr
     assert snapshot(store_path) == before
     rejected = listed(cli, "--status", "rejected")
-    assert [(r["id"], r["decided_by"], r["decision_reason"], r["exemption_id"]) for r in rejected] == [
-        ("R2", "Bob", "Not in the handbook", None)
-    ]
+    assert [
+        (r["id"], r["decided_by"], r["decided_for"], r["decision_reason"], r["exemption_id"])
+        for r in rejected
+    ] == [("R2", login, "Bob", "Not in the handbook", None)]
     events = json.loads(cli.ok("history", "R2", "--format", "json").stdout)
-    assert [(e["action"], e["actor"]) for e in events] == [("request", "tester"), ("reject", "Bob")]
+    assert [(e["action"], e["actor"], e["actor_for"]) for e in events] == [
+        ("request", login, None),
+        ("reject", login, "Bob"),
+    ]
 
 
 def test_reject_needs_a_reason(cli: Cli) -> None:
@@ -268,7 +278,7 @@ def test_migration_keeps_the_event_log_and_its_guards(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_two_officers_approving_at_once_exactly_one_wins(tmp_path: Path) -> None:
+def test_two_officers_approving_at_once_exactly_one_wins(tmp_path: Path, login: str) -> None:
     store = tmp_path / "office.db"
 
     def command(*args: str) -> list[str]:
@@ -298,12 +308,12 @@ def test_two_officers_approving_at_once_exactly_one_wins(tmp_path: Path) -> None
     assert len(winners) == 1, results
     for name, _, err, code in results:
         if name != winners[0]:
-            assert code == 2 and f"already approved by {winners[0]}" in err, err
+            assert code == 2 and f"already approved by {login} for {winners[0]}" in err, err
             assert "locked" not in err
     conn = sqlite3.connect(store)
     assert conn.execute("SELECT count(*) FROM exemptions").fetchone() == (1,)
-    assert conn.execute("SELECT status, decided_by, exemption_id FROM requests").fetchall() == [
-        ("approved", winners[0], 1)
+    assert conn.execute("SELECT status, decided_by, decided_for, exemption_id FROM requests").fetchall() == [
+        ("approved", login, winners[0], 1)
     ]
     assert conn.execute("SELECT count(*) FROM events WHERE action = 'approve'").fetchone() == (1,)
 
@@ -333,3 +343,98 @@ def test_approval_judges_the_start_by_london_s_date_in_summer(
     clock(approved_on)
     result = cli("approve", "R1")
     assert result.exit_code == code, result.stderr
+
+
+def _advised(stderr: str) -> list[str]:
+    """The command that the last piece of advice on stderr names, as a person would type it."""
+    *_, command = re.findall(r"`stream-exempt ([^`]*)`", stderr)
+    return shlex.split(command)
+
+
+def _request(cli: Cli, start: str, end: str) -> Result:
+    return cli.ok("request", "201234567", "-t", "placement", "-s", start, "-e", end, "--from", "Dr Jones")
+
+
+# Monday 4 January 2027: an exemption approved today comes into force on Wednesday the 6th (R6).
+@pytest.mark.parametrize(
+    ("start", "end", "existing", "advised"),
+    [
+        ("2027-01-01", "2027-01-20", None, "approve R1 --start 2027-01-05"),
+        ("2027-01-04", "2027-01-20", None, "approve R1 --start 2027-01-05"),  # it starts today
+        (
+            "2027-01-01",
+            "2027-01-06",
+            None,
+            "approve R1 --start 2027-01-05",
+        ),  # ends the day it comes into force
+        ("2027-01-01", "2027-01-05", None, "reject R1"),  # ends the day before: suppresses nothing (R5c)
+        ("2027-01-01", "2027-01-04", None, "reject R1"),  # ends today
+        ("2027-01-01", "2027-01-20", ("2027-01-05", "2027-01-10"), "approve R1 --start 2027-01-11"),  # R7
+        ("2027-01-01", "2027-01-10", ("2027-01-05", "2027-01-10"), "reject R1"),  # no free day left (R7)
+    ],
+)
+def test_approve_advises_only_what_succeeds_when_followed_at_once(
+    cli: Cli, start: str, end: str, existing: tuple[str, str] | None, advised: str
+) -> None:
+    if existing:
+        cli.add("201234567", "--start", existing[0], "--end", existing[1])
+    _request(cli, start, end)
+    refused = cli("approve", "R1")
+    assert refused.exit_code == 2, refused.stderr
+    command = _advised(refused.stderr)
+    assert command[: len(advised.split())] == advised.split(), refused.stderr
+    followed = cli(*command)
+    assert followed.exit_code == 0, followed.stderr
+    (request,) = listed(cli, "--status", "all")
+    if advised.startswith("approve"):
+        exemption = json.loads(cli.ok("list", "--format", "json", "--sort", "id").stdout)[-1]
+        assert (request["status"], exemption["start"], exemption["end"]) == ("approved", advised[-10:], end)
+    else:
+        assert request["status"] == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("recorded_on", "start", "advised"),
+    [
+        (datetime(2027, 1, 4, 12, 0, tzinfo=LONDON), "2027-01-03", "approve R1 --start 2027-01-05"),
+        (datetime(2027, 1, 4, 12, 0, tzinfo=LONDON), "2027-01-04", "approve R1 --start 2027-01-05"),
+        (datetime(2027, 1, 4, 12, 0, tzinfo=LONDON), "2027-01-05", None),  # the day after: as asked
+        # 00:30 in London on 11 July, still the 10th in UTC: the start is today in London.
+        (datetime(2027, 7, 11, 0, 30, tzinfo=LONDON), "2027-07-11", "approve R1 --start 2027-07-12"),
+        (datetime(2027, 7, 10, 23, 30, tzinfo=LONDON), "2027-07-11", None),
+    ],
+)
+def test_a_request_whose_start_has_passed_is_accepted_with_a_warning(
+    cli: Cli, clock: Callable[[datetime], None], recorded_on: datetime, start: str, advised: str | None
+) -> None:
+    clock(recorded_on)
+    end = start[:8] + "20"
+    result = _request(cli, start, end)
+    assert result.stdout.startswith("Recorded request R1\n")
+    assert [r["status"] for r in listed(cli)] == ["requested"]
+    if advised is None:
+        assert "Warning" not in result.stderr and "`stream-exempt approve R1`" in result.stderr
+        advised = "approve R1"
+    else:
+        assert result.stderr.startswith(
+            f"Warning: approved today, R1 would be refused: request R1's start, {show(date.fromisoformat(start))}, "
+            "is not in the future"
+        )
+        assert _advised(result.stderr) == advised.split()
+    followed = cli.ok(*advised.split())
+    assert followed.stdout.startswith("Approved request R1 from Dr Jones.\n")
+
+
+def test_a_quiet_request_still_warns(cli: Cli) -> None:
+    ask = ("request", "201234567", "-t", "placement", "-s", "2027-01-01", "-e", "2027-01-05")
+    result = cli.ok(*ask, "--from", "Dr Jones", "-q")
+    assert result.stdout == "R1\n"
+    assert result.stderr.startswith(
+        "Warning: approved today, R1 would be refused: request R1's start, 1 Jan 2027"
+    )
+    assert _advised(result.stderr) == [
+        "reject",
+        "R1",
+        "--reason",
+        "TEXT",
+    ]  # it ends before it could be in force

@@ -20,8 +20,35 @@ FIELDS = (
     "reason",
     "created_by",
     "created_at",
-    "deleted_on",  # contract v3: at the end, so that existing readers keep working
+    "deleted_on",  # contract v3: the last two at the end, so that existing readers keep working
+    "created_for",
 )
+
+
+class Actor(NamedTuple):
+    """Who records a change (SPEC 7, The actor): the login that ran the command, read from the
+    operating system, and the person it was done for (`--as`), if any, beside it."""
+
+    login: str
+    for_: str | None = None
+
+    def __str__(self) -> str:
+        """`alice`, or `alice for Dr Smith`."""
+        return self.login if self.for_ is None else f"{self.login} for {self.for_}"
+
+
+# How an event, exemption or request recorded before the store kept logins (migration
+# 0005_actor) names its actor: the name recorded then (`--as`, else the login), which cannot
+# now be told apart.
+BEFORE_LOGINS = "recorded before logins were kept"
+
+
+def describe_actor(login: str | None, name: str, for_: str | None) -> str:
+    """Who recorded something, as people read it: `alice`, `alice for Dr Smith`, or, where the
+    login was not kept (recorded before 0005_actor), the name recorded then, said to be so."""
+    if login is None:
+        return f"{name} ({BEFORE_LOGINS})"
+    return str(Actor(login, for_))
 
 
 class Draft(NamedTuple):
@@ -61,6 +88,8 @@ class Exemption:
     # The calendar day (in the University's zone) it was deleted on; None while it is not.
     # R5b: it covers nothing after that day; that day and the days before keep their answer.
     deleted_on: date | None = None
+    # Who it was recorded for (`--as`); `created_by` is the login that recorded it.
+    created_for: str | None = None
 
     @property
     def deleted(self) -> bool:
@@ -89,6 +118,7 @@ class Exemption:
             self.created_at,
             in_force_from,
             self.deleted_on,
+            self.created_for,
         )
 
 
@@ -110,6 +140,7 @@ def _slot_setters() -> tuple[Callable[[Exemption, Any], None], ...]:
     _set_created_at,
     _set_in_force_from,
     _set_deleted_on,
+    _set_created_for,
 ) = _slot_setters()
 _new = object.__new__
 
@@ -126,6 +157,7 @@ def exemption_of(
     created_at: str,
     in_force_from: date,
     deleted_on: date | None = None,
+    created_for: str | None = None,
 ) -> Exemption:
     """`Exemption(...)` with every field given in order, at a bit over half the cost.
 
@@ -145,6 +177,7 @@ def exemption_of(
     _set_created_at(made, created_at)
     _set_in_force_from(made, in_force_from)
     _set_deleted_on(made, deleted_on)
+    _set_created_for(made, created_for)
     return made
 
 
@@ -153,11 +186,18 @@ class Event:
     """One recorded change of one exemption: the values before (None when created) and after."""
 
     at: str
-    actor: str
+    actor: str  # the login; for an event recorded before logins were kept, the name recorded then
     action: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     request_id: int | None = None  # the tutor's request it belongs to, if any
+    login: str | None = None  # None: recorded before logins were kept (0005_actor)
+    actor_for: str | None = None  # who it was done for (`--as`)
+
+    @property
+    def who(self) -> str:
+        """`alice`, `alice for Dr Smith`, or `alice (recorded before logins were kept)`."""
+        return describe_actor(self.login, self.actor, self.actor_for)
 
 
 REQUESTED, APPROVED, REJECTED = "requested", "approved", "rejected"
@@ -174,13 +214,31 @@ class Request(NamedTuple):
     end: date
     reason: str | None
     requested_by: str  # the tutor who asked (`--from`)
-    recorded_by: str  # who typed it in (`--as`, else the login name)
+    recorded_by: str  # the login that typed it in (before 0005_actor: `--as`, else the login)
     requested_at: str
     status: str  # REQUESTED, APPROVED or REJECTED
-    decided_by: str | None = None
+    decided_by: str | None = None  # the login that approved or rejected it
     decided_at: str | None = None
     decision_reason: str | None = None
     exemption_id: int | None = None
+    recorded_for: str | None = None  # `--as` of `request`
+    decided_for: str | None = None  # `--as` of `approve` or `reject`
+    # The logins, as the operating system gave them; None where they were recorded before the
+    # store kept logins (0005_actor): then `recorded_by`, `decided_by` are the names recorded.
+    recorded_login: str | None = None
+    decided_login: str | None = None
+
+    @property
+    def recorder(self) -> str:
+        """Who typed it in, as people read it."""
+        return describe_actor(self.recorded_login, self.recorded_by, self.recorded_for)
+
+    @property
+    def decider(self) -> str | None:
+        """Who approved or rejected it, as people read it; None while it waits."""
+        if self.decided_by is None:
+            return None
+        return describe_actor(self.decided_login, self.decided_by, self.decided_for)
 
     @property
     def label(self) -> str:
@@ -201,4 +259,5 @@ class BatchSummary:
     types: tuple[str, ...]
     start: date | str | None  # the members' one start, "mixed", or None when it has none
     end: date | str | None
+    created_for: str | None = None  # `--as` of the import; `created_by` is the login
     repeats: str | None = None  # a series: `every 1w x 10`; None for an import

@@ -337,27 +337,59 @@ def deletion_text(exemption: Exemption) -> str:
     )
 
 
-def approval_draft(request: Request, new_start: date | None, today: date) -> Draft:
+def later_start(request: Request, today: date, others: Iterable[Exemption]) -> date | str:
+    """The start to approve `request` with today when its own has passed (`approve --start`,
+    which keeps the asked-for end): the first day after today (R3) from which the rest of the
+    request is clear of the student's live exemptions of the same type (R7). Or, when no start
+    would do, why not, in words: its end is not after today, or comes before an exemption
+    approved today would come into force (R5c), or every day up to it is already covered.
+
+    `approve` advises it, and so does `request` for one recorded too late: advice that the tool
+    prints succeeds when followed at once (SPEC 9)."""
+    end = request.end
+    if end <= today:
+        return f"it asked for {show(request.start)} to {show(end)}, which is no longer in the future"
+    in_force = in_force_from(today)
+    if end < in_force:  # R5c: the same whatever the start
+        return (
+            f"it ends on {show(end)}, before an exemption approved today would come into force on "
+            f"{show(in_force)}, so it would suppress nothing"
+        )
+    start = today + timedelta(days=1)
+    while (clash := find_clash(request.student_id, request.type, start, end, others, today)) is not None:
+        start = clash.end + timedelta(days=1)
+        if start > end:
+            return (
+                f"every day it asks for after today is already covered, up to its end by student "
+                f"{request.student_id}'s {describe(clash)} (R7)"
+            )
+    return start
+
+
+def approval_draft(
+    request: Request, new_start: date | None, today: date, others: Iterable[Exemption] = ()
+) -> Draft:
     """What approving a tutor's request creates, with every rule applied as of `today`, the day
-    of approval: R2, R3 (a start that has passed is refused, suggesting `--start`) and R5c.
-    R7 needs the store and is checked by the caller under the write lock."""
+    of approval: R2, R3 (a start that has passed is refused, suggesting a `--start` that would
+    do, or rejecting the request when none would), R5c, and R7 against `others`, the student's
+    exemptions as recorded (the caller holds the write lock)."""
+    others = list(others)
     start = request.start if new_start is None else new_start
     draft = Draft(request.student_id, request.type, start, request.end, request.reason)
-    if request.end <= today and new_start is None:
-        raise Refused(
-            f"request {request.label} asked for {show(request.start)} to {show(request.end)}, which "
-            f"is no longer in the future (today is {show(today)}); reject it with "
-            f"`stream-exempt reject {request.label} --reason TEXT`, and ask for new dates."
-        )
-    if start <= today:
-        tomorrow = today + timedelta(days=1)
+    if start <= today:  # R3, with what an officer can do about it
         given = (
             "the start given with --start" if new_start is not None else f"request {request.label}'s start"
         )
+        later = later_start(request, today, others)
+        if isinstance(later, str):
+            raise Refused(
+                f"{given}, {show(start)}, is not in the future, and no later start would do: {later}; "
+                f"reject it with `stream-exempt reject {request.label} --reason TEXT`, and ask for new dates."
+            )
         raise Refused(
             f"{given}, {show(start)}, is not in the future; an exemption can only cover days after "
             f"today ({show(today)}), so approve it with a later start: "
-            f"`stream-exempt approve {request.label} --start {tomorrow.isoformat()}`."
+            f"`stream-exempt approve {request.label} --start {later.isoformat()}`."
         )
     check_order(draft.start, draft.end)
     in_force = in_force_from(today)
@@ -368,6 +400,7 @@ def approval_draft(request: Request, new_start: date | None, today: date) -> Dra
             f"`stream-exempt reject {request.label} --reason TEXT`."
         )
     check_new(draft, today)  # R2, R3 and R5c, as for every new exemption
+    check_no_clash(draft, others, today)  # R7
     return draft
 
 

@@ -186,6 +186,45 @@ def _live_index(db: Database) -> None:
     db.execute("CREATE INDEX exemptions_live ON exemptions (end_date, deleted_on, start_date, student_id)")
 
 
+def _actor(db: Database) -> None:
+    """SPEC 7, The actor: every change records the login that made it (from the operating
+    system), and `--as` beside it as who it was for, never instead of it.
+
+    New columns only, so that nothing already recorded is rewritten: `created_by`,
+    `recorded_by`, `decided_by` and the events' `actor` hold the login from now on, and
+    `created_for`, `recorded_for`, `decided_for` and `actor_for` the `--as` name (NULL without
+    one). The login is also kept in a column of its own (`login`, `recorded_login`,
+    `decided_login`) that is NULL for what was recorded before this migration: the name kept
+    then was `--as` or the login, which cannot now be told apart, so it is kept as it was and
+    shown as recorded before logins were kept, never presented as a login.
+    """
+    for table, column in (
+        ("exemptions", "created_for"),
+        ("batches", "created_for"),
+        ("events", "login"),
+        ("events", "actor_for"),
+        ("requests", "recorded_login"),
+        ("requests", "recorded_for"),
+        ("requests", "decided_login"),
+        ("requests", "decided_for"),
+    ):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+    # What was asked, and by whom and for whom it was recorded, never changes.
+    db.execute("DROP TRIGGER requests_are_decided_once")
+    db.execute(
+        """
+        CREATE TRIGGER requests_are_decided_once BEFORE UPDATE ON requests
+        WHEN OLD.status != 'requested'
+            OR NEW.student_id IS NOT OLD.student_id OR NEW.type IS NOT OLD.type
+            OR NEW.start_date IS NOT OLD.start_date OR NEW.end_date IS NOT OLD.end_date
+            OR NEW.reason IS NOT OLD.reason OR NEW.requested_by IS NOT OLD.requested_by
+            OR NEW.recorded_by IS NOT OLD.recorded_by OR NEW.requested_at IS NOT OLD.requested_at
+            OR NEW.recorded_login IS NOT OLD.recorded_login OR NEW.recorded_for IS NOT OLD.recorded_for
+        BEGIN SELECT RAISE(ABORT, 'a request is approved or rejected once, and never changed'); END
+        """
+    )
+
+
 def _series(db: Database) -> None:
     """A batch made by a series (SPEC 11) keeps how it repeats, for `batches`: the interval as
     typed (`1w`), the weekdays (`mon,wed`) and the occurrences per student. NULL for an import."""
@@ -201,6 +240,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0002_deletion_day", _deletion_day),
     ("0003_requests", _requests),
     ("0004_live_index", _live_index),
+    ("0005_actor", _actor),
     ("0006_series", _series),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in MIGRATIONS)

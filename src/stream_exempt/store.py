@@ -23,6 +23,7 @@ from stream_exempt.errors import NotFound, StoreUnusable
 from stream_exempt.model import (
     APPROVED,
     REJECTED,
+    Actor,
     BatchSummary,
     Draft,
     Event,
@@ -44,7 +45,7 @@ SORTS = {
 
 _COLUMNS = (
     "id, student_id, type, start_date, end_date, reason, batch, "
-    "created_by, created_at, in_force_from, deleted_on"
+    "created_by, created_at, in_force_from, deleted_on, created_for"
 )
 # What an event records of an exemption: each field (in this order) and the column it is read from.
 _SNAPSHOT_FIELDS = (
@@ -94,7 +95,7 @@ _PAGE = 1000
 # `list`'s fields (model.FIELDS) in order, as the machine formats write them; ?1 is the day.
 _LISTED = (
     "id, student_id, type, start_date, end_date, "
-    f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at, deleted_on"
+    f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at, deleted_on, created_for"
 )
 
 
@@ -102,7 +103,7 @@ def _listed_line(delimiter: str) -> str:
     """A row of `_LISTED` as one csv/tsv line made by SQLite, when it can be written as it is;
     otherwise its fields as a JSON array (which starts with `[`, as no line does: a line starts
     with the id), for the csv module to quote or defuse. A line can be written as it is when
-    none of the free-text cells (student ID, reason, author) holds the delimiter, a quote or a
+    none of the free-text cells (student ID, reason, author, whom for) holds the delimiter, a quote or a
     line break, or starts as a spreadsheet formula would: the other cells are numbers, codes
     and ISO dates. One text a row, made by one printf and decided by a few GLOBs, keeps `list`
     near SQLite's own export."""
@@ -111,24 +112,20 @@ def _listed_line(delimiter: str) -> str:
     formula = "'[-=+@' || char(9) || char(13) || ']*'"
     # A NULL reason matches neither (NULL is not true): such a row stays plain.
     quoted = " OR ".join(
-        f"{cell} GLOB {special} OR {cell} GLOB {formula}" for cell in ("student_id", "reason", "created_by")
+        f"{cell} GLOB {special} OR {cell} GLOB {formula}"
+        for cell in ("student_id", "reason", "created_by", "created_for")
     )
-    line = delimiter.join(["%d", *["%s"] * 11])
-    cells = (
-        f"printf('{line}', id, student_id, type, start_date, end_date, {STATUS_SQL}, "
-        "in_force_from, batch, reason, created_by, created_at, deleted_on)"
-    )
-    fields = (
-        "json_array(id, student_id, type, start_date, end_date, "
-        f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at, deleted_on)"
-    )
+    line = delimiter.join(["%d", *["%s"] * 12])
+    cells = f"printf('{line}', {_LISTED})"
+    fields = f"json_array({_LISTED})"
     return f"CASE WHEN {quoted} THEN {fields} ELSE {cells} END"
 
 
 _LISTED_JSON = (
     "json_object('id', id, 'student_id', student_id, 'type', type, 'start', start_date, "
     f"'end', end_date, 'status', {STATUS_SQL}, 'in_force_from', in_force_from, 'batch', batch, "
-    "'reason', reason, 'created_by', created_by, 'created_at', created_at, 'deleted_on', deleted_on)"
+    "'reason', reason, 'created_by', created_by, 'created_at', created_at, "
+    "'deleted_on', deleted_on, 'created_for', created_for)"
 )
 
 
@@ -195,13 +192,15 @@ def _listing_conditions(
 
 _REQUEST_COLUMNS = (
     "id, student_id, type, start_date, end_date, reason, requested_by, recorded_by, requested_at, "
-    "status, decided_by, decided_at, decision_reason, exemption_id"
+    "status, decided_by, decided_at, decision_reason, exemption_id, "
+    "recorded_for, decided_for, recorded_login, decided_login"
 )
 # What an event records of a request.
 _REQUEST_SNAPSHOT = (
     "json_object('request', 'R' || id, 'student_id', student_id, 'type', type, 'start', start_date, "
     "'end', end_date, 'reason', reason, 'from', requested_by, 'status', status, "
-    "'decided_by', decided_by, 'decision_reason', decision_reason, 'exemption', exemption_id)"
+    "'decided_by', decided_by, 'decided_for', decided_for, 'decision_reason', decision_reason, "
+    "'exemption', exemption_id)"
 )
 
 
@@ -221,6 +220,10 @@ def _request(row: Sequence[Any]) -> Request:
         decided_at=row[11],
         decision_reason=row[12],
         exemption_id=row[13],
+        recorded_for=row[14],
+        decided_for=row[15],
+        recorded_login=row[16],
+        decided_login=row[17],
     )
 
 
@@ -238,6 +241,7 @@ def _exemption(row: Sequence[Any]) -> Exemption:
         row[8],  # created_at
         _day(row[9]),  # in_force_from
         None if row[10] is None else _day(row[10]),  # deleted_on
+        row[11],  # created_for
     )
 
 
@@ -679,7 +683,7 @@ class Store:
             SELECT b.id, b.created_at, b.created_by, b.source, COUNT(e.id),
                    COALESCE(SUM(e.deleted_on IS NULL AND e.end_date >= ?), 0),
                    GROUP_CONCAT(DISTINCT e.type),
-                   MIN(e.start_date), MAX(e.start_date), MIN(e.end_date), MAX(e.end_date),
+                   MIN(e.start_date), MAX(e.start_date), MIN(e.end_date), MAX(e.end_date), b.created_for,
                    b.every, b.weekdays, b.occurrences
             FROM batches AS b LEFT JOIN exemptions AS e ON e.batch = b.id
             GROUP BY b.id ORDER BY b.id
@@ -697,7 +701,8 @@ class Store:
                 types=tuple(sorted(row[6].split(","))) if row[6] else (),
                 start=_one_date(row[7], row[8]),
                 end=_one_date(row[9], row[10]),
-                repeats=_repeats(row[11], row[12], row[13]),
+                created_for=row[11],
+                repeats=_repeats(row[12], row[13], row[14]),
             )
             for row in rows
         ]
@@ -812,7 +817,8 @@ class Store:
 
     def _events(self, condition: str, args: Sequence[int]) -> list[Event]:
         rows = self.conn.execute(
-            f"SELECT at, actor, action, before, after, request_id FROM events WHERE {condition} ORDER BY id",
+            "SELECT at, actor, action, before, after, request_id, login, actor_for "
+            f"FROM events WHERE {condition} ORDER BY id",
             args,
         )
         return [
@@ -823,8 +829,10 @@ class Store:
                 json.loads(before) if before else None,
                 json.loads(after) if after else None,
                 request_id,
+                login,
+                actor_for,
             )
-            for at, actor, action, before, after, request_id in rows
+            for at, actor, action, before, after, request_id, login, actor_for in rows
         ]
 
     # -- writing (inside `writing()`) ----------------------------------------------------
@@ -833,15 +841,15 @@ class Store:
         self,
         exemption_id: int,
         action: str,
-        actor: str,
+        actor: Actor,
         at: str,
         before: str | None,
         request_id: int | None = None,
     ) -> None:
         self.conn.execute(
-            "INSERT INTO events (exemption_id, request_id, action, actor, at, before, after) "
-            f"SELECT id, ?, ?, ?, ?, ?, {_SNAPSHOT} FROM exemptions WHERE id = ?",
-            (request_id, action, actor, at, before, exemption_id),
+            "INSERT INTO events (exemption_id, request_id, action, actor, login, actor_for, at, before, after) "
+            f"SELECT id, ?, ?, ?, ?, ?, ?, ?, {_SNAPSHOT} FROM exemptions WHERE id = ?",
+            (request_id, action, actor.login, actor.login, actor.for_, at, before, exemption_id),
         )
 
     def _snapshot(self, exemption_id: int) -> str:
@@ -851,20 +859,21 @@ class Store:
         return str(snapshot)
 
     def insert(
-        self, draft: Draft, *, actor: str, at: str, in_force_from: date, request_id: int | None = None
+        self, draft: Draft, *, actor: Actor, at: str, in_force_from: date, request_id: int | None = None
     ) -> Exemption:
         """Record one new exemption and its `add` event (`approve`, linked to the request, when
         it comes from a tutor's request)."""
         cursor = self.conn.execute(
             "INSERT INTO exemptions (student_id, type, start_date, end_date, reason, "
-            "created_by, created_at, in_force_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_by, created_for, created_at, in_force_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 draft.student_id,
                 draft.type,
                 draft.start.isoformat(),
                 draft.end.isoformat(),
                 draft.reason,
-                actor,
+                actor.login,
+                actor.for_,
                 at,
                 in_force_from.isoformat(),
             ),
@@ -877,7 +886,7 @@ class Store:
         self,
         members: Sequence[tuple[str, Terms]],
         *,
-        actor: str,
+        actor: Actor,
         at: str,
         in_force_from: date,
         source: str | None,
@@ -887,9 +896,9 @@ class Store:
         batch id. A series' batch keeps how it `repeats`: interval, weekdays, occurrences."""
         every, weekdays, occurrences = repeats or (None, None, None)
         cursor = self.conn.execute(
-            "INSERT INTO batches (created_at, created_by, source, every, weekdays, occurrences) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (at, actor, source, every, weekdays, occurrences),
+            "INSERT INTO batches (created_at, created_by, created_for, source, every, weekdays, occurrences) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (at, actor.login, actor.for_, source, every, weekdays, occurrences),
         )
         batch = int(cursor.lastrowid or 0)
         # One statement for each run of rows with the same terms (a whole cohort, as a rule),
@@ -898,24 +907,25 @@ class Store:
         for terms, run in groupby(members, key=itemgetter(1)):
             self.conn.execute(
                 "INSERT INTO exemptions (student_id, type, start_date, end_date, reason, batch, "
-                "created_by, created_at, in_force_from) "
-                "SELECT value, ?, ?, ?, ?, ?, ?, ?, ? FROM json_each(?) ORDER BY key",
+                "created_by, created_for, created_at, in_force_from) "
+                "SELECT value, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM json_each(?) ORDER BY key",
                 (
                     terms.type,
                     terms.start.isoformat(),
                     terms.end.isoformat(),
                     terms.reason,
                     batch,
-                    actor,
+                    actor.login,
+                    actor.for_,
                     at,
                     in_force_from.isoformat(),
                     json.dumps([student for student, _ in run]),
                 ),
             )
         self.conn.execute(
-            "INSERT INTO events (exemption_id, action, actor, at, before, after) "
-            f"SELECT id, 'bulk', ?, ?, NULL, {_SNAPSHOT} FROM exemptions WHERE batch = ? ORDER BY id",
-            (actor, at, batch),
+            "INSERT INTO events (exemption_id, action, actor, login, actor_for, at, before, after) "
+            f"SELECT id, 'bulk', ?1, ?1, ?2, ?3, NULL, {_SNAPSHOT} FROM exemptions WHERE batch = ?4 ORDER BY id",
+            (actor.login, actor.for_, at, batch),
         )
         return batch
 
@@ -932,24 +942,26 @@ class Store:
         )
         self.conn.execute("DELETE FROM temp.changing")
 
-    def _log_changing(self, action: str, actor: str, at: str, after: str, args: Sequence[Any] = ()) -> None:
+    def _log_changing(self, action: str, actor: Actor, at: str, after: str, args: Sequence[Any] = ()) -> None:
         """An event for each exemption in `changing`, in its order, written before the change
         itself: the snapshot before read from the row as it is; the one after, `after`, the same
         row with the values the change then writes (SQL, in which ?3 is `at` and ?4 on are `args`).
+        The login (?2) is both the event's actor and its login.
 
         Both snapshots in one pass, each row read once: a batch of 20,000 used to put its
         snapshots before in a temporary table and read every row again after the change.
         """
+        for_ = f"?{4 + len(args)}"
         # CROSS JOIN: `changing` is read in `seq` order and each exemption found by its id.
         self.conn.execute(
-            "INSERT INTO events (exemption_id, action, actor, at, before, after) "
-            f"SELECT id, ?1, ?2, ?3, {_SNAPSHOT}, {after} "
+            "INSERT INTO events (exemption_id, action, actor, login, actor_for, at, before, after) "
+            f"SELECT id, ?1, ?2, ?2, {for_}, ?3, {_SNAPSHOT}, {after} "
             "FROM temp.changing CROSS JOIN exemptions ON id = exemption_id ORDER BY seq",
-            (action, actor, at, *args),
+            (action, actor.login, at, *args, actor.for_),
         )
 
     def update(
-        self, changes: Sequence[tuple[Exemption, Exemption]], *, action: str, actor: str, at: str
+        self, changes: Sequence[tuple[Exemption, Exemption]], *, action: str, actor: Actor, at: str
     ) -> None:
         """Record new dates (and in-force date) for each (before, after) pair, with its event."""
         self._changing()
@@ -970,13 +982,13 @@ class Store:
         )
         self.conn.execute("DELETE FROM temp.changing")
 
-    def set_reason(self, before: Exemption, after: Exemption, *, actor: str, at: str) -> None:
+    def set_reason(self, before: Exemption, after: Exemption, *, actor: Actor, at: str) -> None:
         """Record a corrected reason, with an `edit` event holding the old and the new."""
         snapshot = self._snapshot(before.id)
         self.conn.execute("UPDATE exemptions SET reason = ? WHERE id = ?", (after.reason, after.id))
         self._log(before.id, "edit", actor, at, snapshot)
 
-    def mark_deleted(self, exemptions: Sequence[Exemption], *, actor: str, at: str, on: date) -> None:
+    def mark_deleted(self, exemptions: Sequence[Exemption], *, actor: Actor, at: str, on: date) -> None:
         """Mark exemptions deleted at `at` on day `on` (the record and its history stay), with a
         `delete` event each."""
         day = on.isoformat()
@@ -1014,11 +1026,11 @@ class Store:
         )
         return [_request(row) for row in rows]
 
-    def insert_request(self, draft: Draft, *, requested_by: str, actor: str, at: str) -> Request:
+    def insert_request(self, draft: Draft, *, requested_by: str, actor: Actor, at: str) -> Request:
         """Record a tutor's request and its `request` event."""
         cursor = self.conn.execute(
             "INSERT INTO requests (student_id, type, start_date, end_date, reason, requested_by, "
-            "recorded_by, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "recorded_by, recorded_login, recorded_for, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 draft.student_id,
                 draft.type,
@@ -1026,7 +1038,9 @@ class Store:
                 draft.end.isoformat(),
                 draft.reason,
                 requested_by,
-                actor,
+                actor.login,
+                actor.login,
+                actor.for_,
                 at,
             ),
         )
@@ -1034,26 +1048,26 @@ class Store:
         self._log_request(request_id, "request", actor, at, None)
         return self.request(request_id)
 
-    def _log_request(self, request_id: int, action: str, actor: str, at: str, before: str | None) -> None:
+    def _log_request(self, request_id: int, action: str, actor: Actor, at: str, before: str | None) -> None:
         self.conn.execute(
-            "INSERT INTO events (request_id, action, actor, at, before, after) "
-            f"SELECT id, ?, ?, ?, ?, {_REQUEST_SNAPSHOT} FROM requests WHERE id = ?",
-            (action, actor, at, before, request_id),
+            "INSERT INTO events (request_id, action, actor, login, actor_for, at, before, after) "
+            f"SELECT id, ?, ?, ?, ?, ?, ?, {_REQUEST_SNAPSHOT} FROM requests WHERE id = ?",
+            (action, actor.login, actor.login, actor.for_, at, before, request_id),
         )
 
-    def _decide(self, request_id: int, status: str, actor: str, at: str, **fields: Any) -> None:
+    def _decide(self, request_id: int, status: str, actor: Actor, at: str, **fields: Any) -> None:
         """Close a waiting request; the caller holds the write lock and has seen it waiting."""
         assignments = "".join(f", {column} = ?" for column in fields)
         cursor = self.conn.execute(
-            f"UPDATE requests SET status = ?, decided_by = ?, decided_at = ?{assignments} "
-            "WHERE id = ? AND status = 'requested'",
-            (status, actor, at, *fields.values(), request_id),
+            "UPDATE requests SET status = ?, decided_by = ?, decided_login = ?, decided_for = ?, "
+            f"decided_at = ?{assignments} WHERE id = ? AND status = 'requested'",
+            (status, actor.login, actor.login, actor.for_, at, *fields.values(), request_id),
         )
         if cursor.rowcount != 1:
             raise RuntimeError(f"request R{request_id} was not waiting")
 
     def approve_request(
-        self, request: Request, draft: Draft, *, actor: str, at: str, in_force_from: date
+        self, request: Request, draft: Draft, *, actor: Actor, at: str, in_force_from: date
     ) -> Exemption:
         """Create the exemption a request asked for (perhaps with a new start), linked to it,
         and close the request as approved. One `approve` event records both."""
@@ -1061,7 +1075,7 @@ class Store:
         self._decide(request.id, APPROVED, actor, at, exemption_id=created.id)
         return created
 
-    def reject_request(self, request: Request, reason: str, *, actor: str, at: str) -> None:
+    def reject_request(self, request: Request, reason: str, *, actor: Actor, at: str) -> None:
         """Close a request as rejected, with the reason, and its `reject` event."""
         before = self.conn.execute(
             f"SELECT {_REQUEST_SNAPSHOT} FROM requests WHERE id = ?", (request.id,)

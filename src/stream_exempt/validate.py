@@ -121,11 +121,11 @@ def reason(text: str | None) -> str | None:
 
 
 def actor(text: str) -> str:
-    """The name recorded against a change (`--as`)."""
+    """Who a change is for (`--as`), recorded beside the login that made it."""
     value = utf8(text.strip(), "the name given with --as")
     if not value or len(value) > MAX_ACTOR or _CONTROL.search(value):
         raise Refused(
-            f"{printable(value)} cannot be recorded as who made the change; give a name of 1 to "
+            f"{printable(value)} cannot be recorded as who the change is for; give a name of 1 to "
             f"{MAX_ACTOR} printable characters with --as."
         )
     return value

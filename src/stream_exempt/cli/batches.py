@@ -8,9 +8,21 @@ import typer
 from stream_exempt import dates, output, types
 from stream_exempt.cli.options import TableFormatOption
 from stream_exempt.cli.session import Session
-from stream_exempt.model import BatchSummary
+from stream_exempt.model import Actor, BatchSummary
 
-FIELDS = ("id", "created_at", "created_by", "source", "created", "live", "types", "start", "end", "repeats")
+FIELDS = (
+    "id",
+    "created_at",
+    "created_by",
+    "source",
+    "created",
+    "live",
+    "types",
+    "start",
+    "end",
+    "created_for",
+    "repeats",
+)
 HEADINGS = ("Batch", "Imported", "By", "File", "Created", "Live", "Type", "Start", "End", "Repeats")
 
 
@@ -34,6 +46,7 @@ def record(batch: BatchSummary) -> dict[str, Any]:
         "types": list(batch.types),
         "start": _date(batch.start, True),
         "end": _date(batch.end, True),
+        "created_for": batch.created_for,
         "repeats": batch.repeats,
     }
 
@@ -43,7 +56,7 @@ def human_row(batch: BatchSummary) -> list[str]:
     return [
         str(batch.id),
         dates.local_time(batch.created_at),
-        batch.created_by,
+        str(Actor(batch.created_by, batch.created_for)),
         batch.source or "",
         str(batch.created),
         str(batch.live),
@@ -58,8 +71,9 @@ def batches(
     ctx: typer.Context,
     fmt: TableFormatOption = "table",
 ) -> None:
-    """List every bulk batch: when and by whom it was imported, from which file, how many
-    exemptions it created and how many of those are live today, its type(s) and dates.
+    """List every bulk batch: when and by whom it was imported (`alice for Dr Smith` with
+    `--as`), from which file, how many exemptions it created and how many of those are live
+    today, its type(s) and dates.
 
     A start or end that differs between members shows as "mixed". A series (add or bulk with
     --every) shows how it repeats: `every 1w x 10`.

@@ -82,6 +82,9 @@ def history(
 ) -> None:
     """Show every change of one exemption (or request), oldest first: when, who, what, before -> after.
 
+    Who is the login that made the change, and who it was for when `--as` was given
+    (`alice for Dr Smith`).
+
     For an exemption approved from a tutor's request, the request comes first: who asked, and when.
 
     Example: stream-exempt history 12
@@ -95,7 +98,7 @@ def history(
     title = f"{'Request' if request else 'Exemption'} {exemption_id.strip()}"
     output.render(
         output.Table(
-            ("at", "actor", "action", "request", "before", "after"),
+            ("at", "actor", "action", "request", "before", "after", "actor_for", "login"),
             ("When", "Who", "Action", "Change"),
             events,
             machine=lambda e: (
@@ -105,8 +108,10 @@ def history(
                 None if e.request_id is None else f"R{e.request_id}",
                 e.before,
                 e.after,
+                e.actor_for,
+                e.login,
             ),
-            human=lambda e: (dates.local_time(e.at), e.actor, e.action, change_text(e)),
+            human=lambda e: (dates.local_time(e.at), e.who, e.action, change_text(e)),
             title=title,
             empty="No events.",
         ),

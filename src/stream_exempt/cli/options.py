@@ -67,7 +67,11 @@ ReasonOption = Annotated[
 ]
 ActorOption = Annotated[
     str | None,
-    typer.Option("--as", metavar="NAME", help="Who is making the change (default: your login name)."),
+    typer.Option(
+        "--as",
+        metavar="NAME",
+        help="Who the change is for (a colleague, a tutor), recorded beside your login, never instead of it.",
+    ),
 ]
 OnOption = Annotated[
     str | None, typer.Option("--on", metavar="DATE", help="The day to ask about (default: today).")

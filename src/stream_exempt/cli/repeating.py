@@ -14,7 +14,7 @@ from stream_exempt import dates, output, rules, series, validate
 from stream_exempt.cli.session import Session, committed, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
-from stream_exempt.model import Draft, Exemption, Terms
+from stream_exempt.model import Actor, Draft, Exemption, Terms
 
 if TYPE_CHECKING:
     from stream_exempt import cohort
@@ -112,7 +112,7 @@ def add_series(
     draft: Draft,
     repeat: series.Repeat,
     span: dates.Duration | None,
-    who: str,
+    who: Actor,
     today: date,
     *,
     quiet: bool,

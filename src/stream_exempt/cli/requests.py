@@ -5,7 +5,7 @@ recorded; every other rule is applied on the day it is approved, in the same tra
 creates the exemption and marks the request approved.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -25,7 +25,7 @@ from stream_exempt.cli.options import (
 from stream_exempt.cli.session import Session, actor, committed, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
-from stream_exempt.model import APPROVED, REQUEST_STATUSES, REQUESTED, Request
+from stream_exempt.model import APPROVED, REQUEST_STATUSES, REQUESTED, Exemption, Request
 
 RequestArgument = Annotated[
     str, typer.Argument(metavar="REQ", help="The request, e.g. R12.", show_default=False)
@@ -46,6 +46,8 @@ FIELDS = (
     "decided_at",
     "decision_reason",
     "exemption_id",
+    "recorded_for",
+    "decided_for",
 )
 HEADINGS = (
     "Request",
@@ -79,12 +81,14 @@ def record(request: Request) -> dict[str, Any]:
         request.decided_at,
         request.decision_reason,
         request.exemption_id,
+        request.recorded_for,
+        request.decided_for,
     )
     return dict(zip(FIELDS, values, strict=True))
 
 
 def human_row(request: Request) -> list[str]:
-    decided = request.decided_by or ""
+    decided = request.decider or ""
     if request.decided_at:
         decided += f" ({dates.local_time(request.decided_at)})"
     return [
@@ -150,24 +154,39 @@ def request(
         f"request {recorded.label} for student {recorded.student_id} from {recorded.requested_by}",
         "Do not run it again; `stream-exempt requests` shows it",
     )
+    refusal = _approval_refused(recorded, today, store.of_student(recorded.student_id))
     if quiet:
         print(recorded.label)
-        return
-    days = (recorded.end - recorded.start + timedelta(days=1)).days
-    lines = [
-        f"Recorded request {recorded.label}",
-        f"  student        {recorded.student_id}",
-        f"  type           {types.label(recorded.type)}",
-        f"  dates          {show(recorded.start)} to {show(recorded.end)} ({days} day{'s' if days != 1 else ''})",
-        f"  asked by       {recorded.requested_by}",
-    ]
-    if recorded.reason:
-        lines.append(f"  reason         {recorded.reason}")
-    print("\n".join(lines))
-    note(
-        f"An officer approves it with `stream-exempt approve {recorded.label}` "
-        f"or rejects it with `stream-exempt reject {recorded.label} --reason TEXT`."
-    )
+    else:
+        days = (recorded.end - recorded.start + timedelta(days=1)).days
+        lines = [
+            f"Recorded request {recorded.label}",
+            f"  student        {recorded.student_id}",
+            f"  type           {types.label(recorded.type)}",
+            f"  dates          {show(recorded.start)} to {show(recorded.end)} ({days} day{'s' if days != 1 else ''})",
+            f"  asked by       {recorded.requested_by}",
+        ]
+        if recorded.reason:
+            lines.append(f"  reason         {recorded.reason}")
+        print("\n".join(lines))
+    if refusal is not None:
+        warn(f"approved today, {recorded.label} would be refused: {refusal}")
+    elif not quiet:
+        note(
+            f"An officer approves it with `stream-exempt approve {recorded.label}` "
+            f"or rejects it with `stream-exempt reject {recorded.label} --reason TEXT`."
+        )
+
+
+def _approval_refused(recorded: Request, today: date, others: list[Exemption]) -> str | None:
+    """Why approving a request just recorded would be refused today, with what to do instead
+    (a start that has passed needs `approve --start`, and the refusal names one that would do),
+    or None: so that the advice printed after `request` succeeds when followed at once."""
+    try:
+        rules.approval_draft(recorded, None, today, others)
+    except Refused as refusal:
+        return refusal.message
+    return None
 
 
 def parse_request_statuses(value: str) -> tuple[str, ...]:
@@ -205,11 +224,11 @@ def _refuse_decided(request: Request) -> None:
     when = dates.local_time(request.decided_at) if request.decided_at else "an unknown time"
     if request.status == APPROVED:
         raise Refused(
-            f"request {request.label} was already approved by {request.decided_by} on {when}, as "
+            f"request {request.label} was already approved by {request.decider} on {when}, as "
             f"exemption {request.exemption_id}; `stream-exempt history {request.exemption_id}` shows it."
         )
     raise Refused(
-        f"request {request.label} was already rejected by {request.decided_by} on {when} "
+        f"request {request.label} was already rejected by {request.decider} on {when} "
         f"({request.decision_reason}); a request is decided once, so ask for a new one."
     )
 
@@ -241,8 +260,7 @@ def approve(
     with store.writing():
         asked = store.request(number)
         _refuse_decided(asked)
-        draft = rules.approval_draft(asked, new_start, today)
-        rules.check_no_clash(draft, store.of_student(draft.student_id), today)
+        draft = rules.approval_draft(asked, new_start, today, store.of_student(asked.student_id))
         created = store.approve_request(
             asked, draft, actor=who, at=dates.now_utc(), in_force_from=rules.in_force_from(today)
         )

@@ -1,7 +1,8 @@
 """What every command shares: the store it opens, the actor, today, and messages on stderr."""
 
 import gc
-import getpass
+import os
+import pwd
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from stream_exempt import config, validate
 from stream_exempt.errors import StoreUnusable
+from stream_exempt.model import Actor
 from stream_exempt.store import Store
 
 APP_NAME = "stream-exempt"
@@ -102,16 +104,23 @@ class Session:
             self._store = None
 
 
-def actor(name: str | None) -> str:
-    """`--as NAME`, else the login name of the person running the command."""
-    if name is None:
-        try:
-            name = getpass.getuser()
-        except (OSError, KeyError):
-            import os
+def login() -> str:
+    """The login running this command, as the operating system knows it: the name of the
+    effective user (`uid-N` when the user database has no name for it). Never `LOGNAME`, `USER`
+    or anything else the caller can set (SPEC 7, The actor)."""
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid-{uid}"
 
-            name = f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
-    return validate.actor(name)
+
+def actor(name: str | None) -> Actor:
+    """Who records a change: the login, and `--as NAME` beside it as who it was for (never
+    instead of it). `--as` naming the login itself adds nothing, and is not kept."""
+    me = login()
+    for_ = None if name is None else validate.actor(name)
+    return Actor(me, None if for_ == me else for_)
 
 
 def warn(message: str) -> None:

@@ -90,6 +90,8 @@ class Document:
 # -- exemptions, as `list` and others show them -------------------------------------------
 
 HEADINGS = ("ID", "Student", "Type", "Start", "End", "Status", "In force", "Batch", "Reason")
+# The free-text columns of FIELDS: student_id, reason, created_by, created_for.
+_TEXT_COLUMNS = (1, 8, 9, 12)
 
 
 def record(exemption: Exemption, status: str) -> dict[str, Any]:
@@ -112,6 +114,7 @@ def _machine(item: tuple[Exemption, str]) -> tuple[Any, ...]:
         exemption.created_by,
         exemption.created_at,
         None if exemption.deleted_on is None else exemption.deleted_on.isoformat(),
+        exemption.created_for,
     )
 
 
@@ -181,7 +184,7 @@ def listed(
     """`Store.listed`'s rows as a table: the rows of `list`, streamed from the query.
 
     The rows hold `model.FIELDS` as written (so csv/tsv write them as they come, looking for a
-    formula only in the student ID, reason and author); or, `as_json`, each its JSON object
+    formula only in the student ID, reason, author and whom it was for); or, `as_json`, each its JSON object
     made by SQLite (then only json and jsonl can write them); or, `as_lines`, each its csv or
     tsv line made by SQLite, or (starting with `[`) its fields as a JSON array for the csv module.
     `day` (the day the statuses are as of) and `today` let tables show a deletion day (R5b).
@@ -195,7 +198,7 @@ def listed(
             machine=_fields,
             human=_not_machine,
             line=itemgetter(0),
-            text_columns=(1, 8, 9),
+            text_columns=_TEXT_COLUMNS,
             **options,
         )
     if as_json:
@@ -208,7 +211,7 @@ def listed(
         rows,
         machine=_as_is,
         human=lambda row: _human_listed(row, day, today),
-        text_columns=(1, 8, 9),
+        text_columns=_TEXT_COLUMNS,
         **options,
     )
 
