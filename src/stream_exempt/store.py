@@ -18,7 +18,7 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from stream_exempt import schema, sharing
+from stream_exempt import interrupts, schema, sharing
 from stream_exempt.errors import NotFound, StoreUnusable
 from stream_exempt.model import (
     APPROVED,
@@ -453,19 +453,24 @@ class Store:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """One write transaction holding the write lock from its start: all or nothing."""
+        """One write transaction holding the write lock from its start: all or nothing.
+
+        What a command notes inside it (`session.committed`) counts as recorded exactly when it
+        commits, whatever signal comes (SPEC 10, `interrupts`)."""
         # Up to 64 MiB of page cache (taken only as needed): a large import stays in memory
         # until it commits instead of spilling to the WAL page by page. Only for writing: a
         # reader keeps SQLite's small default, so reading a large store never fills 64 MiB.
         self.conn.execute("PRAGMA cache_size = -65536")
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        with interrupts.transaction():  # what the commands note inside is kept when it commits
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                with interrupts.committing():  # no signal between the COMMIT and those notes
+                    self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
 
     def version(self) -> int:
         """A number that changes whenever another connection commits a change to the store.

@@ -117,10 +117,10 @@ def add(
     with store.writing():
         rules.check_no_clash(draft, store.of_student(draft.student_id), today)
         created = store.insert(draft, actor=who, at=dates.now_utc(), in_force_from=rules.in_force_from(today))
-    committed(
-        f"exemption {created.id} for student {created.student_id}, {types.label(created.type)}, "
-        f"{show(created.start)} to {show(created.end)}"
-    )
+        committed(
+            f"exemption {created.id} for student {created.student_id}, {types.label(created.type)}, "
+            f"{show(created.start)} to {show(created.end)}"
+        )
     print(created.id if quiet else describe_created(created, today))
     if message := rules.late_warning(created.start, created.in_force_from):
         warn(message + ".")

@@ -279,10 +279,9 @@ def bulk(
                             source=validate.printable_name(name),
                             repeats=None if expand is None else expand.stored(),
                         )
-            if batch is not None:
-                committed(
-                    f"batch {batch}, {len(plan.created)} exemption{'s' if len(plan.created) != 1 else ''} created"
-                )
+                    committed(
+                        f"batch {batch}, {len(plan.created)} exemption{'s' if len(plan.created) != 1 else ''} created"
+                    )
     for line, student, first in dict.fromkeys(plan.repeats):  # a series' occurrences: once a line
         warn(f"line {line} repeats line {first} for student {student}; counted once.")
     _summarise(plan, batch, dry_run, expand)

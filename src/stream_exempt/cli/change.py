@@ -134,8 +134,10 @@ def _apply(
             if store.changed_since(version):
                 changes, left = _planned(store, numbers, batch_number, plan, today, since)
             store.update(changes, action=action, actor=who, at=dates.now_utc())
-    if changes:
-        committed(f"{_count(len(changes))} {'extended' if action == 'extend' else 'moved'} ({_ids(changes)})")
+            if changes:
+                committed(
+                    f"{_count(len(changes))} {'extended' if action == 'extend' else 'moved'} ({_ids(changes)})"
+                )
     return changes, left
 
 
@@ -354,8 +356,8 @@ def delete(
         if store.changed_since(version):
             current, left = _deletable(store, ids, batch_number, today, since)
         store.mark_deleted(current, actor=who, at=dates.now_utc(), on=today)
-    if current:
-        committed(f"{_count(len(current))} deleted ({_ids(current)})")
+        if current:
+            committed(f"{_count(len(current))} deleted ({_ids(current)})")
     for exemption in current:
         print(f"Deleted {rules.describe(exemption)} of student {exemption.student_id}.")
     if batch is not None:

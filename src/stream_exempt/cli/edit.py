@@ -45,11 +45,10 @@ def edit(
         after = rules.with_reason(before, text)
         if after.reason != before.reason:
             store.set_reason(before, after, actor=who, at=dates.now_utc())
-    if after.reason != before.reason:
-        committed(
-            f"the reason of exemption {number} changed from {_shown(before.reason)} to {_shown(after.reason)}",
-            f"Do not run it again; `stream-exempt history {number}` shows it",
-        )
+            committed(
+                f"the reason of exemption {number} changed from {_shown(before.reason)} to {_shown(after.reason)}",
+                f"Do not run it again; `stream-exempt history {number}` shows it",
+            )
     if after.reason == before.reason:
         print(f"Exemption {number} already has that reason; nothing was recorded.")
     else:

@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from stream_exempt import interrupts
 from stream_exempt.cli import streams
 from stream_exempt.errors import OutputFailed, ReaderGone, StreamExemptError
 from stream_exempt.store import unusable
@@ -53,6 +54,7 @@ def _shorten_quoted(message: str) -> str:
 def fail(message: str, code: int) -> NoReturn:
     """Print one `Error:` sentence on stderr and exit with `code`."""
     streams.say(f"Error: {printable(sentence(message))}")
+    interrupts.ended()  # said: a signal now would add a second, different ending
     sys.exit(code)
 
 
@@ -73,10 +75,7 @@ class ExemptGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> NoReturn:
-        from stream_exempt.cli.session import advice, recorded
-
-        recorded.clear()
-        advice.clear()
+        interrupts.clear()
         if any("\x00" in arg for arg in (sys.argv[1:] if args is None else args)):
             # No option takes a NUL (no path, id, date or text may hold one); a real process
             # cannot even receive one. Refused here, once, for every option.
@@ -98,6 +97,7 @@ class ExemptGroup(TyperGroup):
             raise
         finally:
             streams.restore(saved)
+        interrupts.ended()  # done: a signal now changes nothing (SPEC 10)
         sys.exit(code)
 
     def _run(
@@ -126,6 +126,8 @@ class ExemptGroup(TyperGroup):
 
             fail(unusable(error, opened[-1] if opened else Path("the store")).message, 4)
         except Exception as error:  # never a traceback: it could show personal data
+            if interrupts.wrapped(error):
+                self._interrupted()
             if debugging():
                 raise
             done = _recorded_so_far()
@@ -141,11 +143,7 @@ class ExemptGroup(TyperGroup):
 
     @staticmethod
     def _interrupted() -> NoReturn:
-        done = _recorded_so_far()
-        fail(
-            f"interrupted after recording: {done}." if done else "interrupted; nothing was changed.",
-            EXIT_INTERRUPTED,
-        )
+        fail(interrupts.said(), EXIT_INTERRUPTED)
 
     @staticmethod
     def _output_failed(error: OutputFailed | ReaderGone) -> NoReturn:

@@ -158,10 +158,9 @@ def add_series(
                     repeats=stored_repeat(repeat, len(made)),
                 )
                 members = store.batch_members(batch)
-        if batch is not None:
-            committed(
-                f"batch {batch}, {_count(len(planned.created))} created ({series.span_words(made, repeat)})"
-            )
+                committed(
+                    f"batch {batch}, {_count(len(planned.created))} created ({series.span_words(made, repeat)})"
+                )
     new = {terms for _, terms in planned.created}
     if quiet:
         if batch is not None:

@@ -150,10 +150,10 @@ def request(
     store = session.store_for_writing()
     with store.writing():
         recorded = store.insert_request(draft, requested_by=tutor, actor=who, at=dates.now_utc())
-    committed(
-        f"request {recorded.label} for student {recorded.student_id} from {recorded.requested_by}",
-        "Do not run it again; `stream-exempt requests` shows it",
-    )
+        committed(
+            f"request {recorded.label} for student {recorded.student_id} from {recorded.requested_by}",
+            "Do not run it again; `stream-exempt requests` shows it",
+        )
     refusal = _approval_refused(recorded, today, store.of_student(recorded.student_id))
     if quiet:
         print(recorded.label)
@@ -264,7 +264,9 @@ def approve(
         created = store.approve_request(
             asked, draft, actor=who, at=dates.now_utc(), in_force_from=rules.in_force_from(today)
         )
-    committed(f"request {asked.label} approved as exemption {created.id} for student {created.student_id}")
+        committed(
+            f"request {asked.label} approved as exemption {created.id} for student {created.student_id}"
+        )
     print(f"Approved request {asked.label} from {asked.requested_by}.")
     print(describe_created(created, today))
     if message := rules.late_warning(created.start, created.in_force_from):
@@ -301,8 +303,8 @@ def reject(
         asked = store.request(number)
         _refuse_decided(asked)
         store.reject_request(asked, why, actor=who, at=dates.now_utc())
-    committed(
-        f"request {asked.label} rejected",
-        "Do not run it again; `stream-exempt requests --status all` shows it",
-    )
+        committed(
+            f"request {asked.label} rejected",
+            "Do not run it again; `stream-exempt requests --status all` shows it",
+        )
     print(f"Rejected request {asked.label} from {asked.requested_by}: {why}")

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stream_exempt import config, validate
+from stream_exempt import config, interrupts, validate
 from stream_exempt.errors import StoreUnusable
 from stream_exempt.model import Actor
 from stream_exempt.store import Store
@@ -20,21 +20,22 @@ APP_NAME = "stream-exempt"
 opened: list[Path] = []
 # What this process has committed to the store, in words: when something fails afterwards
 # (the output cannot be written, Ctrl-C), the error says what was recorded, never that nothing
-# changed (SPEC 7).
-recorded: list[str] = []
-# What to do about it, for the last thing recorded (a request is seen with `requests`, and
-# `init` may safely be run again).
-advice: list[str] = []
+# changed (SPEC 7). And what to do about it, for the last thing recorded (a request is seen
+# with `requests`, and `init` may safely be run again).
+recorded = interrupts.recorded
+advice = interrupts.advice
 SEE_LIST = "Do not run it again; `stream-exempt list` shows it"
 
 
 def committed(what: str, then: str = SEE_LIST) -> None:
-    """Note, right after a commit, what was recorded (`exemption 12 extended to 1 Feb 2027`),
-    and `then`, what the person should do if the output fails afterwards."""
+    """Note what a change records (`exemption 12 extended to 1 Feb 2027`), and `then`, what the
+    person should do if the output fails afterwards.
+
+    Called inside `store.writing()`, before it commits: the note counts from the COMMIT on, in
+    one step that no Ctrl-C or SIGTERM can split (SPEC 10)."""
     from stream_exempt.cli import streams
 
-    recorded.append(what)
-    advice.append(then)
+    interrupts.note(what, then)
     streams.report_broken_pipe()
 
 
