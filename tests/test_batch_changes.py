@@ -208,7 +208,7 @@ def test_each_event_starts_where_the_last_ended_and_the_last_ends_at_the_record(
     cli.ok("edit", "3", "--reason", "corrected")
     cli.ok("delete", "4", "--yes")  # deleted before it started
     clock(datetime(2027, 1, 13, 9, 0, tzinfo=LONDON))
-    cli.ok("move", "--batch", "1", "--end", "2027-02-01")
+    cli.ok("move", "--batch", "1", "--end", "2027-02-02")  # from 1 Feb (moved with the start)
     cli.ok("delete", "--batch", "1", "--yes")  # the others, deleted after they started
 
     fields = (
@@ -266,5 +266,9 @@ def test_a_refusal_names_the_first_member_in_the_batchs_order(cli: Cli, clock, t
     before = snapshot(cli.store_path)
     result = cli("move", "--batch", "1", "--by", "1w")
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: Exemption 3 started on 10 Jul 2027, so its start cannot change")
+    error = result.stderr.splitlines()[-1]
+    assert error.startswith("Error: Exemption 3 started on 10 Jul 2027, so its start cannot change")
+    assert error.endswith(
+        "in all, 2 members of batch 1 cannot change (3, 1; listed above), so nothing was changed."
+    )
     assert snapshot(cli.store_path) == before

@@ -40,7 +40,14 @@ def test_r4_changes_only_while_the_end_is_in_the_future(
         assert result.exit_code == 0, result.stderr
     else:
         assert result.exit_code == 2
-        assert f"Error: Exemption {exemption} ended on" in result.stderr
+        if end == "2027-01-11":  # today: in force today, locked because its end is not after today
+            assert result.stderr == (
+                f"Error: Exemption {exemption} ends today (11 Jan 2027): it covers today, but its end "
+                "is not after today, so it can no longer be changed; to cover later days, add a new "
+                "one starting tomorrow.\n"
+            )
+        else:
+            assert f"Error: Exemption {exemption} ended on 10 Jan 2027;" in result.stderr
         assert snapshot(cli.store_path) == before
 
 
@@ -50,7 +57,7 @@ def test_extend_sets_a_later_end_and_keeps_in_force_from(cli: Cli) -> None:
     assert result.stdout == "Extended exemption 1 (201234567): end 24 Jan 2027 -> 31 Jan 2027.\n"
     assert _status(cli, exemption)["end"] == "2027-01-31"
     assert _status(cli, exemption)["in_force_from"] == "2027-01-06"
-    assert cli("extend", str(exemption), "--to", "2027-01-31").exit_code == 2  # not later
+    assert cli("extend", str(exemption), "--to", "2027-01-30").exit_code == 2  # not later
     assert cli("extend", str(exemption), "--by", "-1w").exit_code == 2
 
 

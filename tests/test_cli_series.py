@@ -536,3 +536,21 @@ def test_delete_from_a_past_day(cli: Cli, clock, since: str, deleted: int) -> No
     assert f"Batch 1: {deleted} deleted" in result.stderr
     deleted_ids = [int(line.split()[2]) for line in result.stdout.splitlines()]
     assert deleted_ids == list(range(11 - deleted, 11))
+
+
+def test_running_a_series_again_never_brings_back_a_deleted_occurrence(cli: Cli) -> None:
+    cli.ok("add", STUDENT, *WEEKLY, "--count", "4")
+    cli.ok("delete", "2", "--yes")
+    before = snapshot(cli.store_path)
+    again = cli.ok("add", STUDENT, *WEEKLY, "--count", "4")
+    assert again.stdout.splitlines()[0] == (
+        "Nothing new: 3 already recorded, 1 deleted (not recreated), weekly from 13 Jan 2027 to 3 Feb 2027."
+    )
+    assert "    2. Wed 20 Jan 2027 to Wed 20 Jan 2027: deleted (exemption 2), not recreated" in again.stdout
+    assert again.stderr == (
+        "Warning: 1 occurrence of the series matches a deleted exemption (2), not recreated: use add "
+        "without --every to exempt the student on those days again.\n"
+    )
+    assert snapshot(cli.store_path) == before
+    dry = cli.ok("add", STUDENT, *WEEKLY, "--count", "4", "--dry-run")
+    assert ": would be created" not in dry.stdout and "deleted (exemption 2), not recreated" in dry.stdout

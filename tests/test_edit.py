@@ -59,7 +59,9 @@ def test_edit_is_refused_on_a_deleted_exemption_and_records_nothing(cli: Cli) ->
 def test_an_empty_reason_removes_it_and_the_same_reason_records_nothing(cli: Cli) -> None:
     exemption = cli.add("201234567", "--reason", "x")
     before = snapshot(cli.store_path)
-    assert "nothing was recorded" in cli.ok("edit", str(exemption), "--reason", " x ").stdout
+    assert cli.ok("edit", str(exemption), "--reason", " x ").stdout == (
+        "Nothing to change: exemption 1 already has the reason 'x'.\n"
+    )
     assert snapshot(cli.store_path) == before
     assert "reason 'x' -> (none)" in cli.ok("edit", str(exemption), "--reason", "").stdout
     assert _row(cli, exemption)["reason"] is None

@@ -209,8 +209,11 @@ def test_r4_editable_only_while_the_end_is_in_the_future(end: date, editable: bo
     ):
         if editable:
             change()
+        elif end == TODAY:  # in force today: it is its end that locks it, not that it ended
+            with pytest.raises(Refused, match=r"exemption 1 ends today \(4 Jan 2027\): it covers today"):
+                change()
         else:
-            with pytest.raises(Refused, match=r"exemption 1 ended on \d+ \w+ 2027"):
+            with pytest.raises(Refused, match=r"exemption 1 ended on 3 Jan 2027"):
                 change()
 
 
@@ -220,16 +223,35 @@ def test_r4_a_deleted_exemption_cannot_change() -> None:
 
 
 @pytest.mark.parametrize(
-    ("new_end", "allowed"),
-    [(date(2027, 1, 23), False), (date(2027, 1, 24), False), (date(2027, 1, 25), True)],
+    ("new_end", "outcome"),
+    [(date(2027, 1, 23), "refused"), (date(2027, 1, 24), "unchanged"), (date(2027, 1, 25), "extended")],
 )
-def test_r5_extend_needs_a_later_end(new_end: date, allowed: bool) -> None:
-    if allowed:
-        after = rules.extended(E, new_end, TODAY)
-        assert (after.end, after.in_force_from) == (new_end, E.in_force_from)
-    else:
+def test_r5_extend_needs_a_later_end_and_its_own_end_is_no_change(new_end: date, outcome: str) -> None:
+    if outcome == "refused":
         with pytest.raises(Refused, match="later"):
             rules.extended(E, new_end, TODAY)
+        return
+    after = rules.extended(E, new_end, TODAY)
+    assert (after.end, after.in_force_from) == (new_end, E.in_force_from)
+    assert rules.unchanged(E, after) == (outcome == "unchanged")
+
+
+@pytest.mark.parametrize(
+    ("new_start", "new_end", "unchanged"),
+    [
+        (None, date(2027, 1, 24), True),  # its own end
+        (date(2027, 1, 11), None, True),  # its own start
+        (date(2027, 1, 11), date(2027, 1, 24), True),
+        (date(2027, 1, 11), date(2027, 1, 25), False),
+        (None, date(2027, 1, 23), False),
+        (date(2027, 1, 12), None, False),
+    ],
+)
+def test_a_move_to_the_dates_it_has_is_no_change(
+    new_start: date | None, new_end: date | None, unchanged: bool
+) -> None:
+    after = rules.moved(E, new_start, new_end, TODAY)
+    assert rules.unchanged(E, after) == unchanged
 
 
 ACTIVE = exemption(date(2026, 12, 1), date(2027, 1, 31), in_force_from=date(2026, 11, 20))

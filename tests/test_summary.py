@@ -117,3 +117,23 @@ def test_an_empty_store_counts_zero_and_a_missing_one_is_exit_4(
     result = missing("summary")
     assert result.exit_code == 4 and "nowhere" in result.stderr
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_one_ending_today_is_not_advised_to_be_extended(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
+    """R4: an exemption ending today is in force today but can no longer change; the summary says
+    so instead of advising to extend it before it locks."""
+    clock(datetime(2027, 1, 4, 10, 0, tzinfo=LONDON))
+    cli.add("201000001", "--start", "2027-01-06", "--end", "2027-01-11")  # ends on the 11th
+    cli.add("201000002", "--start", "2027-01-06", "--end", "2027-01-18")
+    clock(TODAY)
+    found = json.loads(cli.ok("summary", "--format", "json").stdout)
+    assert (found["ending"]["count"], found["ending"]["ending_today"]) == (2, 1)
+    assert _rows(cli, found["ending"]["command"]) == 2
+    text = " ".join(cli.ok("summary").stdout.split())
+    assert (
+        "Ending by 25 Jan 2027 (extend before they lock; the 1 ending today can no longer change: R4) 2"
+        in text
+    )
+    clock(datetime(2027, 1, 12, 9, 0, tzinfo=LONDON))  # nothing ends today: the plain advice
+    text = " ".join(cli.ok("summary").stdout.split())
+    assert "Ending by 26 Jan 2027 (extend before they lock) 1" in text

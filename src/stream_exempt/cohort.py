@@ -347,6 +347,8 @@ class Plan:
     already_recorded: int = 0
     reason_differs: int = 0  # already recorded, but the file gives another reason
     repeats: list[tuple[int, str, int]] = field(default_factory=list)  # line, student, first line
+    # Rows that match a deleted exemption (SPEC 10: never recreated): line, student, its id.
+    deleted: list[tuple[int, str, int]] = field(default_factory=list)
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # line, student, why
     rows: int = 0
 
@@ -448,13 +450,16 @@ def plan_bulk(
     *,
     month_first: bool = False,
     repeat: Callable[[Terms], Sequence[Terms]] | None = None,
+    deleted: dict[tuple[str, str], list[Exemption]] | None = None,
 ) -> Plan:
-    """Check every row against the rules, the live exemptions and the other rows.
+    """Check every row against the rules, the live (and `deleted`) exemptions and the other rows.
 
     In order, a row is: refused if its student ID or terms cannot be read; a repeat if an
     earlier row asked for the same student, type and dates; already recorded if a live
-    exemption has exactly its student, type and dates; refused by R2 or R3; refused by R7
-    against a live exemption, then against an earlier accepted row; otherwise created.
+    exemption has exactly its student, type and dates; not recreated if a deleted one has
+    (running an import again never brings back what was deleted); refused by R2 or R3;
+    refused by R7 against a live exemption, then against an earlier accepted row; otherwise
+    created.
 
     With `repeat` (a series, SPEC 11), each row asks for every occurrence `repeat` makes of
     its terms, and each occurrence is checked as a row of its own; a refused occurrence is
@@ -498,10 +503,16 @@ def plan_bulk(
             same = (
                 next((e for e in existing if e.start == start and e.end == end), None) if existing else None
             )
+            gone = None
+            if same is None and deleted:
+                gone = next((e for e in deleted.get(key, ()) if e.start == start and e.end == end), None)
             if same is not None:
                 plan.already_recorded += 1
                 if (reason_given or terms.reason is not None) and same.reason != terms.reason:
                     plan.reason_differs += 1
+                accepted = False
+            elif gone is not None:
+                plan.deleted.append((line, student, gone.id))
                 accepted = False
             else:
                 if terms is not last_terms:

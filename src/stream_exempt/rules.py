@@ -128,8 +128,18 @@ def find_clash(
 def clash_among(
     changed: Iterable[Exemption], others: Iterable[Exemption], today: date
 ) -> tuple[Exemption, Exemption] | None:
-    """R7 over a set of changes: a changed exemption and a live one of the same student and
-    type that would share a day once every change is made, if any.
+    """R7 over a set of changes: the first changed exemption (by id) and a live one of the same
+    student and type that would share a day once every change is made, if any (see
+    `clashes_among`)."""
+    clashes = clashes_among(changed, others, today)
+    return min(clashes, key=lambda pair: pair[0].id) if clashes else None
+
+
+def clashes_among(
+    changed: Iterable[Exemption], others: Iterable[Exemption], today: date
+) -> list[tuple[Exemption, Exemption]]:
+    """R7 over a set of changes: each changed exemption that would share a day with a live one
+    of the same student and type once every change is made, with one such other, once each.
 
     `changed` holds the exemptions as they would be after the change; in `others` (the live
     exemptions of the same students, as recorded) each of them stands in for its own id.
@@ -145,34 +155,38 @@ def clash_among(
         group = groups.get((other.student_id, other.type))
         if group is not None and other.id not in after and is_live(other, today):
             group.append(other)
+    found: dict[int, tuple[Exemption, Exemption]] = {}
     for group in groups.values():
-        if len(group) > 1 and (clash := _first_overlap(group, after)) is not None:
-            return clash
-    return None
+        if len(group) > 1:
+            _overlaps(group, after, found)
+    return list(found.values())
 
 
-def _first_overlap(
-    group: list[Exemption], changed: dict[int, Exemption]
-) -> tuple[Exemption, Exemption] | None:
-    """In one student's exemptions of one type, a changed one and another sharing a day.
-
-    In order of start, each exemption overlaps an earlier one exactly when it starts on or
-    before the latest end so far; keeping that latest end among all and among the changed
-    finds every pair with at least one changed member.
-    """
-    reach: Exemption | None = None  # the earlier one ending last
-    reach_changed: Exemption | None = None  # the earlier changed one ending last
+def _overlaps(
+    group: list[Exemption], changed: dict[int, Exemption], found: dict[int, tuple[Exemption, Exemption]]
+) -> None:
+    """In one student's exemptions of one type, each changed one sharing a day with another,
+    into `found` (by id). In order of start, the ones still open (ending on or after the
+    current start) are exactly the earlier ones it overlaps; a group is one student's few."""
+    open_: list[Exemption] = []
     for exemption in sorted(group, key=lambda e: (e.start, e.id)):
-        if exemption.id in changed:
-            if reach is not None and exemption.start <= reach.end:
-                return exemption, reach
-        elif reach_changed is not None and exemption.start <= reach_changed.end:
-            return reach_changed, exemption
-        if reach is None or exemption.end > reach.end:
-            reach = exemption
-        if exemption.id in changed and (reach_changed is None or exemption.end > reach_changed.end):
-            reach_changed = exemption
-    return None
+        open_ = [earlier for earlier in open_ if earlier.end >= exemption.start]
+        if open_ and exemption.id in changed and exemption.id not in found:
+            found[exemption.id] = (exemption, open_[0])
+        for earlier in open_:
+            if earlier.id in changed and earlier.id not in found:
+                found[earlier.id] = (earlier, exemption)
+        open_.append(exemption)
+
+
+def unchanged(before: Exemption, after: Exemption) -> bool:
+    """Whether a change leaves an exemption as it was: a change that changes nothing is not a
+    change (no event is recorded)."""
+    return (
+        before.start == after.start
+        and before.end == after.end
+        and before.in_force_from == after.in_force_from
+    )
 
 
 def clash_message(student_id: str, clash: Exemption) -> str:
@@ -201,18 +215,27 @@ def check_editable(exemption: Exemption, today: date) -> None:
     """R4: extend, move and delete only while the end date is after today and not deleted."""
     if exemption.deleted:
         raise Refused(f"exemption {exemption.id} is deleted; it can no longer be changed.")
-    if exemption.end <= today:
+    if exemption.end < today:
         raise Refused(
             f"exemption {exemption.id} ended on {show(exemption.end)}; only an exemption whose "
             "end date is in the future can be changed, so add a new one instead."
+        )
+    if exemption.end == today:
+        # In force today (if it was), so never "ended": it is the end that locks it.
+        raise Refused(
+            f"exemption {exemption.id} ends today ({show(exemption.end)}): it covers today, but "
+            "its end is not after today, so it can no longer be changed; to cover later days, "
+            "add a new one starting tomorrow."
         )
 
 
 def extended(exemption: Exemption, new_end: date, today: date) -> Exemption:
     """`extend`: R4, then a later end (R5) that leaves it doing something (R5c); in_force_from
-    is kept (R6)."""
+    is kept (R6). An end it already has is no change: the exemption itself is returned."""
     check_editable(exemption, today)
-    if new_end <= exemption.end:
+    if new_end == exemption.end:
+        return exemption
+    if new_end < exemption.end:
         raise Refused(
             f"exemption {exemption.id} already ends on {show(exemption.end)}; extend needs a later "
             f"end than that, not {show(new_end)} (use `move --end` to end it sooner)."
@@ -232,12 +255,15 @@ def moved(
     R5, never retrospective: the start of an exemption that has started (start <= today)
     cannot change at all; the start of one that has not started can move only to a day after
     today; a new end must be after today and not before the start. A start equal to the
-    current one is no change.
+    current one is no change; dates it already has are no change at all: the exemption itself
+    is returned.
     """
     check_editable(exemption, today)
     name = f"exemption {exemption.id}"
     start = exemption.start if new_start is None else new_start
     end = exemption.end if new_end is None else new_end
+    if start == exemption.start and end == exemption.end:
+        return exemption
     start_changes = start != exemption.start
     if start_changes and exemption.start <= today:
         raise Refused(

@@ -521,6 +521,19 @@ class Store:
             found.setdefault((exemption.student_id, exemption.type), []).append(exemption)
         return found
 
+    def live_and_deleted_of(
+        self, student_ids: Iterable[str], today: date
+    ) -> tuple[dict[tuple[str, str], list[Exemption]], dict[tuple[str, str], list[Exemption]]]:
+        """The live exemptions of these students (as `live_of`) and their deleted ones, each
+        keyed by (student, type), in one query: what a re-run import is compared with."""
+        live: dict[tuple[str, str], list[Exemption]] = {}
+        deleted: dict[tuple[str, str], list[Exemption]] = {}
+        condition = "(deleted_on IS NOT NULL OR end_date >= ?)"
+        for exemption in self.of_students(student_ids, condition, (today.isoformat(),)):
+            found = deleted if exemption.deleted else live
+            found.setdefault((exemption.student_id, exemption.type), []).append(exemption)
+        return live, deleted
+
     def live_besides(self, changing: Sequence[Exemption], today: date) -> list[Exemption]:
         """The live exemptions (not deleted, not expired) of the students of `changing`, other
         than those: what R7 compares a set of changes with. SQLite leaves out the changing
@@ -615,9 +628,7 @@ class Store:
     def require_batch(self, batch: int) -> None:
         """`NotFound` unless bulk batch `batch` exists."""
         if not self.conn.execute("SELECT 1 FROM batches WHERE id = ?", (batch,)).fetchone():
-            raise NotFound(
-                f"there is no batch {batch}; `stream-exempt list` shows the batch of each exemption."
-            )
+            raise NotFound(f"there is no batch {batch}; `stream-exempt batches` lists every batch.")
 
     def batch_repeats(self, batch: int) -> str | None:
         """How a series' batch repeats (`every 1w x 10`); None for an import or no such batch."""
@@ -724,6 +735,7 @@ class Store:
             "in_force": f"{live} AND MAX(start_date, in_force_from)",
             "starting": f"{live} AND start_date",
             "ending": f"{live} AND end_date",
+            "ending_today": f"{live} AND end_date",
             "deleted": "deleted_on",
         }
         keys = [key for key in columns if key in windows]

@@ -33,6 +33,9 @@ class Line:
     first: date
     last: date
     command: str
+    # Of the `ending` line: how many end on the day itself. In force that day, they can no
+    # longer change (R4: the end is not after today), so the line does not advise extending them.
+    ending_today: int | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ def windows(day: date) -> dict[str, tuple[date, date]]:
         "in_force": IN_FORCE_SOON.ahead(day),
         "starting": STARTING_SOON.ahead(day),
         "ending": ENDING_SOON.ahead(day),
+        "ending_today": (day, day),  # part of `ending`, said apart (R4)
         "deleted": DELETED_LATELY.back(day),
     }
 
@@ -78,6 +82,8 @@ def summarise(
     def command(*args: str) -> str:
         return " ".join((PROGRAM, "list", *args, *on))
 
+    ending_today = in_window.get("ending_today", 0)
+    locked = f"; the {ending_today} ending today can no longer change: R4" if ending_today else ""
     told = {
         "in_force": (
             f"coming into force by {show(spans['in_force'][1])}",
@@ -86,14 +92,21 @@ def summarise(
         ),
         "starting": (f"starting by {show(spans['starting'][1])}", "--starting-within", STARTING_SOON),
         "ending": (
-            f"ending by {show(spans['ending'][1])} (extend before they lock)",
+            f"ending by {show(spans['ending'][1])} (extend before they lock{locked})",
             "--ending-within",
             ENDING_SOON,
         ),
         "deleted": (f"deleted since {show(spans['deleted'][0])}", "--deleted-within", DELETED_LATELY),
     }
     lines = [
-        Line(key, what, in_window[key], *spans[key], command(option, str(length)))
+        Line(
+            key,
+            what,
+            in_window[key],
+            *spans[key],
+            command(option, str(length)),
+            ending_today if key == "ending" else None,
+        )
         for key, (what, option, length) in told.items()
     ]
     type_commands = {code: command("--type", code, "--status", "all") for code in types.CODES}

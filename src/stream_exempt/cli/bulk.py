@@ -148,6 +148,7 @@ def _plan(
     month_first: bool,
     unpassable: Refused | None = None,
     repeat: "Callable[[Terms], Sequence[Terms]] | None" = None,
+    deleted: dict[tuple[str, str], list[Exemption]] | None = None,
 ) -> "cohort.Plan":
     """The plan for every row; when any row is refused, the refused rows in a table and `Refused`.
     With `unpassable` (an option no new row could pass), that one error unless every row is
@@ -155,7 +156,15 @@ def _plan(
     from stream_exempt import cohort
 
     plan = cohort.plan_bulk(
-        _progress(rows), columns, defaults, live, today, pattern, month_first=month_first, repeat=repeat
+        _progress(rows),
+        columns,
+        defaults,
+        live,
+        today,
+        pattern,
+        month_first=month_first,
+        repeat=repeat,
+        deleted=deleted,
     )
     if unpassable is not None and (plan.created or plan.refused):
         raise unpassable
@@ -254,20 +263,33 @@ def bulk(
                 raise unpassable from None
             raise
         at = columns.student_id
-        students = (cells[at].strip() for _, cells in rows if at < len(cells))
+        students = [cells[at].strip() for _, cells in rows if at < len(cells)]
         in_force = rules.in_force_from(today)
         batch = None
         if dry_run:  # no write lock, and no store file made where there was none
-            live = session.store().live_of(students, today)  # reads: never creates the store
-            plan = _plan(rows, columns, defaults, live, today, pattern, name, month_first, unpassable, expand)
+            # reads: never creates the store
+            live, deleted = session.store().live_and_deleted_of(students, today)
+            plan = _plan(
+                rows, columns, defaults, live, today, pattern, name, month_first, unpassable, expand, deleted
+            )
         else:
             if not session.store_path.exists():  # a file that is refused leaves no new store behind
                 _plan(rows, columns, defaults, {}, today, pattern, name, month_first, unpassable, expand)
             store = session.store_for_writing()
             with store.writing():  # the write lock first: R7 holds against every concurrent writer
-                live = store.live_of(students, today)
+                live, deleted = store.live_and_deleted_of(students, today)
                 plan = _plan(
-                    rows, columns, defaults, live, today, pattern, name, month_first, unpassable, expand
+                    rows,
+                    columns,
+                    defaults,
+                    live,
+                    today,
+                    pattern,
+                    name,
+                    month_first,
+                    unpassable,
+                    expand,
+                    deleted,
                 )
                 if plan.created:
                     with _writing(len(plan.created)):
@@ -285,6 +307,8 @@ def bulk(
     for line, student, first in dict.fromkeys(plan.repeats):  # a series' occurrences: once a line
         warn(f"line {line} repeats line {first} for student {student}; counted once.")
     _summarise(plan, batch, dry_run, expand)
+    if plan.deleted:
+        warn(_not_recreated(plan))
     if plan.reason_differs:
         rows_give = "row already recorded gives" if plan.reason_differs == 1 else "rows already recorded give"
         warn(
@@ -299,6 +323,26 @@ def bulk(
         )
 
 
+# A warning names at most this many deleted exemptions, then says how many more.
+NAMED = 20
+
+
+def _not_recreated(plan: "cohort.Plan") -> str:
+    """SPEC 10: rows matching a deleted exemption are not recreated; count and name them."""
+    found = plan.deleted
+    ids = ", ".join(str(exemption_id) for _, _, exemption_id in found[:NAMED])
+    if len(found) > NAMED:
+        ids += f" and {len(found) - NAMED} more"
+    if len(found) == 1:
+        return (
+            f"1 row matches a deleted exemption ({ids}), not recreated: use add to exempt that student again."
+        )
+    return (
+        f"{len(found)} rows match deleted exemptions ({ids}), not recreated: use add to exempt those "
+        "students again."
+    )
+
+
 def _summarise(
     plan: "cohort.Plan", batch: int | None, dry_run: bool, expand: "repeating.Expander | None" = None
 ) -> None:
@@ -308,6 +352,8 @@ def _summarise(
         print(
             f"Dry run: {created} {noun} would be created as one new batch, {already} already recorded; nothing was written."
         )
+    elif batch is None and plan.deleted:
+        print(f"Nothing new: {already} already recorded, {len(plan.deleted)} deleted and not recreated.")
     elif batch is None:
         print(f"Nothing new: all {already} already recorded.")
     else:

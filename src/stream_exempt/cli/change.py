@@ -9,11 +9,11 @@ process wrote in between, so a batch of 20,000 holds the lock only while it is w
 import sys
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import typer
 
-from stream_exempt import dates, rules, validate
+from stream_exempt import dates, output, rules, validate
 from stream_exempt.cli.options import ActorOption, BatchOption
 from stream_exempt.cli.session import Session, actor, collector_paused, committed, note, warn
 from stream_exempt.dates import show
@@ -72,42 +72,119 @@ def _targets(
     return store.get_many(ids), 0
 
 
-def _each_planned(targets: list[Exemption], plan: Plan, today: date) -> list[tuple[Exemption, Exemption]]:
-    """Each target with what `plan` makes of it, or the first refusal, in the order given.
+# A refusal lists at most this many members by name, then says how many more.
+NAMED = 20
+
+
+class Planned(NamedTuple):
+    """What a change makes of its targets: the changes to write, in order; the targets that
+    are already as asked (left alone, counted); the refused targets with why, in order (the
+    first `NAMED` with their own reason, the others with None); and how many batch members are
+    left alone because they can no longer change."""
+
+    changes: list[tuple[Exemption, Exemption]]
+    unchanged: list[Exemption]
+    refused: list[tuple[Exemption, str | None]]
+    left: int
+
+
+def _each_planned(
+    targets: list[Exemption], plan: Plan, today: date
+) -> tuple[list[tuple[Exemption, Exemption]], list[Exemption], list[tuple[int, Exemption, str | None]]]:
+    """Each target with what `plan` makes of it: the changes, those already as asked, and
+    every refused target (with its position among the targets and, for the first `NAMED`, why).
 
     R4-R6 decide a change from an exemption's dates alone (its id only names it in a refusal),
     and the members of a batch share a few: each distinct start, end, in-force date and deletion
     is planned once, for the first target that has it, and the others with the same take its new
-    dates. A refusal names that first target, as planning each in turn would.
+    dates, or its refusal. Only the first `NAMED` refused targets are planned again to word
+    their own reason, so a batch of any size costs one pass.
     """
-    planned: dict[tuple[date, date, date, date | None], Exemption] = {}
+    planned: dict[tuple[date, date, date, date | None], Exemption | str] = {}
     changes = []
-    for before in targets:
+    unchanged = []
+    refused: list[tuple[int, Exemption, str | None]] = []
+    for position, before in enumerate(targets):
         dates_before = (before.start, before.end, before.in_force_from, before.deleted_on)
         first = planned.get(dates_before)
         if first is None:
-            after = planned[dates_before] = plan(before, today)
+            try:
+                first = planned[dates_before] = plan(before, today)
+            except Refused as refusal:
+                first = planned[dates_before] = refusal.message
+                refused.append((position, before, refusal.message))
+                continue
+        if isinstance(first, str):
+            refused.append(
+                (position, before, _own_refusal(before, plan, today) if len(refused) < NAMED else None)
+            )
+            continue
+        after = (
+            first if first.id == before.id else before.with_dates(first.start, first.end, first.in_force_from)
+        )
+        if rules.unchanged(before, after):
+            unchanged.append(before)
         else:
-            after = before.with_dates(first.start, first.end, first.in_force_from)
-        changes.append((before, after))
-    return changes
+            changes.append((before, after))
+    return changes, unchanged, refused
+
+
+def _own_refusal(exemption: Exemption, plan: Plan, today: date) -> str:
+    """Why `plan` refuses this exemption, in words naming it."""
+    try:
+        plan(exemption, today)
+    except Refused as refusal:
+        return refusal.message
+    raise AssertionError("planned the same dates twice, refused once")  # pragma: no cover
 
 
 def _planned(
     store: Store, ids: list[int], batch: int | None, plan: Plan, today: date, since: date | None = None
-) -> tuple[list[tuple[Exemption, Exemption]], int]:
-    """Every (before, after) pair, each checked by the rules and all of them together by R7
-    against the live exemptions of their students; and how many batch members are left alone."""
+) -> Planned:
+    """Every target planned: each checked by the rules, and all the changes together by R7
+    against the live exemptions of their students."""
     targets, left = _targets(store, ids, batch, today, since)
-    changes = _each_planned(targets, plan, today)
+    changes, unchanged, refused = _each_planned(targets, plan, today)
     after = [after for _, after in changes]
-    clash = rules.clash_among(after, store.live_besides(after, today), today)
-    if clash is not None:
-        changed, other = clash
-        raise Refused(
-            f"exemption {changed.id} cannot change: " + rules.clash_message(changed.student_id, other)
-        )
-    return changes, left
+    clashes = rules.clashes_among(after, store.live_besides(after, today), today) if after else []
+    if clashes:
+        position = {exemption.id: n for n, exemption in enumerate(targets)}
+        for changed, other in clashes:
+            why = f"exemption {changed.id} cannot change: " + rules.clash_message(changed.student_id, other)
+            refused.append((position[changed.id], changed, why))
+        refused.sort(key=lambda item: item[0])
+        clashing = {changed.id for changed, _ in clashes}
+        changes = [(before, after) for before, after in changes if after.id not in clashing]
+    return Planned(
+        changes,
+        unchanged,
+        [(exemption, why if n < NAMED else None) for n, (_, exemption, why) in enumerate(refused)],
+        left,
+    )
+
+
+def _refuse(refused: list[tuple[Exemption, str | None]], batch: int | None) -> None:
+    """Refuse the whole change, naming every refused target (SPEC 7, Batches): the first's
+    reason, then, when there are several, the first `NAMED` in a table on stderr with why, and
+    how many more."""
+    first = refused[0][1] or ""  # the first always has its reason
+    if len(refused) == 1:
+        raise Refused(first)
+    shown = refused[:NAMED]
+    output.write_rich_table(
+        ("ID", "Student", "Why refused"),
+        ([str(e.id), e.student_id, reason or ""] for e, reason in shown),
+        stderr=True,
+        title="Refused" + (f" members of batch {batch}" if batch is not None else ""),
+    )
+    more = len(refused) - len(shown)
+    ids = ", ".join(str(e.id) for e, _ in shown) + (f" and {more} more" if more else "")
+    whose = f"members of batch {batch}" if batch is not None else "exemptions"
+    listed = "the first twenty listed above" if more else "listed above"
+    raise Refused(
+        f"{first.rstrip('.')}; in all, {len(refused)} {whose} cannot change ({ids}; {listed}), "
+        "so nothing was changed."
+    )
 
 
 def _apply(
@@ -119,8 +196,9 @@ def _apply(
     as_: str | None,
     today: date,
     since: date | None = None,
-) -> tuple[list[tuple[Exemption, Exemption]], int]:
-    """Check and write one change to every target in one transaction."""
+) -> Planned:
+    """Check and write one change to every target in one transaction; nothing is written when
+    every target is already as asked."""
     who = actor(as_)
     numbers, batch_number = _named(ids, batch)
     # Changes only what exists: a missing store is exit 4, never an empty one made here.
@@ -129,16 +207,23 @@ def _apply(
     # another process wrote meanwhile, plan again under the lock, so that R7 holds.
     version = store.version()
     with collector_paused():  # tens of thousands of small objects, no cycles: see bulk
-        changes, left = _planned(store, numbers, batch_number, plan, today, since)
+        planned = _planned(store, numbers, batch_number, plan, today, since)
+        if planned.refused:
+            _refuse(planned.refused, batch_number)
+        if not planned.changes:
+            return planned
         with store.writing():
             if store.changed_since(version):
-                changes, left = _planned(store, numbers, batch_number, plan, today, since)
+                planned = _planned(store, numbers, batch_number, plan, today, since)
+                if planned.refused:
+                    _refuse(planned.refused, batch_number)
+            changes = planned.changes
             store.update(changes, action=action, actor=who, at=dates.now_utc())
             if changes:
                 committed(
                     f"{_count(len(changes))} {'extended' if action == 'extend' else 'moved'} ({_ids(changes)})"
                 )
-    return changes, left
+    return planned
 
 
 def _count(number: int) -> str:
@@ -152,7 +237,26 @@ def _ids(changes: list[tuple[Exemption, Exemption]] | list[Exemption]) -> str:
     return f"id{'s' if len(ids) != 1 else ''} {shown}"
 
 
-def _report(changes: list[tuple[Exemption, Exemption]], verb: str, batch: str | None, left: int) -> None:
+# What "already as asked" means for each kind of change, in words: `ends`, `starts`, `runs`.
+Asked = str
+
+
+def _already(kind: Asked, exemption: Exemption, *, count: int | None = None) -> str:
+    """`ends on 28 Feb 2027` for one exemption; for `count` members of a batch, `ended on
+    28 Feb 2027` (SPEC 10's wording), `start on ...`, `run from ... to ...`."""
+    one = count is None or count == 1
+    if kind == "ends":
+        return f"{'ends' if count is None else 'ended'} on {show(exemption.end)}"
+    if kind == "starts":
+        return f"{'starts' if one else 'start'} on {show(exemption.start)}"
+    return f"{'runs' if one else 'run'} from {show(exemption.start)} to {show(exemption.end)}"
+
+
+def _report(planned: Planned, verb: str, batch: str | None, kind: Asked) -> None:
+    changes, unchanged, left = planned.changes, planned.unchanged, planned.left
+    if not changes and unchanged and batch is None:
+        print(f"Nothing to change: exemption {unchanged[0].id} already {_already(kind, unchanged[0])}.")
+        return
     # A batch shares a few dates: word each change of dates (and its R6 warning) once.
     said: dict[tuple[date, ...], tuple[str, str | None]] = {}
     done = verb.capitalize()
@@ -177,11 +281,18 @@ def _report(changes: list[tuple[Exemption, Exemption]], verb: str, batch: str | 
             warn(f"exemption {after.id}: {late}.")
         lines.append(f"{done} exemption {after.id} ({after.student_id}): {what}.\n")
     sys.stdout.writelines(lines)  # line by line: one huge write into a pipe can fail silently
-    if batch is not None:
-        note(
-            f"Batch {batch}: {len(changes)} exemption{'s' if len(changes) != 1 else ''} {verb}"
-            + (f"; {left} left as they were (ended or deleted)." if left else ".")
-        )
+    if batch is None:
+        return
+    as_asked = (
+        f"{len(unchanged)} already {_already(kind, unchanged[0], count=len(unchanged))}" if unchanged else ""
+    )
+    ended = f"; {left} left as they were (ended or deleted)" if left else ""
+    if not changes and unchanged:  # nothing recorded: the whole answer, on stdout
+        print(f"Nothing to change: batch {batch}: {as_asked}{ended}.")
+        return
+    note(
+        f"Batch {batch}: {_count(len(changes))} {verb}" + (f", {as_asked}" if as_asked else "") + f"{ended}."
+    )
 
 
 def extend(
@@ -217,10 +328,10 @@ def extend(
         assert new_end is not None
         return rules.extended(exemption, new_end, today)
 
-    changes, left = _apply(
+    planned = _apply(
         ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "extend", as_, today, since
     )
-    _report(changes, "extended", batch, left)
+    _report(planned, "extended", batch, "ends")
 
 
 def move(
@@ -283,10 +394,9 @@ def move(
             return rules.moved(exemption, new_start, new_start + length, today)
         return rules.moved(exemption, new_start, new_end, today)
 
-    changes, left = _apply(
-        ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "move", as_, today, since
-    )
-    _report(changes, "moved", batch, left)
+    planned = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "move", as_, today, since)
+    kind = "ends" if start is None and by is None else "starts" if end is None and by is None else "runs"
+    _report(planned, "moved", batch, kind)
 
 
 def _interactive() -> bool:

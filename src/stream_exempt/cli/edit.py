@@ -50,7 +50,9 @@ def edit(
                 f"Do not run it again; `stream-exempt history {number}` shows it",
             )
     if after.reason == before.reason:
-        print(f"Exemption {number} already has that reason; nothing was recorded.")
+        # SPEC 10: a change that changes nothing is not a change (no event; exit 0).
+        has = "no reason" if before.reason is None else f"the reason {_shown(before.reason)}"
+        print(f"Nothing to change: exemption {number} already has {has}.")
     else:
         print(
             f"Edited exemption {number} ({before.student_id}): reason "

@@ -128,8 +128,11 @@ def add_series(
     defaults = cohort.Defaults(type=draft.type, reason=draft.reason, reason_given=True)
     pattern = validate.id_pattern()
 
-    def plan(live: dict[tuple[str, str], list[Exemption]]) -> cohort.Plan:
-        planned = cohort.plan_bulk(rows, columns, defaults, live, today, pattern)
+    Found = dict[tuple[str, str], list[Exemption]]
+
+    def plan(live_and_deleted: tuple[Found, Found]) -> cohort.Plan:
+        live, deleted = live_and_deleted
+        planned = cohort.plan_bulk(rows, columns, defaults, live, today, pattern, deleted=deleted)
         if planned.refused:
             _refuse(planned, made)
         return planned
@@ -141,13 +144,13 @@ def add_series(
     if dry_run:  # reads only: never creates the store
         if not exists:
             note(f"There is no store at {session.store_path} yet: checked as if against an empty one.")
-        planned = plan(session.store().live_of([draft.student_id], today) if exists else {})
+        planned = plan(session.store().live_and_deleted_of([draft.student_id], today) if exists else ({}, {}))
     else:
         if not exists:  # a series that is refused leaves no new store behind
-            plan({})
+            plan(({}, {}))
         store = session.store_for_writing()
         with store.writing():  # the write lock first: R7 holds against every concurrent writer
-            planned = plan(store.live_of([draft.student_id], today))
+            planned = plan(store.live_and_deleted_of([draft.student_id], today))
             if planned.created:
                 batch = store.insert_batch(
                     planned.created,
@@ -169,8 +172,11 @@ def add_series(
         _summarise(made, repeat, planned, batch, dry_run)
         ids = {(m.start, m.end): m.id for m in members}
         lines = []
+        gone = {line: exemption_id for line, _, exemption_id in planned.deleted}
         for k, terms in enumerate(made, 1):
-            if terms not in new:
+            if k in gone:
+                what = f"deleted (exemption {gone[k]}), not recreated"
+            elif terms not in new:
                 what = "already recorded"
             elif batch is not None:
                 what = f"exemption {ids[terms.start, terms.end]}"
@@ -178,6 +184,14 @@ def add_series(
                 what = "would be created"
             lines.append(f"  {k:>3}. {_day(terms.start)} to {_day(terms.end)}: {what}\n")
         sys.stdout.writelines(lines)
+    if planned.deleted:
+        gone_ids = ", ".join(str(exemption_id) for _, _, exemption_id in planned.deleted)
+        one = len(planned.deleted) == 1
+        warn(
+            f"{len(planned.deleted)} occurrence{'' if one else 's'} of the series "
+            f"match{'es' if one else ''} {'a deleted exemption' if one else 'deleted exemptions'} ({gone_ids}), "
+            "not recreated: use add without --every to exempt the student on those days again."
+        )
     late = sum(1 for _, terms in planned.created if terms.start < in_force)
     if late:
         warn(
@@ -201,6 +215,10 @@ def _summarise(
         print(
             f"Dry run: {_count(created)} would be created as one new batch{recorded}, {spans}; "
             "nothing was written."
+        )
+    elif batch is None and planned.deleted:
+        print(
+            f"Nothing new: {already} already recorded, {len(planned.deleted)} deleted (not recreated), {spans}."
         )
     elif batch is None:
         print(f"Nothing new: all {already} occurrences already recorded, {spans}.")

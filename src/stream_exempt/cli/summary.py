@@ -34,6 +34,7 @@ def as_json(summary: Summary) -> dict[str, Any]:
                 "from": line.first.isoformat(),
                 "to": line.last.isoformat(),
                 "command": line.command,
+                **({} if line.ending_today is None else {"ending_today": line.ending_today}),
             }
             for line in summary.lines
         },
