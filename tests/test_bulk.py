@@ -163,14 +163,22 @@ def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     assert snapshot(cli.store_path) == before
 
 
-def test_a_dry_run_makes_no_store_where_there_was_none(bare_cli: Cli, tmp_path: Path) -> None:
-    result = bare_cli("bulk", write(tmp_path, "sid\n201234567\n"), *OPTIONS, "--dry-run")
-    assert result.exit_code == 4 and result.stdout == ""
-    assert result.stderr == f"Error: There is no store at {bare_cli.store_path}; " + (
-        "check --db or STREAM_EXEMPT_DB, or create it with stream-exempt init "
-        "(a command that only reads never creates one).\n"
+def test_a_dry_run_on_a_store_not_made_yet_checks_against_an_empty_one(clock: object, tmp_path: Path) -> None:
+    # SPEC 10: the README recommends a dry run before the first import; it must not be exit 4.
+    cli = Cli(tmp_path / "new" / "exemptions.db")
+    result = cli("bulk", write(tmp_path, "sid\n201234567\n201234568\n"), *OPTIONS, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(
+        "Dry run: 2 exemptions would be created as one new batch, 0 already recorded"
     )
-    assert not bare_cli.store_path.exists()
+    assert result.stderr == (
+        f"There is no store at {cli.store_path} yet: the file was checked as if against an empty store, "
+        "and nothing was created.\n"
+    )
+    assert not (tmp_path / "new").exists()
+    refused = cli("bulk", write(tmp_path, "sid\n201234567\nnot-an-id\n"), *OPTIONS, "--dry-run")
+    assert refused.exit_code == 2 and "not-an-id" in refused.stderr
+    assert not (tmp_path / "new").exists()
 
 
 def test_bulk_warns_when_notifications_may_still_trigger(cli: Cli, tmp_path: Path) -> None:

@@ -82,9 +82,9 @@ def test_dry_run_shows_every_occurrence_and_writes_nothing(cli: Cli) -> None:
 def test_dry_run_of_a_series_never_creates_the_store(bare_cli: Cli) -> None:
     result = bare_cli.ok("add", STUDENT, *WEEKLY, "--count", "3", "--dry-run")
     assert result.stdout.startswith("Dry run: 3 exemptions would be created")
-    assert (
-        result.stderr
-        == f"There is no store at {bare_cli.store_path} yet: checked as if against an empty one.\n"
+    assert result.stderr == (
+        f"There is no store at {bare_cli.store_path} yet: the series was checked as if against an empty "
+        "store, and nothing was created.\n"
     )
     assert not bare_cli.store_path.exists()
 

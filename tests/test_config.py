@@ -48,7 +48,7 @@ def test_with_nothing_set_every_setting_is_its_default() -> None:
     assert report["store"] == {"value": str(config.app_dir() / "exemptions.db"), "source": "default"}
     assert report["timezone"] == {"value": "Europe/London", "source": "default"}
     assert report["id_pattern"] == {"value": "[0-9]{9}", "source": "default"}
-    assert report["config_file"]["value"] is None
+    assert report["config_files"] == []
 
 
 @pytest.mark.parametrize(
@@ -97,18 +97,44 @@ def test_timezone_and_id_pattern_precedence(tmp_path: Path, office_file: Path, n
     assert (report[name]["value"], report[name]["source"]) == expected
 
 
-def test_which_file_is_read(tmp_path: Path, user_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    system = write(tmp_path / "etc" / "config.toml", 'timezone = "Asia/Tokyo"\n')
+def test_the_files_are_layers_merged_key_by_key(
+    tmp_path: Path, user_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system = write(
+        tmp_path / "etc" / "config.toml", 'store = "/srv/office/exemptions.db"\ntimezone = "Asia/Tokyo"\n'
+    )
     monkeypatch.setattr(config, "SYSTEM_FILE", system)
-    assert effective()["timezone"] == {"value": "Asia/Tokyo", "source": str(system)}
-    assert effective()["config_file"] == {"value": str(system), "source": "system file"}
-    write(user_file, 'timezone = "America/New_York"\n')  # the per-user file wins; no merging
-    assert effective()["timezone"] == {"value": "America/New_York", "source": str(user_file)}
-    named = write(tmp_path / "named.toml", 'id_pattern = "X[0-9]+"\n')
-    report = effective(env={"STREAM_EXEMPT_CONFIG": str(named)})  # the named file wins over both
-    assert report["timezone"]["source"] == "default"
+    report = effective()
+    assert report["timezone"] == {"value": "Asia/Tokyo", "source": str(system)}
+    assert report["config_files"] == [{"path": str(system), "layer": "system file"}]
+    # A personal file that sets only the time zone keeps the office's store (SPEC 9).
+    write(user_file, 'timezone = "America/New_York"\n')
+    report = effective()
+    assert report["timezone"] == {"value": "America/New_York", "source": str(user_file)}
+    assert report["store"] == {"value": "/srv/office/exemptions.db", "source": str(system)}
+    # The file STREAM_EXEMPT_CONFIG names is the last layer: its keys win, the others stay.
+    named = write(tmp_path / "named.toml", 'id_pattern = "X[0-9]+"\ntimezone = "Europe/Paris"\n')
+    report = effective(env={"STREAM_EXEMPT_CONFIG": str(named)})
+    assert report["store"] == {"value": "/srv/office/exemptions.db", "source": str(system)}
+    assert report["timezone"] == {"value": "Europe/Paris", "source": str(named)}
     assert report["id_pattern"] == {"value": "X[0-9]+", "source": str(named)}
-    assert report["config_file"] == {"value": str(named), "source": "STREAM_EXEMPT_CONFIG"}
+    assert report["config_files"] == [
+        {"path": str(system), "layer": "system file"},
+        {"path": str(user_file), "layer": "per-user file"},
+        {"path": str(named), "layer": "STREAM_EXEMPT_CONFIG"},
+    ]
+
+
+def test_a_personal_time_zone_still_writes_to_the_office_store(
+    tmp_path: Path, user_file: Path, monkeypatch: pytest.MonkeyPatch, clock: object
+) -> None:
+    office_store = tmp_path / "office" / "exemptions.db"
+    system = write(tmp_path / "etc" / "config.toml", f'store = "{office_store}"\n')
+    monkeypatch.setattr(config, "SYSTEM_FILE", system)
+    write(user_file, 'timezone = "Europe/London"\n')
+    added = run(*ADD)
+    assert added.exit_code == 0, added.stderr
+    assert office_store.exists() and not config.default_store().exists()
 
 
 def test_the_file_names_the_store_that_commands_use(tmp_path: Path) -> None:
@@ -242,3 +268,112 @@ def test_a_missing_store_named_by_the_file_says_where_the_path_came_from(tmp_pat
     assert result.exit_code == 4
     assert f"no store at {store}" in result.stderr and f"(that path is set in {path})." in result.stderr
     assert not store.parent.exists()
+
+
+# -- every bad setting is exit 4, naming where it came from (SPEC 9) -------------------------
+
+BAD_VARIABLES = [
+    ("STREAM_EXEMPT_TZ", "Mars/Olympus", "Error: STREAM_EXEMPT_TZ='Mars/Olympus' is not a known time zone"),
+    (
+        "STREAM_EXEMPT_ID_PATTERN",
+        "(",
+        "Error: STREAM_EXEMPT_ID_PATTERN='(' is not a valid regular expression",
+    ),
+    (
+        "STREAM_EXEMPT_ID_PATTERN",
+        "(a+)+$",
+        "Error: STREAM_EXEMPT_ID_PATTERN='(a+)+$' is not allowed: a repetition",
+    ),
+]
+
+
+@pytest.mark.parametrize(("variable", "value", "error"), BAD_VARIABLES, ids=["tz", "pattern", "nested"])
+@pytest.mark.parametrize("command", [["config"], ["list"], ["check", "201234567"], ADD])
+def test_a_bad_environment_variable_is_exit_4_naming_it(
+    tmp_path: Path, variable: str, value: str, error: str, command: list[str]
+) -> None:
+    store = tmp_path / "s.db"
+    result = run("--db", str(store), *command, env={variable: value})
+    assert result.exit_code == 4, (result.stdout, result.stderr)
+    assert result.stderr.startswith(error) and result.stderr.count("\n") == 1
+    assert f"unset {variable}." in result.stderr
+    assert not store.exists()
+
+
+def test_config_shows_the_settings_and_exits_4_when_one_is_bad(tmp_path: Path, office_file: Path) -> None:
+    env = {"STREAM_EXEMPT_CONFIG": str(office_file), "STREAM_EXEMPT_ID_PATTERN": "("}
+    result = run("config", "--format", "json", env=env)
+    assert result.exit_code == 4
+    report = json.loads(result.stdout)
+    assert report["store"] == {"value": "/srv/office/exemptions.db", "source": str(office_file)}
+    assert report["timezone"] == {"value": "Pacific/Auckland", "source": str(office_file)}
+    assert report["id_pattern"]["value"] == "("
+    assert report["id_pattern"]["source"] == "STREAM_EXEMPT_ID_PATTERN"
+    assert report["id_pattern"]["problem"].startswith("STREAM_EXEMPT_ID_PATTERN='(' is not a valid")
+    assert result.stderr.startswith("Error: STREAM_EXEMPT_ID_PATTERN='(' is not a valid regular expression")
+    table = run("config", env=env)
+    assert table.exit_code == 4 and "STREAM_EXEMPT_ID_PATTERN (bad value)" in table.stdout
+
+
+def test_config_reads_every_file_and_names_each_bad_one(
+    tmp_path: Path, user_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system = write(tmp_path / "etc" / "config.toml", 'store = "/srv/office/exemptions.db"\n')
+    monkeypatch.setattr(config, "SYSTEM_FILE", system)
+    write(user_file, 'timezone = "Europe/Lodnon"\n')
+    # Every setting is given by the environment, so a command never opens the files; `config`
+    # still reads them all, shows the settings, and says which file is bad.
+    env = {
+        "STREAM_EXEMPT_DB": str(tmp_path / "s.db"),
+        "STREAM_EXEMPT_TZ": "Europe/London",
+        "STREAM_EXEMPT_ID_PATTERN": "(",
+    }
+    result = run("config", "--format", "json", env=env)
+    assert result.exit_code == 4
+    report = json.loads(result.stdout)
+    assert report["timezone"] == {"value": "Europe/London", "source": "STREAM_EXEMPT_TZ"}
+    assert report["config_files"][0] == {"path": str(system), "layer": "system file"}
+    assert report["config_files"][1]["problem"].startswith(f"the configuration file {user_file} has a bad")
+    assert result.stderr.startswith(
+        f"Error: The configuration file {user_file} has a bad value for 'timezone'"
+    )
+    assert result.stderr.endswith("(and 1 other bad setting, marked above).\n")
+
+
+def test_a_bad_office_file_stops_commands_though_the_per_user_file_is_good(
+    tmp_path: Path, user_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system = write(tmp_path / "etc" / "config.toml", 'store = "/srv/office/exemptions.db"\nnonsense = 1\n')
+    monkeypatch.setattr(config, "SYSTEM_FILE", system)
+    write(user_file, f'store = "{tmp_path / "mine.db"}"\n')  # every layer is read: none hides another
+    result = run(*ADD)
+    assert result.exit_code == 4
+    assert result.stderr.startswith(f"Error: The configuration file {system} has an unknown key 'nonsense'")
+    assert not (tmp_path / "mine.db").exists()
+
+
+# -- an id_pattern can never make the tool hang (SPEC 9) -------------------------------------
+
+CATASTROPHIC = ["(a+)+$", "(a|a)*b", "(a|ab)*c", "(.*)*x", "a*a*a*a*a*a*a*a*a*a*a*b", r"(a)\1", "(?=a+)a+"]
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+def test_a_pattern_that_could_hang_is_refused_when_read(tmp_path: Path, pattern: str) -> None:
+    # Each of these, matched by Python's backtracking engine against 41 a's and a "!", would
+    # run for minutes or more: refused before any ID is matched, naming the file and the key.
+    path = write(tmp_path / "c.toml", f"id_pattern = '{pattern}'\n")
+    result = run("--db", str(tmp_path / "s.db"), "add", "a" * 41 + "!", "-t", "placement", "-s", "+1w",
+                 "--for", "1w", env={"STREAM_EXEMPT_CONFIG": str(path)})  # fmt: skip
+    assert result.exit_code == 4, result.stderr
+    assert result.stderr.startswith(
+        f"Error: The configuration file {path} has a bad value for 'id_pattern': {pattern!r} is not allowed: "
+    )
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_a_long_id_is_refused_before_it_is_matched(cli: Cli) -> None:
+    env = {"STREAM_EXEMPT_ID_PATTERN": "[0-9]+"}
+    assert cli("add", "1" * 64, "-t", "placement", "-s", "+1w", "--for", "1w", env=env).exit_code == 0
+    result = cli("add", "1" * 65, "-t", "placement", "-s", "+1w", "--for", "1w", env=env)
+    assert result.exit_code == 2
+    assert "it is 65 characters long, and a student ID is at most 64." in result.stderr

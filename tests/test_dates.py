@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from stream_exempt import dates
+from stream_exempt.config import BadConfiguration
 from stream_exempt.errors import Refused
 
 TODAY = date(2027, 1, 4)
@@ -228,7 +229,7 @@ def test_zone_override(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_unknown_zone_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STREAM_EXEMPT_TZ", "Mars/Olympus")
-    with pytest.raises(Refused, match="STREAM_EXEMPT_TZ"):
+    with pytest.raises(BadConfiguration, match="STREAM_EXEMPT_TZ"):
         dates.today()
 
 

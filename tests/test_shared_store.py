@@ -323,3 +323,24 @@ def test_init_group_wants_a_folder_of_its_own(office: Office, shared_folder: Pat
     result = _root(shared_folder / "exemptions.db", "init", "--group", office.group)
     assert result.returncode == 2 and "holds other files (notes.txt)" in result.stderr
     assert mode(shared_folder) == 0o711 and not (shared_folder / "exemptions.db").exists()
+
+
+@AS_ROOT
+def test_a_deleted_shared_store_is_not_made_again_by_a_member(office: Office, shared_folder: Path) -> None:
+    store = shared_folder / "office" / "exemptions.db"
+    assert _root(store, "init", "--group", office.group).returncode == 0
+    ann, bob = office.members
+    assert as_user(office, ann, ADD[0], "201234567", *ADD[1:], store=store).returncode == 0
+    for item in (store, *(Path(f"{store}{suffix}") for suffix in ("-wal", "-shm"))):
+        item.unlink(missing_ok=True)  # lost: a mistaken rm, a failed restore
+    # Bob's add would have made a new store, his alone (0600), locking everyone else out.
+    added = as_user(office, bob, ADD[0], "201234568", *ADD[1:], store=store)
+    assert added.returncode == 4, added.stderr
+    assert added.stderr.startswith(f"Error: The shared store {store} is missing (its folder {store.parent}")
+    assert f"init --group {office.group}`." in added.stderr
+    assert not store.exists()
+    listed = as_user(office, ann, "list", store=store)
+    assert listed.returncode == 4 and "The shared store" in listed.stderr
+    again = _root(store, "init", "--group", office.group)
+    assert again.returncode == 0 and again.stdout.startswith(f"Created the store at {store}")
+    assert as_user(office, bob, ADD[0], "201234568", *ADD[1:], store=store).returncode == 0

@@ -170,10 +170,15 @@ def test_a_damaged_store_is_exit_4_and_doctor_says_so(cli: Cli, tmp_path: Path) 
         ["check", "--file", "FEED"],
         ["history", "1"],
         ["doctor"],
-        ["bulk", "FEED", "-t", "placement", "-s", "+1w", "--for", "1w", "--dry-run"],
         ["extend", "1", "--by", "1w"],
         ["move", "1", "--by", "1w"],
         ["delete", "1", "--yes"],
+        ["edit", "1", "--reason", "typo"],
+        ["approve", "R1"],
+        ["reject", "R1", "--reason", "no"],
+        ["summary"],
+        ["batches"],
+        ["requests"],
     ],
 )
 def test_a_command_that_does_not_record_never_creates_the_store(

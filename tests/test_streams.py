@@ -51,7 +51,8 @@ def test_output_that_cannot_be_written_after_a_commit_says_what_was_recorded(
     store = tmp_path / "s.db"
     result = shell(store, f"SE {ADD} {redirect}; echo rc=$?")
     assert status(result) == 74
-    [line] = result.stderr.splitlines()
+    created, line = result.stderr.splitlines()
+    assert created == f"Created a new store at {store}."
     assert line.startswith("Error: The output could not be written (") and RECORDED in line
     assert "nothing was changed" not in line and "Traceback" not in result.stderr
     assert count(store) == 1  # it was recorded, and the message says so

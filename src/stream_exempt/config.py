@@ -1,15 +1,19 @@
 """The settings (store, time zone, student-ID pattern) and where each came from (SPEC section 9).
 
 Precedence: the command-line option, then the environment variable, then the configuration
-file, then the default. The file is TOML, read with the standard library's `tomllib`, and only
-when a setting is not given by an option or the environment: a cron job that sets all three
-never opens it. One file is read, the first of: the one named by STREAM_EXEMPT_CONFIG, the
-per-user `config.toml`, `/etc/stream-exempt/config.toml`. Files are not merged.
+files, then the default. The files are TOML, read with the standard library's `tomllib`, in
+layers as git reads its own: `/etc/stream-exempt/config.toml` (the office's), then the per-user
+`config.toml`, then the file STREAM_EXEMPT_CONFIG names; each key is taken from the last layer
+that sets it, so a personal file that sets only `timezone` keeps the office's `store`. The
+files are read only when a setting is not given by an option or the environment: a cron job
+that sets all three never opens them. Every bad setting, in a file or in the environment, is
+`BadConfiguration` (exit 4) naming where it came from.
 """
 
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,10 +34,12 @@ VARIABLES = {
 KEYS = tuple(VARIABLES)
 
 DEFAULT, ENVIRONMENT, FILE, OPTION = "default", "environment", "config file", "option"
+SYSTEM_LAYER, USER_LAYER = "system file", "per-user file"
 
 
 class BadConfiguration(StoreUnusable):
-    """A configuration file that cannot be read, or holds an unknown key or a bad value (exit 4)."""
+    """A configuration file that cannot be read, or holds an unknown key or a bad value, or a
+    bad value in an environment variable (exit 4)."""
 
 
 class Setting(NamedTuple):
@@ -51,6 +57,14 @@ class Setting(NamedTuple):
         return self.origin or DEFAULT
 
 
+class Layer(NamedTuple):
+    """A configuration file to read, and which layer it is (`system file`, `per-user file`,
+    or STREAM_EXEMPT_CONFIG)."""
+
+    path: Path
+    why: str
+
+
 def app_dir() -> Path:
     """The per-user application folder (`typer.get_app_dir`), where the default store lives."""
     import typer
@@ -63,17 +77,22 @@ def default_store() -> Path:
     return app_dir() / "exemptions.db"
 
 
-def file_location() -> tuple[Path | None, str]:
-    """The configuration file to read (None when there is none) and why that one."""
-    named = os.environ.get(CONFIG_VARIABLE)
-    if named:
-        return Path(named).expanduser(), CONFIG_VARIABLE
-    user = app_dir() / "config.toml"
-    if _exists(user):
-        return user, "per-user file"
-    if _exists(SYSTEM_FILE):
-        return SYSTEM_FILE, "system file"
-    return None, "none found"
+def user_file() -> Path:
+    """The per-user configuration file (it may not exist)."""
+    return app_dir() / "config.toml"
+
+
+def layers() -> list[Layer]:
+    """The configuration files to read, first to last (a later one's keys win): the system
+    file and the per-user file when they exist, and the one STREAM_EXEMPT_CONFIG names."""
+    found = [
+        Layer(path, why)
+        for path, why in ((SYSTEM_FILE, SYSTEM_LAYER), (user_file(), USER_LAYER))
+        if _exists(path)
+    ]
+    if named := os.environ.get(CONFIG_VARIABLE):
+        found.append(Layer(Path(named).expanduser(), CONFIG_VARIABLE))
+    return found
 
 
 def _exists(path: Path) -> bool:
@@ -92,11 +111,9 @@ def _exists(path: Path) -> bool:
 _cache: dict[tuple[str, int, int, int], dict[str, str]] = {}
 
 
-def file_values() -> dict[str, str]:
-    """The settings the configuration file gives, checked; {} when there is no file."""
-    path, _ = file_location()
-    if path is None:
-        return {}
+def layer_values(layer: Layer) -> dict[str, str]:
+    """The settings one configuration file gives, checked, or `BadConfiguration`."""
+    path = layer.path
     try:
         status = path.stat()
     except FileNotFoundError:
@@ -108,9 +125,18 @@ def file_values() -> dict[str, str]:
         raise _unreadable(path, error) from None
     key = (str(path), status.st_ino, status.st_mtime_ns, status.st_size)
     if key not in _cache:
-        _cache.clear()
         _cache[key] = _read(path)
     return _cache[key]
+
+
+def file_values() -> dict[str, tuple[str, Path]]:
+    """Each key the configuration files set, with the file it was taken from (the last layer
+    that sets it); {} when there is no file."""
+    merged: dict[str, tuple[str, Path]] = {}
+    for layer in layers():
+        for key, value in layer_values(layer).items():
+            merged[key] = (value, layer.path)
+    return merged
 
 
 def _unreadable(path: Path, error: OSError) -> BadConfiguration:
@@ -163,14 +189,22 @@ def _checked(path: Path, key: str, value: Any) -> str:
             raise bad(
                 f"{value!r} is a relative path; give the store's full path, e.g. /srv/stream-exempt/exemptions.db"
             )
-    elif key == "timezone":
-        if not zone_exists(value):
-            raise bad(f"{value!r} is not a known time zone; name one such as Europe/London")
-    elif key == "id_pattern":
-        problem = pattern_problem(value)
-        if problem:
-            raise bad(f"{value!r} is not a valid regular expression ({problem})")
+    elif problem := value_problem(key, value):
+        raise bad(f"{value!r} is {problem}")
     return value
+
+
+@lru_cache(maxsize=64)
+def value_problem(key: str, value: str) -> str | None:
+    """Why `value` cannot be the time zone or the student-ID pattern, or None (remembered: the
+    environment's values are checked each time a setting is asked for)."""
+    if key == "timezone" and not zone_exists(value):
+        return "not a known time zone; name one such as Europe/London"
+    if key == "id_pattern":
+        from stream_exempt import patterns
+
+        return patterns.problem(value)
+    return None
 
 
 def zone_exists(name: str) -> bool:
@@ -184,28 +218,35 @@ def zone_exists(name: str) -> bool:
     return True
 
 
-def pattern_problem(text: str) -> str | None:
-    """Why `text` is not a usable regular expression, or None."""
-    import re
+def from_environment(name: str) -> Setting | None:
+    """The setting its environment variable gives, checked, or None when the variable is unset."""
+    variable = VARIABLES[name]
+    value = os.environ.get(variable)
+    if not value:
+        return None
+    if problem := value_problem(name, value):
+        shown = repr(value) if len(value) <= 80 else repr(value[:80]) + f"... ({len(value)} characters)"
+        then = f", or unset {variable}" if ";" in problem else f"; fix it or unset {variable}"
+        raise BadConfiguration(f"{variable}={shown} is {problem}{then}.")
+    return Setting(name, value, ENVIRONMENT, variable)
 
-    try:
-        re.compile(text)
-    except re.error as error:
-        return str(error)
-    return None
+
+def check_environment() -> None:
+    """`BadConfiguration` for the first environment variable that holds a bad value."""
+    for name in KEYS:
+        from_environment(name)
 
 
 def setting(name: str, *, option: str | None = None, option_name: str = "") -> Setting:
-    """The effective value of one setting: option, environment variable, configuration file, default."""
+    """The effective value of one setting: option, environment variable, configuration files, default."""
     if option:
         return Setting(name, option, OPTION, option_name)
-    variable = VARIABLES[name]
-    if value := os.environ.get(variable):
-        return Setting(name, value, ENVIRONMENT, variable)
-    given = file_values()
-    if name in given:
-        path, _ = file_location()
-        return Setting(name, given[name], FILE, str(path))
+    if given := from_environment(name):
+        return given
+    merged = file_values()
+    if name in merged:
+        value, path = merged[name]
+        return Setting(name, value, FILE, str(path))
     return Setting(name, _default(name), DEFAULT, "")
 
 
@@ -216,5 +257,49 @@ def _default(name: str) -> str:
 
 
 def store(option: str | None = None) -> Setting:
-    """Where the store is: `--db`, STREAM_EXEMPT_DB, `store` in the file, else the per-user default."""
+    """Where the store is: `--db`, STREAM_EXEMPT_DB, `store` in the files, else the per-user default."""
     return setting("store", option=option, option_name="--db")
+
+
+class Survey(NamedTuple):
+    """Every setting, every configuration file, and every problem found, for `config`."""
+
+    settings: list[Setting]
+    files: list[tuple[Layer, str | None]]  # each layer, and its problem (None when it is fine)
+    problems: list[BadConfiguration]  # every one, in the order found
+    bad_settings: dict[str, str]  # a setting's name: why its variable's value is bad
+
+
+def survey(store_option: str | None = None) -> Survey:
+    """All that `config` shows: each file read (even when options and variables give every
+    setting), the settings as the files that could be read give them, and every problem."""
+    problems: list[BadConfiguration] = []
+    files: list[tuple[Layer, str | None]] = []
+    merged: dict[str, tuple[str, Path]] = {}
+    for layer in layers():
+        try:
+            values = layer_values(layer)
+        except BadConfiguration as error:
+            problems.append(error)
+            files.append((layer, error.message))
+            continue
+        files.append((layer, None))
+        for key, value in values.items():
+            merged[key] = (value, layer.path)
+    settings, bad_settings = [], {}
+    for name in KEYS:
+        option = store_option if name == "store" else None
+        if option:
+            settings.append(Setting(name, option, OPTION, "--db"))
+            continue
+        try:
+            given = from_environment(name)
+        except BadConfiguration as error:
+            problems.append(error)
+            bad_settings[name] = error.message
+            given = Setting(name, os.environ[VARIABLES[name]], ENVIRONMENT, VARIABLES[name])
+        if given is None and name in merged:
+            value, path = merged[name]
+            given = Setting(name, value, FILE, str(path))
+        settings.append(given or Setting(name, _default(name), DEFAULT, ""))
+    return Survey(settings, files, problems, bad_settings)

@@ -31,6 +31,11 @@ def side_files(path: Path) -> list[Path]:
 
 def group_id(name: str) -> int:
     """The id of a Unix group, by name, or `Refused`."""
+    if not name.strip():
+        raise Refused(
+            "--group is empty; give the name of the Unix group whose members share the store, "
+            "e.g. --group ses-office."
+        )
     try:
         return grp.getgrnam(name).gr_gid
     except KeyError:
@@ -112,11 +117,56 @@ def _make_shared_folders(folder: Path, gid: int) -> None:
         os.chmod(level, 0o750)
 
 
+def missing_folders(folder: Path) -> list[Path]:
+    """`folder` and the folders above it that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def remove(path: Path, folders: list[Path]) -> None:
+    """Take away a store that a failed `init` made, its side files, and the folders it made
+    (deepest first; a folder that something else has put a file in since is left alone)."""
+    for item in (path, *side_files(path)):
+        with suppress(OSError):
+            item.unlink()
+    for folder in folders:
+        with suppress(OSError):
+            folder.rmdir()
+
+
 def fix_files(path: Path, gid: int) -> None:
     """The store and its side files: the group's, 0660."""
     for item in (path, *side_files(path)):
         os.chown(item, -1, gid)
         os.chmod(item, FILE_MODE)
+
+
+def shared_folder_group(folder: Path) -> str | None:
+    """The group of `folder` when it is a shared store's folder (setgid, and its group may
+    write in it: what `init --group` makes), else None."""
+    try:
+        status = folder.stat()
+    except OSError:
+        return None
+    if status.st_mode & stat.S_ISGID and status.st_mode & 0o020:
+        return group_name(status.st_gid)
+    return None
+
+
+def refuse_missing_shared(path: Path) -> None:
+    """`StoreUnusable` when there is no store at `path` and its folder is a shared store's: only
+    `init --group` makes a shared store (SPEC 2), never a member's command, which would make
+    it private to that member and lock everyone else out."""
+    group = shared_folder_group(path.parent)
+    if group is not None:
+        raise StoreUnusable(
+            f"the shared store {path} is missing (its folder {path.parent} is shared by the group "
+            f"{group}); restore it from a backup, or make a new empty one with `sudo stream-exempt "
+            f"--db {path} init --group {group}`."
+        )
 
 
 def describe(path: Path) -> dict[str, dict[str, str]]:

@@ -286,19 +286,21 @@ def _repeats(every: str | None, weekdays: str | None, occurrences: int | None) -
     return f"every {every}{on}{times}"
 
 
-def _create_private(path: Path) -> None:
-    """Create an empty store file readable and writable by its owner only."""
+def _create_private(path: Path) -> bool:
+    """Create an empty store file readable and writable by its owner only; False when another
+    process created it first."""
     try:
         _make_folders(path.parent)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return  # another process created it first
+        return False  # another process created it first
     except OSError as error:
         raise StoreUnusable(
             f"cannot create the store at {path} ({error.strerror}); choose a writable place with "
             "--db or STREAM_EXEMPT_DB."
         ) from None
     os.close(descriptor)
+    return True
 
 
 def shown_path(path: Path) -> str:
@@ -350,6 +352,7 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
+        self.created = False  # whether `open` made the store file (a command says so: SPEC 2)
 
     # -- opening ------------------------------------------------------------------------
 
@@ -371,10 +374,12 @@ class Store:
             ) from None
         if is_folder:
             raise StoreUnusable(f"{path} is a folder, not a store file; give --db the path of a file.")
+        created = False
         if not exists:
+            sharing.refuse_missing_shared(path)  # only `init --group` makes a shared store
             if not create:
                 raise missing(path)
-            _create_private(path)
+            created = _create_private(path)
         try:
             conn = sqlite3.connect(
                 f"{path.absolute().as_uri()}?mode=rw",
@@ -386,6 +391,7 @@ class Store:
         except sqlite3.Error as error:
             raise unusable(error, path) from None
         store = cls(path, conn)
+        store.created = created
         try:
             conn.execute("PRAGMA foreign_keys = ON")
             migrate = store._needs_migration()  # refuses what is not a store before touching it

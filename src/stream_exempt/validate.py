@@ -6,6 +6,7 @@ import re
 
 from stream_exempt import config
 from stream_exempt.errors import Refused
+from stream_exempt.patterns import MAX_ID_LENGTH
 
 MAX_REASON = 500
 MAX_ACTOR = 100
@@ -39,17 +40,12 @@ def printable_name(text: str) -> str:
 
 def id_pattern() -> re.Pattern[str]:
     """The student-ID rule: STREAM_EXEMPT_ID_PATTERN, else `id_pattern` in the configuration
-    file (matched whole), else nine ASCII digits."""
+    files (matched whole), else nine ASCII digits. Checked when it was read (`config`): a valid
+    pattern that can never make matching hang (`patterns`)."""
     setting = config.setting("id_pattern")
     if setting.kind == config.DEFAULT:
         return NINE_DIGITS
-    try:
-        return re.compile(setting.value)
-    except re.error as error:
-        # Only the environment can get here: the configuration file's pattern was checked on reading.
-        raise Refused(
-            f"STREAM_EXEMPT_ID_PATTERN is not a valid regular expression ({error}); fix or unset it."
-        ) from None
+    return re.compile(setting.value)
 
 
 # A value quoted in a message is shortened past this many characters (SPEC 10).
@@ -84,6 +80,11 @@ def student_id(text: str, pattern: re.Pattern[str]) -> str:
     value = text.strip()
     if not value:  # whatever the pattern: a pattern such as `.*` would match nothing at all
         raise Refused("the student ID is empty; give the student's number.")
+    if pattern is not NINE_DIGITS and len(value) > MAX_ID_LENGTH:  # before matching: never a long wait
+        raise Refused(
+            f"{printable(value)} is not a student ID: it is {len(value):,} characters long, and a "
+            f"student ID is at most {MAX_ID_LENGTH}."
+        )
     if pattern.fullmatch(value) and (pattern is NINE_DIGITS or not _CONTROL.search(value)):
         return value
     if _SPREADSHEET_NUMBER.fullmatch(value):

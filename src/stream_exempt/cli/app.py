@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from stream_exempt import __version__
+from stream_exempt import __version__, config
 from stream_exempt.cli.group import ExemptGroup
 from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
@@ -88,6 +88,8 @@ def root(
         raise typer.Exit(2)
     if db == "":  # an unset shell variable (`--db "$SES_DB"`): never fall back to another store
         raise Refused("--db is empty; give the path of the store.")
+    if ctx.invoked_subcommand != "config":  # `config` shows every setting first, then what is bad
+        config.check_environment()  # a bad variable is exit 4 for every command (SPEC 9)
     session = Session(Path(db) if db else None)
     ctx.obj = session
     ctx.call_on_close(session.close)

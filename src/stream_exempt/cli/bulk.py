@@ -23,10 +23,11 @@ from stream_exempt.cli.options import (
     UntilOption,
     WeekdaysOption,
 )
-from stream_exempt.cli.session import Session, actor, collector_paused, committed, warn
+from stream_exempt.cli.session import Session, actor, collector_paused, committed, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption, Terms
+from stream_exempt.store import shown_path
 
 if TYPE_CHECKING:  # imported when a command runs: `check`, run by cron, never needs them
     from stream_exempt import cohort
@@ -247,8 +248,13 @@ def bulk(
     csvio.encoding_name(encoding)  # like every value typed, before the store
     if unpassable is not None and not session.store_path.exists():
         raise unpassable  # no store, so nothing already recorded: the typed value's error first
-    if dry_run or session.store_path.exists():
-        session.store()  # the store before the file's contents (SPEC 10): exit 4 before exit 2
+    # The store before the file's contents (SPEC 10): exit 4 before exit 2. A dry run on a store
+    # that does not exist yet checks as if against an empty one, and creates nothing.
+    present = True
+    if dry_run:
+        present = session.store_if_present() is not None
+    elif session.store_path.exists():
+        session.store()
     with collector_paused():
         try:
             headers, columns, rows, name = _read(file, encoding, sheet, named, pattern)
@@ -267,8 +273,8 @@ def bulk(
         in_force = rules.in_force_from(today)
         batch = None
         if dry_run:  # no write lock, and no store file made where there was none
-            # reads: never creates the store
-            live, deleted = session.store().live_and_deleted_of(students, today)
+            # reads: never creates the store; none yet, checked as if against an empty one
+            live, deleted = session.store().live_and_deleted_of(students, today) if present else ({}, {})
             plan = _plan(
                 rows, columns, defaults, live, today, pattern, name, month_first, unpassable, expand, deleted
             )
@@ -304,6 +310,11 @@ def bulk(
                     committed(
                         f"batch {batch}, {len(plan.created)} exemption{'s' if len(plan.created) != 1 else ''} created"
                     )
+    if dry_run and not present:
+        note(
+            f"There is no store at {shown_path(session.store_path)} yet: the file was checked as if "
+            "against an empty store, and nothing was created."
+        )
     for line, student, first in dict.fromkeys(plan.repeats):  # a series' occurrences: once a line
         warn(f"line {line} repeats line {first} for student {student}; counted once.")
     _summarise(plan, batch, dry_run, expand)

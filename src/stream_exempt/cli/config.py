@@ -1,6 +1,6 @@
 """`config`: every effective setting and where it came from. Never opens or creates the store."""
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,19 +14,19 @@ else:
     ConfigFormat = format_choice("ConfigFormat", ("table", "json"))
 
 
-def effective(session: Session) -> dict[str, dict[str, str | None]]:
-    """Each setting's value and source, and the configuration file consulted (if any)."""
-    path, why = config.file_location()
-    report: dict[str, dict[str, str | None]] = {}
-    for setting in (session.store_setting, config.setting("timezone"), config.setting("id_pattern")):
-        report[setting.name] = {"value": setting.value, "source": setting.source}
-    if path is None:
-        candidates = (
-            f"{config.CONFIG_VARIABLE} unset; no {config.app_dir() / 'config.toml'}, no {config.SYSTEM_FILE}"
-        )
-        report["config_file"] = {"value": None, "source": candidates}
-    else:
-        report["config_file"] = {"value": str(path), "source": why}
+def effective(survey: config.Survey) -> dict[str, Any]:
+    """Each setting's value and source (and its problem, when it is bad), and each
+    configuration file read, in the order of its layer (and its problem, when it is bad)."""
+    report: dict[str, Any] = {}
+    for setting in survey.settings:
+        entry = {"value": setting.value, "source": setting.source}
+        if setting.name in survey.bad_settings:
+            entry["problem"] = survey.bad_settings[setting.name]
+        report[setting.name] = entry
+    report["config_files"] = [
+        {"path": str(layer.path), "layer": layer.why, **({"problem": problem} if problem else {})}
+        for layer, problem in survey.files
+    ]
     return report
 
 
@@ -36,19 +36,48 @@ def config_(
 ) -> None:
     """Show every effective setting (store, timezone, id_pattern) and where it came from.
 
-    Precedence: option (--db), environment variable, configuration file, default.
+    Precedence: option (--db), environment variable, configuration files, default. The files
+    are read in layers: /etc/stream-exempt/config.toml, then the per-user config.toml, then the
+    file STREAM_EXEMPT_CONFIG names; each key comes from the last file that sets it. A bad
+    setting is shown, and named on stderr (exit 4).
 
     Example: stream-exempt config
     """
     session: Session = ctx.obj
-    report = effective(session)
+    survey = config.survey(str(session.db) if session.db else None)
+    report = effective(survey)
     if fmt == "json":
         output.render(output.Document(report, ""), "json")
-        return
-    rows = [
-        [name.replace("_", " "), entry["value"] or "(none)", entry["source"] or ""]
-        for name, entry in report.items()
-    ]
-    output.render(
-        output.Table(("setting", "value", "from"), ("Setting", "Value", "From"), rows, list, list), fmt
-    )
+    else:
+        rows = [
+            [
+                name.replace("_", " "),
+                entry["value"],
+                entry["source"] + (" (bad value)" if "problem" in entry else ""),
+            ]
+            for name, entry in report.items()
+            if name != "config_files"
+        ]
+        rows += [
+            ["config file", file["path"], file["layer"] + (" (bad)" if "problem" in file else "")]
+            for file in report["config_files"]
+        ]
+        if not report["config_files"]:
+            rows.append(
+                [
+                    "config file",
+                    "(none)",
+                    f"no {config.SYSTEM_FILE}, no {config.user_file()}, {config.CONFIG_VARIABLE} unset",
+                ]
+            )
+        output.render(
+            output.Table(("setting", "value", "from"), ("Setting", "Value", "From"), rows, list, list), fmt
+        )
+    if survey.problems:
+        first, others = survey.problems[0], len(survey.problems) - 1
+        if others:
+            first.message = (
+                f"{first.message.rstrip('.')} (and {others} other bad setting{'s' if others > 1 else ''}, "
+                "marked above)."
+            )
+        raise first

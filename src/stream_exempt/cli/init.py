@@ -31,11 +31,19 @@ def init(
     """
     session: Session = ctx.obj
     path = session.store_path
-    existed = path.exists()
     if group is not None:
-        sharing.prepare(path, group)
-    store = Store.open(path, create=True)  # creates a private store; migrates either one
-    store.close()
+        sharing.group_id(group)  # an empty or unknown group: refused before anything is made
+    existed = path.exists()
+    made = sharing.missing_folders(path.parent)
+    try:
+        if group is not None:
+            sharing.prepare(path, group)
+        store = Store.open(path, create=True)  # creates a private store; migrates either one
+        store.close()
+    except BaseException:
+        if not existed:  # a failed init leaves nothing behind that it made
+            sharing.remove(path, made)
+        raise
     committed(f"the store at {path}", "Running `stream-exempt init` again is harmless")
     if group is not None:
         # Opening may have left -wal/-shm behind (another process holds the store): the group's too.

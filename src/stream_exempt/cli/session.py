@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stream_exempt import config, interrupts, validate
+from stream_exempt import config, interrupts, sharing, validate
 from stream_exempt.errors import StoreUnusable
 from stream_exempt.model import Actor
-from stream_exempt.store import Store
+from stream_exempt.store import Store, shown_path
 
 APP_NAME = "stream-exempt"
 
@@ -93,7 +93,22 @@ class Session:
                 if setting.kind == config.FILE:  # the messages name --db and the variable only
                     error.message = f"{error.message.rstrip('.')} (that path is set in {setting.origin})."
                 raise
+            if self._store.created:  # so that a mistyped path is seen at once (SPEC 2)
+                note(f"Created a new store at {shown_path(path)}.")
         return self._store
+
+    def store_if_present(self) -> Store | None:
+        """The store, or None when there is none yet (for a dry run, which checks as if against
+        an empty store and creates nothing). A missing shared store is still `StoreUnusable`."""
+        path = self.store_path
+        try:
+            present = self._store is not None or path.exists()
+        except OSError:  # a folder on the way we may not enter: opening says so
+            present = True
+        if not present:
+            sharing.refuse_missing_shared(path)
+            return None
+        return self.store()
 
     def store_for_writing(self) -> Store:
         """The store for a command that records something: created (owner-only) when missing."""
