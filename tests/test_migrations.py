@@ -19,8 +19,16 @@ _ROW = (
 )
 
 
+# What an event of `0001_initial` recorded of an exemption: no deletion day.
+_OLD_SNAPSHOT = (
+    "json_object('student_id', student_id, 'type', type, 'start', start_date, 'end', end_date, "
+    "'reason', reason, 'batch', batch, 'in_force_from', in_force_from, 'deleted_at', deleted_at)"
+)
+
+
 def _old_store(path: Path, rows: list[tuple[object, ...]]) -> None:
-    """A store as the previous version wrote it: only `0001_initial`, deletions by instant only."""
+    """A store as the previous version wrote it: only `0001_initial`, deletions by instant only,
+    each exemption with its `add` event and, when deleted, its `delete` event."""
     db = Database(path)
     first = Migrations(schema.MIGRATION_SET)
     name, function = schema.MIGRATIONS[0]
@@ -28,12 +36,22 @@ def _old_store(path: Path, rows: list[tuple[object, ...]]) -> None:
     first(name=name)(function)
     first.apply(db)
     for row in rows:
-        db.execute(_ROW, row)
+        db.execute(_ROW, (*row[:5], None))
         db.execute(
-            "INSERT INTO events (exemption_id, action, actor, at, before, after) VALUES "
-            "(?, 'delete', 'tester', ?, json_object('start', ?), json_object('start', ?, 'deleted_at', ?))",
-            (row[0], row[5], row[2], row[2], row[5]),
+            "INSERT INTO events (exemption_id, action, actor, at, before, after) "
+            f"SELECT id, 'add', 'tester', created_at, NULL, {_OLD_SNAPSHOT} FROM exemptions WHERE id = ?",
+            (row[0],),
         )
+        if row[5] is not None:
+            (before,) = db.execute(
+                f"SELECT {_OLD_SNAPSHOT} FROM exemptions WHERE id = ?", (row[0],)
+            ).fetchone()
+            db.execute("UPDATE exemptions SET deleted_at = ? WHERE id = ?", (row[5], row[0]))
+            db.execute(
+                "INSERT INTO events (exemption_id, action, actor, at, before, after) "
+                f"SELECT id, 'delete', 'tester', deleted_at, ?, {_OLD_SNAPSHOT} FROM exemptions WHERE id = ?",
+                (before, row[0]),
+            )
     db.conn.commit()
     db.close()
 
@@ -73,17 +91,23 @@ def test_an_old_store_answers_as_the_rules_now_say(bare_cli: Cli) -> None:
             (1, "201234567", "2026-07-01", "2026-09-30", "2026-06-20", "2026-07-14T23:30:00Z"),
             # Deleted before it started: no day was ever covered.
             (2, "201234568", "2026-08-01", "2026-09-30", "2026-06-20", "2026-07-14T23:30:00Z"),
+            (3, "201234569", "2026-07-01", "2027-03-31", "2026-06-20", None),
         ],
     )
-    with sqlite3.connect(cli.store_path) as conn:
-        conn.execute(_ROW, (3, "201234569", "2026-07-01", "2027-03-31", "2026-06-20", None))
     for day, code in (("2026-07-14", 0), ("2026-07-15", 0), ("2026-07-16", 1)):
         assert cli("check", "201234567", "--on", day).exit_code == code, day
     for day in ("2026-07-14", "2026-08-01"):
         assert cli("check", "201234568", "--on", day).exit_code == 1
     assert cli("check", "201234569", "--on", "2026-07-15").exit_code == 0  # never deleted
-    listed = cli.ok("list", "--status", "all", "--on", "2026-07-14", "--format", "csv").stdout
-    assert [line.split(",")[5] for line in listed.splitlines()[1:]] == ["active", "active", "deleted"]
+    # A day that has passed is shown as it stood (SPEC 7): at the end of 14 July neither was
+    # deleted yet; by the end of the 16th both were, on the 15th (the day the migration gave
+    # them, which the old events do not record).
+    for day, statuses in (
+        ("2026-07-14", ["active", "active", "pending"]),
+        ("2026-07-16", ["deleted", "active", "deleted"]),
+    ):
+        listed = cli.ok("list", "--status", "all", "--on", day, "--format", "csv").stdout
+        assert [line.split(",")[5] for line in listed.splitlines()[1:]] == statuses, day
     feed = (
         "student_id,date\n201234567,2026-07-14\n201234567,2026-07-15\n201234567,2026-07-16\n"
         "201234568,2026-08-02\n"

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import LONDON, Cli, exemption
-from stream_exempt import rules
+from stream_exempt import rules, types
 from stream_exempt.store import Store
-from stream_exempt.timeline import Day, Window, day_states
+from stream_exempt.timeline import TYPE_STYLE, Day, Window, day_states
 
 GOLDEN = Path(__file__).parent / "golden"
 STUDENT = "201234567"
@@ -28,7 +28,8 @@ def _at(clock, *moment: int) -> None:  # type: ignore[no-untyped-def]
 
 def _story(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Student 201234567 with overlapping types, a deletion after the start, one not yet in
-    force; a batch of four with one member deleted before it started. Today: Mon 4 Jan 2027."""
+    force; a batch of four with one member deleted before it started; two other students, so
+    that the office's picture has every type. Today: Mon 4 Jan 2027."""
     _at(clock, 2026, 12, 7, 10, 0)
     cli.add(STUDENT, "--type", "dissertation", "--start", "2026-12-08", "--end", "2027-02-26")  # 1
     _at(clock, 2026, 12, 14, 10, 0)
@@ -42,6 +43,8 @@ def _story(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     _at(clock, 2027, 1, 4, 12, 0)
     cli.add(STUDENT, "--type", "authorised-absence", "--start", "2027-01-05", "--end", "2027-01-15")  # 7
     cli.ok("delete", "5", "--yes")  # a member deleted before it started
+    cli.add("201000005", "--type", "withdrawn", "--start", "2027-01-06", "--end", "2027-03-12")  # 8
+    cli.add("201000006", "--type", "break-in-learning", "--start", "2027-01-20", "--end", "2027-02-19")  # 9
 
 
 def _golden(name: str, text: str) -> None:
@@ -101,7 +104,11 @@ def test_the_student_picture_says_what_the_guide_says(cli: Cli, clock, tmp_path:
 
 def test_svg_is_golden_and_the_same_bytes_every_time(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _story(cli, clock, tmp_path)
-    for args, name in (([STUDENT], "student.svg"), (["--batch", "1"], "batch.svg")):
+    for args, name in (
+        ([STUDENT], "student.svg"),
+        (["--batch", "1"], "batch.svg"),
+        (["--office"], "office.svg"),
+    ):
         first, second = tmp_path / "1.svg", tmp_path / "2.svg"
         result = cli.ok("timeline", *args, "--svg", str(first))
         assert result.stdout == "" and str(first) in result.stderr
@@ -216,7 +223,7 @@ def test_the_office_query_counts_what_rules_status_says_week_by_week(store_path:
             )
         made = store.select()
     first, weeks = date(2026, 12, 28), 12
-    by_type, counted = store.students_in_force_by_week(first, weeks)
+    by_type, counted, in_window = store.students_in_force_by_week(first, weeks)
     store.close()
     for week in range(weeks):
         days = [first + timedelta(days=7 * week + d) for d in range(7)]
@@ -226,3 +233,67 @@ def test_the_office_query_counts_what_rules_status_says_week_by_week(store_path:
             expected = len({e.student_id for e in active if e.type == code})
             assert by_type.get((week, code), 0) == expected, (week, code)
     assert sum(counted.values()) > 100  # the comparison above compared something
+    # The legend's numbers: each type's students in force on at least one day of the weeks.
+    days = [first + timedelta(days=d) for d in range(7 * weeks)]
+    for code in types:
+        expected = len(
+            {
+                e.student_id
+                for e in made
+                if e.type == code and any(rules.status(e, d) == rules.ACTIVE for d in days)
+            }
+        )
+        assert in_window.get(code, 0) == expected > 0, code
+
+
+@pytest.mark.parametrize("code", list(TYPE_STYLE))
+def test_every_type_is_a_bar_in_the_office_picture_with_its_students_in_the_legend(
+    cli: Cli, code: str
+) -> None:
+    """Withdrawn was drawn as `==` text after a gap; and no type said how many students it had."""
+    cli.add("201000001", "--type", code, "--start", "2027-01-11", "--end", "2027-01-24")
+    cli.add("201000002", "--type", code, "--start", "2027-01-18", "--end", "2027-01-31")
+    lines = cli.ok(
+        "timeline", "--office", "--from", "2027-01-11", "--weeks", "4", env={"COLUMNS": "80", "NO_COLOR": "1"}
+    ).stdout.splitlines()
+    _, glyph = TYPE_STYLE[code]
+    assert 0x2580 <= ord(glyph) <= 0x259F  # a block element: it fills its cell, a bar
+    week_of_18_jan = next(line for line in lines if line.lstrip().startswith("18 "))
+    bar = week_of_18_jan.split(" 2 ", 1)[1]  # both students that week
+    assert bar == glyph * len(bar) and len(bar) >= 10
+    label = types.label(code)
+    assert f"{glyph * 2} {label}: 2 students" in "\n".join(lines)  # two students of that type
+    others = [types.label(other) for other in TYPE_STYLE if other != code]
+    assert all(f"{other}: 0 students" in "\n".join(lines) for other in others)
+
+
+@pytest.mark.parametrize(
+    ("env", "explained"),
+    [
+        ({"FORCE_COLOR": "1"}, True),  # in colour, today's cell of a bar is drawn light
+        ({"NO_COLOR": "1"}, False),  # without colour it is drawn as the bar: nothing to explain
+    ],
+)
+def test_the_legend_explains_the_light_cell_where_today_crosses_a_bar(
+    cli: Cli, clock, tmp_path: Path, env: dict[str, str], explained: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """Today's cell of a bar was a cream square that the legend did not mention."""
+    _story(cli, clock, tmp_path)
+    out = cli.ok("timeline", STUDENT, env={"COLUMNS": "150", **env}).stdout
+    assert ("today, 4 Jan 2027; a bar's cell that day drawn light" in out) is explained
+    assert "today, 4 Jan 2027" in out
+    # The file is always in colour: its legend says so too.
+    cli.ok("timeline", STUDENT, "--svg", str(tmp_path / "s.svg"))
+    assert "drawn&#160;light" in (tmp_path / "s.svg").read_text(encoding="utf-8")
+    # No bar crosses today's column in the batch's picture: nothing light to explain.
+    batch = cli.ok("timeline", "--batch", "1", env={"COLUMNS": "150", **env}).stdout
+    assert "today, 4 Jan 2027" in batch and "drawn light" not in batch
+
+
+def test_today_is_in_the_legends_only_when_the_weeks_shown_hold_it(cli: Cli, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _story(cli, clock, tmp_path)
+    env = {"COLUMNS": "100", "NO_COLOR": "1"}
+    for args, said in (([STUDENT], "today, 4 Jan 2027"), (["--office"], "this week (today is 4 Jan 2027)")):
+        assert said in cli.ok("timeline", *args, env=env).stdout
+        later = cli.ok("timeline", *args, "--from", "2027-02-01", "--weeks", "4", env=env).stdout
+        assert "today" not in later and "▼" not in later

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
@@ -62,6 +62,15 @@ def local_day(stamp: str) -> date:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(_zone()).date()
+
+
+def end_of_day(day: date) -> str:
+    """The first instant after `day` in the University's time zone, as an ISO UTC timestamp
+    (`now_utc`'s form): what was recorded before it was recorded by the end of `day`.
+
+    Midnight of the next day, which is 23:00 UTC the same day in British Summer Time."""
+    following = datetime.combine(day + timedelta(days=1), time(), tzinfo=_zone())
+    return following.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def local_time(stamp: str) -> str:

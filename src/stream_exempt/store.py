@@ -71,6 +71,10 @@ def _snapshot_sql(**written: str) -> str:
 
 # What an event records of an exemption, before and after a change: one definition, in SQL.
 _SNAPSHOT = _snapshot_sql()
+# The fields of an exemption that a change can alter (its dates, in-force date, reason and
+# deletion): for a day that has passed they are read from the event log. Every other column
+# (id, student, type, batch, who recorded it and when) is written once, when it is recorded.
+_CHANGEABLE = ("start", "end", "reason", "in_force_from", "deleted_at", "deleted_on")
 # R5b, as `rules.deleted_as_of`: deleted as of day ?1 (deleted before it, or before the start).
 DELETED_SQL = "(deleted_on < ?1 OR deleted_on < start_date)"
 # The status of a row as of day ?1, exactly as `rules.status` computes it (deleted, expired,
@@ -127,6 +131,14 @@ _LISTED_JSON = (
     "'reason', reason, 'created_by', created_by, 'created_at', created_at, "
     "'deleted_on', deleted_on, 'created_for', created_for)"
 )
+
+
+class OfficeCounts(NamedTuple):
+    """Students exempt in a run of weeks (`Store.students_in_force_by_week`)."""
+
+    by_week_and_type: dict[tuple[int, str], int]  # (week, type): students of that type that week
+    by_week: dict[int, int]  # week: students of any type (each once)
+    by_type: dict[str, int]  # type: students of that type in at least one of the weeks
 
 
 class Filters(NamedTuple):
@@ -594,6 +606,7 @@ class Store:
         limit: int | None = None,
         as_json: bool = False,
         delimiter: str | None = None,
+        stood_at: str | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """`list`'s rows, streamed from SQLite as they are read: in memory one at a time.
 
@@ -603,13 +616,19 @@ class Store:
         (`,` or a tab), the row as one csv/tsv line made by SQLite, or its fields as a JSON
         array (starting with `[`) when the csv module must quote or defuse them. Only the rows
         with one of `statuses` (filtered in SQL) that meet `filters`, in the order `sort` names;
-        `limit` keeps the first rows only.
+        `limit` keeps the first rows only. With `stood_at` (an instant, as events record it),
+        the store as it stood then (`_as_it_stood`), instead of as it is.
         """
         shown = _LISTED_JSON if as_json else _LISTED
         if delimiter is not None:
             shown = _listed_line(delimiter)
         order = SORTS[sort]
-        if limit is not None and limit <= _PAGE:
+        if stood_at is not None:
+            where, args = _listing_conditions(day, statuses, filters, search=False)
+            query = f"SELECT {shown} FROM {self._as_it_stood(stood_at, args)} WHERE {where} ORDER BY {order}"
+            if limit is not None:
+                query += f" LIMIT {int(limit)}"
+        elif limit is not None and limit <= _PAGE:
             # A page (the first on a terminal, a small --limit): its ids are picked and sorted
             # from the index alone where it holds every column asked about, then only those rows
             # are read.
@@ -625,11 +644,51 @@ class Store:
                 query += f" LIMIT {int(limit)}"
         return self.conn.execute(query, args)  # a cursor: read row by row as it is iterated
 
-    def count_listed(self, day: date, statuses: Iterable[str], filters: Filters) -> int:
-        """How many rows `listed` gives for the same day, statuses and filters, with no limit."""
+    def count_listed(
+        self, day: date, statuses: Iterable[str], filters: Filters, *, stood_at: str | None = None
+    ) -> int:
+        """How many rows `listed` gives for the same day, statuses, filters and instant, with no limit."""
         where, args = _listing_conditions(day, statuses, filters)
-        (count,) = self.conn.execute(f"SELECT count(*) FROM exemptions WHERE {where}", args).fetchone()
+        source = "exemptions" if stood_at is None else self._as_it_stood(stood_at, args)
+        (count,) = self.conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", args).fetchone()
         return int(count)
+
+    def _as_it_stood(self, at: str, args: list[Any]) -> str:
+        """The exemptions table as it stood at the instant `at` (an ISO UTC timestamp, as events
+        record it), rebuilt from the event log, for a query's FROM: a subquery named
+        `exemptions`, with the table's own columns, so that every query of the table (`list`'s
+        rows, statuses and filters, the summary's counts) reads it as it reads the table.
+
+        Only the exemptions recorded before `at`, each with the fields a change can alter
+        (`_CHANGEABLE`) as its last event before `at` left them (the snapshot after it); the
+        other columns from the row. `at` is appended to `args` as the subquery's parameter.
+        In SQL, one pass: the last event of each exemption is found by a grouped scan of the
+        `events_by_exemption` index (exemption, time; migration 0007), not one query each.
+        """
+        args.append(at)
+        columns = [row[1] for row in self.conn.execute("PRAGMA table_info(exemptions)")]
+        fields = {column: field for field, column in _SNAPSHOT_FIELDS if field in _CHANGEABLE}
+
+        def read(column: str) -> str:
+            field = fields.get(column)
+            if field is None:
+                return f"e.{column}"
+            recorded = f"json_extract(s.after, '$.{field}')"
+            if field == "deleted_on":
+                # Events written before migration 0002 do not record the deletion day: theirs is
+                # the row's (which that migration set), where the event shows the same deletion.
+                return (
+                    f"CASE WHEN json_type(s.after, '$.deleted_on') IS NOT NULL THEN {recorded} "
+                    "WHEN json_extract(s.after, '$.deleted_at') IS e.deleted_at THEN e.deleted_on END"
+                )
+            return recorded
+
+        shown = ", ".join(f"{read(column)} AS {column}" for column in columns)
+        return (
+            f"(SELECT {shown} FROM (SELECT exemption_id, MAX(id) AS last FROM events "
+            f"WHERE exemption_id IS NOT NULL AND at < ?{len(args)} GROUP BY exemption_id) AS l "
+            "JOIN events AS s ON s.id = l.last JOIN main.exemptions AS e ON e.id = l.exemption_id) AS exemptions"
+        )
 
     def require_batch(self, batch: int) -> None:
         """`NotFound` unless bulk batch `batch` exists."""
@@ -730,12 +789,13 @@ class Store:
         ]
 
     def summary_counts(
-        self, day: date, windows: Mapping[str, tuple[date, date]]
+        self, day: date, windows: Mapping[str, tuple[date, date]], *, stood_at: str | None = None
     ) -> list[tuple[str, str, int, dict[str, int]]]:
         """For each type and status as of `day` (`STATUS_SQL`): how many exemptions, and how many
         of those fall in each window of `summary` (`list`'s filters, in SQL): `in_force`,
         `starting` and `ending` count live ones whose first day in force, start or end falls in
-        it; `deleted` those whose deletion day does. One grouped query, one pass."""
+        it; `deleted` those whose deletion day does. One grouped query, one pass. With `stood_at`,
+        the store as it stood at that instant (`_as_it_stood`)."""
         live = "status IN ('active', 'pending')"
         columns = {
             "in_force": f"{live} AND MAX(start_date, in_force_from)",
@@ -749,18 +809,24 @@ class Store:
         sums = "".join(
             f", SUM({columns[key]} BETWEEN ?{2 + 2 * n} AND ?{3 + 2 * n})" for n, key in enumerate(keys)
         )
+        args: list[Any] = [day.isoformat(), *(d.isoformat() for key in keys for d in windows[key])]
+        source, made = "exemptions", ""
+        if stood_at is not None:
+            # Each rebuilt row made once: read through the CTE, each of its fields would be read
+            # from the event's JSON again wherever the sums name it (five times the table's cost).
+            source, made = self._as_it_stood(stood_at, args), "MATERIALIZED"
         rows = self.conn.execute(
-            f"SELECT type, status, COUNT(*){sums} "
-            f"FROM (SELECT *, {STATUS_SQL} AS status FROM exemptions) GROUP BY type, status",
-            (day.isoformat(), *(d.isoformat() for key in keys for d in windows[key])),
+            f"WITH counted AS {made} (SELECT type, start_date, end_date, in_force_from, deleted_on, "
+            f"{STATUS_SQL} AS status FROM {source}) "
+            f"SELECT type, status, COUNT(*){sums} FROM counted GROUP BY type, status",
+            args,
         )
         return [(row[0], row[1], row[2], dict(zip(keys, row[3:], strict=True))) for row in rows]
 
-    def students_in_force_by_week(
-        self, first: date, weeks: int
-    ) -> tuple[dict[tuple[int, str], int], dict[int, int]]:
+    def students_in_force_by_week(self, first: date, weeks: int) -> OfficeCounts:
         """For each of `weeks` weeks from `first`: how many students have an exemption of each
-        type in force on at least one of its days, and how many students in all.
+        type in force on at least one of its days, and how many students in all; and for the
+        whole of those weeks, how many students of each type.
 
         The days an exemption is in force are `rules.in_force_days`, written here in SQL so
         that the whole office is counted in one grouped query (tests hold the two together).
@@ -800,14 +866,18 @@ class Store:
             UNION ALL SELECT 'after', hi + 1, type, COUNT(*) FROM single GROUP BY hi, type
             UNION ALL SELECT 'type', n, type, COUNT(*) FROM pairs GROUP BY n, type
             UNION ALL SELECT 'all', n, NULL, COUNT(DISTINCT student_id) FROM pairs GROUP BY n
+            UNION ALL SELECT 'window', NULL, type, COUNT(DISTINCT student_id) FROM ranges GROUP BY type
             """,
             {"first": first.isoformat(), "last": last.isoformat(), "weeks": weeks},
         )
         by_type: dict[tuple[int, str], int] = {}
         students: dict[int, int] = {}
+        in_window: dict[str, int] = {}
         change: dict[tuple[int, str], int] = {}  # students with one range: +n where it starts, -n after
         for kind, n, type_code, count in rows:
-            if kind == "from":
+            if kind == "window":
+                in_window[type_code] = count
+            elif kind == "from":
                 change[(n, type_code)] = change.get((n, type_code), 0) + count
             elif kind == "after":
                 change[(n, type_code)] = change.get((n, type_code), 0) - count
@@ -822,7 +892,7 @@ class Store:
                 if running[type_code]:
                     by_type[(n, type_code)] = by_type.get((n, type_code), 0) + running[type_code]
                     students[n] = students.get(n, 0) + running[type_code]
-        return by_type, students
+        return OfficeCounts(by_type, students, in_window)
 
     def events(self, exemption_id: int) -> list[Event]:
         """Every event of one exemption, oldest first; for one approved from a tutor's request,

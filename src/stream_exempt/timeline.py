@@ -37,13 +37,15 @@ OFFICE_BAR_MAX = 100  # the longest bar of the office's view, in cells
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-# One colour and one glyph per type: the glyph alone tells the types apart without colour.
+# One colour and one glyph per type: the glyph alone tells the types apart without colour, and
+# each glyph fills its cells edge to edge, so that every type is drawn as a bar (a half block
+# for the fifth: no fourth shade is told apart from the three).
 TYPE_STYLE: Mapping[str, tuple[str, str]] = {
     "placement": ("blue", "█"),
     "authorised-absence": ("green", "▓"),
     "dissertation": ("magenta", "▒"),
     "break-in-learning": ("yellow", "░"),
-    "withdrawn": ("red", "="),
+    "withdrawn": ("red", "▄"),
 }
 
 IN_FORCE_GLYPH = "█"
@@ -267,15 +269,29 @@ def _today_line(today_cell: int | None) -> Text:
     return line
 
 
-def legend(items: Sequence[tuple[str, str, str]]) -> RenderableType:
-    """What each glyph means, as items that wrap whole at any width."""
+def legend(items: Sequence[tuple[str | Text, str, str]]) -> RenderableType:
+    """What each glyph means, as items that wrap whole at any width. A glyph given as Text
+    keeps its own styles (several marks in one item)."""
     shown = []
     for glyph, style, meaning in items:
         item = Text()
-        item.append(f"{glyph} ", style=style or _GAP)
+        if isinstance(glyph, Text):
+            item.append_text(glyph)
+            item.append(" ", style=_GAP)
+        else:
+            item.append(f"{glyph} ", style=style or _GAP)
         item.append(meaning)
         shown.append(item)
     return Columns(shown, padding=(0, 3))
+
+
+def _today_key(today: date, crossed: bool) -> Text:
+    """The today item's marks: the mark above the rows and the line down them, and, where the
+    line crosses a bar (drawn only in colour), that bar's cell."""
+    marks = Text(f"{TODAY_MARK}{TODAY_GLYPH}", style="bold")
+    if crossed:
+        marks.append(IN_FORCE_GLYPH, style=TODAY_STYLE)
+    return marks
 
 
 def exemption_chart(
@@ -287,9 +303,13 @@ def exemption_chart(
     title: str,
     subtitle: str,
     by_student: bool = False,
+    colour: bool = True,
 ) -> RenderableType:
     """One row per exemption, earliest start first, a bar from start to end on the window's
     weeks, today marked down the picture, and a legend.
+
+    `colour`: whether the picture will be shown in colour; only then is today's cell of a bar
+    drawn light, and only then does the legend show it.
 
     `by_student`: the rows are a batch's members: labelled with the student; the type and the
     dates only where the members differ. Rows are plain lines of text (no table to measure),
@@ -311,6 +331,7 @@ def exemption_chart(
     today_cell = _today_cell(window, per_week, today)
     below_bar = _today_line(today_cell)
     bars: dict[tuple[object, ...], Text] = {}
+    crossed = False  # whether today's column crosses a bar
     months, mondays, mark = _axis(window, per_week, today)
     lines = [_line(Text(""), months, label_width), _line(Text("week of", style="dim"), mondays, label_width)]
     lines.append(_line(Text(""), mark, label_width))
@@ -323,7 +344,11 @@ def exemption_chart(
             exemption.deleted_on,
         )
         if terms not in bars:
-            bars[terms] = _bar(day_states(exemption, window), exemption.type, per_week, today_cell)
+            states = day_states(exemption, window)
+            bars[terms] = _bar(states, exemption.type, per_week, today_cell)
+            if today_cell is not None and not crossed:
+                shown = max(states[day] for day in _cell_days(today_cell, per_week))
+                crossed = shown in (Day.IN_FORCE, Day.PENDING)
         for index, label_line in enumerate(_wrapped(label, label_width)):
             lines.append(_line(label_line, bars[terms] if index == 0 else below_bar, label_width))
     if not exemptions:
@@ -332,15 +357,22 @@ def exemption_chart(
         below = Text(" " * today_cell, style=_GAP)
         below.append("▲", style="bold")
         lines.append(_line(Text(""), below, label_width))
-    key = legend(
-        (
-            (IN_FORCE_GLYPH, "", "in force: notifications suppressed"),
-            (PENDING_GLYPH, "", "recorded, not yet in force (R6, 48 hours)"),
-            (DELETED_GLYPH, "bold red", "deleted: nothing from that day on"),
-            (f"{TODAY_MARK}{TODAY_GLYPH}", "bold", f"today, {show(today)}"),
-        )
-    )
+    key = _key(today, today_cell, crossed and colour)
     return Group(Text(title, style="bold"), Text(subtitle, style="dim"), Text(""), *lines, Text(""), key)
+
+
+def _key(today: date, today_cell: int | None, crossed: bool) -> RenderableType:
+    """The legend of a chart of exemptions; today's item only when today is drawn, saying so
+    when (in colour) today's column crosses a bar."""
+    items: list[tuple[str | Text, str, str]] = [
+        (IN_FORCE_GLYPH, "", "in force: notifications suppressed"),
+        (PENDING_GLYPH, "", "recorded, not yet in force (R6, 48 hours)"),
+        (DELETED_GLYPH, "bold red", "deleted: nothing from that day on"),
+    ]
+    if today_cell is not None:  # only what is drawn: today may lie outside the weeks shown
+        where = "; a bar's cell that day drawn light" if crossed else ""
+        items.append((_today_key(today, crossed), "", f"today, {show(today)}{where}"))
+    return legend(items)
 
 
 def series_chart(
@@ -351,10 +383,11 @@ def series_chart(
     *,
     title: str,
     subtitle: str,
+    colour: bool = True,
 ) -> RenderableType:
     """A series' batch (SPEC 11): one row per student and type, every occurrence on it, first
     start first; each day shows the most of what its occurrences show (one covers it, in force
-    or not; one was deleted that day)."""
+    or not; one was deleted that day). `colour` as for `exemption_chart`."""
     rows: dict[tuple[str, str], list[Exemption]] = {}
     for exemption in sorted(exemptions, key=lambda e: (e.start, e.id)):
         rows.setdefault((exemption.student_id, exemption.type), []).append(exemption)
@@ -374,21 +407,18 @@ def series_chart(
     months, mondays, mark = _axis(window, per_week, today)
     lines = [_line(Text(""), months, label_width), _line(Text("week of", style="dim"), mondays, label_width)]
     lines.append(_line(Text(""), mark, label_width))
+    crossed = False  # whether today's column crosses a bar
     for ((_, type_code), members), label in zip(rows.items(), labels, strict=True):
         states = [max(days) for days in zip(*(_occurrence_days(e, window) for e in members), strict=True)]
         bar = _bar(states, type_code, per_week, today_cell)
+        if today_cell is not None and not crossed:
+            shown = max(states[day] for day in _cell_days(today_cell, per_week))
+            crossed = shown in (Day.IN_FORCE, Day.PENDING)
         for index, label_line in enumerate(_wrapped(label, label_width)):
             lines.append(_line(label_line, bar if index == 0 else below_bar, label_width))
     if not rows:
         lines.append(_line(Text(""), Text("(no exemptions)", style="dim"), label_width))
-    key = legend(
-        (
-            (IN_FORCE_GLYPH, "", "in force: notifications suppressed"),
-            (PENDING_GLYPH, "", "recorded, not yet in force (R6, 48 hours)"),
-            (DELETED_GLYPH, "bold red", "deleted that day: nothing from then on"),
-            (f"{TODAY_MARK}{TODAY_GLYPH}", "bold", f"today, {show(today)}"),
-        )
-    )
+    key = _key(today, today_cell, crossed and colour)
     return Group(Text(title, style="bold"), Text(subtitle, style="dim"), Text(""), *lines, Text(""), key)
 
 
@@ -421,9 +451,17 @@ class OfficeWeek:
 
 
 def office_chart(
-    weeks: Sequence[OfficeWeek], today: date, width: int, *, title: str, subtitle: str
+    weeks: Sequence[OfficeWeek],
+    today: date,
+    width: int,
+    *,
+    title: str,
+    subtitle: str,
+    in_window: Mapping[str, int],
 ) -> RenderableType:
-    """One stacked bar per week: students exempt, by type, with the number of students."""
+    """One stacked bar per week: students exempt, by type, with the number of students; the
+    legend gives each type's students in the weeks shown (`in_window`: each student once per
+    type, whatever the number of weeks or exemptions)."""
     label_width = len("▼ 28 Sep 2026")
     counts = [f"{w.students:,}" for w in weeks]
     count_width = max((len(c) for c in counts), default=1)
@@ -436,9 +474,11 @@ def office_chart(
     grid.add_column(width=room, no_wrap=True, overflow="crop")
     grid.add_row(Text("week of", style="dim"), Text(""), Text("by type", style="dim"))
     shown: tuple[int, int] | None = None
+    today_shown = False
     for week, count in zip(weeks, counts, strict=True):
         monday = week.monday
         this_week = monday <= today < monday + timedelta(days=7)
+        today_shown = today_shown or this_week
         # The month's name where the month changes, and the year where the year does.
         label = f"{monday.day:>2}"
         if shown is None or (monday.year, monday.month) != shown:
@@ -450,18 +490,24 @@ def office_chart(
         cell.append(" " * (len(label) - len(label.lstrip())), style=_GAP)
         cell.append(label.lstrip(), style="bold" if this_week else Style(bold=False, italic=False))
         grid.add_row(cell, Text(count), _stacked(week.by_type, scale))
-    key = legend(
-        [
-            *((glyph * 2, colour, types.label(code)) for code, (colour, glyph) in TYPE_STYLE.items()),
-            (TODAY_MARK, "bold", f"this week (today is {show(today)})"),
-        ]
-    )
+    items: list[tuple[str | Text, str, str]] = [
+        (glyph * 2, colour, f"{types.label(code)}: {_count(in_window.get(code, 0), 'student')}")
+        for code, (colour, glyph) in TYPE_STYLE.items()
+    ]
+    if today_shown:  # only what is drawn: today may lie outside the weeks shown
+        items.append((TODAY_MARK, "bold", f"this week (today is {show(today)})"))
+    key = legend(items)
     note = Text(
         "A student counts in a week when an exemption of theirs is in force on at least one of its "
-        "days; one with two types is in both bars, and once in the number.",
+        "days; one with two types is in both bars, and once in the number. The key counts each "
+        "type's students in all these weeks.",
         style="dim",
     )
     return Group(Text(title, style="bold"), Text(subtitle, style="dim"), Text(""), grid, Text(""), key, note)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _stacked(by_type: Mapping[str, int], scale: float) -> Text:

@@ -133,6 +133,8 @@ def list_(
 ) -> None:
     """List exemptions: by default the live ones (active and pending) as of today.
 
+    With --on a day that has passed, the store as it stood at the end of that day.
+
     Example: stream-exempt list --status all --format csv > exemptions.csv
 
     Example: stream-exempt list --ending-within 2w   (the ones to extend before they lock)
@@ -157,12 +159,19 @@ def list_(
     if batch_number is not None:
         store.require_batch(batch_number)
     filters = Filters(student_id, type_code, batch_number, starting, ending, in_force, deleted)
+    # A day that has passed is shown as the store stood at its end (SPEC 7); today or later, as it is.
+    stood_at = dates.end_of_day(day) if day < today else None
     # Straight from the query to the output, a row at a time: the statuses are computed and
     # filtered by SQLite, and the machine formats write each row as it comes.
     if ids:
         _ids_only(ctx, limit, all_)
         rows = store.listed(
-            day, statuses, filters, sort=order.value, limit=None if limit is None else min(limit, sys.maxsize)
+            day,
+            statuses,
+            filters,
+            sort=order.value,
+            limit=None if limit is None else min(limit, sys.maxsize),
+            stood_at=stood_at,
         )
         sys.stdout.writelines(f"{row[0]}\n" for row in rows)
         return
@@ -170,7 +179,14 @@ def list_(
     as_json = fmt in ("json", "jsonl")
     delimiter = {"csv": ",", "tsv": "\t"}.get(fmt)
     rows = store.listed(
-        day, statuses, filters, sort=order.value, limit=shown, as_json=as_json, delimiter=delimiter
+        day,
+        statuses,
+        filters,
+        sort=order.value,
+        limit=shown,
+        as_json=as_json,
+        delimiter=delimiter,
+        stood_at=stood_at,
     )
     table = output.listed(
         rows,
@@ -180,7 +196,7 @@ def list_(
         day=day,
         today=today,
         more=_more(fmt),
-        count=lambda: store.count_listed(day, statuses, filters),
+        count=lambda: store.count_listed(day, statuses, filters, stood_at=stood_at),
     )
     output.render(table, fmt)
 

@@ -99,6 +99,7 @@ def summary(
     """The office's morning view: exemptions by type and status, those coming into force in
     the next two days, starting within a week, ending within two weeks (extend them before
     they lock), and deleted in the last week. Each line names the `list` command that shows it.
+    With --on a day that has passed, the store as it stood at the end of that day.
 
     Example: stream-exempt summary
     """
@@ -106,7 +107,10 @@ def summary(
     today = dates.today()
     day = dates.parse_date(on, today) if on is not None else today
     spans = windows(day)
-    found = summarise(session.store().summary_counts(day, spans), day, spans, on_given=on is not None)
+    # A day that has passed is shown as the store stood at its end (SPEC 7); today or later, as it is.
+    stood_at = dates.end_of_day(day) if day < today else None
+    counts = session.store().summary_counts(day, spans, stood_at=stood_at)
+    found = summarise(counts, day, spans, on_given=on is not None)
     width = output.console().width if fmt == "table" else 1000
     text = "\n".join(line for line, _ in _text(found, width))
     output.render(output.Document(as_json(found), text), fmt)

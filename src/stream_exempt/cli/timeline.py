@@ -75,7 +75,8 @@ def timeline(
     batch's members (--batch), or the whole office, students exempt per week (--office).
 
     Full blocks are days in force; light shade, days recorded but not yet in force (R6); a cross,
-    the day an exemption was deleted; a mark, today.
+    the first day a deletion takes away (the deletion day keeps its answer); a mark, today. The
+    office's key gives each type's number of students in the weeks shown.
 
     Example: stream-exempt timeline 201234567 --weeks 12 --svg student.svg
     """
@@ -107,18 +108,24 @@ def timeline(
     to_file = svg if svg is not None else html
     subtitle = f"{_count(window.weeks, 'week')}, {window.describe()}"
     width = drawing.FILE_WIDTH if to_file else _screen_width()
+    screen = None if to_file else output.console(width=width)
+    # A file is always drawn in colour; a terminal as it shows colour (not with NO_COLOR, nor
+    # into a pipe): the legend explains only what is drawn.
+    colour = screen is None or (screen.color_system is not None and not screen.no_color)
     if office:
-        by_type, students = store.students_in_force_by_week(window.first, window.weeks)
+        counts = store.students_in_force_by_week(window.first, window.weeks)
         weekly = [
             drawing.OfficeWeek(
                 monday,
-                {code: n for (k, code), n in by_type.items() if k == index},
-                students.get(index, 0),
+                {code: n for (k, code), n in counts.by_week_and_type.items() if k == index},
+                counts.by_week.get(index, 0),
             )
             for index, monday in enumerate(window.week_starts())
         ]
         title = "Students exempt each week, by type"
-        picture = drawing.office_chart(weekly, today, width, title=title, subtitle=subtitle)
+        picture = drawing.office_chart(
+            weekly, today, width, title=title, subtitle=subtitle, in_window=counts.by_type
+        )
     elif batch_number is not None:
         members = store.batch_members(batch_number)
         kinds = sorted({types.label(m.type) for m in members})
@@ -131,16 +138,20 @@ def timeline(
         repeats = store.batch_repeats(batch_number)
         if repeats is None:
             picture = drawing.exemption_chart(
-                members, window, today, width, title=title, subtitle=subtitle, by_student=True
+                members, window, today, width, title=title, subtitle=subtitle, by_student=True, colour=colour
             )
         else:  # a series: a row per student, every occurrence on it
             title += f", {repeats}"
-            picture = drawing.series_chart(members, window, today, width, title=title, subtitle=subtitle)
+            picture = drawing.series_chart(
+                members, window, today, width, title=title, subtitle=subtitle, colour=colour
+            )
     else:
         assert student_id is not None
         found = store.of_student(student_id)
         title = f"Student {student_id}: {_count(len(found), 'exemption')}"
-        picture = drawing.exemption_chart(found, window, today, width, title=title, subtitle=subtitle)
+        picture = drawing.exemption_chart(
+            found, window, today, width, title=title, subtitle=subtitle, colour=colour
+        )
     if to_file:
         document = drawing.to_file(picture, "svg" if svg is not None else "html", title=title)
         if to_file == "-":  # standard output, as `bulk -` and `check --file -` read standard input
@@ -150,7 +161,8 @@ def timeline(
             _write(Path(to_file), document)
             note(f"Wrote the timeline to {to_file}.")
     else:
-        output.console(width=width).print(picture)
+        assert screen is not None  # made above for every picture not written to a file
+        screen.print(picture)
 
 
 def _count(n: int, noun: str) -> str:
