@@ -396,9 +396,9 @@ def series_chart(
         label = Text(student, style="bold")
         count = len(members)
         deleted = sum(1 for e in members if e.deleted_on is not None)
-        label.append(f"\n{count} occurrence{'s' if count != 1 else ''}", style="dim")
-        if deleted:
-            label.append(f" ({deleted} deleted)", style="dim")
+        # One span: librsvg drops the spaces that begin a text element (see _GAP).
+        gone = f" ({deleted} deleted)" if deleted else ""
+        label.append(f"\n{count} occurrence{'s' if count != 1 else ''}{gone}", style="dim")
         label.append(f"\n{_span(members[0].start, members[-1].end)}", style="dim")
         labels.append(label)
     label_width, per_week = _layout(labels, window, width)
