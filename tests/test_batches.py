@@ -37,6 +37,7 @@ def test_batches_shows_each_import_with_its_live_count_types_and_dates(
             "start": "2027-01-11",
             "end": "2027-01-24",
             "created_for": "alice",
+            "repeats": None,
         },
         {
             "id": 2,
@@ -49,6 +50,7 @@ def test_batches_shows_each_import_with_its_live_count_types_and_dates(
             "start": "mixed",
             "end": "2027-02-01",
             "created_for": "bob",
+            "repeats": None,
         },
     ]
     # Live is as of today: once the first batch has ended, none of it is.
@@ -75,6 +77,7 @@ def test_no_batches(cli: Cli) -> None:
         "start",
         "end",
         "created_for",
+        "repeats",
     ]
 
 

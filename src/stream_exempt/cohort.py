@@ -11,7 +11,7 @@ distinct set of terms, and each row costs little more than reading its student I
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -449,6 +449,7 @@ def plan_bulk(
     pattern: re.Pattern[str],
     *,
     month_first: bool = False,
+    repeat: Callable[[Terms], Sequence[Terms]] | None = None,
     deleted: dict[tuple[str, str], list[Exemption]] | None = None,
 ) -> Plan:
     """Check every row against the rules, the live (and `deleted`) exemptions and the other rows.
@@ -459,6 +460,10 @@ def plan_bulk(
     (running an import again never brings back what was deleted); refused by R2 or R3;
     refused by R7 against a live exemption, then against an earlier accepted row; otherwise
     created.
+
+    With `repeat` (a series, SPEC 11), each row asks for every occurrence `repeat` makes of
+    its terms, and each occurrence is checked as a row of its own; a refused occurrence is
+    named by its dates.
     """
     plan = Plan()
     terms_of = _terms_reader(columns, defaults, today, month_first)
@@ -468,6 +473,11 @@ def plan_bulk(
     created, refused = plan.created, plan.refused
     # Every readable row so far, by student and type: its dates, line, and whether accepted.
     seen: dict[tuple[str, str], list[tuple[date, date, int, bool]]] = {}
+    # The first line of each student, type and dates, and the days spanned by the rows of each
+    # student and type accepted so far: a series' occurrences (a student with 200 rows) are
+    # found repeated, or clear of each other, without going through every earlier one.
+    first_line: dict[tuple[str, str, date, date], int] = {}
+    spanned: dict[tuple[str, str], tuple[date, date]] = {}
     last_terms, last_why = None, None  # rows share their terms: R2 and R3 once per run
     count = 0
     for line, cells in rows:
@@ -475,50 +485,58 @@ def plan_bulk(
         shown = cells[id_at].strip() if id_at < len(cells) else ""
         try:
             student = student_id(shown, pattern)
-            terms = terms_of(cells)
+            asked = terms_of(cells)
+            occurrences = (asked,) if repeat is None else repeat(asked)
         except Refused as error:
             unsaved = None if shown else _unsaved(cells, id_at, "student ID")
             refused.append((line, shown, (unsaved or error).message))
             continue
-        type_code, start, end, _ = terms
-        key = (student, type_code)
-        earlier = seen.get(key)
-        if earlier is not None:
-            first = next((at for s, e, at, _ in earlier if s == start and e == end), None)
-            if first is not None:
+        for terms in occurrences:
+            type_code, start, end, _ = terms
+            key = (student, type_code)
+            earlier = seen.get(key)
+            first = first_line.setdefault((student, type_code, start, end), line)
+            if first != line:
                 plan.repeats.append((line, student, first))
                 continue
-        existing = live.get(key) if live else None
-        same = next((e for e in existing if e.start == start and e.end == end), None) if existing else None
-        gone = None
-        if same is None and deleted:
-            gone = next((e for e in deleted.get(key, ()) if e.start == start and e.end == end), None)
-        if same is not None:
-            plan.already_recorded += 1
-            if (reason_given or terms.reason is not None) and same.reason != terms.reason:
-                plan.reason_differs += 1
-            accepted = False
-        elif gone is not None:
-            plan.deleted.append((line, student, gone.id))
-            accepted = False
-        else:
-            if terms is not last_terms:
-                last_terms, last_why = terms, _refusal(terms, today)
-            why = last_why
-            if why is None and existing:
-                clash = rules.find_clash(student, type_code, start, end, existing, today)
-                why = rules.clash_message(student, clash) if clash else None
-            if why is None and earlier is not None:
-                why = _in_file_clash(earlier, start, end)
-            accepted = why is None
-            if why is None:
-                created.append((student, terms))
+            existing = live.get(key) if live else None
+            same = (
+                next((e for e in existing if e.start == start and e.end == end), None) if existing else None
+            )
+            gone = None
+            if same is None and deleted:
+                gone = next((e for e in deleted.get(key, ()) if e.start == start and e.end == end), None)
+            if same is not None:
+                plan.already_recorded += 1
+                if (reason_given or terms.reason is not None) and same.reason != terms.reason:
+                    plan.reason_differs += 1
+                accepted = False
+            elif gone is not None:
+                plan.deleted.append((line, student, gone.id))
+                accepted = False
             else:
-                refused.append((line, shown, why))
-        if earlier is None:
-            seen[key] = [(start, end, line, accepted)]
-        else:
-            earlier.append((start, end, line, accepted))
+                if terms is not last_terms:
+                    last_terms, last_why = terms, _refusal(terms, today)
+                why = last_why
+                if why is None and existing:
+                    clash = rules.find_clash(student, type_code, start, end, existing, today)
+                    why = rules.clash_message(student, clash) if clash else None
+                span = spanned.get(key)
+                if why is None and span is not None and span[0] <= end and start <= span[1]:
+                    why = _in_file_clash(seen[key], start, end)
+                accepted = why is None
+                if accepted:
+                    spanned[key] = (min(span[0], start), max(span[1], end)) if span else (start, end)
+                if why is None:
+                    created.append((student, terms))
+                elif repeat is None:
+                    refused.append((line, shown, why))
+                else:
+                    refused.append((line, shown, f"{show(start)} to {show(end)}: {why}"))
+            if earlier is None:
+                seen[key] = [(start, end, line, accepted)]
+            else:
+                earlier.append((start, end, line, accepted))
     plan.rows = count
     return plan
 

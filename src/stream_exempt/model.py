@@ -260,3 +260,4 @@ class BatchSummary:
     start: date | str | None  # the members' one start, "mixed", or None when it has none
     end: date | str | None
     created_for: str | None = None  # `--as` of the import; `created_by` is the login
+    repeats: str | None = None  # a series: `every 1w x 10`; None for an import

@@ -225,6 +225,14 @@ def _actor(db: Database) -> None:
     )
 
 
+def _series(db: Database) -> None:
+    """A batch made by a series (SPEC 11) keeps how it repeats, for `batches`: the interval as
+    typed (`1w`), the weekdays (`mon,wed`) and the occurrences per student. NULL for an import."""
+    db.execute("ALTER TABLE batches ADD COLUMN every TEXT")
+    db.execute("ALTER TABLE batches ADD COLUMN weekdays TEXT")
+    db.execute("ALTER TABLE batches ADD COLUMN occurrences INTEGER")
+
+
 def _event_time(db: Database) -> None:
     """`list --on` and `summary --on` a day that has passed rebuild the store from each
     exemption's last event by the end of that day: the index of events by exemption holds the
@@ -242,6 +250,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0003_requests", _requests),
     ("0004_live_index", _live_index),
     ("0005_actor", _actor),
+    ("0006_series", _series),
     ("0007_event_time", _event_time),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in MIGRATIONS)

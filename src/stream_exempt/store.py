@@ -289,6 +289,15 @@ def _one_date(least: str | None, most: str | None) -> date | str | None:
     return date.fromisoformat(least) if least == most else "mixed"
 
 
+def _repeats(every: str | None, weekdays: str | None, occurrences: int | None) -> str | None:
+    """How a series' batch repeats: `every 1w x 10`, `every 1w on mon,wed x 4`; None for an import."""
+    if every is None:
+        return None
+    on = f" on {weekdays}" if weekdays else ""
+    times = f" x {occurrences}" if occurrences is not None else ""
+    return f"every {every}{on}{times}"
+
+
 def _create_private(path: Path) -> bool:
     """Create an empty store file readable and writable by its owner only; False when another
     process created it first."""
@@ -686,6 +695,13 @@ class Store:
         if not self.conn.execute("SELECT 1 FROM batches WHERE id = ?", (batch,)).fetchone():
             raise NotFound(f"there is no batch {batch}; `stream-exempt batches` lists every batch.")
 
+    def batch_repeats(self, batch: int) -> str | None:
+        """How a series' batch repeats (`every 1w x 10`); None for an import or no such batch."""
+        row = self.conn.execute(
+            "SELECT every, weekdays, occurrences FROM batches WHERE id = ?", (batch,)
+        ).fetchone()
+        return _repeats(*row) if row else None
+
     def batch_members(self, batch: int) -> list[Exemption]:
         """Every exemption of bulk batch `batch`, in order of start, student and id (as `select`
         gives them), or `NotFound` when there is no such batch."""
@@ -748,7 +764,8 @@ class Store:
             SELECT b.id, b.created_at, b.created_by, b.source, COUNT(e.id),
                    COALESCE(SUM(e.deleted_on IS NULL AND e.end_date >= ?), 0),
                    GROUP_CONCAT(DISTINCT e.type),
-                   MIN(e.start_date), MAX(e.start_date), MIN(e.end_date), MAX(e.end_date), b.created_for
+                   MIN(e.start_date), MAX(e.start_date), MIN(e.end_date), MAX(e.end_date), b.created_for,
+                   b.every, b.weekdays, b.occurrences
             FROM batches AS b LEFT JOIN exemptions AS e ON e.batch = b.id
             GROUP BY b.id ORDER BY b.id
             """,
@@ -766,6 +783,7 @@ class Store:
                 start=_one_date(row[7], row[8]),
                 end=_one_date(row[9], row[10]),
                 created_for=row[11],
+                repeats=_repeats(row[12], row[13], row[14]),
             )
             for row in rows
         ]
@@ -958,12 +976,22 @@ class Store:
         return self.get(exemption_id)
 
     def insert_batch(
-        self, members: Sequence[tuple[str, Terms]], *, actor: Actor, at: str, in_force_from: date, source: str
+        self,
+        members: Sequence[tuple[str, Terms]],
+        *,
+        actor: Actor,
+        at: str,
+        in_force_from: date,
+        source: str | None,
+        repeats: tuple[str, str | None, int | None] | None = None,
     ) -> int:
-        """Record a bulk batch of new exemptions, in order, and their `bulk` events; returns the batch id."""
+        """Record a bulk batch of new exemptions, in order, and their `bulk` events; returns the
+        batch id. A series' batch keeps how it `repeats`: interval, weekdays, occurrences."""
+        every, weekdays, occurrences = repeats or (None, None, None)
         cursor = self.conn.execute(
-            "INSERT INTO batches (created_at, created_by, created_for, source) VALUES (?, ?, ?, ?)",
-            (at, actor.login, actor.for_, source),
+            "INSERT INTO batches (created_at, created_by, created_for, source, every, weekdays, occurrences) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (at, actor.login, actor.for_, source, every, weekdays, occurrences),
         )
         batch = int(cursor.lastrowid or 0)
         # One statement for each run of rows with the same terms (a whole cohort, as a rule),

@@ -357,17 +357,79 @@ def exemption_chart(
         below = Text(" " * today_cell, style=_GAP)
         below.append("▲", style="bold")
         lines.append(_line(Text(""), below, label_width))
+    key = _key(today, today_cell, crossed and colour)
+    return Group(Text(title, style="bold"), Text(subtitle, style="dim"), Text(""), *lines, Text(""), key)
+
+
+def _key(today: date, today_cell: int | None, crossed: bool) -> RenderableType:
+    """The legend of a chart of exemptions; today's item only when today is drawn, saying so
+    when (in colour) today's column crosses a bar."""
     items: list[tuple[str | Text, str, str]] = [
         (IN_FORCE_GLYPH, "", "in force: notifications suppressed"),
         (PENDING_GLYPH, "", "recorded, not yet in force (R6, 48 hours)"),
         (DELETED_GLYPH, "bold red", "deleted: nothing from that day on"),
     ]
     if today_cell is not None:  # only what is drawn: today may lie outside the weeks shown
-        crossed = crossed and colour
         where = "; a bar's cell that day drawn light" if crossed else ""
         items.append((_today_key(today, crossed), "", f"today, {show(today)}{where}"))
-    key = legend(items)
+    return legend(items)
+
+
+def series_chart(
+    exemptions: Sequence[Exemption],
+    window: Window,
+    today: date,
+    width: int,
+    *,
+    title: str,
+    subtitle: str,
+    colour: bool = True,
+) -> RenderableType:
+    """A series' batch (SPEC 11): one row per student and type, every occurrence on it, first
+    start first; each day shows the most of what its occurrences show (one covers it, in force
+    or not; one was deleted that day). `colour` as for `exemption_chart`."""
+    rows: dict[tuple[str, str], list[Exemption]] = {}
+    for exemption in sorted(exemptions, key=lambda e: (e.start, e.id)):
+        rows.setdefault((exemption.student_id, exemption.type), []).append(exemption)
+    labels = []
+    for (student, _), members in rows.items():
+        label = Text(student, style="bold")
+        count = len(members)
+        deleted = sum(1 for e in members if e.deleted_on is not None)
+        # One span: librsvg drops the spaces that begin a text element (see _GAP).
+        gone = f" ({deleted} deleted)" if deleted else ""
+        label.append(f"\n{count} occurrence{'s' if count != 1 else ''}{gone}", style="dim")
+        label.append(f"\n{_span(members[0].start, members[-1].end)}", style="dim")
+        labels.append(label)
+    label_width, per_week = _layout(labels, window, width)
+    today_cell = _today_cell(window, per_week, today)
+    below_bar = _today_line(today_cell)
+    months, mondays, mark = _axis(window, per_week, today)
+    lines = [_line(Text(""), months, label_width), _line(Text("week of", style="dim"), mondays, label_width)]
+    lines.append(_line(Text(""), mark, label_width))
+    crossed = False  # whether today's column crosses a bar
+    for ((_, type_code), members), label in zip(rows.items(), labels, strict=True):
+        states = [max(days) for days in zip(*(_occurrence_days(e, window) for e in members), strict=True)]
+        bar = _bar(states, type_code, per_week, today_cell)
+        if today_cell is not None and not crossed:
+            shown = max(states[day] for day in _cell_days(today_cell, per_week))
+            crossed = shown in (Day.IN_FORCE, Day.PENDING)
+        for index, label_line in enumerate(_wrapped(label, label_width)):
+            lines.append(_line(label_line, bar if index == 0 else below_bar, label_width))
+    if not rows:
+        lines.append(_line(Text(""), Text("(no exemptions)", style="dim"), label_width))
+    key = _key(today, today_cell, crossed and colour)
     return Group(Text(title, style="bold"), Text(subtitle, style="dim"), Text(""), *lines, Text(""), key)
+
+
+def _occurrence_days(exemption: Exemption, window: Window) -> list[Day]:
+    """An occurrence's days on its series' row: a deletion is marked only on a day it covered
+    (one deleted before it started leaves a gap in the row, not a mark among the others)."""
+    states = day_states(exemption, window)
+    deleted_on = exemption.deleted_on
+    if deleted_on is not None and not exemption.covers(deleted_on):
+        return [Day.NOTHING if state is Day.DELETED else state for state in states]
+    return states
 
 
 def _line(label: Text, chart: Text, label_width: int) -> Text:

@@ -4,15 +4,20 @@ from datetime import date, timedelta
 
 import typer
 
-from stream_exempt import dates, rules, types, validate
+from stream_exempt import dates, rules, series, types, validate
+from stream_exempt.cli import repeating
 from stream_exempt.cli.options import (
     ActorOption,
+    CountOption,
     EndOption,
+    EveryOption,
     ForOption,
     ReasonOption,
     StartOption,
     StudentArgument,
     TypeOption,
+    UntilOption,
+    WeekdaysOption,
 )
 from stream_exempt.cli.session import Session, actor, committed, warn
 from stream_exempt.dates import show
@@ -76,6 +81,13 @@ def add(
     reason: ReasonOption = None,
     as_: ActorOption = None,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the new id."),
+    every: EveryOption = None,
+    count: CountOption = None,
+    until: UntilOption = None,
+    weekdays: WeekdaysOption = None,
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="With --every: show every occurrence; write nothing."
+    ),
 ) -> None:
     """Exempt one student from notifications over a date range.
 
@@ -83,12 +95,23 @@ def add(
     may still trigger until then), so an end before that day is refused: it would suppress
     nothing.
 
+    With --every it adds a series, one exemption per occurrence, all or nothing, as one batch.
+
     Example: stream-exempt add 201234567 --type placement --start 10/01/2027 --for 2w
+
+    Example: stream-exempt add 201234567 --type placement --start 13/01/2027 --for 1d --every 1w --count 10
     """
     session: Session = ctx.obj
     today = dates.today()
+    if every is None:
+        series.no_series_options(count, until, weekdays, dry_run)
     draft = draft_from_options(student_id, type_, start, end, for_, reason, today)
     who = actor(as_)
+    if every is not None:
+        repeat = repeating.repeat_from_options(every, count, until, weekdays, today)
+        span = dates.parse_duration(for_) if for_ is not None else None
+        repeating.add_series(session, draft, repeat, span, who, today, quiet=quiet, dry_run=dry_run)
+        return
     rules.check_new(draft, today)
     store = session.store_for_writing()
     with store.writing():

@@ -21,8 +21,9 @@ FIELDS = (
     "start",
     "end",
     "created_for",
+    "repeats",
 )
-HEADINGS = ("Batch", "Imported", "By", "File", "Created", "Live", "Type", "Start", "End")
+HEADINGS = ("Batch", "Imported", "By", "File", "Created", "Live", "Type", "Start", "End", "Repeats")
 
 
 def _date(value: date | str | None, iso: bool) -> str | None:
@@ -46,6 +47,7 @@ def record(batch: BatchSummary) -> dict[str, Any]:
         "start": _date(batch.start, True),
         "end": _date(batch.end, True),
         "created_for": batch.created_for,
+        "repeats": batch.repeats,
     }
 
 
@@ -61,6 +63,7 @@ def human_row(batch: BatchSummary) -> list[str]:
         ", ".join(types.label(code) for code in batch.types),
         _date(batch.start, False) or "",
         _date(batch.end, False) or "",
+        batch.repeats or "",
     ]
 
 
@@ -72,7 +75,8 @@ def batches(
     `--as`), from which file, how many exemptions it created and how many of those are live
     today, its type(s) and dates.
 
-    A start or end that differs between members shows as "mixed".
+    A start or end that differs between members shows as "mixed". A series (add or bulk with
+    --every) shows how it repeats: `every 1w x 10`.
 
     Example: stream-exempt batches --format csv > batches.csv
     """

@@ -2,26 +2,31 @@
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from stream_exempt import dates, output, rules, types, validate
+from stream_exempt import dates, output, rules, series, types, validate
+from stream_exempt.cli import repeating
 from stream_exempt.cli.options import (
     ActorOption,
     ColumnOption,
+    CountOption,
     EncodingOption,
+    EveryOption,
     ForOption,
     MonthFirstOption,
     ReasonOption,
+    UntilOption,
+    WeekdaysOption,
 )
 from stream_exempt.cli.session import Session, actor, collector_paused, committed, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
-from stream_exempt.model import Exemption
+from stream_exempt.model import Exemption, Terms
 from stream_exempt.store import shown_path
 
 if TYPE_CHECKING:  # imported when a command runs: `check`, run by cron, never needs them
@@ -143,6 +148,7 @@ def _plan(
     name: str,
     month_first: bool,
     unpassable: Refused | None = None,
+    repeat: "Callable[[Terms], Sequence[Terms]] | None" = None,
     deleted: dict[tuple[str, str], list[Exemption]] | None = None,
 ) -> "cohort.Plan":
     """The plan for every row; when any row is refused, the refused rows in a table and `Refused`.
@@ -151,7 +157,15 @@ def _plan(
     from stream_exempt import cohort
 
     plan = cohort.plan_bulk(
-        _progress(rows), columns, defaults, live, today, pattern, month_first=month_first, deleted=deleted
+        _progress(rows),
+        columns,
+        defaults,
+        live,
+        today,
+        pattern,
+        month_first=month_first,
+        repeat=repeat,
+        deleted=deleted,
     )
     if unpassable is not None and (plan.created or plan.refused):
         raise unpassable
@@ -206,8 +220,14 @@ def bulk(
     month_first: MonthFirstOption = False,
     encoding: EncodingOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything; write nothing.")] = False,
+    every: EveryOption = None,
+    count: CountOption = None,
+    until: UntilOption = None,
+    weekdays: WeekdaysOption = None,
 ) -> None:
     """Exempt a whole cohort from a CSV list or .xlsx workbook at once (a Bulk Exemption), all or nothing.
+
+    With --every, each student gets a series (every occurrence an exemption), all in one batch.
 
     Example: stream-exempt bulk cohort.csv --type placement --start 11/01/2027 --for 6w
     """
@@ -217,6 +237,12 @@ def bulk(
     who = actor(as_)
     today = dates.today()
     defaults, unpassable = _defaults(type_, start, end, for_, reason, today)
+    if every is None:
+        series.no_series_options(count, until, weekdays)
+    repeat = (
+        repeating.repeat_from_options(every, count, until, weekdays, today) if every is not None else None
+    )
+    expand = repeating.Expander(repeat, defaults.span) if repeat is not None else None
     pattern = validate.id_pattern()
     named = cohort.Named(column, type_column, start_column, end_column, reason_column)
     csvio.encoding_name(encoding)  # like every value typed, before the store
@@ -250,25 +276,36 @@ def bulk(
             # reads: never creates the store; none yet, checked as if against an empty one
             live, deleted = session.store().live_and_deleted_of(students, today) if present else ({}, {})
             plan = _plan(
-                rows, columns, defaults, live, today, pattern, name, month_first, unpassable, deleted
+                rows, columns, defaults, live, today, pattern, name, month_first, unpassable, expand, deleted
             )
         else:
             if not session.store_path.exists():  # a file that is refused leaves no new store behind
-                _plan(rows, columns, defaults, {}, today, pattern, name, month_first, unpassable)
+                _plan(rows, columns, defaults, {}, today, pattern, name, month_first, unpassable, expand)
             store = session.store_for_writing()
             with store.writing():  # the write lock first: R7 holds against every concurrent writer
                 live, deleted = store.live_and_deleted_of(students, today)
                 plan = _plan(
-                    rows, columns, defaults, live, today, pattern, name, month_first, unpassable, deleted
+                    rows,
+                    columns,
+                    defaults,
+                    live,
+                    today,
+                    pattern,
+                    name,
+                    month_first,
+                    unpassable,
+                    expand,
+                    deleted,
                 )
                 if plan.created:
                     with _writing(len(plan.created)):
                         batch = store.insert_batch(
-                            plan.created,
+                            plan.created if expand is None else repeating.grouped(plan.created),
                             actor=who,
                             at=dates.now_utc(),
                             in_force_from=in_force,
                             source=validate.printable_name(name),
+                            repeats=None if expand is None else expand.stored(),
                         )
                     committed(
                         f"batch {batch}, {len(plan.created)} exemption{'s' if len(plan.created) != 1 else ''} created"
@@ -278,9 +315,9 @@ def bulk(
             f"There is no store at {shown_path(session.store_path)} yet: the file was checked as if "
             "against an empty store, and nothing was created."
         )
-    for line, student, first in plan.repeats:
+    for line, student, first in dict.fromkeys(plan.repeats):  # a series' occurrences: once a line
         warn(f"line {line} repeats line {first} for student {student}; counted once.")
-    _summarise(plan, batch, dry_run)
+    _summarise(plan, batch, dry_run, expand)
     if plan.deleted:
         warn(_not_recreated(plan))
     if plan.reason_differs:
@@ -317,7 +354,9 @@ def _not_recreated(plan: "cohort.Plan") -> str:
     )
 
 
-def _summarise(plan: "cohort.Plan", batch: int | None, dry_run: bool) -> None:
+def _summarise(
+    plan: "cohort.Plan", batch: int | None, dry_run: bool, expand: "repeating.Expander | None" = None
+) -> None:
     created, already = len(plan.created), plan.already_recorded
     noun = "exemption" if created == 1 else "exemptions"
     if dry_run:
@@ -330,10 +369,13 @@ def _summarise(plan: "cohort.Plan", batch: int | None, dry_run: bool) -> None:
         print(f"Nothing new: all {already} already recorded.")
     else:
         print(f"Batch {batch}: {created} {noun} created, {already} already recorded.")
+    if expand is not None:
+        print(expand.words())
     from stream_exempt import cohort
 
     shown = cohort.ranges(plan)
-    for line in shown[:RANGES_SHOWN]:
+    limit = RANGES_SHOWN if expand is None else series.MOST  # a series: every occurrence's dates
+    for line in shown[:limit]:
         print(f"  {line}")
-    if len(shown) > RANGES_SHOWN:
-        print(f"  ... and {len(shown) - RANGES_SHOWN} other date ranges.")
+    if len(shown) > limit:
+        print(f"  ... and {len(shown) - limit} other date ranges.")

@@ -25,6 +25,15 @@ IdArgument = Annotated[
     str | None, typer.Argument(metavar="ID", help="The exemption's id.", show_default=False)
 ]
 
+FromOption = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        metavar="DATE",
+        help="With --batch: only the members that start on or after this day (this one and the following).",
+    ),
+]
+
 # Given an exemption and today, the exemption as it would be after the change (or `Refused`).
 Plan = Callable[[Exemption, date], Exemption]
 
@@ -40,10 +49,24 @@ def _named(ids: list[str], batch: str | None) -> tuple[list[int], int | None]:
     return [validate.exemption_id(text) for text in ids], None
 
 
-def _targets(store: Store, ids: list[int], batch: int | None, today: date) -> tuple[list[Exemption], int]:
-    """The exemptions named by ids or by a batch, and how many batch members are left alone."""
+def _since(from_: str | None, batch: str | None, today: date) -> date | None:
+    """`--from D`: a batch's members that start on or after D (SPEC 11: the rest of a series)."""
+    if from_ is None:
+        return None
+    if batch is None:
+        raise Refused("--from picks members of a batch; give it with --batch B.")
+    return dates.parse_date(from_, today)
+
+
+def _targets(
+    store: Store, ids: list[int], batch: int | None, today: date, since: date | None = None
+) -> tuple[list[Exemption], int]:
+    """The exemptions named by ids or by a batch, and how many batch members are left alone.
+    With `since` (`--from`), members that start before it are left alone, and not counted."""
     if batch is not None:
         members = store.batch_members(batch)
+        if since is not None:
+            members = [m for m in members if m.start >= since]
         changeable = [m for m in members if not m.deleted and m.end > today]
         return changeable, len(members) - len(changeable)
     return store.get_many(ids), 0
@@ -115,10 +138,12 @@ def _own_refusal(exemption: Exemption, plan: Plan, today: date) -> str:
     raise AssertionError("planned the same dates twice, refused once")  # pragma: no cover
 
 
-def _planned(store: Store, ids: list[int], batch: int | None, plan: Plan, today: date) -> Planned:
+def _planned(
+    store: Store, ids: list[int], batch: int | None, plan: Plan, today: date, since: date | None = None
+) -> Planned:
     """Every target planned: each checked by the rules, and all the changes together by R7
     against the live exemptions of their students."""
-    targets, left = _targets(store, ids, batch, today)
+    targets, left = _targets(store, ids, batch, today, since)
     changes, unchanged, refused = _each_planned(targets, plan, today)
     after = [after for _, after in changes]
     clashes = rules.clashes_among(after, store.live_besides(after, today), today) if after else []
@@ -170,6 +195,7 @@ def _apply(
     action: str,
     as_: str | None,
     today: date,
+    since: date | None = None,
 ) -> Planned:
     """Check and write one change to every target in one transaction; nothing is written when
     every target is already as asked."""
@@ -181,14 +207,14 @@ def _apply(
     # another process wrote meanwhile, plan again under the lock, so that R7 holds.
     version = store.version()
     with collector_paused():  # tens of thousands of small objects, no cycles: see bulk
-        planned = _planned(store, numbers, batch_number, plan, today)
+        planned = _planned(store, numbers, batch_number, plan, today, since)
         if planned.refused:
             _refuse(planned.refused, batch_number)
         if not planned.changes:
             return planned
         with store.writing():
             if store.changed_since(version):
-                planned = _planned(store, numbers, batch_number, plan, today)
+                planned = _planned(store, numbers, batch_number, plan, today, since)
                 if planned.refused:
                     _refuse(planned.refused, batch_number)
             changes = planned.changes
@@ -279,6 +305,7 @@ def extend(
         typer.Option("--by", metavar="DURATION", help="How much later the last day becomes: 1w, 10d, 1m."),
     ] = None,
     as_: ActorOption = None,
+    from_: FromOption = None,
 ) -> None:
     """Set a later end date for an exemption that is still running.
 
@@ -293,6 +320,7 @@ def extend(
     today = dates.today()
     new_end = dates.parse_date(to, today) if to is not None else None
     shift = dates.parse_duration(by) if by is not None else None
+    since = _since(from_, batch, today)
 
     def plan(exemption: Exemption, today: date) -> Exemption:
         if shift is not None:
@@ -300,7 +328,9 @@ def extend(
         assert new_end is not None
         return rules.extended(exemption, new_end, today)
 
-    planned = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "extend", as_, today)
+    planned = _apply(
+        ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "extend", as_, today, since
+    )
     _report(planned, "extended", batch, "ends")
 
 
@@ -330,6 +360,7 @@ def move(
         ),
     ] = None,
     as_: ActorOption = None,
+    from_: FromOption = None,
 ) -> None:
     """Move an exemption's dates: a new start, a new end (to cut it short), or a shift.
 
@@ -347,6 +378,7 @@ def move(
     new_start = dates.parse_date(start, today) if start is not None else None
     new_end = dates.parse_date(end, today) if end is not None else None
     shift = dates.parse_duration(by, allow_negative=True) if by is not None else None
+    since = _since(from_, batch, today)
 
     def plan(exemption: Exemption, today: date) -> Exemption:
         if shift is not None:
@@ -362,7 +394,7 @@ def move(
             return rules.moved(exemption, new_start, new_start + length, today)
         return rules.moved(exemption, new_start, new_end, today)
 
-    planned = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "move", as_, today)
+    planned = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "move", as_, today, since)
     kind = "ends" if start is None and by is None else "starts" if end is None and by is None else "runs"
     _report(planned, "moved", batch, kind)
 
@@ -372,9 +404,11 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def _deletable(store: Store, ids: list[int], batch: int | None, today: date) -> tuple[list[Exemption], int]:
+def _deletable(
+    store: Store, ids: list[int], batch: int | None, today: date, since: date | None = None
+) -> tuple[list[Exemption], int]:
     """The exemptions to delete, each checked by R4, and how many batch members are left alone."""
-    targets, left = _targets(store, ids, batch, today)
+    targets, left = _targets(store, ids, batch, today, since)
     for exemption in targets:
         rules.check_editable(exemption, today)
     return targets, left
@@ -389,6 +423,7 @@ def delete(
     batch: BatchOption = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_: ActorOption = None,
+    from_: FromOption = None,
 ) -> None:
     """Delete exemptions: they suppress nothing after today; the record and history stay.
 
@@ -402,11 +437,18 @@ def delete(
     who = actor(as_)
     today = dates.today()
     ids, batch_number = _named(exemption_ids or [], batch)
+    since = _since(from_, batch, today)
     store = session.store()  # deletes only what exists: never creates the store
     version = store.version()
-    targets, left = _deletable(store, ids, batch_number, today)
+    targets, left = _deletable(store, ids, batch_number, today, since)
     if not targets:
-        note(f"Nothing to delete: every member of batch {batch} has ended or is deleted.")
+        if since is not None:
+            note(
+                f"Nothing to delete: batch {batch} has no member starting on or after {show(since)} "
+                "that has not ended or been deleted."
+            )
+        else:
+            note(f"Nothing to delete: every member of batch {batch} has ended or is deleted.")
         return
     if not yes:
         if not _interactive():
@@ -422,7 +464,7 @@ def delete(
     with store.writing():
         # Another process may have changed them while the question was asked: read again.
         if store.changed_since(version):
-            current, left = _deletable(store, ids, batch_number, today)
+            current, left = _deletable(store, ids, batch_number, today, since)
         store.mark_deleted(current, actor=who, at=dates.now_utc(), on=today)
         if current:
             committed(f"{_count(len(current))} deleted ({_ids(current)})")

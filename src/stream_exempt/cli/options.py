@@ -98,3 +98,29 @@ MonthFirstOption = Annotated[
         help="Read the file's numeric dates month-first (10/17/2027), as US spreadsheets write them.",
     ),
 ]
+
+# A series (SPEC 11): `add` and `bulk` with --every.
+EveryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--every",
+        metavar="INTERVAL",
+        help="Repeat it as a series, each occurrence this long after the first: 1w, 2w, 10d, 1m, 1y.",
+    ),
+]
+CountOption = Annotated[
+    str | None,
+    typer.Option("--count", metavar="N", help="How many occurrences in the series, 2 to 200."),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option("--until", metavar="DATE", help="The series' last occurrence starts on or before this day."),
+]
+WeekdaysOption = Annotated[
+    str | None,
+    typer.Option(
+        "--weekdays",
+        metavar="DAYS",
+        help="With a weekly --every: the days each week on which occurrences start, e.g. mon,wed.",
+    ),
+]

@@ -135,9 +135,16 @@ def timeline(
             ((start, end),) = spans
             what += f", {dates.show(start)} to {dates.show(end)}"
         title = f"Batch {batch_number}: {_count(len(members), 'member')}, {what}"
-        picture = drawing.exemption_chart(
-            members, window, today, width, title=title, subtitle=subtitle, by_student=True, colour=colour
-        )
+        repeats = store.batch_repeats(batch_number)
+        if repeats is None:
+            picture = drawing.exemption_chart(
+                members, window, today, width, title=title, subtitle=subtitle, by_student=True, colour=colour
+            )
+        else:  # a series: a row per student, every occurrence on it
+            title += f", {repeats}"
+            picture = drawing.series_chart(
+                members, window, today, width, title=title, subtitle=subtitle, colour=colour
+            )
     else:
         assert student_id is not None
         found = store.of_student(student_id)

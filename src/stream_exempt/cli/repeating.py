@@ -1,0 +1,230 @@
+"""A series (SPEC 11): `add` and `bulk` with `--every`, recorded as one batch.
+
+Each occurrence is checked as `bulk` checks a row (`cohort.plan_bulk`): the same rules, the
+same "already recorded" for a re-run, all or nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from typing import TYPE_CHECKING
+
+from stream_exempt import dates, output, rules, series, validate
+from stream_exempt.cli.session import Session, committed, note, warn
+from stream_exempt.dates import show
+from stream_exempt.errors import Refused
+from stream_exempt.model import Actor, Draft, Exemption, Terms
+from stream_exempt.store import shown_path
+
+if TYPE_CHECKING:
+    from stream_exempt import cohort
+
+REFUSED_SHOWN = 20  # refused occurrences listed before "and N more"
+
+
+def repeat_from_options(
+    every: str, count: str | None, until: str | None, weekdays: str | None, today: date
+) -> series.Repeat:
+    """The options of a series as typed, each checked, before the store is opened."""
+    last = dates.parse_date(until, today) if until is not None else None
+    return series.repeat_from_options(every, count, last, weekdays)
+
+
+def stored_repeat(repeat: series.Repeat, occurrences: int | None) -> tuple[str, str | None, int | None]:
+    """How the batch keeps the repetition: interval, weekdays, occurrences per student."""
+    days = ",".join(series.WEEKDAYS[day] for day in repeat.weekdays) or None
+    return str(repeat.every), days, occurrences
+
+
+def grouped(created: list[tuple[str, Terms]]) -> list[tuple[str, Terms]]:
+    """The members of a series' batch with equal terms together: a cohort's first occurrences,
+    then its second ones, ..., so that each is written by one statement, as a plain import is."""
+    by_terms: dict[Terms, list[str]] = {}
+    for student, terms in created:
+        by_terms.setdefault(terms, []).append(student)
+    return [(student, terms) for terms, students in by_terms.items() for student in students]
+
+
+class Expander:
+    """`bulk --every`: each row's terms made into the occurrences of its series (a cohort
+    shares its terms, so each distinct set is expanded once)."""
+
+    def __init__(self, repeat: series.Repeat, span: dates.Duration | None) -> None:
+        self.repeat, self.span = repeat, span
+        self.made: dict[Terms, list[Terms] | str] = {}
+
+    def __call__(self, terms: Terms) -> list[Terms]:
+        made = self.made.get(terms)
+        if made is None:
+            try:
+                made = series.occurrences(terms, self.repeat, self.span)
+            except Refused as refusal:
+                made = refusal.message
+            self.made[terms] = made
+        if isinstance(made, str):
+            raise Refused(made)
+        return made
+
+    def _series(self) -> list[list[Terms]]:
+        return [made for made in self.made.values() if not isinstance(made, str)]
+
+    def stored(self) -> tuple[str, str | None, int | None]:
+        """How the batch keeps the repetition; the occurrences per student where all have as many."""
+        counts = {len(made) for made in self._series()}
+        return stored_repeat(self.repeat, counts.pop() if len(counts) == 1 else None)
+
+    def words(self) -> str:
+        """`A series for each student: weekly from 13 Jan 2027 to 17 Mar 2027, 10 occurrences.`"""
+        made = self._series()
+        if len(made) == 1:
+            return (
+                f"A series for each student: {series.span_words(made[0], self.repeat)}, "
+                f"{len(made[0])} occurrences."
+            )
+        return f"A series for each student: {self.repeat.words()}."
+
+
+def _day(day: date) -> str:
+    return f"{series.WEEKDAYS[day.weekday()].capitalize()} {show(day)}"
+
+
+def _refuse(plan: cohort.Plan, made: list[Terms]) -> None:
+    """Every refused occurrence with its dates (the first twenty, and how many more)."""
+    rows = [
+        [str(line), f"{_day(made[line - 1].start)} to {_day(made[line - 1].end)}", why]
+        for line, _, why in plan.refused[:REFUSED_SHOWN]
+    ]
+    more = len(plan.refused) - len(rows)
+    output.write_rich_table(
+        ("Occurrence", "Dates", "Why refused"), rows, stderr=True, title="Refused occurrences"
+    )
+    if more:
+        note(f"... and {more} more refused occurrences.")
+    raise Refused(
+        f"{len(plan.refused)} of the {len(made)} occurrences of the series refused (listed above); "
+        "nothing was written: each occurrence is an exemption under every rule, so change the series "
+        "and add it again."
+    )
+
+
+def add_series(
+    session: Session,
+    draft: Draft,
+    repeat: series.Repeat,
+    span: dates.Duration | None,
+    who: Actor,
+    today: date,
+    *,
+    quiet: bool,
+    dry_run: bool,
+) -> None:
+    """`add --every`: every occurrence checked as a row of an import, then one batch."""
+    from stream_exempt import cohort
+
+    made = series.occurrences(Terms(draft.type, draft.start, draft.end, draft.reason), repeat, span)
+    # Each occurrence a row (its number, the student, its dates), as an import would give it.
+    rows = [(k, [draft.student_id, t.start.isoformat(), t.end.isoformat()]) for k, t in enumerate(made, 1)]
+    columns = cohort.Columns(student_id=0, start=1, end=2)
+    defaults = cohort.Defaults(type=draft.type, reason=draft.reason, reason_given=True)
+    pattern = validate.id_pattern()
+
+    Found = dict[tuple[str, str], list[Exemption]]
+
+    def plan(live_and_deleted: tuple[Found, Found]) -> cohort.Plan:
+        live, deleted = live_and_deleted
+        planned = cohort.plan_bulk(rows, columns, defaults, live, today, pattern, deleted=deleted)
+        if planned.refused:
+            _refuse(planned, made)
+        return planned
+
+    exists = session.store_path.exists()
+    batch = None
+    members: list[Exemption] = []
+    in_force = rules.in_force_from(today)
+    if dry_run:  # reads only: never creates the store
+        if not exists:
+            note(
+                f"There is no store at {shown_path(session.store_path)} yet: the series was checked as if "
+                "against an empty store, and nothing was created."
+            )
+        planned = plan(session.store().live_and_deleted_of([draft.student_id], today) if exists else ({}, {}))
+    else:
+        if not exists:  # a series that is refused leaves no new store behind
+            plan(({}, {}))
+        store = session.store_for_writing()
+        with store.writing():  # the write lock first: R7 holds against every concurrent writer
+            planned = plan(store.live_and_deleted_of([draft.student_id], today))
+            if planned.created:
+                batch = store.insert_batch(
+                    planned.created,
+                    actor=who,
+                    at=dates.now_utc(),
+                    in_force_from=in_force,
+                    source=None,
+                    repeats=stored_repeat(repeat, len(made)),
+                )
+                members = store.batch_members(batch)
+                committed(
+                    f"batch {batch}, {_count(len(planned.created))} created ({series.span_words(made, repeat)})"
+                )
+    new = {terms for _, terms in planned.created}
+    if quiet:
+        if batch is not None:
+            sys.stdout.writelines(f"{member.id}\n" for member in members)
+    else:
+        _summarise(made, repeat, planned, batch, dry_run)
+        ids = {(m.start, m.end): m.id for m in members}
+        lines = []
+        gone = {line: exemption_id for line, _, exemption_id in planned.deleted}
+        for k, terms in enumerate(made, 1):
+            if k in gone:
+                what = f"deleted (exemption {gone[k]}), not recreated"
+            elif terms not in new:
+                what = "already recorded"
+            elif batch is not None:
+                what = f"exemption {ids[terms.start, terms.end]}"
+            else:
+                what = "would be created"
+            lines.append(f"  {k:>3}. {_day(terms.start)} to {_day(terms.end)}: {what}\n")
+        sys.stdout.writelines(lines)
+    if planned.deleted:
+        gone_ids = ", ".join(str(exemption_id) for _, _, exemption_id in planned.deleted)
+        one = len(planned.deleted) == 1
+        warn(
+            f"{len(planned.deleted)} occurrence{'' if one else 's'} of the series "
+            f"match{'es' if one else ''} {'a deleted exemption' if one else 'deleted exemptions'} ({gone_ids}), "
+            "not recreated: use add without --every to exempt the student on those days again."
+        )
+    late = sum(1 for _, terms in planned.created if terms.start < in_force)
+    if late:
+        warn(
+            f"notifications may still trigger until {show(in_force)} for {late} of these "
+            f"{_count(len(planned.created))} (they start before then)."
+        )
+
+
+def _count(number: int) -> str:
+    return f"{number} exemption{'s' if number != 1 else ''}"
+
+
+def _summarise(
+    made: list[Terms], repeat: series.Repeat, planned: cohort.Plan, batch: int | None, dry_run: bool
+) -> None:
+    """`Batch 12: 10 exemptions created, weekly from 13 Jan 2027 to 17 Mar 2027.`"""
+    spans = series.span_words(made, repeat)
+    created, already = len(planned.created), planned.already_recorded
+    recorded = f", {already} already recorded" if already else ""
+    if dry_run:
+        print(
+            f"Dry run: {_count(created)} would be created as one new batch{recorded}, {spans}; "
+            "nothing was written."
+        )
+    elif batch is None and planned.deleted:
+        print(
+            f"Nothing new: {already} already recorded, {len(planned.deleted)} deleted (not recreated), {spans}."
+        )
+    elif batch is None:
+        print(f"Nothing new: all {already} occurrences already recorded, {spans}.")
+    else:
+        print(f"Batch {batch}: {_count(created)} created{recorded}, {spans}.")
