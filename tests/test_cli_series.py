@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LONDON, Cli, snapshot
+from helpers import LONDON, Cli, snapshot
 
 STUDENT = "201234567"
 WEEKLY = ("--type", "placement", "--start", "2027-01-13", "--for", "1d", "--every", "1w")
