@@ -39,6 +39,7 @@ def _store(folder: Path) -> Path:
         check=True,
         env={**os.environ, "STREAM_EXEMPT_DB": str(store)},
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,  # `Created a new store at ...`
     )
     return store
 
