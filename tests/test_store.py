@@ -194,7 +194,7 @@ def test_a_command_that_does_not_record_never_creates_the_store(
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         f"Error: There is no store at {path}; check --db or STREAM_EXEMPT_DB, or create it with "
-        "stream-exempt init (a command that only reads never creates one)."
+        "stream-exempt init (only a command that records something new creates one; reading or changing what exists never does)."
     ]
     assert not (tmp_path / "typo").exists()
 

@@ -325,7 +325,7 @@ def missing(path: Path) -> StoreUnusable:
     """The error for a read on a store that does not exist: loud, so a mistyped path is seen."""
     return StoreUnusable(
         f"there is no store at {shown_path(path)}; check --db or STREAM_EXEMPT_DB, or create it with "
-        "stream-exempt init (a command that only reads never creates one)."
+        "stream-exempt init (only a command that records something new creates one; reading or changing what exists never does)."
     )
 
 
