@@ -15,8 +15,7 @@ import pytest
 from helpers import Cli
 from stream_exempt import schema
 from stream_exempt.errors import StoreUnusable
-from stream_exempt.store import is_url, open_store, shown_path, without_password
-from stream_exempt.store import pg_schema
+from stream_exempt.store import is_url, open_store, pg_schema, shown_path, without_password
 
 # -- URLs, without a server -----------------------------------------------------------------
 
@@ -44,8 +43,14 @@ def test_a_url_is_told_from_a_path(location: str, url: bool) -> None:
         ("postgresql://alice:s3cret@db.example:5432/ses", "postgresql://alice@db.example:5432/ses"),
         ("postgresql://:s3cret@db.example/ses", "postgresql://db.example/ses"),
         ("postgres://alice:p%40ss@db/ses?sslmode=require", "postgres://alice@db/ses?sslmode=require"),
-        ("postgresql://alice@db/ses?password=s3cret&sslmode=require", "postgresql://alice@db/ses?sslmode=require"),
-        ("postgresql://alice@db/ses?sslmode=require&password=s3cret", "postgresql://alice@db/ses?sslmode=require"),
+        (
+            "postgresql://alice@db/ses?password=s3cret&sslmode=require",
+            "postgresql://alice@db/ses?sslmode=require",
+        ),
+        (
+            "postgresql://alice@db/ses?sslmode=require&password=s3cret",
+            "postgresql://alice@db/ses?sslmode=require",
+        ),
         ("postgresql://db/ses", "postgresql://db/ses"),
         ("postgresql:///ses", "postgresql:///ses"),
     ],
@@ -197,7 +202,9 @@ def test_the_actor_is_the_session_user_whatever_as_says(pg_store: str) -> None:
     result = cli("add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w", "--as", "j.smith")
     assert result.exit_code == 0, result.stderr
     with _connect(pg_store) as conn:
-        assert conn.execute("SELECT created_by, created_for FROM exemptions").fetchall() == [(user, "j.smith")]
+        assert conn.execute("SELECT created_by, created_for FROM exemptions").fetchall() == [
+            (user, "j.smith")
+        ]
         assert conn.execute("SELECT actor, login, actor_for FROM events").fetchall() == [
             (user, user, "j.smith")
         ]
@@ -241,7 +248,7 @@ def test_a_missing_database_is_one_sentence_exit_4(pg_server: Any) -> None:
     assert result.exit_code == 4
     assert result.stderr == (
         f"Error: The store {without_password(url)} cannot be used: the database does not exist "
-        f'(connection failed: {result.stderr.split("(connection failed: ", 1)[1]}'
+        f"(connection failed: {result.stderr.split('(connection failed: ', 1)[1]}"
     )
     assert "does not exist" in result.stderr and len(result.stderr.splitlines()) == 1
 
@@ -260,8 +267,21 @@ def test_racing_writers_end_with_one_winner_and_clean_refusals(pg_store: str) ->
     get R7's refusal (exit 2); none exits 70 or says "could not serialize"."""
     racers = [
         subprocess.Popen(
-            [sys.executable, "-m", "stream_exempt", "--db", pg_store, "add", "201234567", "-t", "placement",
-             "-s", "+1w", "--for", "2w"],
+            [
+                sys.executable,
+                "-m",
+                "stream_exempt",
+                "--db",
+                pg_store,
+                "add",
+                "201234567",
+                "-t",
+                "placement",
+                "-s",
+                "+1w",
+                "--for",
+                "2w",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
