@@ -230,6 +230,11 @@ class PostgresServer:
 
     def give_back(self, kind: str, name: str) -> None:
         """After the test: kept for another when it can be emptied to its template's state."""
+        # Whatever the test left connected (a store it did not close, a process) goes first.
+        self.admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
         if self._templates[kind].restore(self.url(name)):
             self._free[kind].append(name)
         else:
@@ -266,6 +271,7 @@ class Template:
 
         try:
             with psycopg.connect(url) as conn:  # one transaction: all or nothing
+                conn.execute("SET LOCAL lock_timeout = '5s'")
                 if conn.execute(FINGERPRINT).fetchone()[0] != self.fingerprint:  # type: ignore[index]
                     return False
                 if self.rows:
