@@ -32,7 +32,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.string import TextLoader
 
 from stream_exempt import interrupts, schema
-from stream_exempt.errors import NotFound, Refused, StoreUnusable
+from stream_exempt.errors import NoStoreYet, NotFound, Refused, StoreUnusable
 from stream_exempt.model import (
     APPROVED,
     REJECTED,
@@ -201,7 +201,7 @@ class PostgresStore:
             ).fetchone() or ("", "")
             if store._needs_migration():
                 if not create and not store.applied_migrations():
-                    raise StoreUnusable(
+                    raise NoStoreYet(
                         f"the PostgreSQL database {store.shown} is not a stream-exempt store; check --db "
                         "or STREAM_EXEMPT_DB, or run stream-exempt init to create the store there (only a "
                         "command that records something new creates one; reading or changing what "
