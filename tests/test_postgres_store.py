@@ -118,8 +118,8 @@ def test_a_read_on_a_database_without_the_schema_is_exit_4(pg_empty: str) -> Non
     result = cli("list")
     assert result.exit_code == 4
     assert result.stderr == (
-        f"Error: The PostgreSQL database {without_password(pg_empty)} is not a stream-exempt store; "
-        "check --db or STREAM_EXEMPT_DB, or run stream-exempt init to create the store there (only a "
+        f"Error: The PostgreSQL database {without_password(pg_empty)} is not a stream-exempt store; run init "
+        "(`stream-exempt init`) to create the store there, or check --db or STREAM_EXEMPT_DB (only a "
         "command that records something new creates one; reading or changing what exists never does).\n"
     )
     with _connect(pg_empty) as conn:  # nothing was made

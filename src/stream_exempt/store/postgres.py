@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, timedelta
-from itertools import groupby
+from itertools import chain, groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -185,7 +185,15 @@ class PostgresStore:
         return without_password(self.url)
 
     def _run(self, sql: str, args: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        return self.conn.execute(sql, args)
+        try:
+            return self.conn.execute(sql, args)
+        except psycopg.OperationalError as error:  # the server gone: the store's own error
+            raise self._lost(error) from None
+
+    def _lost(self, error: psycopg.Error) -> StoreUnusable:
+        mapped = unusable_pg(error, self.url)
+        assert mapped is not None
+        return mapped
 
     # -- opening ------------------------------------------------------------------------
 
@@ -202,10 +210,10 @@ class PostgresStore:
             if store._needs_migration():
                 if not create and not store.applied_migrations():
                     raise NoStoreYet(
-                        f"the PostgreSQL database {store.shown} is not a stream-exempt store; check --db "
-                        "or STREAM_EXEMPT_DB, or run stream-exempt init to create the store there (only a "
-                        "command that records something new creates one; reading or changing what "
-                        "exists never does)."
+                        f"the PostgreSQL database {store.shown} is not a stream-exempt store; run init "
+                        "(`stream-exempt init`) to create the store there, or check --db or "
+                        "STREAM_EXEMPT_DB (only a command that records something new creates one; "
+                        "reading or changing what exists never does)."
                     )
                 with store.writing():
                     store.created = store._migrate()
@@ -286,8 +294,11 @@ class PostgresStore:
             try:
                 self._run("SELECT pg_advisory_xact_lock($1)", (WRITE_LOCK,))
                 yield
-                if self.applied_migrations():
-                    self.conn.execute("UPDATE stream_exempt_version SET n = n + 1")
+                # Bumped only when this transaction wrote (it has a transaction id then): a
+                # command that records nothing changes nothing, not even the version.
+                self.conn.execute(
+                    "UPDATE stream_exempt_version SET n = n + 1 WHERE pg_current_xact_id_if_assigned() IS NOT NULL"
+                )
                 with interrupts.committing():
                     self.conn.execute("COMMIT")
             except errors.ExclusionViolation:
@@ -437,7 +448,12 @@ class PostgresStore:
         if limit is not None:
             query += f" LIMIT {int(limit)}"
         if limit is None:  # streamed from the server, a chunk of rows at a time
-            return self.conn.cursor().stream(query, args, size=2000)
+            rows = self.conn.cursor().stream(query, args, size=2000)
+            try:  # the query runs now, before anything is written: a failure leaves no header
+                first = next(rows, None)
+            except psycopg.OperationalError as error:
+                raise self._lost(error) from None
+            return iter(()) if first is None else chain((first,), rows)
         # A limited list is read whole: its count may be asked before the last row is read.
         return iter(self._run(query, args).fetchall())
 
