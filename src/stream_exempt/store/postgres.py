@@ -355,7 +355,8 @@ class PostgresStore:
         """The exemptions of these students meeting `condition` (its parameters from $2), oldest first."""
         rows = self._run(
             f"SELECT {COLUMNS} FROM exemptions WHERE student_id = ANY($1::text[]) AND {condition} ORDER BY id",
-            (sorted(set(student_ids)), *args),
+            # An ID holding a NUL (from a hostile file) is no stored one: PostgreSQL text cannot hold it.
+            (sorted({student for student in student_ids if "\x00" not in student}), *args),
         )
         return [exemption_row(row) for row in rows]
 
