@@ -107,7 +107,7 @@ def unusable_pg(error: BaseException, location: str) -> StoreUnusable | None:
     shown = without_password(location)
     text = (str(error).strip().splitlines() or [type(error).__name__])[0]
     secret = _password(location)
-    if secret:
+    if secret and len(secret) >= 4:  # libpq never echoes it; this is only belt and braces
         text = text.replace(secret, "…")
     state = error.sqlstate or ""
     lowered = text.lower()
@@ -118,7 +118,9 @@ def unusable_pg(error: BaseException, location: str) -> StoreUnusable | None:
         why = "the database does not exist"
         then = "ask the database administrator to create it (stream-exempt never creates a database)"
     elif state == "42501":
-        return StoreUnusable(f"permission denied on the store {shown} ({text}).")
+        from stream_exempt.store.roles import denied
+
+        return denied(error, shown)
     elif (
         state.startswith("08")
         or state in ("57P01", "57P02", "57P03")
@@ -826,7 +828,7 @@ class PostgresStore:
         row = self._run(
             "INSERT INTO requests (id, student_id, type, start_date, end_date, reason, requested_by, "
             "recorded_by, recorded_login, recorded_for, requested_at) "
-            "VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM requests), $1, $2, $3, $4, $5, $6, $7, $7, $8, $9) "
+            "VALUES (stream_exempt_next_request_id(), $1, $2, $3, $4, $5, $6, $7, $7, $8, $9) "
             "RETURNING id",
             (
                 draft.student_id,
