@@ -70,7 +70,7 @@ def test_a_batch_change_is_the_same_as_one_change_at_a_time(
     batch = cli.ok(verb, "--batch", "1", *options)
     # One at a time: the command itself for each id (without Typer's parsing, which would
     # make this test take minutes), with the store kept open between them.
-    session = Session(one_by_one.store_path)
+    session = Session(str(one_by_one.store_path))
     context = SimpleNamespace(obj=session)
     for exemption_id in changeable:
         if verb == "extend":

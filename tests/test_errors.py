@@ -26,7 +26,7 @@ def test_an_internal_failure_shows_no_traceback_and_no_personal_data(
 def test_a_store_locked_past_the_timeout_is_exit_4(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     cli.add()
     before = snapshot(cli.store_path)
-    monkeypatch.setattr("stream_exempt.store.BUSY_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr("stream_exempt.store.sqlite.BUSY_TIMEOUT_SECONDS", 0.2)
     holder = sqlite3.connect(cli.store_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:

@@ -6,7 +6,8 @@ import typer
 
 from stream_exempt import sharing
 from stream_exempt.cli.session import Session, committed, warn
-from stream_exempt.store import Store
+from stream_exempt.errors import Refused
+from stream_exempt.store import Store, open_store
 
 
 def init(
@@ -30,7 +31,20 @@ def init(
     Example: sudo stream-exempt --db /srv/stream-exempt/exemptions.db init --group ses-office
     """
     session: Session = ctx.obj
-    path = session.store_path
+    location = session.store_location
+    if isinstance(location, str):  # a PostgreSQL database (SPEC 12): the schema, in one transaction
+        if group is not None:
+            raise Refused(
+                "--group shares a store file with a Unix group; a PostgreSQL store is shared through "
+                "the database's own roles."
+            )
+        store = open_store(location, create=True)
+        store.close()
+        committed(f"the store at {session.store_shown}", "Running `stream-exempt init` again is harmless")
+        verb = "Created the store in" if store.created else "The store is ready in"
+        print(f"{verb} the PostgreSQL database {session.store_shown}.")
+        return
+    path = location
     if group is not None:
         sharing.group_id(group)  # an empty or unknown group: refused before anything is made
     existed = path.exists()
