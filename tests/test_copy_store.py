@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from helpers import Cli, Clock, snapshot, write
-from stream_exempt import copying
 from stream_exempt.cli.app import app
 from stream_exempt.errors import StoreUnusable
+from stream_exempt.store import copying
 
 
 def copy_store(source: Path | str, target: Path | str) -> Result:

@@ -5,10 +5,23 @@ from typing import Annotated
 
 import typer
 
-from stream_exempt import copying, dates, sharing
+from stream_exempt import dates, sharing
 from stream_exempt.cli.session import committed, note
 from stream_exempt.errors import Refused
-from stream_exempt.store import Store, shown_path
+from stream_exempt.store import copying, is_url, open_store, shown_path, without_password
+
+
+def _location(text: str) -> str | Path:
+    return text if is_url(text) else Path(text).expanduser()
+
+
+def _same(one: str | Path, other: str | Path) -> bool:
+    """Whether two locations are one store: the same file, or the same URL (without passwords)."""
+    if isinstance(one, Path) and isinstance(other, Path):
+        return one.resolve() == other.resolve()
+    return (
+        isinstance(one, str) and isinstance(other, str) and without_password(one) == without_password(other)
+    )
 
 
 def _described(copied: copying.Copied) -> str:
@@ -36,17 +49,17 @@ def copy_store(
 
     Example: stream-exempt copy-store /srv/stream-exempt/exemptions.db postgresql://ses_admin@dbhost/ses
     """
-    from_path, to_path = Path(source).expanduser(), Path(target).expanduser()
-    shown = (shown_path(from_path), shown_path(to_path))
-    if from_path.resolve() == to_path.resolve():
+    source_at, target_at = _location(source), _location(target)
+    shown = (shown_path(source_at), shown_path(target_at))
+    if _same(source_at, target_at):
         raise Refused(
             f"FROM and TO are the same store ({shown[0]}); give a new file or an empty database as TO."
         )
-    source_store = Store.open(from_path, create=False)
+    source_store = open_store(source_at, create=False)
     try:
-        existed = to_path.exists()
-        made = [] if existed else sharing.missing_folders(to_path.parent)
-        target_store = Store.open(to_path, create=True)
+        new_file = isinstance(target_at, Path) and not target_at.exists()
+        made = sharing.missing_folders(target_at.parent) if isinstance(target_at, Path) and new_file else []
+        target_store = open_store(target_at, create=True)
         try:
             copied = copying.copy(
                 source_store,
@@ -57,8 +70,8 @@ def copy_store(
             )
         except BaseException:
             target_store.close()
-            if not existed:  # a failed copy leaves nothing behind that it made
-                sharing.remove(to_path, made)
+            if isinstance(target_at, Path) and new_file:  # a failed copy leaves nothing behind that it made
+                sharing.remove(target_at, made)
             raise
         target_store.close()
         if target_store.created:  # said once the copy is there: a failed one leaves no store

@@ -87,7 +87,7 @@ class _Postgres:
     def columns(self, table: str) -> list[str]:
         rows = self.conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
+            "AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position",
             (table,),
         )
         return [str(name) for (name,) in rows]
@@ -113,7 +113,7 @@ class _Postgres:
     def after_copy(self, table: str) -> None:
         """The table's id sequence past the ids copied: the next one is the next id, as on SQLite."""
         self.conn.execute(
-            f"SELECT setval(pg_get_serial_sequence(%s, 'id'), coalesce(max(id), 0) + 1, false) FROM {table}",
+            f"SELECT setval(pg_get_serial_sequence($1, 'id'), coalesce(max(id), 0) + 1, false) FROM {table}",
             (table,),
         )
 
