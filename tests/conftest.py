@@ -12,7 +12,6 @@ Everything else the tests share is in helpers.py (import it from there).
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import os
 from collections.abc import Callable, Generator, Iterator
@@ -23,7 +22,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from helpers import LONDON, MONDAY, Cli, exemption, os_login, read_terminal, shell, snapshot
+from helpers import LONDON, MONDAY, Cli, exemption, open_location, os_login, read_terminal, shell, snapshot
 from stream_exempt import config
 from stream_exempt.store import Store
 
@@ -48,7 +47,12 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest
 
 
 @pytest.fixture
-def login() -> str:
+def login(request: pytest.FixtureRequest) -> str:
+    """Who every change records as its actor (SPEC 7, 12): the OS login on SQLite, the database's
+    session user on PostgreSQL."""
+    if "backend" in request.fixturenames and request.getfixturevalue("backend") == "postgres":
+        server: PostgresServer = request.getfixturevalue("pg_server")
+        return server.user
     return os_login()
 
 
@@ -123,6 +127,7 @@ class PostgresServer:
         self.admin = admin  # an autocommit connection to the maintenance database
         self.prefix = os.environ.get("STREAM_EXEMPT_TEST_DB_PREFIX", "se_test")
         self.names = itertools.count(1)
+        self.user: str = admin.execute("SELECT session_user").fetchone()[0]
         self._template: str | None = None
         self._drop_leftovers()
 
@@ -160,9 +165,8 @@ class PostgresServer:
         if self._template is None:
             name = self.create()
             try:
-                open_store = importlib.import_module("stream_exempt.store").open_store
                 with time_machine.travel(MONDAY, tick=False):
-                    open_store(self.url(name), create=True).close()
+                    open_location(self.url(name), create=True).close()
             except BaseException:
                 self.drop(name)
                 raise

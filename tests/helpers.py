@@ -8,6 +8,7 @@ everything else from here (`from helpers import Cli, write`).
 from __future__ import annotations
 
 import fcntl
+import importlib
 import json
 import os
 import pty
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import termios
 from collections.abc import Callable, Mapping
+from contextlib import closing
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -129,6 +131,16 @@ def write(folder: Path, data: str | bytes, *, name: str = "cohort.csv", encoding
     return str(path)
 
 
+def open_location(location: Path | str, *, create: bool = False) -> Any:
+    """The store at `location` (a SQLite path or a PostgreSQL URL), opened as the tool opens it
+    (`stream_exempt.store.open_store`); close it after use."""
+    store_module = importlib.import_module("stream_exempt.store")
+    opener = getattr(store_module, "open_store", None)
+    if opener is None:  # before the PostgreSQL store: SQLite alone
+        return store_module.Store.open(Path(location), create=create)
+    return opener(location if is_postgres(location) else Path(location), create=create)
+
+
 def is_postgres(location: Path | str) -> bool:
     """Whether a store location is a PostgreSQL URL (SPEC 12) rather than a SQLite file."""
     return str(location).startswith(("postgresql:", "postgres:"))
@@ -162,6 +174,20 @@ def snapshot(location: Path | str) -> dict[str, list[tuple[object, ...]]]:
         return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
     finally:
         conn.close()
+
+
+def scalar(location: Path | str, query: str) -> Any:
+    """The one value `query` (SQL without parameters, the same on both backends) gives."""
+    if is_postgres(location):
+        import psycopg
+
+        with psycopg.connect(str(location)) as pg:
+            row = pg.execute(query).fetchone()
+    else:
+        with closing(sqlite3.connect(location)) as conn:
+            row = conn.execute(query).fetchone()
+    assert row is not None
+    return row[0]
 
 
 def _postgres_snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:

@@ -289,6 +289,7 @@ ADDED = "Error: Interrupted after recording: exemption 1 for student 201234567, 
         ("COMMIT", signal.SIGTERM, ADDED, "1\n"),
     ],
 )
+@pytest.mark.sqlite_only("signals sent from inside SQLite statements (patched sqlite3.connect)")
 def test_a_signal_during_the_commit_says_what_was_recorded(
     cli: object,
     handled: None,
