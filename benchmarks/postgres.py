@@ -84,13 +84,15 @@ def databases() -> Iterator[None]:
 
 
 def tool(store: str, *args: str) -> None:
-    subprocess.run(
+    done = subprocess.run(
         [*COMMAND, *args],
-        check=True,
         env={**os.environ, "STREAM_EXEMPT_DB": store},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,  # `Created a new store at ...`
+        stderr=subprocess.PIPE,  # `Created a new store at ...`, or why it failed
+        text=True,
     )
+    if done.returncode != 0:
+        raise SystemExit(f"stream-exempt {' '.join(args)} failed: {done.stderr.strip()}")
 
 
 def count(database: str, table: str = "exemptions") -> int:
@@ -117,6 +119,7 @@ class Stores:
         """The seeded database (a template: runs that write work on copies of it)."""
         if self._postgres is None:
             self._postgres = create_database(SEEDED)
+            tool(url(SEEDED), "init")
             cohort = self.folder / "seed.csv"
             write_cohort(cohort, students(100_000, offset=500_000))
             tool(url(SEEDED), "bulk", str(cohort), "--type", "placement", "--start", "+1w", "--for", "4w")
