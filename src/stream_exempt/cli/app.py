@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "batches": ("batches", "batches"),
     "summary": ("summary", "summary"),
     "timeline": ("timeline", "timeline"),
+    "copy-store": ("copy_store", "copy_store"),
 }
 ROOT_OPTIONS_WITH_VALUE = frozenset({"--db"})
 
