@@ -22,14 +22,20 @@ def format_option(help: str = "Output format.") -> Any:
     return typer.Option("--format", "-f", case_sensitive=False, help=help)
 
 
+# Every command's `--format` choices, from the registry's names for them.
 if TYPE_CHECKING:  # for the type checker, a choice is the text it holds
     TableFormat = str
     AnswerFormat = str
+    CheckFormat = str
+    SummaryFormat = str
 else:
     # Every format that can write rows of records (list, history, types, batches, ...).
     TableFormat = format_choice("TableFormat", output.TABLE_FORMATS)
-    # One answer, for people (text) or programs (json): check STUDENT_ID, doctor.
-    AnswerFormat = format_choice("AnswerFormat", ("text", "json"))
+    # One answer, for people (text) or programs (json): doctor.
+    AnswerFormat = format_choice("AnswerFormat", output.ANSWER_FORMATS)
+    # One answer (check STUDENT_ID) or a feed (check --file).
+    CheckFormat = format_choice("CheckFormat", output.CHECK_FORMATS)
+    SummaryFormat = format_choice("SummaryFormat", output.SUMMARY_FORMATS)
 
 TableFormatOption = Annotated[TableFormat, format_option()]
 AnswerFormatOption = Annotated[AnswerFormat, format_option("text for people, json for programs.")]
