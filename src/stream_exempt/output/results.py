@@ -144,12 +144,6 @@ def human_row(
     ]
 
 
-def exemptions(rows: Iterable[tuple[Exemption, str]], **options: Any) -> Table:
-    """(exemption, status) pairs as a table: the rows of `list`."""
-    options.setdefault("empty", "No exemptions match.")
-    return Table(FIELDS, HEADINGS, rows, machine=_machine, human=lambda item: human_row(*item), **options)
-
-
 @lru_cache(maxsize=4096)
 def _shown(iso: str) -> str:
     """An ISO date as people read it (`10 Jan 2027`); a listing repeats a few dates often."""
