@@ -54,7 +54,7 @@ def generate(path: Path, factor: float) -> None:
     from datetime import UTC, date, datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from stream_exempt.store import _SNAPSHOT, Store
+    from stream_exempt.store.sqlite import _SNAPSHOT, Store
 
     today = datetime.now(ZoneInfo("Europe/London")).date()
     rng = random.Random(11)

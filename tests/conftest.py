@@ -1,19 +1,28 @@
-"""Shared fixtures: a frozen clock, a private store per test, and the CLI runner.
+"""Shared fixtures: a frozen clock, a private store per test (on SQLite and on PostgreSQL),
+and the CLI runner.
+
+Every test that uses `cli`, `bare_cli` or `store_location` (through the `backend` fixture) runs
+twice, with the ids `sqlite` and `postgres`. A test about SQLite files themselves is marked
+`@pytest.mark.sqlite_only("why")` and runs on SQLite alone. Without a PostgreSQL server the
+`postgres` runs are skipped with one reason; STREAM_EXEMPT_REQUIRE_POSTGRES=1 (set by .ci/run)
+turns any skipped PostgreSQL test into a failure.
 
 Everything else the tests share is in helpers.py (import it from there).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
 
-from helpers import LONDON, MONDAY, Cli, exemption, os_login, read_terminal, shell, snapshot
+from helpers import LONDON, MONDAY, Cli, exemption, open_location, os_login, read_terminal, shell, snapshot
 from stream_exempt import config
 from stream_exempt.store import Store
 
@@ -38,7 +47,12 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest
 
 
 @pytest.fixture
-def login() -> str:
+def login(request: pytest.FixtureRequest) -> str:
+    """Who every change records as its actor (SPEC 7, 12): the OS login on SQLite, the database's
+    session user on PostgreSQL."""
+    if "backend" in request.fixturenames and request.getfixturevalue("backend") == "postgres":
+        server: PostgresServer = request.getfixturevalue("pg_server")
+        return server.user
     return os_login()
 
 
@@ -57,23 +71,206 @@ def clock() -> Iterator[Callable[[datetime], None]]:
 
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
+    """The SQLite store's path (on either backend: a test on PostgreSQL does not use it)."""
     return tmp_path / "exemptions.db"
 
 
+# -- the two backends ------------------------------------------------------------------------
+
+BACKENDS = ("sqlite", "postgres")
+REQUIRE_POSTGRES = "STREAM_EXEMPT_REQUIRE_POSTGRES"
+NO_SERVER = (
+    "no PostgreSQL server: run the suite under `pg_virtualenv -t` (Debian postgresql-common) to include them"
+)
+# The sockets libpq tries when no PG* variable says otherwise (Debian's, then the default).
+DEFAULT_SOCKETS = (Path("/var/run/postgresql/.s.PGSQL.5432"), Path("/tmp/.s.PGSQL.5432"))
+SERVER_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGSERVICE", "PGDATABASE")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that uses a store (through `backend`) on both backends, except those
+    marked sqlite_only (which must say why)."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("sqlite_only")
+    if marker is not None and not (marker.args or marker.kwargs.get("reason")):
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: sqlite_only needs a reason")
+    metafunc.parametrize("backend", ["sqlite"] if marker else list(BACKENDS), indirect=True)
+
+
+def _uses_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    on_postgres = callspec is not None and callspec.params.get("backend") == "postgres"
+    return on_postgres or "pg_server" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    """Under STREAM_EXEMPT_REQUIRE_POSTGRES=1 (CI) a PostgreSQL test that skips has failed."""
+    outcome = yield
+    report = outcome.get_result()
+    if not (report.skipped and _uses_postgres(item)):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if os.environ.get(REQUIRE_POSTGRES) == "1":
+        report.outcome = "failed"
+        report.longrepr = f"a PostgreSQL test was skipped, but {REQUIRE_POSTGRES}=1: {reason}"
+    elif NO_SERVER in reason:
+        # One line in the summary for all of them, not one per test module and line.
+        report.longrepr = (__file__, None, reason)
+
+
+class PostgresServer:
+    """The PostgreSQL server of the PG* variables: makes a database per test and drops it."""
+
+    def __init__(self, admin: Any) -> None:
+        self.admin = admin  # an autocommit connection to the maintenance database
+        self.prefix = os.environ.get("STREAM_EXEMPT_TEST_DB_PREFIX", "se_test")
+        self.names = itertools.count(1)
+        self.user: str = admin.execute("SELECT session_user").fetchone()[0]
+        self._template: str | None = None
+        self._drop_leftovers()
+
+    def _drop_leftovers(self) -> None:
+        """Databases of earlier runs of this prefix whose process has gone (a run killed mid-way)."""
+        rows = self.admin.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (self.prefix + "\\_%",)
+        ).fetchall()
+        for (name,) in rows:
+            pid = name[len(self.prefix) + 1 :].partition("_")[0]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                self.drop(name)
+
+    def url(self, name: str) -> str:
+        """The URL of database `name` (no password: libpq takes it from PGPASSWORD or ~/.pgpass)."""
+        host = os.environ.get("PGHOST", "")
+        if not host or host.startswith("/") or "," in host:
+            return f"postgresql:///{name}"
+        user = os.environ.get("PGUSER")
+        port = os.environ.get("PGPORT")
+        return f"postgresql://{user + '@' if user else ''}{host}{':' + port if port else ''}/{name}"
+
+    def create(self, template: str = "template0") -> str:
+        """A new database (a copy of `template`): its name."""
+        name = f"{self.prefix}_{os.getpid()}_{next(self.names)}"
+        self.admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return name
+
+    def drop(self, name: str) -> None:
+        self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def template(self) -> str:
+        """A database holding an empty store, as `init` makes it: copied for each test's store
+        (much cheaper than creating the schema in every test)."""
+        if self._template is None:
+            name = self.create()
+            try:
+                with time_machine.travel(MONDAY, tick=False):
+                    open_location(self.url(name), create=True).close()
+            except BaseException:
+                self.drop(name)
+                raise
+            self._template = name
+        return self._template
+
+    def close(self) -> None:
+        if self._template is not None:
+            self.drop(self._template)
+        self.admin.close()
+
+
+def _connect_to_server() -> tuple[Any, str]:
+    """An autocommit connection to the server of the PG* variables, or None and why not."""
+    if not any(os.environ.get(v) for v in SERVER_VARIABLES) and not any(s.exists() for s in DEFAULT_SOCKETS):
+        return None, NO_SERVER
+    try:
+        import psycopg
+    except ImportError:
+        return None, f"{NO_SERVER}, with psycopg installed (pip install '.[test,postgres]')"
+    try:
+        admin = psycopg.connect(
+            dbname=os.environ.get("PGDATABASE", "postgres"), autocommit=True, connect_timeout=10
+        )
+    except psycopg.Error as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return None, f"{NO_SERVER} (the PG* variables' server: {first_line})"
+    return admin, ""
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """The PostgreSQL server to test on; skips the test without one (fails it under CI)."""
+    admin, why_not = _connect_to_server()
+    if admin is None:
+        if os.environ.get(REQUIRE_POSTGRES) == "1":
+            pytest.fail(f"{REQUIRE_POSTGRES}=1 but {why_not}", pytrace=False)
+        pytest.skip(why_not)
+    server = PostgresServer(admin)
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def cli(store_path: Path, clock: Callable[[datetime], None]) -> Cli:
-    """The CLI on an empty store, as `init` (or a first write) would leave it.
+def backend(request: pytest.FixtureRequest) -> str:
+    """`sqlite` or `postgres` (parametrised by pytest_generate_tests)."""
+    name: str = request.param
+    if name == "postgres":
+        request.getfixturevalue("pg_server")  # skips here, before the test, without a server
+    return name
+
+
+@pytest.fixture
+def pg_empty(pg_server: PostgresServer) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (no schema), dropped after the test."""
+    name = pg_server.create()
+    yield pg_server.url(name)
+    pg_server.drop(name)
+
+
+@pytest.fixture
+def pg_store(pg_server: PostgresServer, clock: Callable[[datetime], None]) -> Iterator[str]:
+    """The URL of a new PostgreSQL database holding an empty store, dropped after the test."""
+    name = pg_server.create(template=pg_server.template())
+    yield pg_server.url(name)
+    pg_server.drop(name)
+
+
+@pytest.fixture
+def store_location(
+    backend: str, store_path: Path, clock: Callable[[datetime], None], request: pytest.FixtureRequest
+) -> Path | str:
+    """Where an empty store (as `init` leaves it) is: the SQLite path, or a PostgreSQL URL."""
+    if backend == "postgres":
+        url: str = request.getfixturevalue("pg_store")
+        return url
+    Store.open(store_path, create=True).close()
+    return store_path
+
+
+@pytest.fixture
+def bare_location(
+    backend: str, store_path: Path, clock: Callable[[datetime], None], request: pytest.FixtureRequest
+) -> Path | str:
+    """Where no store is yet: a SQLite path with no file, or an empty PostgreSQL database."""
+    if backend == "postgres":
+        url: str = request.getfixturevalue("pg_empty")
+        return url
+    return store_path
+
+
+@pytest.fixture
+def cli(store_location: Path | str, clock: Callable[[datetime], None]) -> Cli:
+    """The CLI on an empty store, as `init` (or a first write) would leave it, on each backend.
 
     Read commands never create a store (SPEC 2); a test of a missing store uses `bare_cli`.
     """
-    Store.open(store_path, create=True).close()
-    return Cli(store_path)
+    return Cli(store_location)
 
 
 @pytest.fixture
-def bare_cli(store_path: Path, clock: Callable[[datetime], None]) -> Cli:
-    """The CLI with no store at its path yet."""
-    return Cli(store_path)
+def bare_cli(bare_location: Path | str, clock: Callable[[datetime], None]) -> Cli:
+    """The CLI with no store at its location yet (on PostgreSQL: an empty database)."""
+    return Cli(bare_location)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ everything else from here (`from helpers import Cli, write`).
 from __future__ import annotations
 
 import fcntl
+import importlib
 import json
 import os
 import pty
@@ -19,9 +20,11 @@ import subprocess
 import sys
 import termios
 from collections.abc import Callable, Mapping
+from contextlib import closing
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from typer.testing import CliRunner, Result
@@ -47,18 +50,40 @@ def os_login() -> str:
 
 
 class Cli:
-    """Runs stream-exempt in-process through Typer's CliRunner against one store."""
+    """Runs stream-exempt in-process through Typer's CliRunner against one store: a SQLite file
+    (a `Path`) or a PostgreSQL database (its URL, a `str`).
 
-    def __init__(self, store_path: Path) -> None:
-        self.store_path = store_path
+    `location` is what `--db` is given; `shown` is how the tool names the store in its messages
+    (a URL without its password). `store_path` is the SQLite file: a test that reads it is about
+    SQLite files and must be marked `sqlite_only`.
+    """
+
+    def __init__(self, store: Path | str) -> None:
+        self.location = str(store)
+        self.postgres = is_postgres(self.location)
+        self._path = None if self.postgres else Path(store)
+        self.shown = shown_url(self.location) if self.postgres else self.location
         self.runner = CliRunner()
+
+    @property
+    def store_path(self) -> Path:
+        if self._path is None:
+            raise SqliteOnlyError(
+                f"this test reads the SQLite file of its store, but the store is {self.shown}: "
+                "use cli.location / cli.shown / cli.has_store(), or mark the test sqlite_only"
+            )
+        return self._path
+
+    def has_store(self) -> bool:
+        """Whether the store exists: the SQLite file, or the schema in the PostgreSQL database."""
+        return bool(snapshot(self.location)) if self.postgres else self.store_path.exists()
 
     def __call__(
         self, *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
     ) -> Result:
         return self.runner.invoke(
             app,
-            ["--db", str(self.store_path), *args],
+            ["--db", self.location, *args],
             input=input,
             env=env,
             catch_exceptions=False,
@@ -106,8 +131,41 @@ def write(folder: Path, data: str | bytes, *, name: str = "cohort.csv", encoding
     return str(path)
 
 
-def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Everything a store holds, table by table, to prove that nothing was written."""
+def open_location(location: Path | str, *, create: bool = False) -> Any:
+    """The store at `location` (a SQLite path or a PostgreSQL URL), opened as the tool opens it
+    (`stream_exempt.store.open_store`); close it after use."""
+    store_module = importlib.import_module("stream_exempt.store")
+    opener = getattr(store_module, "open_store", None)
+    if opener is None:  # before the PostgreSQL store: SQLite alone
+        return store_module.Store.open(Path(location), create=create)
+    return opener(location if is_postgres(location) else Path(location), create=create)
+
+
+def is_postgres(location: Path | str) -> bool:
+    """Whether a store location is a PostgreSQL URL (SPEC 12) rather than a SQLite file."""
+    return str(location).startswith(("postgresql:", "postgres:"))
+
+
+def shown_url(url: str) -> str:
+    """A PostgreSQL URL as messages show it: without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+
+
+class SqliteOnlyError(AssertionError):
+    """A test that reads the SQLite file ran on a PostgreSQL store: mark it sqlite_only."""
+
+
+def snapshot(location: Path | str) -> dict[str, list[tuple[object, ...]]]:
+    """Everything a store holds, table by table, to prove that nothing was written: {} when
+    there is no store (no SQLite file; no table in the PostgreSQL database)."""
+    if is_postgres(location):
+        return _postgres_snapshot(str(location))
+    path = Path(location)
     if not path.exists():
         return {}
     conn = sqlite3.connect(path)
@@ -116,6 +174,41 @@ def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
         return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
     finally:
         conn.close()
+
+
+def scalar(location: Path | str, query: str) -> Any:
+    """The one value `query` (SQL without parameters, the same on both backends) gives."""
+    if is_postgres(location):
+        import psycopg
+
+        with psycopg.connect(str(location)) as pg:
+            row = pg.execute(query).fetchone()
+    else:
+        with closing(sqlite3.connect(location)) as conn:
+            row = conn.execute(query).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def _postgres_snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [
+            (schema, name)
+            for schema, name in conn.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables"
+                " WHERE table_type = 'BASE TABLE'"
+                " AND table_schema NOT IN ('pg_catalog', 'information_schema')"
+            )
+        ]
+        return {
+            name if schema == "public" else f"{schema}.{name}": sorted(
+                conn.execute(f'SELECT * FROM "{schema}"."{name}"').fetchall(),
+                key=repr,
+            )
+            for schema, name in tables
+        }
 
 
 def exemption(
@@ -149,12 +242,12 @@ def exemption(
     )
 
 
-def command(store: Path, *args: str) -> list[str]:
+def command(store: Path | str, *args: str) -> list[str]:
     """The command line that runs stream-exempt as a real process on `store`."""
     return [sys.executable, "-m", "stream_exempt", "--db", str(store), *args]
 
 
-def shell(store: Path, script: str) -> subprocess.CompletedProcess[str]:
+def shell(store: Path | str, script: str) -> subprocess.CompletedProcess[str]:
     """Run `script` in bash, where `SE` is the command; its last line prints `rc=<status>`."""
     program = f"{shlex.quote(sys.executable)} -m stream_exempt --db {shlex.quote(str(store))}"
     return subprocess.run(

@@ -122,6 +122,7 @@ def test_who_a_request_was_recorded_and_decided_for_is_kept_beside_the_login(cli
     assert f"{login} for Head of SES" in table
 
 
+@pytest.mark.sqlite_only("tampers with the SQLite file's tables directly to prove its triggers refuse it")
 def test_who_recorded_a_request_is_never_changed(cli: Cli) -> None:
     cli.ok("request", "201234567", "-t", "placement", "-s", "2027-01-11", "--for", "2w", "--from", "Dr J")
     conn = sqlite3.connect(cli.store_path)
@@ -193,6 +194,7 @@ def _store_before_logins(path: Path) -> None:
     conn.close()
 
 
+@pytest.mark.sqlite_only("an old SQLite store (written before logins were kept), migrated")
 def test_what_was_recorded_before_logins_were_kept_is_shown_as_it_was(bare_cli: Cli, login: str) -> None:
     cli = bare_cli
     _store_before_logins(cli.store_path)

@@ -15,12 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers import LONDON, Cli, Clock, exemption, snapshot
+from helpers import LONDON, Cli, Clock, exemption, open_location, snapshot
 from stream_exempt import rules
 from stream_exempt.cli import change
 from stream_exempt.cli.session import Session
 from stream_exempt.model import Actor, Draft
-from stream_exempt.store import Store
 
 MEMBERS = 2_000
 TODAY = date(2027, 1, 4)
@@ -37,7 +36,7 @@ def _cohort_with_neighbours(cli: Cli, tmp_path: Path) -> None:
     ]
     (tmp_path / "cohort.csv").write_text("student_id,start,end\n" + "".join(rows))
     cli.ok("bulk", str(tmp_path / "cohort.csv"), "--type", "placement")
-    with closing(Store.open(cli.store_path)) as store, store.writing():
+    with closing(open_location(cli.location)) as store, store.writing():
         for i in range(0, MEMBERS, 3):
             for type_code, start in (
                 ("placement", date(2027, 3, 15)),
@@ -56,6 +55,7 @@ def _cohort_with_neighbours(cli: Cli, tmp_path: Path) -> None:
     [["extend", "--by", "1w"], ["move", "--by", "2d"], ["move", "--end", "2027-02-01"], ["delete", "--yes"]],
     ids=["extend", "move-by", "move-end", "delete"],
 )
+@pytest.mark.sqlite_only("copies the SQLite store file to compare two stores")
 def test_a_batch_change_is_the_same_as_one_change_at_a_time(
     cli: Cli, clock: Clock, tmp_path: Path, change_args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -70,7 +70,7 @@ def test_a_batch_change_is_the_same_as_one_change_at_a_time(
     batch = cli.ok(verb, "--batch", "1", *options)
     # One at a time: the command itself for each id (without Typer's parsing, which would
     # make this test take minutes), with the store kept open between them.
-    session = Session(one_by_one.store_path)
+    session = Session(str(one_by_one.store_path))
     context = SimpleNamespace(obj=session)
     for exemption_id in changeable:
         if verb == "extend":
@@ -83,7 +83,7 @@ def test_a_batch_change_is_the_same_as_one_change_at_a_time(
     session.close()
     capsys.readouterr()
 
-    assert snapshot(cli.store_path) == snapshot(one_by_one.store_path)
+    assert snapshot(cli.location) == snapshot(one_by_one.store_path)
     assert f"{len(changeable)}" in batch.stderr and "left as they were" in batch.stderr
 
 
@@ -92,14 +92,14 @@ def test_one_refused_member_refuses_the_whole_batch(cli: Cli, tmp_path: Path) ->
     # Member 1,501 (exemption 1502) gets a placement of their own from 1 Mar: extended to 2 Mar,
     # their batch placement runs into it (R7); no other member's does (the others' own start
     # on 15 Mar).
-    with closing(Store.open(cli.store_path)) as store, store.writing():
+    with closing(open_location(cli.location)) as store, store.writing():
         own = store.insert(
             Draft("300001501", "placement", date(2027, 3, 1), date(2027, 3, 5)),
             actor=Actor("tester"),
             at="2027-01-04T12:00:00Z",
             in_force_from=date(2027, 1, 6),
         )
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli("extend", "--batch", "1", "--to", "2027-03-02")
     assert result.exit_code == 2
     assert result.stderr.startswith(
@@ -107,7 +107,7 @@ def test_one_refused_member_refuses_the_whole_batch(cli: Cli, tmp_path: Path) ->
     )
     assert f"exemption {own.id} (Practice Placement Block, 1 Mar 2027 to 5 Mar 2027)" in result.stderr
     assert result.stdout == ""
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_a_write_between_the_plan_and_the_lock_is_seen(
@@ -123,7 +123,7 @@ def test_a_write_between_the_plan_and_the_lock_is_seen(
         calls.append(1)
         result = planned(*args, **kwargs)
         if len(calls) == 1:  # another process records what the extension would run into
-            with closing(Store.open(cli.store_path)) as other, other.writing():
+            with closing(open_location(cli.location)) as other, other.writing():
                 draft = Draft("201234567", "placement", date(2027, 1, 25), date(2027, 1, 31))
                 other.insert(
                     draft, actor=Actor("other"), at="2027-01-04T12:00:00Z", in_force_from=date(2027, 1, 6)
@@ -197,6 +197,7 @@ def test_r7_over_a_set_of_changes_finds_a_clash_exactly_when_one_exists(drawn: t
         assert one.start <= other.end and other.start <= one.end
 
 
+@pytest.mark.sqlite_only("reads the SQLite event table's JSON snapshots with sqlite3")
 def test_each_event_starts_where_the_last_ended_and_the_last_ends_at_the_record(
     cli: Cli, clock: Clock, tmp_path: Path
 ) -> None:
@@ -269,7 +270,7 @@ def test_a_refusal_names_the_first_member_in_the_batchs_order(cli: Cli, clock: C
     cohort.write_text("sid,start\n201234569,2027-07-10\n201234567,2027-07-20\n201234568,2027-07-10\n")
     cli.ok("bulk", str(cohort), "--type", "placement", "--end", "2027-07-31")  # ids 1, 2, 3
     clock(datetime(2027, 7, 10, 12, 0, tzinfo=LONDON))  # 1 and 3 have started
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli("move", "--batch", "1", "--by", "1w")
     assert result.exit_code == 2
     error = result.stderr.splitlines()[-1]
@@ -277,4 +278,4 @@ def test_a_refusal_names_the_first_member_in_the_batchs_order(cli: Cli, clock: C
     assert error.endswith(
         "in all, 2 members of batch 1 cannot change (3, 1; listed above), so nothing was changed."
     )
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before

@@ -84,8 +84,8 @@ def test_no_batches(cli: Cli) -> None:
 def test_batches_never_creates_a_store(bare_cli: Cli) -> None:
     result = bare_cli("batches")
     assert result.exit_code == 4
-    assert str(bare_cli.store_path) in result.stderr
-    assert not bare_cli.store_path.exists()
+    assert bare_cli.shown in result.stderr
+    assert not bare_cli.has_store()
 
 
 def test_a_bad_format_is_refused(cli: Cli) -> None:

@@ -68,9 +68,9 @@ def test_per_row_values_fill_what_the_options_did_not_set(cli: Cli, tmp_path: Pa
         ("placement", "2027-01-11", "2027-01-20", "Ward 1"),
         ("dissertation", "2027-02-01", "2027-03-01", None),
     ]
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     clash = cli("bulk", path, "--type", "withdrawn")  # an option never silently overrides the file
-    assert clash.exit_code == 2 and snapshot(cli.store_path) == before
+    assert clash.exit_code == 2 and snapshot(cli.location) == before
     assert clash.stderr == (
         "Error: --type withdrawn and the column 'type' both give the type, and line 2 has 'placement'; "
         "an option never overrides the file, so leave out one of them.\n"
@@ -82,15 +82,15 @@ def test_a_re_run_creates_nothing_and_repeats_are_counted_once(cli: Cli, tmp_pat
     first = cli.ok("bulk", path, *OPTIONS)
     assert "2 exemptions created" in first.stdout
     assert "Warning: line 4 repeats line 2 for student 201234567; counted once." in first.stderr
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     again = cli.ok("bulk", path, *OPTIONS)
     assert again.stdout == "Nothing new: all 2 already recorded.\n"
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_a_refused_import_lists_every_bad_row_and_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     cli.add("201234570", "--start", "2027-01-20", "--end", "2027-01-30")
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     path = write(
         tmp_path,
         "student_id,start\n"
@@ -106,7 +106,7 @@ def test_a_refused_import_lists_every_bad_row_and_writes_nothing(cli: Cli, tmp_p
     )
     result = cli("bulk", path, "--type", "placement", "--for", "2w")
     assert result.exit_code == 2
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
     err = result.stderr
     assert "Error: 7 of 9 rows of" in err and "nothing was written" in err
     for line, text in [
@@ -146,10 +146,10 @@ def test_column_option_and_the_only_column(cli: Cli, tmp_path: Path) -> None:
 def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     path = write(tmp_path, "sid\n201234567\n")
     cli.ok("list")
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli.ok("bulk", path, *OPTIONS, "--dry-run")
     assert result.stdout.startswith("Dry run: 1 exemption would be created")
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_a_dry_run_on_a_store_not_made_yet_checks_against_an_empty_one(clock: object, tmp_path: Path) -> None:
@@ -161,7 +161,7 @@ def test_a_dry_run_on_a_store_not_made_yet_checks_against_an_empty_one(clock: ob
         "Dry run: 2 exemptions would be created as one new batch, 0 already recorded"
     )
     assert result.stderr == (
-        f"There is no store at {cli.store_path} yet: the file was checked as if against an empty store, "
+        f"There is no store at {cli.shown} yet: the file was checked as if against an empty store, "
         "and nothing was created.\n"
     )
     assert not (tmp_path / "new").exists()
@@ -217,10 +217,10 @@ def test_batch_extend_move_delete(cli: Cli, tmp_path: Path) -> None:
 def test_a_batch_change_is_all_or_nothing(cli: Cli, tmp_path: Path) -> None:
     _batch(cli, tmp_path)
     cli.add("201234569", "--start", "2027-01-25", "--end", "2027-01-30")
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli("extend", "--batch", "1", "--to", "2027-01-26")
     assert result.exit_code == 2 and "Exemption 3 cannot change" in result.stderr
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
     assert cli("extend", "--batch", "7", "--by", "1w").exit_code == 3
 
 
@@ -376,7 +376,7 @@ def test_options_that_break_r2_are_one_error_not_a_row_each(bare_cli: Cli, tmp_p
     assert result.stderr == (
         "Error: The end 19 Jan 2027 is before the start 20 Jan 2027; give an end on or after the start.\n"
     )
-    assert snapshot(cli.store_path) == {}  # refused before the store was opened
+    assert snapshot(cli.location) == {}  # refused before the store was opened
 
 
 def test_the_garbage_collector_is_back_on_after_an_import(cli: Cli, tmp_path: Path) -> None:
@@ -411,7 +411,7 @@ def test_r3_for_a_whole_cohort_at_its_boundary(
     if created:
         assert result.exit_code == 0 and "2 exemptions created" in result.stdout, result.stderr
     else:  # one error for the option, not one refused row per student
-        assert result.exit_code == 2 and snapshot(cli.store_path).get("exemptions", []) == []
+        assert result.exit_code == 2 and snapshot(cli.location).get("exemptions", []) == []
         assert result.stderr.startswith(f"Error: --start {result_day(start)} is not after today")
         assert "rows" not in result.stderr and len(result.stderr.splitlines()) == 1
 
@@ -435,17 +435,17 @@ def test_a_re_run_of_an_import_whose_start_has_passed_creates_nothing_new(
 
     cli.ok("bulk", write(tmp_path, "sid\n201234567\n201234568\n"), *OPTIONS)  # starts 11 Jan
     clock(datetime(*now, tzinfo=LONDON))
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     same = write(tmp_path, "sid\n201234568\n201234567\n201234567\n", name="again.csv")
     assert cli.ok("bulk", same, *options).stdout == "Nothing new: all 2 already recorded.\n"
     dry = cli.ok("bulk", same, *options, "--dry-run").stdout
     assert dry.startswith("Dry run: 0 exemptions would be created as one new batch, 2 already recorded")
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
     grown = cli("bulk", write(tmp_path, "sid\n201234567\n201234568\n201234569\n", name="grown.csv"), *options)
     if now[2] == 10:  # before the start, the new student is simply added
         assert grown.exit_code == 0 and "1 exemption created, 2 already recorded" in grown.stdout
         return
-    assert grown.exit_code == 2 and snapshot(cli.store_path) == before
+    assert grown.exit_code == 2 and snapshot(cli.location) == before
     today = f"{now[2]} {'Jan' if now[1] == 1 else 'Feb'} 2027"
     assert grown.stderr == (
         f"Error: --start 11 Jan 2027 is not after today ({today}), so no student could be exempted: "
@@ -511,4 +511,4 @@ def test_r5c_a_cohort_that_would_suppress_nothing_is_refused(
     else:
         assert result.exit_code == 2
         assert message in result.stderr
-        assert snapshot(cli.store_path).get("exemptions", []) == []
+        assert snapshot(cli.location).get("exemptions", []) == []

@@ -26,7 +26,7 @@ def _imported(cli: Cli, tmp_path: Path, text: str = COHORT) -> Path:
 def test_a_re_run_does_not_bring_back_a_deleted_exemption(cli: Cli, tmp_path: Path, dry_run: bool) -> None:
     cohort = _imported(cli, tmp_path)
     cli.ok("delete", "5", "--yes")  # a student who withdrew
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli.ok("bulk", str(cohort), *OPTIONS, *(["--dry-run"] if dry_run else []))
     assert result.stderr == (
         "Warning: 1 row matches a deleted exemption (5), not recreated: use add to exempt that student again.\n"
@@ -38,7 +38,7 @@ def test_a_re_run_does_not_bring_back_a_deleted_exemption(cli: Cli, tmp_path: Pa
         )
     else:
         assert first == "Nothing new: 29 already recorded, 1 deleted and not recreated."
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_a_re_run_with_a_new_student_names_every_deleted_row(cli: Cli, tmp_path: Path, clock: Clock) -> None:
@@ -63,11 +63,11 @@ def test_a_re_run_after_the_start_has_passed_still_does_not_bring_it_back(
     cohort = _imported(cli, tmp_path)
     clock(datetime(2027, 1, 12, 9, 0, tzinfo=LONDON))  # started on the 11th
     cli.ok("delete", "3", "--yes")
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli.ok("bulk", str(cohort), *OPTIONS)
     assert result.stdout.splitlines()[0] == "Nothing new: 29 already recorded, 1 deleted and not recreated."
     assert "1 row matches a deleted exemption (3), not recreated" in result.stderr
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_the_warning_names_the_first_twenty_and_how_many_more(cli: Cli, tmp_path: Path) -> None:

@@ -78,14 +78,14 @@ def test_add_refusals_exit_2_with_one_error_line_and_write_nothing(
     cli: Cli, args: list[str], message: str
 ) -> None:
     cli.add("209999999")
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli("add", *args)
     assert result.exit_code == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
     assert message in lines[0]
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_add_refuses_an_overlap_of_the_same_type_naming_the_existing_one(cli: Cli) -> None:

@@ -30,7 +30,7 @@ def test_r4_changes_only_while_the_end_is_in_the_future(
     cli: Cli, clock: Clock, end: str, editable: bool, change: list[str]
 ) -> None:
     exemption = _active_until(cli, clock, end)
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli(*(part.format(id=exemption) for part in change))
     if editable:
         assert result.exit_code == 0, result.stderr
@@ -44,7 +44,7 @@ def test_r4_changes_only_while_the_end_is_in_the_future(
             )
         else:
             assert f"Error: Exemption {exemption} ended on 10 Jan 2027;" in result.stderr
-        assert snapshot(cli.store_path) == before
+        assert snapshot(cli.location) == before
 
 
 def test_extend_sets_a_later_end_and_keeps_in_force_from(cli: Cli) -> None:
@@ -116,7 +116,7 @@ def test_r5_the_start_of_a_started_exemption_cannot_change(
     cli: Cli, clock: Clock, moment: str, started: bool, change: list[str]
 ) -> None:
     exemption = _summer(cli, clock, moment)
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli("move", str(exemption), *change)
     if not started and change != ["--by", "-1d"]:
         assert result.exit_code == 0, result.stderr
@@ -124,7 +124,7 @@ def test_r5_the_start_of_a_started_exemption_cannot_change(
     elif not started:  # to 9 July, which is today: not after today
         assert result.exit_code == 2
         assert "can move only to a day after today (9 Jul 2027)" in result.stderr
-        assert snapshot(cli.store_path) == before
+        assert snapshot(cli.location) == before
     else:
         assert result.exit_code == 2
         assert result.stderr == (
@@ -132,7 +132,7 @@ def test_r5_the_start_of_a_started_exemption_cannot_change(
             f"past is never rewritten); to change its last day use `stream-exempt move {exemption} "
             f"--end DATE`, or `stream-exempt extend {exemption}` to make it longer.\n"
         )
-        assert snapshot(cli.store_path) == before
+        assert snapshot(cli.location) == before
 
 
 @pytest.mark.parametrize("moment", list(SUMMER))
@@ -166,12 +166,12 @@ def test_r5_a_batch_change_is_refused_naming_the_started_member(
     cohort.write_text("sid,start\n201234567,2027-07-20\n201234568,2027-07-10\n201234569,2027-07-20\n")
     cli.ok("bulk", str(cohort), "--type", "placement", "--end", "2027-07-31")
     clock(SUMMER["10 Jul 23:30"])
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     for change in (["--by", "1w"], ["--start", "2027-07-25"]):
         result = cli("move", "--batch", "1", *change)
         assert result.exit_code == 2
         assert "Error: Exemption 2 started on 10 Jul 2027, so its start cannot change" in result.stderr
-        assert snapshot(cli.store_path) == before
+        assert snapshot(cli.location) == before
     cli.ok("move", "--batch", "1", "--end", "2027-08-07")  # the end may still change
     cli.ok("extend", "--batch", "1", "--by", "1w")
 
@@ -189,11 +189,11 @@ def test_r5c_add_that_would_suppress_nothing_is_refused(
 ) -> None:
     day, hour = moment.split(" ", 1)[0], moment.endswith("23:30")
     clock(datetime(2027, 1, int(day), 23 if hour else 0, 30, tzinfo=LONDON))
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli("add", "201234567", "--type", "placement", "--start", "tomorrow", "--for", for_)
     assert result.exit_code == code, result.stderr
     if code:
-        assert snapshot(cli.store_path) == before
+        assert snapshot(cli.location) == before
         assert "would end on" in result.stderr and "before it comes into force on" in result.stderr
 
 
@@ -219,12 +219,12 @@ def test_r5c_add_names_both_dates(cli: Cli, clock: Clock) -> None:
 )
 def test_r5c_a_change_that_would_suppress_nothing_is_refused(cli: Cli, change: list[str], code: int) -> None:
     exemption = cli.add("201234567", "--start", "2027-01-05", "--end", "2027-01-10")  # in force 6 Jan
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli(*(part.format(id=exemption) for part in change))
     assert result.exit_code == code, result.stderr
     if code:
         assert "before it comes into force on 6 Jan 2027" in result.stderr
-        assert snapshot(cli.store_path) == before
+        assert snapshot(cli.location) == before
 
 
 def test_r7_after_extend_and_move(cli: Cli) -> None:
@@ -240,10 +240,10 @@ def test_r7_after_extend_and_move(cli: Cli) -> None:
 
 def test_a_failed_multi_id_change_leaves_everything_untouched(cli: Cli) -> None:
     exemption = cli.add()
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli("delete", str(exemption), "99", "--yes")
     assert result.exit_code == 3 and "no exemption 99" in result.stderr
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 @pytest.mark.parametrize(

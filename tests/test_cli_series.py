@@ -52,12 +52,12 @@ def test_quiet_prints_each_new_id(cli: Cli) -> None:
 
 def test_running_the_same_series_again_creates_nothing(cli: Cli) -> None:
     cli.ok("add", STUDENT, *WEEKLY, "--count", "10", "--reason", "Wednesdays on the ward")
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     again = cli.ok("add", STUDENT, *WEEKLY, "--count", "10", "--reason", "Wednesdays on the ward")
     assert again.stdout.splitlines()[0] == (
         "Nothing new: all 10 occurrences already recorded, weekly from 13 Jan 2027 to 17 Mar 2027."
     )
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
     # A longer series adds only what is new, as its own batch.
     longer = cli.ok("add", STUDENT, *WEEKLY, "--count", "12", "--reason", "Wednesdays on the ward")
     assert longer.stdout.splitlines()[0] == (
@@ -67,7 +67,7 @@ def test_running_the_same_series_again_creates_nothing(cli: Cli) -> None:
 
 
 def test_dry_run_shows_every_occurrence_and_writes_nothing(cli: Cli) -> None:
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli.ok("add", STUDENT, *WEEKLY, "--count", "3", "--dry-run")
     assert result.stdout == (
         "Dry run: 3 exemptions would be created as one new batch, weekly from 13 Jan 2027 to 27 Jan 2027; "
@@ -76,17 +76,17 @@ def test_dry_run_shows_every_occurrence_and_writes_nothing(cli: Cli) -> None:
         "    2. Wed 20 Jan 2027 to Wed 20 Jan 2027: would be created\n"
         "    3. Wed 27 Jan 2027 to Wed 27 Jan 2027: would be created\n"
     )
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_dry_run_of_a_series_never_creates_the_store(bare_cli: Cli) -> None:
     result = bare_cli.ok("add", STUDENT, *WEEKLY, "--count", "3", "--dry-run")
     assert result.stdout.startswith("Dry run: 3 exemptions would be created")
     assert result.stderr == (
-        f"There is no store at {bare_cli.store_path} yet: the series was checked as if against an empty "
+        f"There is no store at {bare_cli.shown} yet: the series was checked as if against an empty "
         "store, and nothing was created.\n"
     )
-    assert not bare_cli.store_path.exists()
+    assert not bare_cli.has_store()
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_a_series_that_cannot_be_is_refused(bare_cli: Cli, options: list[str], m
     assert result.exit_code == 2, result.stdout
     assert result.stderr.startswith("Error: ") and message in result.stderr
     assert result.stderr.count("\n") == 1
-    assert not bare_cli.store_path.exists()  # refused before the store was opened
+    assert not bare_cli.has_store()  # refused before the store was opened
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ def test_200_occurrences_but_not_201(
     )
     if created is None:
         assert result.exit_code == 2
-        assert snapshot(cli.store_path)["exemptions"] == []
+        assert snapshot(cli.location)["exemptions"] == []
     else:
         assert result.exit_code == 0, result.stderr
         assert result.stdout.startswith(
@@ -168,7 +168,7 @@ def test_touching_occurrences_but_not_overlapping_ones(cli: Cli, length: str, re
     assert result.exit_code == (2 if refused else 0)
     if refused:
         assert "The occurrences would overlap: each lasts 8 days but they start every 1w" in result.stderr
-        assert snapshot(cli.store_path)["exemptions"] == []
+        assert snapshot(cli.location)["exemptions"] == []
     else:
         assert members(cli)[:2] == [("2027-01-11", "2027-01-17"), ("2027-01-18", "2027-01-24")]
 
@@ -188,7 +188,7 @@ def test_until_on_an_occurrences_own_start_day_includes_it(cli: Cli) -> None:
     ],
 )
 def test_a_first_occurrence_refused_refuses_the_series(cli: Cli, start: str, why: str) -> None:
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli(
         "add",
         STUDENT,
@@ -209,12 +209,12 @@ def test_a_first_occurrence_refused_refuses_the_series(cli: Cli, start: str, why
         "Error: 1 of the 5 occurrences of the series refused (listed above); nothing was written"
         in result.stderr
     )
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_every_clashing_occurrence_is_listed_and_nothing_written(cli: Cli) -> None:
     cli.add(STUDENT, "--start", "2027-03-10", "--end", "2027-03-17")  # the ninth and tenth Wednesday
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli("add", STUDENT, *WEEKLY, "--count", "12")
     assert result.exit_code == 2
     assert "Refused occurrences" in result.stderr
@@ -223,7 +223,7 @@ def test_every_clashing_occurrence_is_listed_and_nothing_written(cli: Cli) -> No
     assert result.stderr.count("already has exemption 1") == 2
     assert "Wed 3 Mar 2027" not in result.stderr and "Wed 24 Mar 2027" not in result.stderr
     assert "Error: 2 of the 12 occurrences of the series refused" in result.stderr
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_more_than_twenty_refused_occurrences_show_the_first_twenty(cli: Cli) -> None:
@@ -378,10 +378,10 @@ def test_bulk_every_gives_each_student_the_series_in_one_batch(cli: Cli, tmp_pat
         for d in ("2027-01-13", "2027-01-20", "2027-01-27", "2027-02-03")
     }
     assert json.loads(cli.ok("batches", "--format", "json").stdout)[0]["repeats"] == "every 1w x 4"
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     again = cli.ok("bulk", cohort, *WEEKLY, "--count", "4")
     assert again.stdout.startswith("Nothing new: all 12 already recorded.")
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_bulk_every_with_starts_from_the_file(cli: Cli, tmp_path: Path) -> None:
@@ -398,7 +398,7 @@ def test_bulk_every_refuses_every_clashing_occurrence_with_its_line_and_dates(
     cli: Cli, tmp_path: Path
 ) -> None:
     cli.add("201000002", "--start", "2027-01-19", "--end", "2027-01-20")
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     cohort = _cohort(
         tmp_path, "student_id,start\n201000001,2027-01-13\n201000002,2027-01-13\n201000003,2027-01-12\n"
     )
@@ -420,27 +420,28 @@ def test_bulk_every_refuses_every_clashing_occurrence_with_its_line_and_dates(
     assert "20 Jan 2027 to 20 Jan 2027: student 201000002 already has exemption 1" in result.stderr
     assert "a Tue, which is not among --weekdays" in result.stderr  # line 4's start
     assert "Error: 2 of 3 rows of" in result.stderr
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_bulk_every_is_checked_before_the_store_and_the_file(bare_cli: Cli, tmp_path: Path) -> None:
     result = bare_cli("bulk", str(tmp_path / "missing.csv"), *WEEKLY, "--count", "300")
     assert result.exit_code == 2
     assert "--count 300 is more than a series may have" in result.stderr
-    assert not bare_cli.store_path.exists()
+    assert not bare_cli.has_store()
 
 
 def test_bulk_every_dry_run_shows_every_occurrence(cli: Cli, tmp_path: Path) -> None:
     cohort = _cohort(tmp_path, "student_id\n201000001\n")
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli.ok("bulk", cohort, *WEEKLY, "--count", "12", "--dry-run")
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Dry run: 12 exemptions would be created")
     assert lines[-1] == "  31 Mar 2027 to 31 Mar 2027: 1 student"
     assert len(lines) == 2 + 12
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
+@pytest.mark.sqlite_only("migration of an old SQLite store file")
 def test_an_old_store_gains_the_series_columns(cli: Cli) -> None:
     with closing(sqlite3.connect(cli.store_path)) as conn:
         columns = [row[1] for row in conn.execute("PRAGMA table_info(batches)")]
@@ -466,11 +467,11 @@ def _half_past(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
 
 def test_a_half_past_series_cannot_move_as_a_whole(cli: Cli, clock) -> None:  # type: ignore[no-untyped-def]
     _half_past(cli, clock)
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli("move", "--batch", "1", "--by", "1d")
     assert result.exit_code == 2
     assert "Exemption 5 started on 10 Feb 2027" in result.stderr and "started on 10 Feb 2027" in result.stderr
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 @pytest.mark.parametrize(
@@ -541,7 +542,7 @@ def test_delete_from_a_past_day(cli: Cli, clock, since: str, deleted: int) -> No
 def test_running_a_series_again_never_brings_back_a_deleted_occurrence(cli: Cli) -> None:
     cli.ok("add", STUDENT, *WEEKLY, "--count", "4")
     cli.ok("delete", "2", "--yes")
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     again = cli.ok("add", STUDENT, *WEEKLY, "--count", "4")
     assert again.stdout.splitlines()[0] == (
         "Nothing new: 3 already recorded, 1 deleted (not recreated), weekly from 13 Jan 2027 to 3 Feb 2027."
@@ -551,6 +552,6 @@ def test_running_a_series_again_never_brings_back_a_deleted_occurrence(cli: Cli)
         "Warning: 1 occurrence of the series matches a deleted exemption (2), not recreated: use add "
         "without --every to exempt the student on those days again.\n"
     )
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
     dry = cli.ok("add", STUDENT, *WEEKLY, "--count", "4", "--dry-run")
     assert ": would be created" not in dry.stdout and "deleted (exemption 2), not recreated" in dry.stdout

@@ -67,12 +67,14 @@ def test_doctor_counts_are_the_counts_of_list_status(cli: Cli, clock: Clock) -> 
 
 
 @pytest.mark.parametrize(("options", "check"), [((), "quick"), (("--full",), "full")])
+@pytest.mark.sqlite_only("SQLite's quick_check / integrity_check")
 def test_doctor_runs_the_quick_check_unless_full(cli: Cli, options: tuple[str, ...], check: str) -> None:
     cli.add()
     report = json.loads(cli.ok("doctor", "--json", *options).stdout)
     assert (report["integrity"], report["integrity_check"], report["healthy"]) == ("ok", check, True)
 
 
+@pytest.mark.sqlite_only("breaks the SQLite file to test SQLite's integrity_check")
 def test_only_the_full_check_finds_a_broken_constraint(cli: Cli) -> None:
     """The quick check leaves CHECK constraints (enforced on every write) to `--full`."""
     cli.add()
@@ -87,6 +89,7 @@ def test_only_the_full_check_finds_a_broken_constraint(cli: Cli) -> None:
     assert "CHECK constraint failed in exemptions" in json.loads(full.stdout)["integrity"][0]
 
 
+@pytest.mark.sqlite_only("the SQLite file's and folder's permissions")
 def test_doctor_on_a_private_store_that_others_may_read_gives_no_sharing_advice(cli: Cli) -> None:
     cli.store_path.chmod(0o644)
     cli.store_path.parent.chmod(0o755)

@@ -41,23 +41,23 @@ def test_edit_works_on_active_and_expired_exemptions(cli: Cli, clock: Clock, mom
 def test_edit_is_refused_on_a_deleted_exemption_and_records_nothing(cli: Cli) -> None:
     exemption = cli.add("201234567", "--reason", "old")
     cli.ok("delete", str(exemption), "--yes")
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli("edit", str(exemption), "--reason", "new")
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: Exemption {exemption} is deleted")
     assert result.stdout == ""
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
     actions = [e["action"] for e in json.loads(cli.ok("history", str(exemption), "--format", "json").stdout)]
     assert actions == ["add", "delete"]
 
 
 def test_an_empty_reason_removes_it_and_the_same_reason_records_nothing(cli: Cli) -> None:
     exemption = cli.add("201234567", "--reason", "x")
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     assert cli.ok("edit", str(exemption), "--reason", " x ").stdout == (
         "Nothing to change: exemption 1 already has the reason 'x'.\n"
     )
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
     assert "reason 'x' -> (none)" in cli.ok("edit", str(exemption), "--reason", "").stdout
     assert record(cli, exemption)["reason"] is None
 
@@ -74,7 +74,7 @@ def test_an_empty_reason_removes_it_and_the_same_reason_records_nothing(cli: Cli
 )
 def test_edit_refusals(cli: Cli, args: list[str], code: int) -> None:
     cli.add()
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli("edit", *args)
     assert result.exit_code == code, result.stderr
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before

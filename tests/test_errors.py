@@ -23,10 +23,11 @@ def test_an_internal_failure_shows_no_traceback_and_no_personal_data(
     assert "Traceback" not in result.stderr and "secret" not in result.stderr
 
 
+@pytest.mark.sqlite_only("SQLite's write lock and busy timeout")
 def test_a_store_locked_past_the_timeout_is_exit_4(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     cli.add()
-    before = snapshot(cli.store_path)
-    monkeypatch.setattr("stream_exempt.store.BUSY_TIMEOUT_SECONDS", 0.2)
+    before = snapshot(cli.location)
+    monkeypatch.setattr("stream_exempt.store.sqlite.BUSY_TIMEOUT_SECONDS", 0.2)
     holder = sqlite3.connect(cli.store_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -36,7 +37,7 @@ def test_a_store_locked_past_the_timeout_is_exit_4(cli: Cli, monkeypatch: pytest
         holder.close()
     assert result.exit_code == 4
     assert "stayed locked by another process" in result.stderr
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_usage_errors_are_one_error_line(cli: Cli) -> None:

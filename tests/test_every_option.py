@@ -109,6 +109,7 @@ def _expected(name: str, label: str, kind: str) -> int:
 
 
 @pytest.mark.parametrize(("name", "param"), _cases())
+@pytest.mark.sqlite_only("copies the SQLite store file (and its -wal/-shm) for each value")
 def test_hostile_values_for_every_option(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, param: Any
 ) -> None:

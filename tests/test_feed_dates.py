@@ -73,7 +73,7 @@ def test_a_month_first_feed_on_standard_input_is_refused_in_a_real_process(
     march: Cli, tmp_path: Path
 ) -> None:
     process = subprocess.run(
-        command(march.store_path, "check", "--file", "-"),
+        command(march.location, "check", "--file", "-"),
         input=FEED.replace("02/16/2027", "03/10/2027") + "201234567,10/17/2027\n",
         capture_output=True,
         text=True,

@@ -71,7 +71,7 @@ def test_a_first_line_reformatted_by_a_spreadsheet_is_a_refused_student(cli: Cli
     result = cli("bulk", write(tmp_path, "2.01E+08\n201234568\n"), *OPTIONS)
     assert result.exit_code == 2
     assert "a number a spreadsheet reformatted" in result.stderr and "1 of 2 rows" in result.stderr
-    assert snapshot(cli.store_path).get("exemptions", []) == []
+    assert snapshot(cli.location).get("exemptions", []) == []
 
 
 def test_a_headerless_file_needs_its_terms_as_options(cli: Cli, tmp_path: Path) -> None:
@@ -213,7 +213,7 @@ def test_an_option_never_silently_overrides_a_column(
     assert result.stderr == (
         f"Error: {message}; an option never overrides the file, so leave out one of them.\n"
     )
-    assert snapshot(cli.store_path).get("exemptions", []) == []
+    assert snapshot(cli.location).get("exemptions", []) == []
 
 
 def test_an_option_that_agrees_with_every_row_is_accepted(cli: Cli, tmp_path: Path) -> None:
@@ -395,7 +395,7 @@ def test_a_column_gives_one_field(cli: Cli, tmp_path: Path, options: list[str], 
     path = write(tmp_path, "Student ID,Start Date,End Date\n201234567,06/09/2027,17/10/2027\n")
     result = cli("bulk", path, "--type", "placement", *options)
     assert (result.exit_code, result.stderr) == (2, f"Error: {error}\n")
-    assert snapshot(cli.store_path).get("exemptions", []) == []
+    assert snapshot(cli.location).get("exemptions", []) == []
     cli.ok("bulk", path, "--type", "placement", "--start-column", "Start Date", "--end-column", "End Date")
 
 
@@ -429,7 +429,7 @@ def test_a_month_first_csv_is_refused_naming_the_column_and_value(cli: Cli) -> N
         "the file was written by a month-first (US) spreadsheet, so give --month-first to read every "
         "numeric date in it month-first.\n"
     )
-    assert snapshot(cli.store_path).get("exemptions", []) == []
+    assert snapshot(cli.location).get("exemptions", []) == []
 
 
 # A US spreadsheet's CSV: 6 Sep to 12 Oct 2027 is written 09/06/2027 and 10/12/2027, which
@@ -484,7 +484,7 @@ def test_ambiguous_month_first_dates_are_refused_or_shown_before_anything_is_wri
     written = cli("bulk", path, "--type", "placement", *options)  # the same without --dry-run
     assert written.exit_code == exit_code
     if exit_code:
-        assert snapshot(cli.store_path).get("exemptions", []) == []
+        assert snapshot(cli.location).get("exemptions", []) == []
     else:
         assert written.stdout == "Batch 1: 2 exemptions created, 0 already recorded.\n" + shown
 
@@ -507,7 +507,7 @@ def test_a_two_digit_year_is_refused_asking_for_the_year_in_full(
         "Error: The column 'Placement start' has '09/06/27' (line 2), a date with a two-digit year; give years "
         f"in full ({advice} (or yyyy-mm-dd) before saving.\n"
     )
-    assert snapshot(cli.store_path).get("exemptions", []) == []
+    assert snapshot(cli.location).get("exemptions", []) == []
 
 
 @pytest.mark.parametrize(
@@ -654,7 +654,7 @@ def test_a_student_number_a_spreadsheet_may_have_rounded_is_refused(
     else:
         assert result.exit_code == 2
         assert f"{read!r} is a number a spreadsheet reformatted, not a student ID" in result.stderr
-        assert snapshot(cli.store_path).get("exemptions", []) == []
+        assert snapshot(cli.location).get("exemptions", []) == []
 
 
 def test_a_rounded_student_number_from_libreoffice_is_refused(cli: Cli) -> None:
@@ -665,7 +665,7 @@ def test_a_rounded_student_number_from_libreoffice_is_refused(cli: Cli) -> None:
     text = " ".join(result.stderr.replace("│", " ").split())
     assert "3 2.01E+08 '2.01E+08' is a number a spreadsheet reformatted, not a student ID" in text
     assert "Error: 1 of 2 rows of" in text
-    assert snapshot(cli.store_path).get("exemptions", []) == []
+    assert snapshot(cli.location).get("exemptions", []) == []
 
 
 def test_a_workbook_reads_rich_text_as_its_plain_text(cli: Cli, tmp_path: Path) -> None:
@@ -713,7 +713,7 @@ def test_a_workbook_number_that_is_not_a_student_id_is_refused_as_such(
     result = cli("bulk", path, "--type", "placement")
     assert result.exit_code == 2
     assert why in " ".join(result.stderr.replace("│", " ").split())
-    assert snapshot(cli.store_path).get("exemptions", []) == []
+    assert snapshot(cli.location).get("exemptions", []) == []
 
 
 @pytest.mark.parametrize(
@@ -736,7 +736,7 @@ def test_a_date_column_of_numbers_is_refused_saying_what_they_are(
     result = cli("bulk", path, "--type", "placement")
     assert result.exit_code == 2
     assert why in " ".join(result.stderr.replace("│", " ").split())
-    assert snapshot(cli.store_path).get("exemptions", []) == []
+    assert snapshot(cli.location).get("exemptions", []) == []
 
 
 def test_a_number_in_a_csv_date_column_is_not_read_as_a_day_number(cli: Cli, tmp_path: Path) -> None:
@@ -838,7 +838,7 @@ def test_a_workbook_is_refused_row_by_row_as_the_same_rows_in_csv(cli: Cli, tmp_
     refused = " ".join(book.stderr.replace("│", " ").split())
     assert "3 20123456 '20123456' is not a student ID" in refused
     assert "5 201234569 " in refused and "Error: 2 of 3 rows of" in refused
-    assert snapshot(cli.store_path).get("exemptions", []) == []
+    assert snapshot(cli.location).get("exemptions", []) == []
 
 
 # --- encodings ----------------------------------------------------------------------------
@@ -1074,9 +1074,9 @@ def test_bulk_opens_the_store_before_reading_the_file(tmp_path: Path, bare_cli: 
     refused file never leaves a new store behind."""
     bad = write(tmp_path, "sid\n2.01E+08\n")
     missing = bare_cli("bulk", bad, *OPTIONS, "--dry-run")  # checked as if against an empty store
-    assert missing.exit_code == 2 and not bare_cli.store_path.exists()
+    assert missing.exit_code == 2 and not bare_cli.has_store()
     refused = bare_cli("bulk", bad, *OPTIONS)
-    assert refused.exit_code == 2 and not bare_cli.store_path.exists()
+    assert refused.exit_code == 2 and not bare_cli.has_store()
     (tmp_path / "folder.db").mkdir()
     folder = Cli(tmp_path / "folder.db")("bulk", bad, *OPTIONS)
     assert folder.exit_code == 4, folder.stderr
@@ -1129,7 +1129,7 @@ def test_bulk_refuses_a_quote_never_closed_naming_the_line_it_opens(
         assert result.exit_code == 2, result.stdout
         assert result.stderr.startswith(f"Error: Line {line} of {path} opens a quoted cell"), result.stderr
         assert "never closed" in result.stderr and len(result.stderr.splitlines()) == 1
-    assert snapshot(cli.store_path).get("exemptions", []) == []
+    assert snapshot(cli.location).get("exemptions", []) == []
 
 
 def test_bulk_reads_a_quoted_cell_over_two_lines_that_closes(cli: Cli, tmp_path: Path) -> None:
@@ -1261,7 +1261,7 @@ def test_a_row_of_formulas_with_no_saved_values_is_not_a_blank_row(cli: Cli, tmp
     text = " ".join(result.stderr.replace("│", " ").split())
     assert "Error: 1 of 2 rows of" in text
     assert '4 the student ID is a formula (="2012"&"34595") with no saved value' in text
-    assert snapshot(cli.store_path).get("exemptions", []) == []
+    assert snapshot(cli.location).get("exemptions", []) == []
 
 
 @pytest.mark.parametrize("columns", ["80", "40"])
@@ -1343,7 +1343,7 @@ def test_utf16_without_a_byte_order_mark(
         assert recorded(cli) == [("201234567", "placement", "2027-09-06", "2027-09-12", None)]
     else:
         assert result.exit_code == 2 and error in result.stderr
-        assert snapshot(cli.store_path).get("exemptions", []) == []
+        assert snapshot(cli.location).get("exemptions", []) == []
 
 
 @pytest.mark.parametrize("hide", ["by hand", "by a filter"])
@@ -1373,7 +1373,7 @@ def test_a_sheet_with_hidden_rows_is_refused(cli: Cli, tmp_path: Path, hide: str
         "hand, and an import reads every row; show them and delete the students you do not mean, save, and "
         "import again.\n"
     )
-    assert snapshot(cli.store_path).get("exemptions", []) == []
+    assert snapshot(cli.location).get("exemptions", []) == []
     for row in (2, 5, 8, 11):
         sheet.row_dimensions[row].hidden = False
     book.save(path)

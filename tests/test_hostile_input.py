@@ -36,7 +36,7 @@ CORPUS = [
 @pytest.mark.parametrize("value", CORPUS)
 def test_hostile_student_ids(cli: Cli, value: str) -> None:
     cli.add("209999999")
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     for args in (
         ["add", value, "-t", "placement", "-s", "+1w", "--for", "1w"],
         ["check", value],
@@ -47,7 +47,7 @@ def test_hostile_student_ids(cli: Cli, value: str) -> None:
         lines = result.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in result.stderr
         assert "\x1b" not in result.stderr and "\x00" not in result.stderr
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 @pytest.mark.parametrize("value", [*CORPUS, "29/02/2027", "+99999999d", "31/12/9999", "+1000000m"])

@@ -274,7 +274,7 @@ def _signalled_at(monkeypatch: pytest.MonkeyPatch, statement: str, sent: signal.
     def connect(*args: object, **kwargs: object) -> sqlite3.Connection:
         return original(*args, **kwargs, factory=Signalling)  # type: ignore[call-overload,no-any-return]
 
-    monkeypatch.setattr("stream_exempt.store.sqlite3.connect", connect)
+    monkeypatch.setattr("stream_exempt.store.sqlite.sqlite3.connect", connect)
 
 
 ADDED = "Error: Interrupted after recording: exemption 1 for student 201234567, Practice Placement Block, 11 Jan 2027 to 24 Jan 2027.\n"
@@ -289,6 +289,7 @@ ADDED = "Error: Interrupted after recording: exemption 1 for student 201234567, 
         ("COMMIT", signal.SIGTERM, ADDED, "1\n"),
     ],
 )
+@pytest.mark.sqlite_only("signals sent from inside SQLite statements (patched sqlite3.connect)")
 def test_a_signal_during_the_commit_says_what_was_recorded(
     cli: object,
     handled: None,

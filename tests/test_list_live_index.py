@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from sqlite_utils import Database, Migrations
 
 from stream_exempt import rules, schema
-from stream_exempt import store as store_module
 from stream_exempt.model import Exemption
 from stream_exempt.output import record
 from stream_exempt.store import SORTS, Filters, Store
+from stream_exempt.store import sqlite as store_module
 
 D = date(2027, 1, 11)
 _INSERT = (
@@ -175,7 +175,7 @@ def test_any_store_lists_as_the_rules_say(
 
 def test_the_live_rows_are_counted_from_the_index_alone(tmp_path: Path) -> None:
     with closing(_store(tmp_path / "s.db", BOUNDARIES)) as store:
-        from stream_exempt.store import _listing_conditions
+        from stream_exempt.store.sqlite import _listing_conditions
 
         where, args = _listing_conditions(D, rules.LIVE, Filters())
         plan = " ".join(

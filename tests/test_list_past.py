@@ -358,6 +358,7 @@ def test_a_day_asked_on_any_later_day_is_the_view_asked_at_its_end(cli: Cli, clo
                 assert _views(cli, day) == views, (day, offset)
 
 
+@pytest.mark.sqlite_only("runs SQL on the SQLite store's own connection")
 def test_the_statuses_of_a_past_day_are_those_rules_status_gives_the_exemptions_as_they_stood(
     cli: Cli, clock: Clock, store_path: Path
 ) -> None:
@@ -405,6 +406,7 @@ def test_the_statuses_of_a_past_day_are_those_rules_status_gives_the_exemptions_
         assert [(r["id"], r["start"], r["end"], r["reason"], r["status"]) for r in listed] == expected, day
 
 
+@pytest.mark.sqlite_only("runs SQLite's rebuilding query on its own connection")
 def test_the_store_as_it_stood_after_its_last_event_is_the_store_itself(
     cli: Cli, clock: Clock, store_path: Path
 ) -> None:
@@ -424,6 +426,7 @@ def test_the_store_as_it_stood_after_its_last_event_is_the_store_itself(
     assert rebuilt == table
 
 
+@pytest.mark.sqlite_only("SQLite's EXPLAIN QUERY PLAN")
 def test_the_rebuild_reads_the_last_events_from_the_index_alone(cli: Cli, store_path: Path) -> None:
     """One grouped scan of the index of events by exemption and time (migration 0007), whatever
     the size of the event log: no event is read but the last of each exemption."""

@@ -10,10 +10,10 @@ from datetime import date, datetime
 
 import pytest
 
-from helpers import LONDON, Cli, Clock
+from helpers import LONDON, Cli, Clock, open_location
 from stream_exempt import rules
 from stream_exempt.output import defuse, record
-from stream_exempt.store import Filters, Store
+from stream_exempt.store import Filters
 
 DAY = date(2027, 1, 11)
 REASONS = ['Leeds "General" Infirmary', "Café \\ Zürich – 東京", "=HYPERLINK()", "-1", "@me", None]
@@ -34,7 +34,7 @@ def test_json_made_by_sqlite_is_the_record_of_the_model(cli: Cli, clock: Clock, 
     _varied(cli, clock)
     out = cli.ok("list", "--status", "all", "--format", fmt).stdout
     rows = json.loads(out) if fmt == "json" else [json.loads(line) for line in out.splitlines()]
-    with closing(Store.open(cli.store_path)) as store:
+    with closing(open_location(cli.location)) as store:
         expected = [record(e, rules.status(e, DAY)) for e in store.select()]
     assert rows == expected
     assert [list(row) for row in rows] == [list(e) for e in expected]  # the same keys in the same order
@@ -42,7 +42,7 @@ def test_json_made_by_sqlite_is_the_record_of_the_model(cli: Cli, clock: Clock, 
 
 def test_machine_rows_are_the_rows_of_the_model_for_every_filter(cli: Cli, clock: Clock) -> None:
     _varied(cli, clock)
-    with closing(Store.open(cli.store_path)) as store:
+    with closing(open_location(cli.location)) as store:
         everything = store.select()
         for statuses in (rules.LIVE, {"deleted"}, {"expired", "pending"}, set(rules.STATUSES)):
             listed = [list(row) for row in store.listed(DAY, statuses, Filters())]
@@ -97,7 +97,7 @@ def test_lines_made_by_sqlite_are_the_csv_modules_lines(
     _varied(cli, clock)
     for n, reason in enumerate(["a,b", 'say "hi"', "semi;colon", "=1+1", "plain words"]):
         cli.add(f"20999999{n}", "--start", "2027-01-20", "--end", "2027-01-30", "--reason", reason)
-    with closing(Store.open(cli.store_path)) as store:
+    with closing(open_location(cli.location)) as store:
         records = [record(e, rules.status(e, DAY)) for e in store.select()]
     expected = io.StringIO()
     writer = csv.writer(expected, delimiter=delimiter, lineterminator="\n")

@@ -13,6 +13,8 @@ from helpers import Cli
 from stream_exempt import schema
 from stream_exempt.store import Store
 
+pytestmark = pytest.mark.sqlite_only("migrations of old SQLite store files")
+
 _ROW = (
     "INSERT INTO exemptions (id, student_id, type, start_date, end_date, created_by, created_at, "
     "in_force_from, deleted_at) VALUES (?, ?, 'placement', ?, ?, 'tester', '2026-06-01T09:00:00Z', ?, ?)"

@@ -3,19 +3,16 @@ refused member (SPEC 7, Batches). Time frozen on Monday 4 Jan 2027 unless moved.
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from helpers import LONDON, Cli, Clock, snapshot
+from helpers import LONDON, Cli, Clock, scalar, snapshot
 
 
 def _events(cli: Cli, action: str) -> int:
-    with closing(sqlite3.connect(cli.store_path)) as conn:
-        return int(conn.execute("SELECT count(*) FROM events WHERE action = ?", (action,)).fetchone()[0])
+    return int(scalar(cli.location, f"SELECT count(*) FROM events WHERE action = '{action}'"))
 
 
 @pytest.mark.parametrize(
@@ -35,29 +32,29 @@ def test_a_change_to_what_it_already_is_says_so_and_records_nothing(
     cli: Cli, change: list[str], said: str
 ) -> None:
     cli.add("201234567", "--reason", "Leeds")  # 11-24 Jan
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli.ok(*change)
     assert result.stdout == f"Nothing to change: exemption 1 {said}.\n"
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_a_started_exemption_given_its_own_start_and_end_is_no_change(cli: Cli, clock: Clock) -> None:
     cli.add("201234567", "--start", "2027-01-06", "--end", "2027-01-31")
     clock(datetime(2027, 1, 11, 9, 0, tzinfo=LONDON))
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli.ok("move", "1", "--start", "2027-01-06", "--end", "2027-01-31")
     assert result.stdout == "Nothing to change: exemption 1 already runs from 6 Jan 2027 to 31 Jan 2027.\n"
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_edit_to_no_reason_when_it_has_none(cli: Cli) -> None:
     cli.add("201234567")
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     assert (
         cli.ok("edit", "1", "--reason", "").stdout
         == "Nothing to change: exemption 1 already has no reason.\n"
     )
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def _batch(cli: Cli, tmp_path: Path, ends: list[str], start: str = "2027-01-11") -> None:
@@ -90,18 +87,18 @@ def test_a_batch_already_as_asked_records_nothing_and_says_so(cli: Cli, tmp_path
     (tmp_path / "cohort.csv").write_text("student_id,start,end\n" + rows, encoding="utf-8")
     cli.ok("bulk", str(tmp_path / "cohort.csv"), "--type", "placement")  # the first ends on the 7th
     clock(datetime(2027, 1, 8, 9, 0, tzinfo=LONDON))
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     for change in (["move", "--end", "28/02/2027"], ["extend", "--to", "2027-02-28"]):
         result = cli.ok(change[0], "--batch", "1", *change[1:])
         assert result.stdout == (
             "Nothing to change: batch 1: 3 already ended on 28 Feb 2027; 1 left as they were (ended or deleted).\n"
         )
-        assert snapshot(cli.store_path) == before
+        assert snapshot(cli.location) == before
 
 
 def test_extend_batch_to_a_day_refuses_only_members_ending_after_it(cli: Cli, tmp_path: Path) -> None:
     _batch(cli, tmp_path, ["2027-01-24"] * 3 + ["2027-02-10"] * 2 + ["2027-02-28"] * 2)
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli("extend", "--batch", "1", "--to", "2027-02-10")
     assert result.exit_code == 2
     error = result.stderr.splitlines()[-1]
@@ -109,7 +106,7 @@ def test_extend_batch_to_a_day_refuses_only_members_ending_after_it(cli: Cli, tm
     assert error.endswith(
         "in all, 2 members of batch 1 cannot change (6, 7; listed above), so nothing was changed."
     )
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
     # Without them, the members ending on the day are left alone and the others extended.
     cli.ok("move", "6", "--end", "2027-02-09")
     cli.ok("move", "7", "--end", "2027-02-09")
@@ -125,7 +122,7 @@ def test_a_batch_refusal_names_the_first_twenty_refused_members_and_how_many_mor
     (tmp_path / "cohort.csv").write_text("student_id,start\n" + rows, encoding="utf-8")
     cli.ok("bulk", str(tmp_path / "cohort.csv"), "--type", "placement", "--end", "2027-02-28")
     clock(datetime(2027, 1, 6, 9, 0, tzinfo=LONDON))  # 25 have started
-    before = snapshot(cli.store_path)
+    before = snapshot(cli.location)
     result = cli("move", "--batch", "1", "--by", "1w")
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
@@ -139,7 +136,7 @@ def test_a_batch_refusal_names_the_first_twenty_refused_members_and_how_many_mor
     for n in range(1, 21):  # each named with its own reason
         assert f"exemption {n} started on 5 Jan 2027" in table
     assert "exemption 21 started" not in table
-    assert snapshot(cli.store_path) == before
+    assert snapshot(cli.location) == before
 
 
 def test_a_batch_refused_by_r7_names_every_clashing_member(cli: Cli, tmp_path: Path) -> None:

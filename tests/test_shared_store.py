@@ -23,6 +23,8 @@ import pytest
 import stream_exempt
 from helpers import Cli
 
+pytestmark = pytest.mark.sqlite_only("shared SQLite stores of a Unix group: files, modes, other Unix users")
+
 AS_ROOT = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("runuser") is None,
     reason="making Unix users and a group needs root and useradd/runuser (run the suite as root, as CI does)",
@@ -49,7 +51,7 @@ def test_init_refuses_an_unknown_group(bare_cli: Cli) -> None:
     cli = bare_cli
     result = cli("init", "--group", "no-such-group-here")
     assert result.exit_code == 2 and "no group 'no-such-group-here'" in result.stderr
-    assert not cli.store_path.exists()
+    assert not cli.has_store()
 
 
 # -- with real users -------------------------------------------------------------------------

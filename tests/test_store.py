@@ -14,6 +14,10 @@ from stream_exempt.cli.app import app
 from stream_exempt.errors import StoreUnusable
 from stream_exempt.store import Store
 
+pytestmark = pytest.mark.sqlite_only(
+    "about SQLite files themselves: paths, permissions, WAL, damaged and foreign files, schema versions"
+)
+
 
 def test_a_new_store_is_private_in_wal_with_its_folder(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "store.db"

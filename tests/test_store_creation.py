@@ -12,6 +12,8 @@ import pytest
 
 from helpers import Cli
 
+pytestmark = pytest.mark.sqlite_only("SQLite store files: creation at a path, shared folders of a Unix group")
+
 ADD = ["add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w"]
 REQUEST = ["request", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w", "--from", "Dr Jones"]
 
@@ -104,7 +106,7 @@ def test_init_refuses_an_empty_group_name(bare_cli: Cli) -> None:
         "Error: --group is empty; give the name of the Unix group whose members share the store, "
         "e.g. --group ses-office.\n"
     )
-    assert "groupadd" not in result.stderr and not bare_cli.store_path.exists()
+    assert "groupadd" not in result.stderr and not bare_cli.has_store()
 
 
 def test_a_failed_init_group_leaves_no_folder_it_made(

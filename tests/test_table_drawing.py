@@ -221,7 +221,7 @@ def test_the_usual_tables_are_drawn_without_rich(table: Table, env: dict[str, st
     assert ("\x1b[1m" in fast) is terminal  # headings bold on a terminal, plain off one
 
 
-def on_terminal(store: Path, env: Mapping[str, str], *, by_rich: bool) -> tuple[bytes, str]:
+def on_terminal(store: Path | str, env: Mapping[str, str], *, by_rich: bool) -> tuple[bytes, str]:
     """`list` run as a process whose standard output is a 200 x 50 terminal: what it wrote, and
     its standard error (where it says whether Rich was imported)."""
     program = (
@@ -249,8 +249,8 @@ def test_list_on_a_real_terminal_is_what_rich_draws_without_importing_rich(
 ) -> None:
     cli.add("201234567", "--reason", "Zoë's café | placement")
     cli.add("201234568", "--type", "dissertation")
-    fast, said = on_terminal(cli.store_path, env, by_rich=False)
-    slow, said_by_rich = on_terminal(cli.store_path, env, by_rich=True)
+    fast, said = on_terminal(cli.location, env, by_rich=False)
+    slow, said_by_rich = on_terminal(cli.location, env, by_rich=True)
     assert fast == slow and b"201234568" in fast
     assert said_by_rich.endswith("rich imported: True\n")
     plain = env.get("TERM") != "dumb" and "FORCE_COLOR" not in env  # where Rich is not needed

@@ -17,11 +17,10 @@ from typing import Any
 
 import pytest
 
-from helpers import Cli, command, run_on_terminal
+from helpers import Cli, command, open_location, run_on_terminal
 from stream_exempt import dates, rules
 from stream_exempt.cli.history import change_text
 from stream_exempt.output.results import HEADINGS, human_row
-from stream_exempt.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +31,7 @@ LONG = (
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
-def on_terminal(store: Path, columns: int, *args: str) -> tuple[str, str]:
+def on_terminal(store: Path | str, columns: int, *args: str) -> tuple[str, str]:
     """Run the command with its standard output on a terminal `columns` wide: (stdout, stderr)."""
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     raw, err = run_on_terminal(
@@ -84,19 +83,19 @@ def read_table(text: str, headings: tuple[str, ...]) -> list[list[str]]:
 
 
 @pytest.fixture
-def store(cli: Cli, tmp_path: Path) -> Path:
+def store(cli: Cli, tmp_path: Path) -> Path | str:
     cli.add("201234567", "--reason", LONG)
     cli.add("201234568", "--type", "authorised-absence", "--reason", "short | with a pipe")
     cli.add("201234569", "--type", "break-in-learning", "--reason", LONG[:60])
     cli.ok("extend", "1", "--by", "1w")
-    return cli.store_path
+    return cli.location
 
 
 @pytest.mark.parametrize("columns", [40, 80])
-def test_list_loses_no_cell_at_any_width(store: Path, columns: int) -> None:
+def test_list_loses_no_cell_at_any_width(store: Path | str, columns: int) -> None:
     shown, _ = on_terminal(store, columns, "list")
     assert all(len(line) <= columns for line in shown.splitlines()), shown
-    opened = Store.open(store)
+    opened = open_location(store)
     today = dates.today()
     expected = [human_row(e, rules.status(e, today)) for e in opened.select()]
     opened.close()
@@ -107,10 +106,10 @@ def test_list_loses_no_cell_at_any_width(store: Path, columns: int) -> None:
 
 
 @pytest.mark.parametrize("columns", [40, 80])
-def test_history_loses_no_cell_at_any_width(store: Path, columns: int) -> None:
+def test_history_loses_no_cell_at_any_width(store: Path | str, columns: int) -> None:
     shown, _ = on_terminal(store, columns, "history", "1")
     assert all(len(line) <= columns for line in shown.splitlines()), shown
-    opened = Store.open(store)
+    opened = open_location(store)
     expected = [[dates.local_time(e.at), e.actor, e.action, change_text(e)] for e in opened.events(1)]
     opened.close()
     found = read_table(shown.split("\n", 1)[1], ("When", "Who", "Action", "Change"))
@@ -124,17 +123,17 @@ def test_list_on_a_terminal_shows_its_limit_then_says_how_to_see_more(cli: Cli, 
     cohort = tmp_path / "cohort.csv"
     cohort.write_text("student_id\n" + "".join(f"{300000000 + i}\n" for i in range(53)))
     cli.ok("bulk", str(cohort), "-t", "placement", "-s", "+1w", "--for", "1w")
-    shown, said = on_terminal(cli.store_path, 200, "list")
+    shown, said = on_terminal(cli.location, 200, "list")
     assert len(read_table(shown, HEADINGS)) == 50
     assert said == (
         "3 more not shown; see them all with --all, more with --limit N, "
         "or every row with a machine format (--format csv).\n"
     )
-    shown, said = on_terminal(cli.store_path, 200, "list", "--all")
+    shown, said = on_terminal(cli.location, 200, "list", "--all")
     assert len(read_table(shown, HEADINGS)) == 53 and said == ""
-    shown, said = on_terminal(cli.store_path, 200, "list", "--format", "csv")
+    shown, said = on_terminal(cli.location, 200, "list", "--format", "csv")
     assert len(shown.splitlines()) == 54 and said == ""  # the default limit is the table's only
-    shown, said = on_terminal(cli.store_path, 200, "list", "--limit", "2", "--format", "jsonl")
+    shown, said = on_terminal(cli.location, 200, "list", "--limit", "2", "--format", "jsonl")
     assert len(shown.splitlines()) == 2 and said.startswith("51 more not shown")
 
 

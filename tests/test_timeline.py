@@ -153,8 +153,8 @@ def test_refusals(cli: Cli, args: list[str], code: int, message: str) -> None:
 
 def test_timeline_never_creates_a_store(bare_cli: Cli) -> None:
     result = bare_cli("timeline", STUDENT)
-    assert result.exit_code == 4 and str(bare_cli.store_path) in result.stderr
-    assert not bare_cli.store_path.exists()
+    assert result.exit_code == 4 and bare_cli.shown in result.stderr
+    assert not bare_cli.has_store()
 
 
 def test_a_student_with_nothing_gets_an_empty_picture(cli: Cli) -> None:

@@ -185,7 +185,9 @@ def _checked(path: Path, key: str, value: Any) -> str:
     if not value.strip() or "\x00" in value:
         raise bad("it is empty")
     if key == "store":
-        if not Path(value).expanduser().is_absolute():
+        from stream_exempt.store.location import is_url
+
+        if not is_url(value) and not Path(value).expanduser().is_absolute():
             raise bad(
                 f"{value!r} is a relative path; give the store's full path, e.g. /srv/stream-exempt/exemptions.db"
             )

@@ -9,7 +9,6 @@ unknown command and the tests get the whole application, `app`.
 import sys
 from collections.abc import Sequence
 from importlib import import_module
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -41,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "batches": ("batches", "batches"),
     "summary": ("summary", "summary"),
     "timeline": ("timeline", "timeline"),
+    "copy-store": ("copy_store", "copy_store"),
 }
 ROOT_OPTIONS_WITH_VALUE = frozenset({"--db"})
 
@@ -90,7 +90,7 @@ def root(
         raise Refused("--db is empty; give the path of the store.")
     if ctx.invoked_subcommand != "config":  # `config` shows every setting first, then what is bad
         config.check_environment()  # a bad variable is exit 4 for every command (SPEC 9)
-    session = Session(Path(db) if db else None)
+    session = Session(db or None)
     ctx.obj = session
     ctx.call_on_close(session.close)
 

@@ -27,7 +27,6 @@ from stream_exempt.cli.session import Session, actor, collector_paused, committe
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption, Terms
-from stream_exempt.store import shown_path
 
 if TYPE_CHECKING:  # imported when a command runs: `check`, run by cron, never needs them
     from stream_exempt import cohort
@@ -246,14 +245,14 @@ def bulk(
     pattern = validate.id_pattern()
     named = cohort.Named(column, type_column, start_column, end_column, reason_column)
     csvio.encoding_name(encoding)  # like every value typed, before the store
-    if unpassable is not None and not session.store_path.exists():
+    if unpassable is not None and not session.store_exists():
         raise unpassable  # no store, so nothing already recorded: the typed value's error first
     # The store before the file's contents (SPEC 10): exit 4 before exit 2. A dry run on a store
     # that does not exist yet checks as if against an empty one, and creates nothing.
     present = True
     if dry_run:
         present = session.store_if_present() is not None
-    elif session.store_path.exists():
+    elif session.store_exists():
         session.store()
     with collector_paused():
         try:
@@ -279,7 +278,7 @@ def bulk(
                 rows, columns, defaults, live, today, pattern, name, month_first, unpassable, expand, deleted
             )
         else:
-            if not session.store_path.exists():  # a file that is refused leaves no new store behind
+            if not session.store_exists():  # a file that is refused leaves no new store behind
                 _plan(rows, columns, defaults, {}, today, pattern, name, month_first, unpassable, expand)
             store = session.store_for_writing()
             with store.writing():  # the write lock first: R7 holds against every concurrent writer
@@ -312,7 +311,7 @@ def bulk(
                     )
     if dry_run and not present:
         note(
-            f"There is no store at {shown_path(session.store_path)} yet: the file was checked as if "
+            f"There is no store at {session.store_shown} yet: the file was checked as if "
             "against an empty store, and nothing was created."
         )
     for line, student, first in dict.fromkeys(plan.repeats):  # a series' occurrences: once a line

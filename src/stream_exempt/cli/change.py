@@ -19,7 +19,7 @@ from stream_exempt.cli.session import Session, actor, collector_paused, committe
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption
-from stream_exempt.store import Store
+from stream_exempt.store import StoreProtocol
 
 IdArgument = Annotated[
     str | None, typer.Argument(metavar="ID", help="The exemption's id.", show_default=False)
@@ -59,7 +59,7 @@ def _since(from_: str | None, batch: str | None, today: date) -> date | None:
 
 
 def _targets(
-    store: Store, ids: list[int], batch: int | None, today: date, since: date | None = None
+    store: StoreProtocol, ids: list[int], batch: int | None, today: date, since: date | None = None
 ) -> tuple[list[Exemption], int]:
     """The exemptions named by ids or by a batch, and how many batch members are left alone.
     With `since` (`--from`), members that start before it are left alone, and not counted."""
@@ -139,7 +139,12 @@ def _own_refusal(exemption: Exemption, plan: Plan, today: date) -> str:
 
 
 def _planned(
-    store: Store, ids: list[int], batch: int | None, plan: Plan, today: date, since: date | None = None
+    store: StoreProtocol,
+    ids: list[int],
+    batch: int | None,
+    plan: Plan,
+    today: date,
+    since: date | None = None,
 ) -> Planned:
     """Every target planned: each checked by the rules, and all the changes together by R7
     against the live exemptions of their students."""
@@ -405,7 +410,7 @@ def _interactive() -> bool:
 
 
 def _deletable(
-    store: Store, ids: list[int], batch: int | None, today: date, since: date | None = None
+    store: StoreProtocol, ids: list[int], batch: int | None, today: date, since: date | None = None
 ) -> tuple[list[Exemption], int]:
     """The exemptions to delete, each checked by R4, and how many batch members are left alone."""
     targets, left = _targets(store, ids, batch, today, since)

@@ -7,6 +7,7 @@ import typer
 from stream_exempt import config, output
 from stream_exempt.cli.options import format_choice, format_option
 from stream_exempt.cli.session import Session
+from stream_exempt.store.location import without_password
 
 if TYPE_CHECKING:
     ConfigFormat = str
@@ -19,7 +20,9 @@ def effective(survey: config.Survey) -> dict[str, Any]:
     configuration file read, in the order of its layer (and its problem, when it is bad)."""
     report: dict[str, Any] = {}
     for setting in survey.settings:
-        entry = {"value": setting.value, "source": setting.source}
+        # A PostgreSQL URL never shows its password (SPEC 12).
+        value = without_password(setting.value) if setting.name == "store" else setting.value
+        entry = {"value": value, "source": setting.source}
         if setting.name in survey.bad_settings:
             entry["problem"] = survey.bad_settings[setting.name]
         report[setting.name] = entry
@@ -44,7 +47,7 @@ def config_(
     Example: stream-exempt config
     """
     session: Session = ctx.obj
-    survey = config.survey(str(session.db) if session.db else None)
+    survey = config.survey(session.db)
     report = effective(survey)
     if fmt == "json":
         output.render(output.Document(report, ""), "json")

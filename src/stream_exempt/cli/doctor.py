@@ -1,13 +1,15 @@
 """`doctor`: is the store healthy? Path, schema, counts, integrity, WAL."""
 
 import sys
-from typing import Annotated
+from datetime import date
+from typing import Annotated, NoReturn
 
 import typer
 
 from stream_exempt import dates, output, rules, schema, sharing
 from stream_exempt.cli.options import AnswerFormatOption
 from stream_exempt.cli.session import Session, warn
+from stream_exempt.store import Store, StoreProtocol
 
 
 def doctor(
@@ -26,8 +28,11 @@ def doctor(
     Example: stream-exempt doctor
     """
     session: Session = ctx.obj
-    store = session.store()
+    opened = session.store()
     today = dates.today()
+    if not isinstance(opened, Store):  # a PostgreSQL database: the server's own facts instead
+        _doctor_database(opened, today, "json" if as_json else fmt)
+    store = opened
     integrity = store.integrity(full=full)
     journal = store.journal_mode()
     counts = store.status_counts(today)
@@ -70,4 +75,38 @@ def doctor(
             "it from a backup (`stream-exempt doctor` reports on the copy you restore).",
             file=sys.stderr,
         )
+    raise typer.Exit(0 if healthy else 4)
+
+
+def _doctor_database(store: StoreProtocol, today: date, fmt: str) -> NoReturn:
+    """`doctor` on a PostgreSQL store (SPEC 12): what stands for SQLite's integrity check and
+    journal mode there: the server answers, its version, the schema, and the counts by status.
+    The same verdict and exit codes: 0 healthy, 4 not."""
+    from stream_exempt.store.postgres import PostgresStore
+
+    assert isinstance(store, PostgresStore)
+    facts = store.server_facts()
+    counts = store.status_counts(today)
+    applied = store.applied_migrations()
+    healthy = set(applied) == set(schema.NAMES)
+    report = {
+        "store": store.shown,
+        "schema_version": len(applied),
+        "schema_known": len(schema.NAMES),
+        "counts": counts,
+        **facts,
+        "healthy": healthy,
+    }
+    lines = [
+        f"store          {store.shown}",
+        f"schema         version {len(applied)} (this program knows {len(schema.NAMES)})",
+        "exemptions     " + ", ".join(f"{counts[s]} {s}" for s in rules.STATUSES),
+        f"server         PostgreSQL {facts['server_version']}",
+        f"connected as   {facts['session_user']}",
+        f"constraint     {'R7 held by the database' if facts['r7_constraint'] else 'R7 constraint MISSING'}",
+        f"verdict        {'healthy' if healthy and facts['r7_constraint'] else 'NOT healthy'}",
+    ]
+    healthy = healthy and bool(facts["r7_constraint"])
+    report["healthy"] = healthy
+    output.render(output.Document(report, "\n".join(lines)), fmt)
     raise typer.Exit(0 if healthy else 4)

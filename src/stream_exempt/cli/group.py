@@ -58,6 +58,15 @@ def fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _database_error(error: Exception) -> StreamExemptError | None:
+    """A PostgreSQL driver's error (the server gone mid-command, a permission refused) as the
+    store-unusable error, naming the store without its password; None for anything else."""
+    from stream_exempt.cli.session import opened
+    from stream_exempt.store import backend_error
+
+    return backend_error(error, str(opened[-1]) if opened else "the store")
+
+
 def _recorded_so_far() -> str:
     from stream_exempt.cli.session import recorded
 
@@ -124,8 +133,10 @@ class ExemptGroup(TyperGroup):
         except sqlite3.Error as error:
             from stream_exempt.cli.session import opened
 
-            fail(unusable(error, opened[-1] if opened else Path("the store")).message, 4)
+            fail(unusable(error, Path(opened[-1]) if opened else Path("the store")).message, 4)
         except Exception as error:  # never a traceback: it could show personal data
+            if (mapped := _database_error(error)) is not None:
+                fail(mapped.message, mapped.exit_code)
             if interrupts.wrapped(error):
                 self._interrupted()
             if debugging():

@@ -5,8 +5,10 @@ from typing import Annotated
 import typer
 
 from stream_exempt import sharing
+from stream_exempt.cli.roles import grant_roles, roles_said
 from stream_exempt.cli.session import Session, committed, warn
-from stream_exempt.store import Store
+from stream_exempt.errors import Refused
+from stream_exempt.store import Store, open_store
 
 
 def init(
@@ -20,6 +22,13 @@ def init(
             help="Share the store with this Unix group: its folder 2770 (setgid), the store 0660.",
         ),
     ] = None,
+    roles: Annotated[
+        bool,
+        typer.Option(
+            "--roles",
+            help="PostgreSQL: create the roles stream_exempt_officer and stream_exempt_tutor and grant them their rights.",
+        ),
+    ] = False,
 ) -> None:
     """Create the store (and say where), or bring an existing one up to date; safe to run again.
 
@@ -27,10 +36,37 @@ def init(
     can read and write it and no one else can: run it as root, once, on the host where the office
     and its cron jobs run.
 
+    With --roles (a PostgreSQL store; run it as the owner of the store, a user who may create
+    roles): the two group roles, officer (every command) and tutor (request, its own requests,
+    check, list, types), and their grants; then GRANT them to people.
+
     Example: sudo stream-exempt --db /srv/stream-exempt/exemptions.db init --group ses-office
     """
     session: Session = ctx.obj
-    path = session.store_path
+    location = session.store_location
+    if roles and not isinstance(location, str):
+        raise Refused(
+            "--roles is for a PostgreSQL store: roles are a PostgreSQL feature (a store file is shared "
+            "with a Unix group, `init --group`)."
+        )
+    if isinstance(location, str):  # a PostgreSQL database (SPEC 12): the schema, in one transaction
+        if group is not None:
+            raise Refused(
+                "--group shares a store file with a Unix group; a PostgreSQL store is shared through "
+                "the database's own roles."
+            )
+        store = open_store(location, create=True)
+        try:
+            granted = grant_roles(store, session.store_shown) if roles else None
+        finally:
+            store.close()
+        committed(f"the store at {session.store_shown}", "Running `stream-exempt init` again is harmless")
+        verb = "Created the store in" if store.created else "The store is ready in"
+        print(f"{verb} the PostgreSQL database {session.store_shown}.")
+        if granted is not None:
+            print(roles_said(granted))
+        return
+    path = location
     if group is not None:
         sharing.group_id(group)  # an empty or unknown group: refused before anything is made
     existed = path.exists()

@@ -178,8 +178,10 @@ def list_(
         sys.stdout.writelines(f"{row[0]}\n" for row in rows)
         return
     shown = _limit(limit, all_, fmt)
-    as_json = fmt in ("json", "jsonl")
-    delimiter = {"csv": ",", "tsv": "\t"}.get(fmt)
+    # The store writes each row as JSON or as a csv/tsv line where it can (SQLite, in SQL);
+    # otherwise its plain rows are written by the output, to the same bytes.
+    as_json = fmt in ("json", "jsonl") and store.writes_lines
+    delimiter = {"csv": ",", "tsv": "\t"}.get(fmt) if store.writes_lines else None
     rows = store.listed(
         day,
         statuses,

@@ -15,7 +15,6 @@ from stream_exempt.cli.session import Session, committed, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Actor, Draft, Exemption, Terms
-from stream_exempt.store import shown_path
 
 if TYPE_CHECKING:
     from stream_exempt import cohort
@@ -138,14 +137,14 @@ def add_series(
             _refuse(planned, made)
         return planned
 
-    exists = session.store_path.exists()
+    exists = session.store_exists()
     batch = None
     members: list[Exemption] = []
     in_force = rules.in_force_from(today)
     if dry_run:  # reads only: never creates the store
         if not exists:
             note(
-                f"There is no store at {shown_path(session.store_path)} yet: the series was checked as if "
+                f"There is no store at {session.store_shown} yet: the series was checked as if "
                 "against an empty store, and nothing was created."
             )
         planned = plan(session.store().live_and_deleted_of([draft.student_id], today) if exists else ({}, {}))

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stream_exempt import config, interrupts, sharing, validate
-from stream_exempt.errors import StoreUnusable
+from stream_exempt.errors import NoStoreYet, StoreUnusable
 from stream_exempt.model import Actor
-from stream_exempt.store import Store, shown_path
+from stream_exempt.store import StoreProtocol, is_url, open_store, shown_path
 
 APP_NAME = "stream-exempt"
 
-# The store this process opened, so that a late SQLite error can name it.
-opened: list[Path] = []
+# The store this process opened (a path, or a PostgreSQL URL), so that a late error can name it.
+opened: list[Path | str] = []
 # What this process has committed to the store, in words: when something fails afterwards
 # (the output cannot be written, Ctrl-C), the error says what was recorded, never that nothing
 # changed (SPEC 7). And what to do about it, for the last thing recorded (a request is seen
@@ -68,49 +68,76 @@ def default_store_path() -> Path:
 class Session:
     """The root options, and the store, opened on first use and closed when the command ends."""
 
-    db: Path | None = None
-    _store: Store | None = field(default=None, repr=False)
+    db: str | None = None  # `--db`: a path, or a PostgreSQL URL (not a Path: `//` would collapse)
+    _store: StoreProtocol | None = field(default=None, repr=False)
 
     @property
     def store_setting(self) -> config.Setting:
         """Where the store is and why: `--db`, STREAM_EXEMPT_DB, the configuration file, the default."""
-        return config.store(str(self.db) if self.db else None)
+        return config.store(self.db or None)
+
+    @property
+    def store_location(self) -> Path | str:
+        """The store's file (a Path), or the PostgreSQL database's URL (SPEC 12)."""
+        value = self.store_setting.value
+        return value if is_url(value) else Path(value).expanduser()
 
     @property
     def store_path(self) -> Path:
-        return Path(self.store_setting.value).expanduser()
+        """The store's file; for a PostgreSQL store, its URL as a Path (used only to say "no file")."""
+        return Path(self.store_location)
 
-    def store(self, *, create: bool = False) -> Store:
+    @property
+    def store_shown(self) -> str:
+        """Where the store is, as messages show it (a URL without its password)."""
+        return shown_path(self.store_location)
+
+    def store_exists(self) -> bool:
+        """Whether the store is there already. A PostgreSQL database is opened to tell: without
+        the schema (an empty database) it is no store yet (the server is the judge)."""
+        location = self.store_location
+        if isinstance(location, str):
+            return self.store_if_present() is not None
+        return self._store is not None or location.exists()
+
+    def store(self, *, create: bool = False) -> StoreProtocol:
         """The store, opened on first use. A command that only reads never creates it (SPEC 2):
         a missing store is `StoreUnusable` (exit 4) naming the path."""
         if self._store is None:
             setting = self.store_setting
-            path = Path(setting.value).expanduser()
-            opened.append(path)
+            location = self.store_location
+            opened.append(location)
             try:
-                self._store = Store.open(path, create=create)
+                self._store = open_store(location, create=create)
             except StoreUnusable as error:
                 if setting.kind == config.FILE:  # the messages name --db and the variable only
-                    error.message = f"{error.message.rstrip('.')} (that path is set in {setting.origin})."
+                    what = "URL" if isinstance(location, str) else "path"
+                    error.message = f"{error.message.rstrip('.')} (that {what} is set in {setting.origin})."
                 raise
             if self._store.created:  # so that a mistyped path is seen at once (SPEC 2)
-                note(f"Created a new store at {shown_path(path)}.")
+                note(f"Created a new store at {shown_path(location)}.")
         return self._store
 
-    def store_if_present(self) -> Store | None:
+    def store_if_present(self) -> StoreProtocol | None:
         """The store, or None when there is none yet (for a dry run, which checks as if against
-        an empty store and creates nothing). A missing shared store is still `StoreUnusable`."""
-        path = self.store_path
+        an empty store and creates nothing). A missing shared store is still `StoreUnusable`.
+        A PostgreSQL database without the schema is no store yet."""
+        location = self.store_location
+        if isinstance(location, str):  # the server says whether the store is there
+            try:
+                return self.store()
+            except NoStoreYet:
+                return None
         try:
-            present = self._store is not None or path.exists()
+            present = self._store is not None or location.exists()
         except OSError:  # a folder on the way we may not enter: opening says so
             present = True
         if not present:
-            sharing.refuse_missing_shared(path)
+            sharing.refuse_missing_shared(location)
             return None
         return self.store()
 
-    def store_for_writing(self) -> Store:
+    def store_for_writing(self) -> StoreProtocol:
         """The store for a command that records something: created (owner-only) when missing."""
         return self.store(create=True)
 

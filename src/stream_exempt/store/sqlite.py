@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from itertools import groupby
 from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from stream_exempt import interrupts, schema, sharing
 from stream_exempt.errors import NotFound, StoreUnusable
@@ -30,81 +30,55 @@ from stream_exempt.model import (
     Exemption,
     Request,
     Terms,
-    exemption_of,
 )
+from stream_exempt.store.common import (
+    CHANGEABLE,
+    COLUMNS,
+    EVENT_COLUMNS,
+    LISTED,
+    LIVE,
+    LIVE_SQL,
+    REQUEST_COLUMNS,
+    REQUEST_SNAPSHOT_FIELDS,
+    SNAPSHOT_FIELDS,
+    SORTS,
+    STATUS_SQL,
+    STATUSES,
+    Filters,
+    IsoDates,
+    OfficeCounts,
+    conditions,
+    events_of,
+    exemption_row,
+    office_counts,
+    one_date,
+    repeats_of,
+    request_of,
+    snapshot_fields,
+)
+from stream_exempt.store.location import shown_path
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
 # The orders `list --sort` offers; each ends with the id so that ties have one order.
-SORTS = {
-    "start": "start_date, student_id, id",
-    "end": "end_date, student_id, id",
-    "student": "student_id, start_date, id",
-    "id": "id",
-}
-
-_COLUMNS = (
-    "id, student_id, type, start_date, end_date, reason, batch, "
-    "created_by, created_at, in_force_from, deleted_on, created_for"
-)
-# What an event records of an exemption: each field (in this order) and the column it is read from.
-_SNAPSHOT_FIELDS = (
-    ("student_id", "student_id"),
-    ("type", "type"),
-    ("start", "start_date"),
-    ("end", "end_date"),
-    ("reason", "reason"),
-    ("batch", "batch"),
-    ("in_force_from", "in_force_from"),
-    ("deleted_at", "deleted_at"),
-    ("deleted_on", "deleted_on"),
-)
 
 
 def _snapshot_sql(**written: str) -> str:
-    """What an event records of an exemption, as one SQL expression (a JSON object): each field
-    read from its column, except those named in `written`, given as the SQL expression of the
-    value a change is about to write (the snapshot after it, made before the row is written)."""
-    fields = ", ".join(f"'{field}', {written.get(field, column)}" for field, column in _SNAPSHOT_FIELDS)
-    return f"json_object({fields})"
+    """What an event records of an exemption, as one SQL expression (a JSON object): see
+    `common.snapshot_fields`."""
+    return f"json_object({snapshot_fields(**written)})"
 
 
 # What an event records of an exemption, before and after a change: one definition, in SQL.
 _SNAPSHOT = _snapshot_sql()
-# The fields of an exemption that a change can alter (its dates, in-force date, reason and
-# deletion): for a day that has passed they are read from the event log. Every other column
-# (id, student, type, batch, who recorded it and when) is written once, when it is recorded.
-_CHANGEABLE = ("start", "end", "reason", "in_force_from", "deleted_at", "deleted_on")
-# R5b, as `rules.deleted_as_of`: deleted as of day ?1 (deleted before it, or before the start).
-DELETED_SQL = "(deleted_on < ?1 OR deleted_on < start_date)"
-# The status of a row as of day ?1, exactly as `rules.status` computes it (deleted, expired,
-# pending, active, in that order), for the queries that count or filter by status in SQL.
-STATUS_SQL = (
-    f"CASE WHEN {DELETED_SQL} THEN 'deleted' "
-    "WHEN end_date < ?1 THEN 'expired' "
-    "WHEN ?1 < start_date OR ?1 < in_force_from THEN 'pending' "
-    "ELSE 'active' END"
-)
-# Live (active or pending) as of day ?1: not deleted (R5b) and not expired. Exactly
-# `STATUS_SQL IN ('active', 'pending')`, written without the CASE so that SQLite can search the
-# `exemptions_live` index (migration 0004) from the end date on and count from it alone.
-_LIVE_SQL = "end_date >= ?1 AND (deleted_on IS NULL OR (deleted_on >= ?1 AND deleted_on >= start_date))"
-
-
-_STATUSES = ("active", "pending", "expired", "deleted")  # rules.STATUSES, for the store's own use
-_LIVE = frozenset({"active", "pending"})  # rules.LIVE
 # At most this many rows are a page, picked by their ids (`Store.listed`); more are read with
 # the table from end to end, which is quicker once thousands of rows are read anyway.
 _PAGE = 1000
 # `list`'s fields (model.FIELDS) in order, as the machine formats write them; ?1 is the day.
-_LISTED = (
-    "id, student_id, type, start_date, end_date, "
-    f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at, deleted_on, created_for"
-)
 
 
 def _listed_line(delimiter: str) -> str:
-    """A row of `_LISTED` as one csv/tsv line made by SQLite, when it can be written as it is;
+    """A row of `LISTED` as one csv/tsv line made by SQLite, when it can be written as it is;
     otherwise its fields as a JSON array (which starts with `[`, as no line does: a line starts
     with the id), for the csv module to quote or defuse. A line can be written as it is when
     none of the free-text cells (student ID, reason, author, whom for) holds the delimiter, a quote or a
@@ -120,8 +94,8 @@ def _listed_line(delimiter: str) -> str:
         for cell in ("student_id", "reason", "created_by", "created_for")
     )
     line = delimiter.join(["%d", *["%s"] * 12])
-    cells = f"printf('{line}', {_LISTED})"
-    fields = f"json_array({_LISTED})"
+    cells = f"printf('{line}', {LISTED})"
+    fields = f"json_array({LISTED})"
     return f"CASE WHEN {quoted} THEN {fields} ELSE {cells} END"
 
 
@@ -133,57 +107,6 @@ _LISTED_JSON = (
 )
 
 
-class OfficeCounts(NamedTuple):
-    """Students exempt in a run of weeks (`Store.students_in_force_by_week`)."""
-
-    by_week_and_type: dict[tuple[int, str], int]  # (week, type): students of that type that week
-    by_week: dict[int, int]  # week: students of any type (each once)
-    by_type: dict[str, int]  # type: students of that type in at least one of the weeks
-
-
-class Filters(NamedTuple):
-    """`list`'s filters: each one given narrows the rows (None leaves that one out).
-
-    The windows are inclusive ranges of days in which the start, the end, the first day in
-    force (the later of start and in_force_from, R6) or the deletion day falls."""
-
-    student_id: str | None = None
-    type_code: str | None = None
-    batch: int | None = None
-    starting: tuple[date, date] | None = None
-    ending: tuple[date, date] | None = None
-    in_force: tuple[date, date] | None = None
-    deleted: tuple[date, date] | None = None
-
-
-def _conditions(first: list[Any], filters: Filters) -> tuple[list[str], list[Any]]:
-    """The SQL conditions of `filters` and their arguments, numbered after those in `first`."""
-    where: list[str] = []
-    args = list(first)
-
-    def argument(value: Any) -> str:
-        args.append(value)
-        return f"?{len(args)}"
-
-    for column, value in (
-        ("student_id", filters.student_id),
-        ("type", filters.type_code),
-        ("batch", filters.batch),
-    ):
-        if value is not None:
-            where.append(f"{column} = {argument(value)}")
-    for column, window in (
-        ("start_date", filters.starting),
-        ("end_date", filters.ending),
-        ("MAX(start_date, in_force_from)", filters.in_force),
-        ("deleted_on", filters.deleted),
-    ):
-        if window is not None:
-            first_day, last_day = (argument(day.isoformat()) for day in window)
-            where.append(f"{column} BETWEEN {first_day} AND {last_day}")
-    return where, args
-
-
 def _listing_conditions(
     day: date, statuses: Iterable[str], filters: Filters, *, search: bool = True
 ) -> tuple[str, list[Any]]:
@@ -191,82 +114,19 @@ def _listing_conditions(
 
     Live statuses are found through the `exemptions_live` index unless `search` is false: then
     the table is read from end to end, which is quicker when most of its rows are wanted."""
-    where, args = _conditions([day.isoformat()], filters)
+    where, args = conditions([day.isoformat()], filters)
     chosen = set(statuses)
-    if chosen and chosen <= _LIVE:
+    if chosen and chosen <= LIVE:
         # `+end_date`: the same test, which SQLite does not look up in an index.
-        where.append(_LIVE_SQL if search else f"+{_LIVE_SQL}")
-    if chosen != _LIVE:
-        wanted = ", ".join(f"'{status}'" for status in _STATUSES if status in chosen) or "NULL"
+        where.append(LIVE_SQL if search else f"+{LIVE_SQL}")
+    if chosen != LIVE:
+        wanted = ", ".join(f"'{status}'" for status in STATUSES if status in chosen) or "NULL"
         where.append(f"({STATUS_SQL}) IN ({wanted})")
     return " AND ".join(where), args
 
 
-_REQUEST_COLUMNS = (
-    "id, student_id, type, start_date, end_date, reason, requested_by, recorded_by, requested_at, "
-    "status, decided_by, decided_at, decision_reason, exemption_id, "
-    "recorded_for, decided_for, recorded_login, decided_login"
-)
 # What an event records of a request.
-_REQUEST_SNAPSHOT = (
-    "json_object('request', 'R' || id, 'student_id', student_id, 'type', type, 'start', start_date, "
-    "'end', end_date, 'reason', reason, 'from', requested_by, 'status', status, "
-    "'decided_by', decided_by, 'decided_for', decided_for, 'decision_reason', decision_reason, "
-    "'exemption', exemption_id)"
-)
-
-
-def _request(row: Sequence[Any]) -> Request:
-    return Request(
-        id=row[0],
-        student_id=row[1],
-        type=row[2],
-        start=date.fromisoformat(row[3]),
-        end=date.fromisoformat(row[4]),
-        reason=row[5],
-        requested_by=row[6],
-        recorded_by=row[7],
-        requested_at=row[8],
-        status=row[9],
-        decided_by=row[10],
-        decided_at=row[11],
-        decision_reason=row[12],
-        exemption_id=row[13],
-        recorded_for=row[14],
-        decided_for=row[15],
-        recorded_login=row[16],
-        decided_login=row[17],
-    )
-
-
-def _exemption(row: Sequence[Any]) -> Exemption:
-    # The fields in order (a batch change reads tens of thousands of rows).
-    return exemption_of(
-        row[0],  # id
-        row[1],  # student_id
-        row[2],  # type
-        _day(row[3]),  # start
-        _day(row[4]),  # end
-        row[5],  # reason
-        row[6],  # batch
-        row[7],  # created_by
-        row[8],  # created_at
-        _day(row[9]),  # in_force_from
-        None if row[10] is None else _day(row[10]),  # deleted_on
-        row[11],  # created_for
-    )
-
-
-_day = date.fromisoformat
-
-
-class _IsoDates(dict[date, str]):
-    """The ISO text of each date, made once: the members of a batch share a few dates, and
-    `date.isoformat` costs more than looking one up."""
-
-    def __missing__(self, day: date) -> str:
-        text = self[day] = day.isoformat()
-        return text
+_REQUEST_SNAPSHOT = f"json_object({REQUEST_SNAPSHOT_FIELDS})"
 
 
 def _make_folders(folder: Path) -> None:
@@ -280,22 +140,6 @@ def _make_folders(folder: Path) -> None:
     for level in reversed(missing):
         with suppress(FileExistsError):  # another process made it first
             level.mkdir(mode=0o700)
-
-
-def _one_date(least: str | None, most: str | None) -> date | str | None:
-    """The one date a column holds, `None` when it holds none, or "mixed"."""
-    if least is None:
-        return None
-    return date.fromisoformat(least) if least == most else "mixed"
-
-
-def _repeats(every: str | None, weekdays: str | None, occurrences: int | None) -> str | None:
-    """How a series' batch repeats: `every 1w x 10`, `every 1w on mon,wed x 4`; None for an import."""
-    if every is None:
-        return None
-    on = f" on {weekdays}" if weekdays else ""
-    times = f" x {occurrences}" if occurrences is not None else ""
-    return f"every {every}{on}{times}"
 
 
 def _create_private(path: Path) -> bool:
@@ -313,12 +157,6 @@ def _create_private(path: Path) -> bool:
         ) from None
     os.close(descriptor)
     return True
-
-
-def shown_path(path: Path) -> str:
-    """A path as written, in quotes when spaces at either end would otherwise be invisible."""
-    text = str(path)
-    return f'"{text}"' if text != text.strip() or not text else text
 
 
 def missing(path: Path) -> StoreUnusable:
@@ -361,10 +199,17 @@ def unusable(error: sqlite3.Error, path: Path) -> StoreUnusable:
 class Store:
     """An open store. Use `Store.open(path)`; close it with `close()`."""
 
+    writes_lines = True  # `listed` writes JSON objects and csv/tsv lines in SQL
+
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
         self.created = False  # whether `open` made the store file (a command says so: SPEC 2)
+
+    @property
+    def shown(self) -> str:
+        """The store's path as messages show it."""
+        return shown_path(self.path)
 
     # -- opening ------------------------------------------------------------------------
 
@@ -506,30 +351,30 @@ class Store:
 
     def get(self, exemption_id: int) -> Exemption:
         """One exemption by id, or `NotFound`."""
-        row = self.conn.execute(f"SELECT {_COLUMNS} FROM exemptions WHERE id = ?", (exemption_id,)).fetchone()
+        row = self.conn.execute(f"SELECT {COLUMNS} FROM exemptions WHERE id = ?", (exemption_id,)).fetchone()
         if row is None:
             raise NotFound(
                 f"there is no exemption {exemption_id}; `stream-exempt list --status all` shows them all."
             )
-        return _exemption(row)
+        return exemption_row(row)
 
     def get_many(self, exemption_ids: Iterable[int]) -> list[Exemption]:
         """Several exemptions by id, in the order given (once each); `NotFound` names the first
         missing. One query however many ids: they travel as one JSON array."""
         wanted = list(dict.fromkeys(exemption_ids))
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM exemptions WHERE id IN (SELECT value FROM json_each(?))",
+            f"SELECT {COLUMNS} FROM exemptions WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps(wanted),),
         )
-        found = {row[0]: _exemption(row) for row in rows}
+        found = {row[0]: exemption_row(row) for row in rows}
         return [found[i] if i in found else self.get(i) for i in wanted]
 
     def of_student(self, student_id: str) -> list[Exemption]:
         """Every exemption of one student, oldest id first."""
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM exemptions WHERE student_id = ? ORDER BY id", (student_id,)
+            f"SELECT {COLUMNS} FROM exemptions WHERE student_id = ? ORDER BY id", (student_id,)
         )
-        return [_exemption(row) for row in rows]
+        return [exemption_row(row) for row in rows]
 
     def live_of(self, student_ids: Iterable[str], today: date) -> dict[tuple[str, str], list[Exemption]]:
         """The live exemptions (not deleted, not expired) of these students, keyed by (student, type)."""
@@ -568,10 +413,10 @@ class Store:
         and including its deletion day)."""
         found: dict[str, list[Exemption]] = {}
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM exemptions WHERE deleted_on IS NULL OR deleted_on >= start_date ORDER BY id"
+            f"SELECT {COLUMNS} FROM exemptions WHERE deleted_on IS NULL OR deleted_on >= start_date ORDER BY id"
         )
         for row in rows:
-            found.setdefault(row[1], []).append(_exemption(row))
+            found.setdefault(row[1], []).append(exemption_row(row))
         return found
 
     def select(
@@ -591,10 +436,10 @@ class Store:
         The windows are inclusive ranges of days in which the start, the end, the first day in
         force (the later of start and in_force_from, R6) or the deletion day falls."""
         filters = Filters(student_id, type_code, batch, starting, ending, in_force, deleted)
-        where, args = _conditions([], filters)
+        where, args = conditions([], filters)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM exemptions {clause} ORDER BY {SORTS[sort]}", args)
-        return [_exemption(row) for row in rows]
+        rows = self.conn.execute(f"SELECT {COLUMNS} FROM exemptions {clause} ORDER BY {SORTS[sort]}", args)
+        return [exemption_row(row) for row in rows]
 
     def listed(
         self,
@@ -619,7 +464,7 @@ class Store:
         `limit` keeps the first rows only. With `stood_at` (an instant, as events record it),
         the store as it stood then (`_as_it_stood`), instead of as it is.
         """
-        shown = _LISTED_JSON if as_json else _LISTED
+        shown = _LISTED_JSON if as_json else LISTED
         if delimiter is not None:
             shown = _listed_line(delimiter)
         order = SORTS[sort]
@@ -660,14 +505,14 @@ class Store:
         rows, statuses and filters, the summary's counts) reads it as it reads the table.
 
         Only the exemptions recorded before `at`, each with the fields a change can alter
-        (`_CHANGEABLE`) as its last event before `at` left them (the snapshot after it); the
+        (`CHANGEABLE`) as its last event before `at` left them (the snapshot after it); the
         other columns from the row. `at` is appended to `args` as the subquery's parameter.
         In SQL, one pass: the last event of each exemption is found by a grouped scan of the
         `events_by_exemption` index (exemption, time; migration 0007), not one query each.
         """
         args.append(at)
         columns = [row[1] for row in self.conn.execute("PRAGMA table_info(exemptions)")]
-        fields = {column: field for field, column in _SNAPSHOT_FIELDS if field in _CHANGEABLE}
+        fields = {column: field for field, column in SNAPSHOT_FIELDS if field in CHANGEABLE}
 
         def read(column: str) -> str:
             field = fields.get(column)
@@ -700,16 +545,16 @@ class Store:
         row = self.conn.execute(
             "SELECT every, weekdays, occurrences FROM batches WHERE id = ?", (batch,)
         ).fetchone()
-        return _repeats(*row) if row else None
+        return repeats_of(*row) if row else None
 
     def batch_members(self, batch: int) -> list[Exemption]:
         """Every exemption of bulk batch `batch`, in order of start, student and id (as `select`
         gives them), or `NotFound` when there is no such batch."""
         self.require_batch(batch)
-        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM exemptions WHERE batch = ?", (batch,))
+        rows = self.conn.execute(f"SELECT {COLUMNS} FROM exemptions WHERE batch = ?", (batch,))
         # Sorted here, in the order SQLite gives ISO dates and text: SQLite sorts whole rows,
         # which costs reading a batch of 20,000 about a tenth more.
-        return sorted(map(_exemption, rows), key=attrgetter("start", "student_id", "id"))
+        return sorted(map(exemption_row, rows), key=attrgetter("start", "student_id", "id"))
 
     def of_students(
         self, student_ids: Iterable[str], condition: str = "1", args: Sequence[str] = ()
@@ -720,11 +565,11 @@ class Store:
         because SQLite indexes the list first, and that is twice as fast in order.
         """
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM exemptions WHERE {condition} "
+            f"SELECT {COLUMNS} FROM exemptions WHERE {condition} "
             "AND student_id IN (SELECT value FROM json_each(?)) ORDER BY id",
             (*args, json.dumps(sorted(set(student_ids)))),
         )
-        return [_exemption(row) for row in rows]
+        return [exemption_row(row) for row in rows]
 
     def status_counts(self, day: date) -> dict[str, int]:
         """How many exemptions have each status as of `day`, counted by SQLite in one pass."""
@@ -732,7 +577,7 @@ class Store:
             f"SELECT {STATUS_SQL} AS status, count(*) FROM exemptions GROUP BY status", (day.isoformat(),)
         )
         counted = dict(rows.fetchall())
-        return {status: counted.get(status, 0) for status in _STATUSES}
+        return {status: counted.get(status, 0) for status in STATUSES}
 
     def integrity(self, *, full: bool = False) -> list[str]:
         """SQLite's check of the file: `["ok"]`, or the first problems it found (at most 10).
@@ -780,10 +625,10 @@ class Store:
                 created=row[4],
                 live=row[5],
                 types=tuple(sorted(row[6].split(","))) if row[6] else (),
-                start=_one_date(row[7], row[8]),
-                end=_one_date(row[9], row[10]),
+                start=one_date(row[7], row[8]),
+                end=one_date(row[9], row[10]),
                 created_for=row[11],
-                repeats=_repeats(row[12], row[13], row[14]),
+                repeats=repeats_of(row[12], row[13], row[14]),
             )
             for row in rows
         ]
@@ -870,29 +715,7 @@ class Store:
             """,
             {"first": first.isoformat(), "last": last.isoformat(), "weeks": weeks},
         )
-        by_type: dict[tuple[int, str], int] = {}
-        students: dict[int, int] = {}
-        in_window: dict[str, int] = {}
-        change: dict[tuple[int, str], int] = {}  # students with one range: +n where it starts, -n after
-        for kind, n, type_code, count in rows:
-            if kind == "window":
-                in_window[type_code] = count
-            elif kind == "from":
-                change[(n, type_code)] = change.get((n, type_code), 0) + count
-            elif kind == "after":
-                change[(n, type_code)] = change.get((n, type_code), 0) - count
-            elif kind == "type":
-                by_type[(n, type_code)] = count
-            else:
-                students[n] = count
-        running: dict[str, int] = {}
-        for n in range(weeks):
-            for type_code in sorted({code for (_, code) in change}):
-                running[type_code] = running.get(type_code, 0) + change.get((n, type_code), 0)
-                if running[type_code]:
-                    by_type[(n, type_code)] = by_type.get((n, type_code), 0) + running[type_code]
-                    students[n] = students.get(n, 0) + running[type_code]
-        return OfficeCounts(by_type, students, in_window)
+        return office_counts(rows, weeks)
 
     def events(self, exemption_id: int) -> list[Event]:
         """Every event of one exemption, oldest first; for one approved from a tutor's request,
@@ -910,23 +733,10 @@ class Store:
 
     def _events(self, condition: str, args: Sequence[int]) -> list[Event]:
         rows = self.conn.execute(
-            "SELECT at, actor, action, before, after, request_id, login, actor_for "
-            f"FROM events WHERE {condition} ORDER BY id",
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE {condition} ORDER BY id",
             args,
         )
-        return [
-            Event(
-                at,
-                actor,
-                action,
-                json.loads(before) if before else None,
-                json.loads(after) if after else None,
-                request_id,
-                login,
-                actor_for,
-            )
-            for at, actor, action, before, after, request_id, login, actor_for in rows
-        ]
+        return events_of(rows)
 
     # -- writing (inside `writing()`) ----------------------------------------------------
 
@@ -1058,7 +868,7 @@ class Store:
     ) -> None:
         """Record new dates (and in-force date) for each (before, after) pair, with its event."""
         self._changing()
-        iso = _IsoDates()
+        iso = IsoDates()
         self.conn.executemany(
             "INSERT INTO temp.changing (exemption_id, new_start, new_end, new_in_force_from) VALUES (?, ?, ?, ?)",
             [(after.id, iso[after.start], iso[after.end], iso[after.in_force_from]) for _, after in changes],
@@ -1102,22 +912,22 @@ class Store:
     def request(self, request_id: int) -> Request:
         """One request by number, or `NotFound`."""
         row = self.conn.execute(
-            f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE id = ?", (request_id,)
+            f"SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?", (request_id,)
         ).fetchone()
         if row is None:
             raise NotFound(
                 f"there is no request R{request_id}; `stream-exempt requests --status all` shows them all."
             )
-        return _request(row)
+        return request_of(row)
 
     def requests(self, statuses: Iterable[str]) -> list[Request]:
         """The requests with one of these statuses, oldest first."""
         rows = self.conn.execute(
-            f"SELECT {_REQUEST_COLUMNS} FROM requests "
+            f"SELECT {REQUEST_COLUMNS} FROM requests "
             "WHERE status IN (SELECT value FROM json_each(?)) ORDER BY id",
             (json.dumps(sorted(set(statuses))),),
         )
-        return [_request(row) for row in rows]
+        return [request_of(row) for row in rows]
 
     def insert_request(self, draft: Draft, *, requested_by: str, actor: Actor, at: str) -> Request:
         """Record a tutor's request and its `request` event."""

@@ -1,0 +1,265 @@
+"""Who may do what on a PostgreSQL store (SPEC 12): `init --roles`, and real officers and tutors
+logging in as themselves. The database enforces it; the tool says so in one sentence."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import pytest
+
+from helpers import Cli, Clock, snapshot, write
+from stream_exempt.store.roles import OFFICER, TUTOR
+
+_numbers = itertools.count(1)
+TUTORS_ADD = "Error: Permission denied: tutors can record requests, not exemptions.\n"
+TUTORS_DECIDE = "Error: Permission denied: tutors can record requests, not approve or reject them.\n"
+
+
+def as_user(url: str, user: str, password: str) -> str:
+    """The store's URL for another database user (the server as in `url`, or PGHOST's socket)."""
+    parts = urlsplit(url)
+    if parts.hostname:
+        port = f":{parts.port}" if parts.port else ""
+        return urlunsplit(parts._replace(netloc=f"{user}:{password}@{parts.hostname}{port}"))
+    query = {"host": os.environ.get("PGHOST", "/var/run/postgresql")}
+    if os.environ.get("PGPORT"):
+        query["port"] = os.environ["PGPORT"]
+    return urlunsplit(parts._replace(netloc=f"{user}:{password}@", query=urlencode(query)))
+
+
+@dataclass
+class Office:
+    """A store with its roles, its owner (the test server's user) and three people who log in."""
+
+    owner: Cli
+    officer: Cli
+    tutor: Cli
+    other_tutor: Cli
+    names: dict[str, str]  # officer, tutor, other_tutor: their database user names
+    admin: Any  # the server's autocommit connection (psycopg)
+    url: str
+
+    def person(self, user: str) -> Cli:
+        return Cli(as_user(self.url, user, f"pw-{user}"))
+
+    def make_user(self, name: str, *roles: str) -> None:
+        member = f" IN ROLE {', '.join(roles)}" if roles else ""
+        self.admin.execute(f"CREATE ROLE \"{name}\" LOGIN PASSWORD 'pw-{name}'{member}")
+        self.names.setdefault(name, name)
+
+
+@pytest.fixture
+def office(pg_store: str, pg_server: Any, clock: Clock) -> Iterator[Office]:
+    owner = Cli(pg_store)
+    owner.ok("init", "--roles")
+    suffix = f"{os.getpid()}_{next(_numbers)}"
+    names = {
+        "officer": f"se_olive_{suffix}",
+        "tutor": f"se_alice_{suffix}",
+        "other_tutor": f"se_tom_{suffix}",
+    }
+    made = Office(owner, owner, owner, owner, {}, pg_server.admin, pg_store)
+    try:
+        made.make_user(names["officer"], OFFICER)
+        made.make_user(names["tutor"], TUTOR)
+        made.make_user(names["other_tutor"], TUTOR)
+        made.names = names
+        made.officer, made.tutor, made.other_tutor = (
+            made.person(names[k]) for k in ("officer", "tutor", "other_tutor")
+        )
+        yield made
+    finally:
+        for name in [*names.values(), f"se_nobody_{suffix}"]:
+            pg_server.admin.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+def ask(cli: Cli, student: str = "201234599", *extra: str) -> str:
+    """A tutor's request (placement, 1 Feb 2027 for two weeks): its number, `R1`."""
+    out = cli.ok(
+        "request",
+        student,
+        "--type",
+        "placement",
+        "--start",
+        "2027-02-01",
+        "--for",
+        "2w",
+        "--from",
+        "Dr Jones",
+        *extra,
+    ).stdout
+    return out.split()[2]  # "Recorded request R1"
+
+
+def test_init_roles_makes_two_group_roles_that_cannot_log_in(office: Office) -> None:
+    rows = office.admin.execute(
+        "SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname IN (%s, %s) ORDER BY rolname",
+        (OFFICER, TUTOR),
+    ).fetchall()
+    assert rows == [(OFFICER, False), (TUTOR, False)]
+    again = office.owner.ok("init", "--roles")  # idempotent: the roles are there, the grants again
+    assert (
+        again.stdout.splitlines()[0] == f"The store is ready in the PostgreSQL database {office.owner.shown}."
+    )
+    assert again.stdout.splitlines()[1].startswith(
+        f"The roles were there already; granted {OFFICER} every command and {TUTOR} `request`"
+    )
+
+
+def test_init_roles_on_a_store_file_is_refused(tmp_path: Path, clock: Clock) -> None:
+    bare_cli = Cli(tmp_path / "exemptions.db")
+    result = bare_cli("init", "--roles")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "Error: --roles is for a PostgreSQL store: roles are a PostgreSQL feature (a store file is "
+        "shared with a Unix group, `init --group`).\n"
+    )
+    assert not bare_cli.has_store()
+
+
+def test_a_tutor_records_requests_and_reads(office: Office) -> None:
+    exemption = office.officer.add("201234567")
+    number = ask(office.tutor)
+    assert number == "R1"
+    mine = json.loads(office.tutor.ok("requests", "--format", "json").stdout)
+    assert [(r["id"], r["recorded_by"]) for r in mine] == [("R1", office.names["tutor"])]
+    listed = json.loads(office.tutor.ok("list", "--format", "json").stdout)
+    assert [row["id"] for row in listed] == [exemption]
+    assert office.tutor("check", "201234567").exit_code == 1  # not suppressed today: read fine
+    office.tutor.ok("check", "201234567", "--on", "2027-01-12")
+    office.tutor.ok("types")
+
+
+def test_tutors_see_only_their_own_requests(office: Office) -> None:
+    ask(office.officer, "201234501")
+    ask(office.tutor, "201234502")
+    ask(office.other_tutor, "201234503")
+    seen = {
+        who: [
+            r["student_id"]
+            for r in json.loads(cli.ok("requests", "--status", "all", "--format", "json").stdout)
+        ]
+        for who, cli in (("officer", office.officer), ("tutor", office.tutor), ("other", office.other_tutor))
+    }
+    assert seen == {
+        "officer": ["201234501", "201234502", "201234503"],
+        "tutor": ["201234502"],
+        "other": ["201234503"],
+    }
+    # Another's request is not there for a tutor at all.
+    result = office.tutor("history", "R3")
+    assert result.exit_code == 3
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (["add", "201234580", "--type", "placement", "--start", "2027-02-01", "--for", "1w"], TUTORS_ADD),
+        (["bulk", "COHORT", "--type", "placement", "--start", "2027-02-01", "--for", "1w"], TUTORS_ADD),
+        (["extend", "1", "--by", "1w"], TUTORS_ADD),
+        (["move", "1", "--by", "1w"], TUTORS_ADD),
+        (["delete", "1", "--yes"], TUTORS_ADD),
+        (["edit", "1", "--reason", "changed"], TUTORS_ADD),
+        (["extend", "--batch", "1", "--by", "1w"], TUTORS_ADD),
+        (["approve", "R2"], TUTORS_ADD),  # it records the exemption first
+        (["reject", "R2", "--reason", "no"], TUTORS_DECIDE),
+    ],
+    ids=lambda value: value[0] if isinstance(value, list) else "",
+)
+def test_a_tutors_other_writes_are_refused_by_the_database(
+    office: Office, tmp_path: Path, command: list[str], expected: str
+) -> None:
+    office.officer.ok(
+        "bulk",
+        write(tmp_path, "student_id\n201234567\n"),
+        "--type",
+        "placement",
+        "--start",
+        "2027-01-11",
+        "--for",
+        "2w",
+    )
+    ask(office.officer, "201234570")
+    ask(office.tutor, "201234571")  # R2: the tutor's own, which it sees
+    before = snapshot(office.url)
+    args = [write(tmp_path, "student_id\n201234590\n") if arg == "COHORT" else arg for arg in command]
+    result = office.tutor(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (4, "", expected)
+    assert snapshot(office.url) == before
+
+
+def test_the_actor_is_the_session_user_whatever_as_says(office: Office) -> None:
+    tutor, officer = office.names["tutor"], office.names["officer"]
+    ask(office.tutor, "201234599", "--as", "Dr Jones")
+    office.officer.ok("approve", "R1", "--as", tutor)  # naming someone else changes nothing
+    history = office.officer.ok("history", "1", "--format", "json").stdout
+    events = json.loads(history)
+    assert [(e["action"], e["actor"], e["actor_for"]) for e in events] == [
+        ("request", tutor, "Dr Jones"),
+        ("approve", officer, tutor),
+    ]
+    shown = office.officer.ok("history", "1").stdout
+    assert f"{tutor} for Dr Jones" in shown
+    assert f"{officer} for {tutor}" in shown
+    (request,) = json.loads(office.officer.ok("requests", "--status", "all", "--format", "json").stdout)
+    assert (request["recorded_by"], request["decided_by"]) == (tutor, officer)
+    (exemption,) = json.loads(office.officer.ok("list", "--status", "all", "--format", "json").stdout)
+    assert exemption["created_by"] == officer
+
+
+def test_no_one_but_the_owner_may_change_the_event_log(office: Office) -> None:
+    import psycopg
+
+    office.officer.add("201234567")
+    with psycopg.connect(office.officer.location, autocommit=True) as conn:
+        for statement in ("UPDATE events SET actor = 'someone'", "DELETE FROM events", "TRUNCATE events"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    # Even a grant given by hand does not open it: the triggers refuse, to the owner too.
+    with psycopg.connect(office.url, autocommit=True) as conn:
+        conn.execute(f"GRANT UPDATE, DELETE ON events TO {OFFICER}")
+        for statement in ("UPDATE events SET actor = 'someone'", "DELETE FROM events"):
+            with pytest.raises(psycopg.errors.RestrictViolation):
+                conn.execute(statement)
+    with (
+        psycopg.connect(office.officer.location, autocommit=True) as conn,
+        pytest.raises(psycopg.errors.RestrictViolation),
+    ):
+        conn.execute("UPDATE events SET actor = 'someone'")
+    # `init --roles` again takes the hand-made grant back.
+    office.owner.ok("init", "--roles")
+    with (
+        psycopg.connect(office.officer.location, autocommit=True) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("UPDATE events SET actor = 'someone'")
+
+
+def test_a_user_with_no_role_is_told_to_ask_for_one(office: Office) -> None:
+    nobody = office.names["tutor"].replace("se_alice_", "se_nobody_")
+    office.make_user(nobody)
+    result = office.person(nobody)("list")
+    assert (result.exit_code, result.stdout) == (4, "")
+    shown = office.person(nobody).shown
+    assert result.stderr == (
+        f"Error: Permission denied: you have no role on the store {shown}; ask the database administrator "
+        "to grant you stream_exempt_officer or stream_exempt_tutor (see `stream-exempt init --roles`).\n"
+    )
+
+
+def test_init_roles_by_someone_who_does_not_own_the_store_is_refused(office: Office) -> None:
+    before = snapshot(office.url)
+    result = office.officer("init", "--roles")
+    assert (result.exit_code, result.stdout) == (4, "")
+    assert result.stderr == (
+        f"Error: Permission denied: only the owner of the store's tables on {office.officer.shown} can grant "
+        f"on them; run `stream-exempt init --roles` as that user, not as {office.names['officer']}.\n"
+    )
+    assert snapshot(office.url) == before
