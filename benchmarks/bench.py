@@ -318,12 +318,18 @@ def feed(folder: Path) -> None:
         print(f"check --file of 1,000,000 rows: peak memory {median(ours)[1] / 1024:.0f} MiB (target < 150)")
 
 
+PARTS = {"startup": startup, "bulk": bulk, "workbook": workbook, "feed": feed}
+
+
 def main() -> None:
-    parts = sys.argv[1:] or ["startup", "bulk", "workbook", "feed"]
+    parts = sys.argv[1:] or list(PARTS)
+    unknown = [part for part in parts if part not in PARTS]
+    if unknown:
+        sys.exit(f"usage: python benchmarks/bench.py [{' | '.join(PARTS)} ...] (not {', '.join(unknown)})")
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         for part in parts:
-            {"startup": startup, "bulk": bulk, "workbook": workbook, "feed": feed}[part](folder)
+            PARTS[part](folder)
 
 
 if __name__ == "__main__":

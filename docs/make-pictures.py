@@ -63,7 +63,7 @@ def _words(command: str) -> list[str]:
 
 
 def run(store: Path, moment: datetime, command: str) -> str:
-    env = {"COLUMNS": WIDTH, "NO_COLOR": "1", "LOGNAME": "support-office", "STREAM_EXEMPT_DB": ""}
+    env = {"COLUMNS": WIDTH, "NO_COLOR": "1", "STREAM_EXEMPT_DB": ""}
     with time_machine.travel(moment, tick=False):
         result = CliRunner().invoke(app, ["--db", str(store), *_words(command)], env=env)
     if result.exit_code != 0:

@@ -119,6 +119,7 @@ def test_text_read_in_pieces_is_the_text_read_whole(parts: list[str], chunk: int
     from unittest import mock
 
     from stream_exempt import csvio
+    from stream_exempt.csvio import encodings
 
     text = "".join(parts)
     whole = csv.reader(io.StringIO(text, newline=""))
@@ -126,7 +127,7 @@ def test_text_read_in_pieces_is_the_text_read_whole(parts: list[str], chunk: int
         expected: list[tuple[int, list[str]]] = [(whole.line_num, row) for row in whole]
     except csv.Error:
         return  # not CSV at all (an unclosed quote is fine; a NUL is not generated)
-    with mock.patch.object(csvio, "_CHUNK", chunk):
+    with mock.patch.object(encodings, "CHUNK", chunk):
         lines = csvio.TextLines(io.BytesIO(text.encode(encoding)), "x", None, "strict")
         read = csv.reader(iter(lines))
         assert [(read.line_num, row) for row in read] == expected

@@ -1088,7 +1088,7 @@ def test_bulk_opens_the_store_before_reading_the_file(tmp_path: Path, bare_cli: 
 def test_valid_utf8_is_never_told_to_use_cp1252_wherever_a_read_ends(
     cli: Cli, tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("stream_exempt.csvio._CHUNK", chunk)
+    monkeypatch.setattr("stream_exempt.csvio.encodings.CHUNK", chunk)
     names = "".join(f"{201234500 + i},Zoë Siân Ægir Łukasz\n" for i in range(40))
     path = write(tmp_path, "sid,name\n" + names)
     result = cli("bulk", path, *OPTIONS, "--encoding", "ascii")
@@ -1167,9 +1167,9 @@ def test_check_file_passes_every_line_after_an_open_quote_through(cli: Cli, tmp_
 def test_check_file_an_open_quote_that_runs_on_stops_and_the_rest_is_checked(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from stream_exempt import csvio
+    from stream_exempt.csvio import delimited
 
-    monkeypatch.setattr(csvio, "RUN_ON", 100)  # the same as a megabyte, in a small file
+    monkeypatch.setattr(delimited, "RUN_ON", 100)  # the same as a megabyte, in a small file
     cli.add("201234568", "--start", "2027-01-11", "--end", "2027-01-20")
     rows = [f"2012345{n:02d},2027-01-15,n{n}" for n in range(70)]
     feed = write(tmp_path, 'student_id,date,note\n201234567,2027-01-15,"open\n' + "\n".join(rows) + "\n")

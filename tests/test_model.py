@@ -53,3 +53,41 @@ def test_exemption_of_builds_the_same_frozen_exemption() -> None:
     assert exemption_of(*values[:-2]) == Exemption(*values[:-2])  # deleted_on defaults to None
     with pytest.raises(FrozenInstanceError):
         built.start = date(2027, 2, 1)  # type: ignore[misc]
+
+
+def test_the_record_s_outputs_follow_from_its_one_definition() -> None:
+    # Every machine field but the status (which depends on the day) is the exemption's own,
+    # so `output.record` and the table rows can be derived from model.RECORD by name.
+    from stream_exempt.model import FIELDS, HEADINGS, RECORD
+    from stream_exempt.output.results import TEXT_COLUMNS, human_row, record
+
+    own = {each.name for each in fields(Exemption)}
+    assert [name for name in FIELDS if name not in own] == ["status"]
+    assert own <= set(FIELDS)
+    exemption = exemption_of(
+        7,
+        "201234567",
+        "placement",
+        date(2027, 1, 11),
+        date(2027, 1, 24),
+        None,
+        3,
+        "alice",
+        "2027-01-04T09:00:00Z",
+        date(2027, 1, 11),
+        date(2027, 1, 12),
+        "Dr Smith",
+    )
+    written = record(exemption, "active")
+    assert list(written) == list(FIELDS)
+    assert (written["start"], written["deleted_on"], written["created_for"]) == (
+        "2027-01-11",
+        "2027-01-12",
+        "Dr Smith",
+    )
+    assert (
+        len(human_row(exemption, "active"))
+        == len(HEADINGS)
+        == sum(each.heading is not None for each in RECORD)
+    )
+    assert [FIELDS[i] for i in TEXT_COLUMNS] == ["student_id", "reason", "created_by", "created_for"]

@@ -7,22 +7,35 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, NamedTuple
 
-# The order of the fields in every machine-readable output (SPEC: `list --format`).
-FIELDS = (
-    "id",
-    "student_id",
-    "type",
-    "start",
-    "end",
-    "status",
-    "in_force_from",
-    "batch",
-    "reason",
-    "created_by",
-    "created_at",
-    "deleted_on",  # contract v3: the last two at the end, so that existing readers keep working
-    "created_for",
+
+class Field(NamedTuple):
+    """One field of the exemption record as the outputs name it."""
+
+    name: str  # its machine name: the csv/tsv header and the JSON key
+    heading: str | None = None  # its column in tables for people; None: machine formats only
+    text: bool = False  # free text someone typed: csv/tsv look in it for a spreadsheet formula
+
+
+# The exemption record in every output, defined once, in the order of the machine formats
+# (SPEC: `list --format`); the table headings and the free-text columns follow from it.
+RECORD = (
+    Field("id", "ID"),
+    Field("student_id", "Student", text=True),
+    Field("type", "Type"),
+    Field("start", "Start"),
+    Field("end", "End"),
+    Field("status", "Status"),
+    Field("in_force_from", "In force"),
+    Field("batch", "Batch"),
+    Field("reason", "Reason", text=True),
+    Field("created_by", text=True),
+    Field("created_at"),
+    # contract v3: the last two at the end, so that existing readers keep working
+    Field("deleted_on"),
+    Field("created_for", text=True),
 )
+FIELDS = tuple(each.name for each in RECORD)
+HEADINGS = tuple(each.heading for each in RECORD if each.heading is not None)
 
 
 class Actor(NamedTuple):

@@ -10,11 +10,11 @@ import typer
 
 from stream_exempt import dates, output, rules, validate
 from stream_exempt.cli.options import (
+    CheckFormat,
     ColumnOption,
     EncodingOption,
     MonthFirstOption,
     OnOption,
-    format_choice,
     format_option,
 )
 from stream_exempt.cli.session import Session, note
@@ -28,10 +28,6 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
-
-    CheckFormat = str
-else:  # one answer: text or json; a feed: csv or jsonl (keys of the one format registry)
-    CheckFormat = format_choice("CheckFormat", ("text", "json", "csv", "jsonl"))
 
 
 def check(
@@ -70,8 +66,9 @@ def check(
     if file is not None:
         if on is not None:
             raise Refused("--on applies to one student; a feed gives its dates in its date column.")
+        # The option takes any of check's formats; which of them fits depends on --file.
         chosen = str(fmt or "csv")
-        if chosen not in ("csv", "jsonl"):
+        if chosen not in output.FEED_FORMATS:
             raise Refused("a feed is written as csv or jsonl; give --format csv or --format jsonl.")
         bad = filter_feed(session, file, column, date_column, encoding, chosen, month_first=month_first)
         raise typer.Exit(2 if bad else 0)
@@ -80,7 +77,7 @@ def check(
     if month_first:
         raise Refused("--month-first applies only with --file; give the date with --on (day-first or ISO).")
     chosen = str(fmt or "text")
-    if chosen not in ("text", "json"):
+    if chosen not in output.ANSWER_FORMATS:
         raise Refused("the answer for one student is text or json; give --format text or --format json.")
     today = dates.today()
     day = dates.parse_date(on, today) if on is not None else today

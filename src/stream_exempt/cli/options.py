@@ -18,18 +18,30 @@ def format_choice(name: str, keys: Sequence[str]) -> type[StrEnum]:
     return StrEnum(name, [(key, key) for key in keys])  # type: ignore[return-value]
 
 
+def value_option(names: str, metavar: str, help: str) -> Any:
+    """An option that takes a value: its names (`"--reason -r"`), the value's name in --help,
+    and its help."""
+    return typer.Option(*names.split(), metavar=metavar, help=help)
+
+
 def format_option(help: str = "Output format.") -> Any:
     return typer.Option("--format", "-f", case_sensitive=False, help=help)
 
 
+# Every command's `--format` choices, from the registry's names for them.
 if TYPE_CHECKING:  # for the type checker, a choice is the text it holds
     TableFormat = str
     AnswerFormat = str
+    CheckFormat = str
+    SummaryFormat = str
 else:
     # Every format that can write rows of records (list, history, types, batches, ...).
     TableFormat = format_choice("TableFormat", output.TABLE_FORMATS)
-    # One answer, for people (text) or programs (json): check STUDENT_ID, doctor.
-    AnswerFormat = format_choice("AnswerFormat", ("text", "json"))
+    # One answer, for people (text) or programs (json): doctor.
+    AnswerFormat = format_choice("AnswerFormat", output.ANSWER_FORMATS)
+    # One answer (check STUDENT_ID) or a feed (check --file).
+    CheckFormat = format_choice("CheckFormat", output.CHECK_FORMATS)
+    SummaryFormat = format_choice("SummaryFormat", output.SUMMARY_FORMATS)
 
 TableFormatOption = Annotated[TableFormat, format_option()]
 AnswerFormatOption = Annotated[AnswerFormat, format_option("text for people, json for programs.")]
@@ -39,58 +51,44 @@ StudentArgument = Annotated[
     typer.Argument(metavar="STUDENT_ID", help="The student's number, e.g. 201234567.", show_default=False),
 ]
 TypeOption = Annotated[
-    str,
-    typer.Option(
-        "--type", "-t", metavar="TYPE", help="Exemption type, by code or label (see `stream-exempt types`)."
-    ),
+    str, value_option("--type -t", "TYPE", "Exemption type, by code or label (see `stream-exempt types`).")
 ]
 StartOption = Annotated[
-    str,
-    typer.Option(
-        "--start", "-s", metavar="DATE", help="First day covered: 2027-01-10, 10/01/2027, 10 Jan 2027, +1w..."
-    ),
+    str, value_option("--start -s", "DATE", "First day covered: 2027-01-10, 10/01/2027, 10 Jan 2027, +1w...")
 ]
-EndOption = Annotated[
-    str | None, typer.Option("--end", "-e", metavar="DATE", help="Last day covered (inclusive).")
-]
+EndOption = Annotated[str | None, value_option("--end -e", "DATE", "Last day covered (inclusive).")]
 ForOption = Annotated[
     str | None,
-    typer.Option(
+    value_option(
         "--for",
-        metavar="DURATION",
-        help="How long it covers, instead of --end: 10d, 2w, 3m (1m from 10 Jan ends 9 Feb; from 31 Jan, 28 Feb).",
+        "DURATION",
+        "How long it covers, instead of --end: 10d, 2w, 3m (1m from 10 Jan ends 9 Feb; from 31 Jan, 28 Feb).",
     ),
 ]
 ReasonOption = Annotated[
-    str | None,
-    typer.Option("--reason", "-r", metavar="TEXT", help="Why, in at most 500 characters (optional)."),
+    str | None, value_option("--reason -r", "TEXT", "Why, in at most 500 characters (optional).")
 ]
 ActorOption = Annotated[
     str | None,
-    typer.Option(
+    value_option(
         "--as",
-        metavar="NAME",
-        help="Who the change is for (a colleague, a tutor), recorded beside your login, never instead of it.",
+        "NAME",
+        "Who the change is for (a colleague, a tutor), recorded beside your login, never instead of it.",
     ),
 ]
-OnOption = Annotated[
-    str | None, typer.Option("--on", metavar="DATE", help="The day to ask about (default: today).")
-]
+OnOption = Annotated[str | None, value_option("--on", "DATE", "The day to ask about (default: today).")]
 BatchOption = Annotated[
-    str | None,
-    typer.Option("--batch", "-b", metavar="BATCH", help="Every changeable member of this bulk batch."),
+    str | None, value_option("--batch -b", "BATCH", "Every changeable member of this bulk batch.")
 ]
 EncodingOption = Annotated[
     str | None,
-    typer.Option(
+    value_option(
         "--encoding",
-        metavar="ENCODING",
-        help="Text encoding of the file, e.g. cp1252 (default: UTF-8, or UTF-16 after its byte-order mark).",
+        "ENCODING",
+        "Text encoding of the file, e.g. cp1252 (default: UTF-8, or UTF-16 after its byte-order mark).",
     ),
 ]
-ColumnOption = Annotated[
-    str | None, typer.Option("--column", metavar="NAME", help="The header of the student-ID column.")
-]
+ColumnOption = Annotated[str | None, value_option("--column", "NAME", "The header of the student-ID column.")]
 MonthFirstOption = Annotated[
     bool,
     typer.Option(
@@ -102,25 +100,23 @@ MonthFirstOption = Annotated[
 # A series (SPEC 11): `add` and `bulk` with --every.
 EveryOption = Annotated[
     str | None,
-    typer.Option(
+    value_option(
         "--every",
-        metavar="INTERVAL",
-        help="Repeat it as a series, each occurrence this long after the first: 1w, 2w, 10d, 1m, 1y.",
+        "INTERVAL",
+        "Repeat it as a series, each occurrence this long after the first: 1w, 2w, 10d, 1m, 1y.",
     ),
 ]
 CountOption = Annotated[
-    str | None,
-    typer.Option("--count", metavar="N", help="How many occurrences in the series, 2 to 200."),
+    str | None, value_option("--count", "N", "How many occurrences in the series, 2 to 200.")
 ]
 UntilOption = Annotated[
-    str | None,
-    typer.Option("--until", metavar="DATE", help="The series' last occurrence starts on or before this day."),
+    str | None, value_option("--until", "DATE", "The series' last occurrence starts on or before this day.")
 ]
 WeekdaysOption = Annotated[
     str | None,
-    typer.Option(
+    value_option(
         "--weekdays",
-        metavar="DAYS",
-        help="With a weekly --every: the days each week on which occurrences start, e.g. mon,wed.",
+        "DAYS",
+        "With a weekly --every: the days each week on which occurrences start, e.g. mon,wed.",
     ),
 ]

@@ -4,6 +4,8 @@
 - A write to standard output that fails becomes `OutputFailed` (exit 74), or `ReaderGone`
   (exit 141) when the reader went away; a closed standard output is a failed write.
 - A closed standard error swallows what is written to it: errors never go to standard output.
+
+Which encoding an output is written in is the output room's (`output/registry.py`: `utf8`, `to_utf8`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from typing import IO, Any
 
 from stream_exempt.errors import OutputFailed, ReaderGone
+from stream_exempt.output.registry import utf8
 
 
 def _failure(error: OSError) -> OutputFailed | ReaderGone:
@@ -107,25 +110,6 @@ def prepare() -> tuple[Any, Any]:
         sys.stdout.reconfigure(errors="backslashreplace")
     sys.stdout = _Guarded(sys.stdout)
     return saved
-
-
-def utf8(stream: Any) -> bool:
-    """Whether `stream` encodes text as UTF-8 (or has no encoding of its own to worry about)."""
-    import codecs
-
-    name = getattr(stream, "encoding", None)
-    if not isinstance(name, str):
-        return True
-    try:
-        return codecs.lookup(name).name == "utf-8"
-    except LookupError:
-        return False
-
-
-def to_utf8(stream: Any) -> None:
-    """Machine formats (csv, tsv, json, jsonl) are UTF-8 whatever the locale: other programs read them."""
-    if not utf8(stream) and hasattr(stream, "reconfigure"):
-        stream.reconfigure(encoding="utf-8", errors="strict")
 
 
 def restore(saved: tuple[Any, Any]) -> None:

@@ -1,19 +1,14 @@
 """`summary`: the office's morning view, each line with the `list` command that shows it."""
 
 import textwrap
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from stream_exempt import dates, output, rules, types
-from stream_exempt.cli.options import OnOption, format_choice, format_option
+from stream_exempt.cli.options import OnOption, SummaryFormat, format_option
 from stream_exempt.cli.session import Session
 from stream_exempt.summary import Summary, summarise, windows
-
-if TYPE_CHECKING:
-    SummaryFormat = str
-else:  # two formats of the registry: the text for people, or json
-    SummaryFormat = format_choice("SummaryFormat", ("table", "json"))
 
 
 def as_json(summary: Summary) -> dict[str, Any]:

@@ -4,7 +4,8 @@ Commands return a `Table` (rows of records: list, history, types, batches...) or
 `Document` (one answer: check, doctor, summary...), and `render()` writes it in a format of
 the registry (`registry.FORMATS`, whose keys are the `--format` choices). Write failures
 are not handled here: standard output is guarded by the command line (`cli/streams.py`),
-which turns them into exit 74 or 141 and says what was recorded.
+which turns them into exit 74 or 141 and says what was recorded. Nothing here imports the
+command line (tests/test_layers.py).
 
 Rich and tabulate are imported only by the formats that use them, so `check` and `--help`
 start without them. User text is always passed to Rich as `Text`, never parsed as markup.
@@ -14,68 +15,54 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from stream_exempt.output.registry import DOCUMENT_FORMATS, FORMATS, TABLE_FORMATS, render
-from stream_exempt.output.results import Document, Table, exemptions, listed
+from stream_exempt.output.registry import (
+    ANSWER_FORMATS,
+    CHECK_FORMATS,
+    DOCUMENT_FORMATS,
+    FEED_FORMATS,
+    FORMATS,
+    SUMMARY_FORMATS,
+    TABLE_FORMATS,
+    render,
+)
+from stream_exempt.output.results import Document, Table, listed, record
 
 if TYPE_CHECKING:
-    from stream_exempt.output.compat import (
-        HEADINGS,
-        LIST_FORMATS,
-        console,
-        defuse,
-        human_row,
-        record,
-        write_exemptions,
-        write_json,
-        write_records,
-        write_rich_table,
-        write_text_table,
-    )
+    from stream_exempt.output.delimited import defuse
+    from stream_exempt.output.rich_table import console
+    from stream_exempt.output.rich_table import write_rows as write_rich_table
 
-# The older writers (`write_*`), loaded on first use: `check` starts without them.
-_COMPAT = frozenset(
-    {
-        "HEADINGS",
-        "LIST_FORMATS",
-        "console",
-        "defuse",
-        "human_row",
-        "record",
-        "write_exemptions",
-        "write_json",
-        "write_records",
-        "write_rich_table",
-        "write_text_table",
-    }
-)
+# Loaded on first use, so that `check` starts without them: name -> (module, name there).
+_LAZY = {
+    "console": ("rich_table", "console"),
+    "write_rich_table": ("rich_table", "write_rows"),
+    "defuse": ("delimited", "defuse"),
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _COMPAT:
-        from stream_exempt.output import compat
+    if name in _LAZY:
+        from importlib import import_module
 
-        return getattr(compat, name)
+        module, attribute = _LAZY[name]
+        return getattr(import_module(f"stream_exempt.output.{module}"), attribute)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
+    "ANSWER_FORMATS",
+    "CHECK_FORMATS",
     "DOCUMENT_FORMATS",
+    "FEED_FORMATS",
     "FORMATS",
-    "HEADINGS",
-    "LIST_FORMATS",
+    "SUMMARY_FORMATS",
     "TABLE_FORMATS",
     "Document",
     "Table",
     "console",
     "defuse",
-    "exemptions",
-    "human_row",
     "listed",
     "record",
     "render",
-    "write_exemptions",
-    "write_json",
-    "write_records",
     "write_rich_table",
-    "write_text_table",
 ]

@@ -53,6 +53,32 @@ MACHINE_FORMATS = ("csv", "tsv", "json", "jsonl")  # read by other programs: alw
 # The choices for a command that returns a Table, and for one that returns a Document.
 TABLE_FORMATS = tuple(name for name, f in FORMATS.items() if f.table is not None)
 DOCUMENT_FORMATS = tuple(name for name, f in FORMATS.items() if f.document is not None)
+# The narrower choices, in the order `--help` lists them: one answer for people or programs
+# (check STUDENT_ID, doctor); a feed filtered by `check --file`; `check`, which does either;
+# and `summary`.
+ANSWER_FORMATS = ("text", "json")
+FEED_FORMATS = ("csv", "jsonl")
+CHECK_FORMATS = (*ANSWER_FORMATS, *FEED_FORMATS)
+SUMMARY_FORMATS = ("table", "json")
+
+
+def utf8(stream: Any) -> bool:
+    """Whether `stream` encodes text as UTF-8 (or has no encoding of its own to worry about)."""
+    import codecs
+
+    name = getattr(stream, "encoding", None)
+    if not isinstance(name, str):
+        return True
+    try:
+        return codecs.lookup(name).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def to_utf8(stream: Any) -> None:
+    """Machine formats (csv, tsv, json, jsonl) are UTF-8 whatever the locale: other programs read them."""
+    if not utf8(stream) and hasattr(stream, "reconfigure"):
+        stream.reconfigure(encoding="utf-8", errors="strict")
 
 
 def render(result: Table | Document, fmt: str, out: IO[str] | None = None) -> None:
@@ -60,8 +86,6 @@ def render(result: Table | Document, fmt: str, out: IO[str] | None = None) -> No
     out = out if out is not None else sys.stdout
     chosen = FORMATS[str(fmt)]
     if str(fmt) in MACHINE_FORMATS:
-        from stream_exempt.cli.streams import to_utf8
-
         to_utf8(out)
     if isinstance(result, Document):
         if chosen.document is None:

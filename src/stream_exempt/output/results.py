@@ -12,7 +12,8 @@ from typing import Any
 
 from stream_exempt import types
 from stream_exempt.dates import show
-from stream_exempt.model import FIELDS, Exemption
+from stream_exempt.model import FIELDS, RECORD, Exemption
+from stream_exempt.model import HEADINGS as HEADINGS  # the table headings of `list`
 
 # C0 and C1 controls, DEL, the line and paragraph separators, and the marks that reorder text.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -89,33 +90,36 @@ class Document:
 
 # -- exemptions, as `list` and others show them -------------------------------------------
 
-HEADINGS = ("ID", "Student", "Type", "Start", "End", "Status", "In force", "Batch", "Reason")
-# The free-text columns of FIELDS: student_id, reason, created_by, created_for.
-_TEXT_COLUMNS = (1, 8, 9, 12)
+# The columns `list` shows and writes come from `model.RECORD`: its machine names (FIELDS),
+# the headings of its table columns (HEADINGS, re-exported here), and its free-text columns.
+TEXT_COLUMNS = tuple(index for index, each in enumerate(RECORD) if each.text)
+# Where each field stands in a row of FIELDS.
+_AT = {name: index for index, name in enumerate(FIELDS)}
+_ID, _STUDENT, _TYPE, _START, _END, _STATUS, _IN_FORCE, _BATCH, _REASON, _DELETED_ON = (
+    _AT[name]
+    for name in (
+        "id",
+        "student_id",
+        "type",
+        "start",
+        "end",
+        "status",
+        "in_force_from",
+        "batch",
+        "reason",
+        "deleted_on",
+    )
+)
 
 
 def record(exemption: Exemption, status: str) -> dict[str, Any]:
-    """The machine-readable fields of one exemption, in the SPEC's order, ISO dates, type code."""
-    return dict(zip(FIELDS, _machine((exemption, status)), strict=True))
-
-
-def _machine(item: tuple[Exemption, str]) -> tuple[Any, ...]:
-    exemption, status = item
-    return (
-        exemption.id,
-        exemption.student_id,
-        exemption.type,
-        exemption.start.isoformat(),
-        exemption.end.isoformat(),
-        status,
-        exemption.in_force_from.isoformat(),
-        exemption.batch,
-        exemption.reason,
-        exemption.created_by,
-        exemption.created_at,
-        None if exemption.deleted_on is None else exemption.deleted_on.isoformat(),
-        exemption.created_for,
-    )
+    """The machine-readable fields of one exemption (model.FIELDS, in order): ISO dates, the
+    type's code, and `status` (which depends on the day, so it is given)."""
+    values: dict[str, Any] = {}
+    for name in FIELDS:
+        value = status if name == "status" else getattr(exemption, name)
+        values[name] = value.isoformat() if isinstance(value, date) else value
+    return values
 
 
 def shown_status(status: str, deleted_on: date | None, day: date | None, today: date | None) -> str:
@@ -129,25 +133,10 @@ def shown_status(status: str, deleted_on: date | None, day: date | None, today: 
 def human_row(
     exemption: Exemption, status: str, day: date | None = None, today: date | None = None
 ) -> list[str]:
-    """One exemption as a table shows it: type label and `10 Jan 2027` dates; with the day
-    its status is as of (and today), its deletion day shown beside the status."""
-    return [
-        str(exemption.id),
-        exemption.student_id,
-        types.label(exemption.type),
-        show(exemption.start),
-        show(exemption.end),
-        shown_status(status, exemption.deleted_on, day, today),
-        show(exemption.in_force_from),
-        "" if exemption.batch is None else str(exemption.batch),
-        exemption.reason or "",
-    ]
-
-
-def exemptions(rows: Iterable[tuple[Exemption, str]], **options: Any) -> Table:
-    """(exemption, status) pairs as a table: the rows of `list`."""
-    options.setdefault("empty", "No exemptions match.")
-    return Table(FIELDS, HEADINGS, rows, machine=_machine, human=lambda item: human_row(*item), **options)
+    """One exemption as a table shows it (the columns of HEADINGS): type label and `10 Jan
+    2027` dates; with the day its status is as of (and today), its deletion day shown beside
+    the status."""
+    return _human_listed(tuple(record(exemption, status).values()), day, today)
 
 
 @lru_cache(maxsize=4096)
@@ -157,18 +146,21 @@ def _shown(iso: str) -> str:
 
 
 def _human_listed(row: Sequence[Any], day: date | None = None, today: date | None = None) -> list[str]:
-    """One of `Store.listed`'s rows (model.FIELDS) as a table shows it, like `human_row`."""
-    status = row[5] if row[11] is None else shown_status(row[5], date.fromisoformat(row[11]), day, today)
+    """A row of model.FIELDS (one of `Store.listed`'s) as a table shows it: the columns of
+    HEADINGS, in order. Written out rather than looped over, as `list` does it for every row."""
+    status = row[_STATUS]
+    if row[_DELETED_ON] is not None:
+        status = shown_status(status, date.fromisoformat(row[_DELETED_ON]), day, today)
     return [
-        str(row[0]),
-        row[1],
-        types.label(row[2]),
-        _shown(row[3]),
-        _shown(row[4]),
+        str(row[_ID]),
+        row[_STUDENT],
+        types.label(row[_TYPE]),
+        _shown(row[_START]),
+        _shown(row[_END]),
         status,
-        _shown(row[6]),
-        "" if row[7] is None else str(row[7]),
-        row[8] or "",
+        _shown(row[_IN_FORCE]),
+        "" if row[_BATCH] is None else str(row[_BATCH]),
+        row[_REASON] or "",
     ]
 
 
@@ -198,7 +190,7 @@ def listed(
             machine=_fields,
             human=_not_machine,
             line=itemgetter(0),
-            text_columns=_TEXT_COLUMNS,
+            text_columns=TEXT_COLUMNS,
             **options,
         )
     if as_json:
@@ -211,7 +203,7 @@ def listed(
         rows,
         machine=_as_is,
         human=lambda row: _human_listed(row, day, today),
-        text_columns=_TEXT_COLUMNS,
+        text_columns=TEXT_COLUMNS,
         **options,
     )
 

@@ -11,7 +11,7 @@ import builtins
 import os
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
 from stream_exempt.output.results import Table, visible
@@ -39,6 +39,20 @@ def console(
     return Console(
         file=stream, width=width, markup=False, emoji=False, highlight=False, force_terminal=terminal
     )
+
+
+def write_rows(
+    headings: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    out: IO[str] | None = None,
+    stderr: bool = False,
+    title: str | None = None,
+) -> None:
+    """Rows of plain text under `headings` as a Rich table (never losing a value), to `out`
+    (else standard error or output): what a command shows besides its result."""
+    stream = out if out is not None else (sys.stderr if stderr else sys.stdout)
+    write(Table(headings, headings, rows, machine=list, human=list, title=title), stream)
 
 
 def _isatty(stream: Any) -> bool:
