@@ -118,8 +118,8 @@ def test_a_read_on_a_database_without_the_schema_is_exit_4(pg_empty: str) -> Non
     result = cli("list")
     assert result.exit_code == 4
     assert result.stderr == (
-        f"Error: The PostgreSQL database {without_password(pg_empty)} is not a stream-exempt store; "
-        "check --db or STREAM_EXEMPT_DB, or run stream-exempt init to create the store there (only a "
+        f"Error: The PostgreSQL database {without_password(pg_empty)} is not a stream-exempt store; run init "
+        "(`stream-exempt init`) to create the store there, or check --db or STREAM_EXEMPT_DB (only a "
         "command that records something new creates one; reading or changing what exists never does).\n"
     )
     with _connect(pg_empty) as conn:  # nothing was made
@@ -314,3 +314,27 @@ def test_racing_approvals_approve_a_request_once(pg_store: str) -> None:
     assert all(code in (0, 2) for code, _ in outcomes), outcomes
     with _connect(pg_store) as conn:
         assert conn.execute("SELECT count(*) FROM exemptions").fetchone() == (1,)
+
+
+def test_the_constraint_firing_is_the_clean_r7_refusal(pg_store: str) -> None:
+    """Should a write ever get past the rules (it cannot through the commands, which check R7
+    under the write lock), the database's refusal is R7's: exit 2, nothing written."""
+    from datetime import date
+
+    from stream_exempt.errors import Refused
+    from stream_exempt.model import Actor, Draft
+
+    store = open_store(pg_store, create=False)
+    draft = Draft("201234567", "placement", date(2027, 1, 10), date(2027, 1, 20), None)
+    try:
+        with pytest.raises(Refused) as raised, store.writing():
+            store.insert(
+                draft, actor=Actor("x", None), at="2027-01-04T12:00:00Z", in_force_from=date(2027, 1, 6)
+            )
+            store.insert(
+                draft, actor=Actor("x", None), at="2027-01-04T12:00:00Z", in_force_from=date(2027, 1, 6)
+            )
+        assert "(R7)" in raised.value.message and raised.value.exit_code == 2
+        assert store.select() == []
+    finally:
+        store.close()

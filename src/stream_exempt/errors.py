@@ -31,6 +31,11 @@ class StoreUnusable(StreamExemptError):
     exit_code = 4
 
 
+class NoStoreYet(StoreUnusable):
+    """A reading command found no store where one was expected (an empty PostgreSQL database):
+    a dry run checks as if against an empty store instead (SPEC 10)."""
+
+
 class OutputFailed(StreamExemptError):
     """Standard output could not be written: a full disk, a closed stream."""
 

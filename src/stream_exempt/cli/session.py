@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stream_exempt import config, interrupts, sharing, validate
-from stream_exempt.errors import StoreUnusable
+from stream_exempt.errors import NoStoreYet, StoreUnusable
 from stream_exempt.model import Actor
 from stream_exempt.store import StoreProtocol, is_url, open_store, shown_path
 
@@ -93,11 +93,11 @@ class Session:
         return shown_path(self.store_location)
 
     def store_exists(self) -> bool:
-        """Whether the store is there already. A PostgreSQL database is, as far as a command can
-        tell before connecting: opening it says when it is not (the server is the judge)."""
+        """Whether the store is there already. A PostgreSQL database is opened to tell: without
+        the schema (an empty database) it is no store yet (the server is the judge)."""
         location = self.store_location
         if isinstance(location, str):
-            return True
+            return self.store_if_present() is not None
         return self._store is not None or location.exists()
 
     def store(self, *, create: bool = False) -> StoreProtocol:
@@ -121,10 +121,13 @@ class Session:
     def store_if_present(self) -> StoreProtocol | None:
         """The store, or None when there is none yet (for a dry run, which checks as if against
         an empty store and creates nothing). A missing shared store is still `StoreUnusable`.
-        A PostgreSQL store is opened: the server says whether it is there."""
+        A PostgreSQL database without the schema is no store yet."""
         location = self.store_location
-        if isinstance(location, str):
-            return self.store()
+        if isinstance(location, str):  # the server says whether the store is there
+            try:
+                return self.store()
+            except NoStoreYet:
+                return None
         try:
             present = self._store is not None or location.exists()
         except OSError:  # a folder on the way we may not enter: opening says so

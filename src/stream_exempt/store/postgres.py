@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, timedelta
-from itertools import groupby
+from itertools import chain, groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -32,7 +32,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.string import TextLoader
 
 from stream_exempt import interrupts, schema
-from stream_exempt.errors import NotFound, Refused, StoreUnusable
+from stream_exempt.errors import NoStoreYet, NotFound, Refused, StoreUnusable
 from stream_exempt.model import (
     APPROVED,
     REJECTED,
@@ -107,7 +107,7 @@ def unusable_pg(error: BaseException, location: str) -> StoreUnusable | None:
     shown = without_password(location)
     text = (str(error).strip().splitlines() or [type(error).__name__])[0]
     secret = _password(location)
-    if secret:
+    if secret and len(secret) >= 4:  # libpq never echoes it; this is only belt and braces
         text = text.replace(secret, "…")
     state = error.sqlstate or ""
     lowered = text.lower()
@@ -118,7 +118,9 @@ def unusable_pg(error: BaseException, location: str) -> StoreUnusable | None:
         why = "the database does not exist"
         then = "ask the database administrator to create it (stream-exempt never creates a database)"
     elif state == "42501":
-        return StoreUnusable(f"permission denied on the store {shown} ({text}).")
+        from stream_exempt.store.roles import denied
+
+        return denied(error, shown)
     elif (
         state.startswith("08")
         or state in ("57P01", "57P02", "57P03")
@@ -185,7 +187,15 @@ class PostgresStore:
         return without_password(self.url)
 
     def _run(self, sql: str, args: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        return self.conn.execute(sql, args)
+        try:
+            return self.conn.execute(sql, args)
+        except psycopg.OperationalError as error:  # the server gone: the store's own error
+            raise self._lost(error) from None
+
+    def _lost(self, error: psycopg.Error) -> StoreUnusable:
+        mapped = unusable_pg(error, self.url)
+        assert mapped is not None
+        return mapped
 
     # -- opening ------------------------------------------------------------------------
 
@@ -201,11 +211,11 @@ class PostgresStore:
             ).fetchone() or ("", "")
             if store._needs_migration():
                 if not create and not store.applied_migrations():
-                    raise StoreUnusable(
-                        f"the PostgreSQL database {store.shown} is not a stream-exempt store; check --db "
-                        "or STREAM_EXEMPT_DB, or run stream-exempt init to create the store there (only a "
-                        "command that records something new creates one; reading or changing what "
-                        "exists never does)."
+                    raise NoStoreYet(
+                        f"the PostgreSQL database {store.shown} is not a stream-exempt store; run init "
+                        "(`stream-exempt init`) to create the store there, or check --db or "
+                        "STREAM_EXEMPT_DB (only a command that records something new creates one; "
+                        "reading or changing what exists never does)."
                     )
                 with store.writing():
                     store.created = store._migrate()
@@ -286,8 +296,11 @@ class PostgresStore:
             try:
                 self._run("SELECT pg_advisory_xact_lock($1)", (WRITE_LOCK,))
                 yield
-                if self.applied_migrations():
-                    self.conn.execute("UPDATE stream_exempt_version SET n = n + 1")
+                # Bumped only when this transaction wrote (it has a transaction id then): a
+                # command that records nothing changes nothing, not even the version.
+                self.conn.execute(
+                    "UPDATE stream_exempt_version SET n = n + 1 WHERE pg_current_xact_id_if_assigned() IS NOT NULL"
+                )
                 with interrupts.committing():
                     self.conn.execute("COMMIT")
             except errors.ExclusionViolation:
@@ -344,7 +357,8 @@ class PostgresStore:
         """The exemptions of these students meeting `condition` (its parameters from $2), oldest first."""
         rows = self._run(
             f"SELECT {COLUMNS} FROM exemptions WHERE student_id = ANY($1::text[]) AND {condition} ORDER BY id",
-            (sorted(set(student_ids)), *args),
+            # An ID holding a NUL (from a hostile file) is no stored one: PostgreSQL text cannot hold it.
+            (sorted({student for student in student_ids if "\x00" not in student}), *args),
         )
         return [exemption_row(row) for row in rows]
 
@@ -437,7 +451,12 @@ class PostgresStore:
         if limit is not None:
             query += f" LIMIT {int(limit)}"
         if limit is None:  # streamed from the server, a chunk of rows at a time
-            return self.conn.cursor().stream(query, args, size=2000)
+            rows = self.conn.cursor().stream(query, args, size=2000)
+            try:  # the query runs now, before anything is written: a failure leaves no header
+                first = next(rows, None)
+            except psycopg.OperationalError as error:
+                raise self._lost(error) from None
+            return iter(()) if first is None else chain((first,), rows)
         # A limited list is read whole: its count may be asked before the last row is read.
         return iter(self._run(query, args).fetchall())
 
@@ -809,7 +828,7 @@ class PostgresStore:
         row = self._run(
             "INSERT INTO requests (id, student_id, type, start_date, end_date, reason, requested_by, "
             "recorded_by, recorded_login, recorded_for, requested_at) "
-            "VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM requests), $1, $2, $3, $4, $5, $6, $7, $7, $8, $9) "
+            "VALUES (stream_exempt_next_request_id(), $1, $2, $3, $4, $5, $6, $7, $7, $8, $9) "
             "RETURNING id",
             (
                 draft.student_id,
