@@ -91,6 +91,9 @@ def test_bulk_records_the_login_and_who_the_import_was_for(cli: Cli, tmp_path: P
     assert (batch["created_by"], batch["created_for"]) == (login, "Dr Smith")
 
 
+@pytest.mark.sqlite_only(
+    "the OS login is the actor on SQLite; on PostgreSQL it is the session user (SPEC 12)"
+)
 def test_a_uid_the_user_database_does_not_know_is_named_by_its_number(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -56,7 +56,8 @@ def test_batches_shows_each_import_with_its_live_count_types_and_dates(
     # Live is as of today: once the first batch has ended, none of it is.
     clock(datetime(2027, 1, 25, 9, 0, tzinfo=LONDON))
     assert [r["live"] for r in json.loads(cli.ok("batches", "--format", "json").stdout)] == [0, 2]
-    table = cli.ok("batches").stdout
+    # Wide enough for every cell on one line, whatever the login (`postgres for bob` on PostgreSQL).
+    table = cli.ok("batches", env={"COLUMNS": "260"}).stdout
     assert "Practice Placement Block" in table and "Dissertation Period, Practice Placement Block" in table
     assert "11 Jan 2027" in table and "mixed" in table and "2027-01-04 12:00 GMT" in table
     assert f"{login} for alice" in table and f"{login} for bob" in table
