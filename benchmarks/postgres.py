@@ -69,7 +69,8 @@ def create_database(name: str, template: str | None = None) -> str:
 
 
 def drop_database(name: str) -> None:
-    subprocess.run(["dropdb", "--if-exists", name], check=True)
+    quiet = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}  # no "does not exist, skipping"
+    subprocess.run(["dropdb", "--if-exists", name], check=True, env=quiet)
 
 
 @contextmanager
@@ -154,10 +155,10 @@ def bulk(stores: Stores) -> None:
     at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     rows = folder / "rows.csv"
     with rows.open("w") as out:
-        for sid in ids:
-            out.write(f"{sid},placement,{start},{end},bench,{at},{in_force}\n")
+        for number, sid in enumerate(ids, start=1_000_000):  # ids as bulk gives them, past the store's
+            out.write(f"{number},{sid},placement,{start},{end},bench,{at},{in_force}\n")
     copy = (
-        f"\\copy yard (student_id, type, start_date, end_date, created_by, created_at, in_force_from) "
+        f"\\copy yard (id, student_id, type, start_date, end_date, created_by, created_at, in_force_from) "
         f"FROM '{rows}' CSV"
     )
     runs = [0, 0]

@@ -263,3 +263,35 @@ def test_init_roles_by_someone_who_does_not_own_the_store_is_refused(office: Off
         f"on them; run `stream-exempt init --roles` as that user, not as {office.names['officer']}.\n"
     )
     assert snapshot(office.url) == before
+
+
+def test_creating_the_store_as_someone_who_may_not_says_what_to_do(
+    pg_empty: str, pg_server: Any, clock: Clock
+) -> None:
+    """A user who may neither create the extension nor tables in an empty database: told what
+    the DBA must do, in one sentence, and nothing is made."""
+    name = f"se_dave_{os.getpid()}_{next(_numbers)}"
+    pg_server.admin.execute(f"CREATE ROLE \"{name}\" LOGIN PASSWORD 'pw-{name}'")
+    try:
+        dave = Cli(as_user(pg_empty, name, f"pw-{name}"))
+        result = dave("init")
+        assert (result.exit_code, result.stdout) == (4, "")
+        assert result.stderr == (
+            "Error: Permission denied: the store needs the btree_gist extension, which this database user "
+            "may not create; ask the database administrator to run CREATE EXTENSION btree_gist in the "
+            f"database of {dave.shown}, or create the store as the database's owner.\n"
+        )
+        import psycopg
+
+        with psycopg.connect(pg_empty, autocommit=True) as conn:  # as the DBA, the test server's user
+            conn.execute("CREATE EXTENSION btree_gist")
+        result = dave("add", "201234567", "--type", "placement", "--start", "2027-01-11", "--for", "1w")
+        assert (result.exit_code, result.stdout) == (4, "")
+        assert result.stderr == (
+            f"Error: Permission denied: this database user may not create the store's tables in {dave.shown}; "
+            "create the store as the database's owner (`stream-exempt init`), then grant people their roles "
+            "(`stream-exempt init --roles`).\n"
+        )
+        assert not dave.has_store()
+    finally:
+        pg_server.admin.execute(f'DROP ROLE IF EXISTS "{name}"')

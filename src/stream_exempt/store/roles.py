@@ -135,6 +135,20 @@ def denied(error: Any, shown: str) -> StoreUnusable:
     message = str(getattr(getattr(error, "diag", None), "message_primary", None) or error)
     found = _NAMED.search(message)
     table = found.group(1) if found else None
+    if "btree_gist" in message:  # the first thing creating the schema does (R7's constraint)
+        return StoreUnusable(
+            "permission denied: the store needs the btree_gist extension, which this database user may "
+            "not create; ask the database administrator to run CREATE EXTENSION btree_gist in the "
+            f"database of {shown}, or create the store as the database's owner."
+        )
+    if table is None and re.search(r"\bschema\b", message):
+        # Creating the tables in a database this user may not create tables in (PostgreSQL 15 no
+        # longer lets everyone create tables in `public`).
+        return StoreUnusable(
+            f"permission denied: this database user may not create the store's tables in {shown}; "
+            "create the store as the database's owner (`stream-exempt init`), then grant people their "
+            "roles (`stream-exempt init --roles`)."
+        )
     if "owner" in message:
         # ALTER TABLE and the like: a schema migration run by someone who does not own the store.
         return StoreUnusable(
