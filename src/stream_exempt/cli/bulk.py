@@ -84,12 +84,12 @@ def _defaults(
     )
     # R3 once for an option that no row could pass, not one refused row per student.
     for option, day in (("--start", first), ("--end", last)):
-        if day is not None and day <= today:
+        if day is not None and not rules.may_create(day, today):
             return defaults, Refused(
                 f"{option} {show(day)} is not after today ({show(today)}), so no student could be "
                 f"exempted: an exemption can only cover future days; give a {option} after today."
             )
-    fixed_end = span.last_day_from(first) if last is None and first and span else last
+    fixed_end = cohort.fixed_last_day(defaults)
     if fixed_end is not None:  # R5c, once for the options
         try:
             rules.check_takes_effect(fixed_end, rules.in_force_from(today), "every exemption of this import")
@@ -326,10 +326,10 @@ def bulk(
             f"{plan.reason_differs} {rows_give} a different reason in the file; "
             "the recorded reason was kept (change it with `stream-exempt edit ID --reason TEXT`)."
         )
-    late = sum(1 for _, terms in plan.created if terms.start < in_force)
+    late = rules.late_count((terms.start for _, terms in plan.created), in_force)
     if late:
         warn(
-            f"notifications may still trigger until {show(in_force)} for {late} of these "
+            f"{rules.still_triggering(in_force)} for {late} of these "
             f"exemption{'s' if late != 1 else ''} (they start before then)."
         )
 

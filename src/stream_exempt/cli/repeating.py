@@ -196,10 +196,10 @@ def add_series(
             f"match{'es' if one else ''} {'a deleted exemption' if one else 'deleted exemptions'} ({gone_ids}), "
             "not recreated: use add without --every to exempt the student on those days again."
         )
-    late = sum(1 for _, terms in planned.created if terms.start < in_force)
+    late = rules.late_count((terms.start for _, terms in planned.created), in_force)
     if late:
         warn(
-            f"notifications may still trigger until {show(in_force)} for {late} of these "
+            f"{rules.still_triggering(in_force)} for {late} of these "
             f"{_count(len(planned.created))} (they start before then)."
         )
 
