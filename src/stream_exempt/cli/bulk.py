@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from stream_exempt import dates, output, rules, series, types, validate
-from stream_exempt.cli import repeating
+from stream_exempt.cli import batch_summary, repeating
 from stream_exempt.cli.options import (
     ActorOption,
     ColumnOption,
@@ -307,9 +307,7 @@ def bulk(
                             source=validate.printable_name(name),
                             repeats=None if expand is None else expand.stored(),
                         )
-                    committed(
-                        f"batch {batch}, {len(plan.created)} exemption{'s' if len(plan.created) != 1 else ''} created"
-                    )
+                    committed(f"batch {batch}, {batch_summary.exemptions(len(plan.created))} created")
     if dry_run and not present:
         note(
             f"There is no store at {shown_path(session.store_path)} yet: the file was checked as if "
@@ -326,12 +324,8 @@ def bulk(
             f"{plan.reason_differs} {rows_give} a different reason in the file; "
             "the recorded reason was kept (change it with `stream-exempt edit ID --reason TEXT`)."
         )
-    late = rules.late_count((terms.start for _, terms in plan.created), in_force)
-    if late:
-        warn(
-            f"{rules.still_triggering(in_force)} for {late} of these "
-            f"exemption{'s' if late != 1 else ''} (they start before then)."
-        )
+    if late := batch_summary.late_line(plan.created, in_force):
+        warn(late)
 
 
 # A warning names at most this many deleted exemptions, then says how many more.
@@ -357,18 +351,11 @@ def _not_recreated(plan: "cohort.Plan") -> str:
 def _summarise(
     plan: "cohort.Plan", batch: int | None, dry_run: bool, expand: "repeating.Expander | None" = None
 ) -> None:
-    created, already = len(plan.created), plan.already_recorded
-    noun = "exemption" if created == 1 else "exemptions"
-    if dry_run:
-        print(
-            f"Dry run: {created} {noun} would be created as one new batch, {already} already recorded; nothing was written."
+    print(
+        batch_summary.created_line(
+            len(plan.created), plan.already_recorded, len(plan.deleted), batch, dry_run
         )
-    elif batch is None and plan.deleted:
-        print(f"Nothing new: {already} already recorded, {len(plan.deleted)} deleted and not recreated.")
-    elif batch is None:
-        print(f"Nothing new: all {already} already recorded.")
-    else:
-        print(f"Batch {batch}: {created} {noun} created, {already} already recorded.")
+    )
     if expand is not None:
         print(expand.words())
     from stream_exempt import cohort
