@@ -368,9 +368,9 @@ def suppressing(exemptions: Iterable[Exemption], day: date) -> Exemption | None:
         if (
             exemption.start <= day <= exemption.end
             and exemption.in_force_from <= day
-            # R5b: a deletion ends its effect after the day of deletion (and since start <= day,
-            # one deleted before it started is excluded here too).
-            and (exemption.deleted_on is None or day <= exemption.deleted_on)
+            # R5b: a deletion ends its effect after the day of deletion (and one deleted before
+            # it started has none); most were never deleted, so the rule is asked only of the rest.
+            and (exemption.deleted_on is None or not deleted_as_of(exemption, day))
         ):
             return exemption
     return None
