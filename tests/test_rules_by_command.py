@@ -7,6 +7,7 @@ from Wednesday 6 January (R6).
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,31 @@ def test_r6_a_moved_start_before_the_new_in_force_day_warns(cli: Cli, start: str
     exemption = cli.add(STUDENT, "--start", "2027-01-11", "--end", "2027-01-24")
     result = cli.ok("move", str(exemption), "--start", start)
     assert ("notifications may still trigger until 6 Jan 2027" in result.stderr) == warned, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("to", "allowed"),
+    [("2027-01-06", False), ("2027-01-07", True), ("2027-01-08", True)],  # before, on, after in force
+)
+def test_r5c_extend_of_one_that_would_still_suppress_nothing_is_refused(
+    cli: Cli, store_path: Path, to: str, allowed: bool
+) -> None:
+    """No command makes an exemption that ends before it is in force, so one written so (by a
+    version before R5c) is put in the store by hand: extending it must still do something."""
+    cli.add("201234568")  # the store, through the tool
+    conn = sqlite3.connect(store_path)
+    with conn:
+        conn.execute(
+            "INSERT INTO exemptions (student_id, type, start_date, end_date, in_force_from, created_by, "
+            "created_at) VALUES (?, 'placement', '2027-01-05', '2027-01-05', '2027-01-07', 'tester', "
+            "'2027-01-04T12:00:00Z')",
+            (STUDENT,),
+        )
+    conn.close()
+    result = cli("extend", "2", "--to", to)
+    if allowed:
+        assert result.exit_code == 0, result.stderr
+    else:
+        assert result.exit_code == 2 and "before it comes into force on 7 Jan 2027" in result.stderr, (
+            result.stderr
+        )
