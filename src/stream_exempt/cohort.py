@@ -232,7 +232,7 @@ def check_conflicts(
             start = _read_or_none(read_date, cells[columns.start])
         if start is None:
             return None  # the row is refused for its start anyway
-        return _attempt(read_date, text) == defaults.span.last_day_from(start)
+        return _attempt(read_date, text) == rules.last_day(start, None, defaults.span)
 
     checks: list[tuple[str, str | None, int | None, Callable[[list[str], str], bool | None]]] = [
         (
@@ -353,13 +353,18 @@ class Plan:
     rows: int = 0
 
 
+def fixed_last_day(defaults: Defaults) -> date | None:
+    """The last day the options give every row (`--end`, or `--for` from `--start`), if they do."""
+    if defaults.start is None or (defaults.end is None and defaults.span is None):
+        return defaults.end
+    return rules.last_day(defaults.start, defaults.end, defaults.span)
+
+
 def _terms_reader(
     columns: Columns, defaults: Defaults, today: date, month_first: bool = False
 ) -> Callable[[list[str]], Terms]:
     """A reader of a row's terms, where the options left them to the row's own columns."""
-    fixed_end = defaults.end
-    if fixed_end is None and defaults.span is not None and defaults.start is not None:
-        fixed_end = defaults.span.last_day_from(defaults.start)
+    fixed_end = fixed_last_day(defaults)
     if (
         defaults.type is not None
         and defaults.start is not None
@@ -372,7 +377,11 @@ def _terms_reader(
     # A cohort shares a handful of dates and types: parse each distinct text once.
     parse_day = date_reader(today, month_first)
     parse_type = lru_cache(maxsize=64)(types.parse_type)
-    span_end = lru_cache(maxsize=10_000)(defaults.span.last_day_from) if defaults.span else None
+
+    def end_from_span(start: date) -> date:
+        return rules.last_day(start, None, defaults.span)
+
+    span_end = lru_cache(maxsize=10_000)(end_from_span) if defaults.span else None
 
     def cell(cells: list[str], at: int | None, name: str, option: str) -> str:
         text = cells[at].strip() if at is not None and at < len(cells) else ""
@@ -522,7 +531,7 @@ def plan_bulk(
                     clash = rules.find_clash(student, type_code, start, end, existing, today)
                     why = rules.clash_message(student, clash) if clash else None
                 span = spanned.get(key)
-                if why is None and span is not None and span[0] <= end and start <= span[1]:
+                if why is None and span is not None and rules.share_a_day(start, end, *span):
                     why = _in_file_clash(seen[key], start, end)
                 accepted = why is None
                 if accepted:
@@ -544,7 +553,7 @@ def plan_bulk(
 def _in_file_clash(earlier: list[tuple[date, date, int, bool]], start: date, end: date) -> str | None:
     """R7 against the rows of the same student and type accepted so far."""
     for other_start, other_end, other_line, accepted in earlier:
-        if accepted and other_start <= end and start <= other_end:
+        if accepted and rules.share_a_day(start, end, other_start, other_end):
             return (
                 f"shares days with line {other_line} of this file (same student and type); "
                 "give each student one range per type."

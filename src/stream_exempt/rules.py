@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from stream_exempt import types
-from stream_exempt.dates import show
+from stream_exempt.dates import Duration, show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Draft, Exemption, Request, Terms
 
@@ -26,6 +26,55 @@ _TO_TAKE_EFFECT = timedelta(days=2)
 def in_force_from(recorded_on: date) -> date:
     """R6: 48 hours to take effect: in force from the second calendar day after recording."""
     return recorded_on + _TO_TAKE_EFFECT
+
+
+def starts_late(start: date, in_force: date) -> bool:
+    """R6: whether an exemption starts before it is in force (notifications may still trigger)."""
+    return start < in_force
+
+
+def still_triggering(in_force: date) -> str:
+    """R6: the warning owed for an exemption that starts before it is in force."""
+    return f"notifications may still trigger until {show(in_force)}"
+
+
+def late_count(starts: Iterable[date], in_force: date) -> int:
+    """R6: how many of these starts (of exemptions recorded together) fall before they are in force.
+
+    A cohort shares a few starts: each distinct one is asked once (100,000 rows, a few days)."""
+    from collections import Counter
+
+    return sum(n for start, n in Counter(starts).items() if starts_late(start, in_force))
+
+
+def may_create(start: date, today: date) -> bool:
+    """R3 future only: a new exemption must start after today."""
+    return start > today
+
+
+def takes_effect(end: date, in_force: date) -> bool:
+    """R5c it must do something: an exemption ending before it is in force suppresses nothing."""
+    return end >= in_force
+
+
+def editable(exemption: Exemption, today: date) -> bool:
+    """R4: an exemption can change (extend, move, delete) only while its end is after today
+    and it is not deleted (from the moment of deletion, whatever its status that day)."""
+    return not exemption.deleted and exemption.end > today
+
+
+def share_a_day(start: date, end: date, other_start: date, other_end: date) -> bool:
+    """R7 (and a series' occurrences): whether two inclusive date ranges have a day in common."""
+    return start <= other_end and other_start <= end
+
+
+def last_day(start: date, end: date | None, span: Duration | None) -> date:
+    """The last day an exemption covers: `--end` as given, else `--for` counted from its start
+    (SPEC 3: `--for 2w` from 10 Jan ends 23 Jan). One of them is given."""
+    if end is not None:
+        return end
+    assert span is not None, "an end or a length"
+    return span.last_day_from(start)
 
 
 def deleted_as_of(exemption: Exemption, day: date) -> bool:
@@ -58,7 +107,10 @@ def status(exemption: Exemption, day: date) -> str:
 
 
 def is_live(exemption: Exemption, today: date) -> bool:
-    """Not deleted and not expired: the exemptions R7 compares against."""
+    """Not deleted (from the moment of deletion) and not expired: the exemptions R7 compares
+    against. (`LIVE`, the statuses `list` shows by default, keeps an exemption deleted today
+    for the rest of its deletion day: R5b.) The store's SQL for it is pinned by
+    tests/test_rules_once.py."""
     return not exemption.deleted and exemption.end >= today
 
 
@@ -82,7 +134,7 @@ def check_new(asked: Draft | Terms, today: date) -> None:
     """R2, R3 and R5c for an exemption about to be created (`add`, `bulk`, an approval) today."""
     check_order(asked.start, asked.end)
     # R3: exemptions can only be created to cover dates in the future.
-    if asked.start <= today:
+    if not may_create(asked.start, today):
         raise Refused(
             f"the start {show(asked.start)} is not in the future; an exemption can only cover "
             f"days after today ({show(today)}), so start it {show(today + timedelta(days=1))} or later."
@@ -93,7 +145,7 @@ def check_new(asked: Draft | Terms, today: date) -> None:
 def check_takes_effect(end: date, in_force: date, what: str = "the exemption") -> None:
     """R5c: an exemption (new or changed) whose end falls before its in-force date would
     suppress nothing, so it is refused, naming both dates."""
-    if end < in_force:
+    if not takes_effect(end, in_force):
         raise Refused(
             f"{what} would end on {show(end)}, before it comes into force on {show(in_force)} "
             f"(the second day after it is recorded), so it would suppress nothing; give an end on "
@@ -118,8 +170,7 @@ def find_clash(
             and other.student_id == student_id
             and other.type == type_code
             and is_live(other, today)
-            and other.start <= end
-            and start <= other.end
+            and share_a_day(start, end, other.start, other.end)
         ):
             return other
     return None
@@ -170,7 +221,11 @@ def _overlaps(
     current start) are exactly the earlier ones it overlaps; a group is one student's few."""
     open_: list[Exemption] = []
     for exemption in sorted(group, key=lambda e: (e.start, e.id)):
-        open_ = [earlier for earlier in open_ if earlier.end >= exemption.start]
+        open_ = [
+            earlier
+            for earlier in open_
+            if share_a_day(earlier.start, earlier.end, exemption.start, exemption.end)
+        ]
         if open_ and exemption.id in changed and exemption.id not in found:
             found[exemption.id] = (exemption, open_[0])
         for earlier in open_:
@@ -206,13 +261,18 @@ def check_no_clash(draft: Draft, others: Iterable[Exemption], today: date) -> No
 
 def late_warning(start: date, in_force: date) -> str | None:
     """R6: the warning owed when the range starts before the exemption is in force."""
-    if start < in_force:
-        return f"notifications may still trigger until {show(in_force)}"
-    return None
+    return still_triggering(in_force) if starts_late(start, in_force) else None
+
+
+def change_warning(before: Exemption, after: Exemption) -> str | None:
+    """R6 after a change: owed only when the start moved (a new end keeps the in-force date)."""
+    return late_warning(after.start, after.in_force_from) if before.start != after.start else None
 
 
 def check_editable(exemption: Exemption, today: date) -> None:
     """R4: extend, move and delete only while the end date is after today and not deleted."""
+    if editable(exemption, today):
+        return
     if exemption.deleted:
         raise Refused(f"exemption {exemption.id} is deleted; it can no longer be changed.")
     if exemption.end < today:
@@ -220,13 +280,12 @@ def check_editable(exemption: Exemption, today: date) -> None:
             f"exemption {exemption.id} ended on {show(exemption.end)}; only an exemption whose "
             "end date is in the future can be changed, so add a new one instead."
         )
-    if exemption.end == today:
-        # In force today (if it was), so never "ended": it is the end that locks it.
-        raise Refused(
-            f"exemption {exemption.id} ends today ({show(exemption.end)}): it covers today, but "
-            "its end is not after today, so it can no longer be changed; to cover later days, "
-            "add a new one starting tomorrow."
-        )
+    # In force today (if it was), so never "ended": it is the end that locks it.
+    raise Refused(
+        f"exemption {exemption.id} ends today ({show(exemption.end)}): it covers today, but "
+        "its end is not after today, so it can no longer be changed; to cover later days, "
+        "add a new one starting tomorrow."
+    )
 
 
 def extended(exemption: Exemption, new_end: date, today: date) -> Exemption:
@@ -313,9 +372,9 @@ def suppressing(exemptions: Iterable[Exemption], day: date) -> Exemption | None:
         if (
             exemption.start <= day <= exemption.end
             and exemption.in_force_from <= day
-            # R5b: a deletion ends its effect after the day of deletion (and since start <= day,
-            # one deleted before it started is excluded here too).
-            and (exemption.deleted_on is None or day <= exemption.deleted_on)
+            # R5b: a deletion ends its effect after the day of deletion (and one deleted before
+            # it started has none); most were never deleted, so the rule is asked only of the rest.
+            and (exemption.deleted_on is None or not deleted_as_of(exemption, day))
         ):
             return exemption
     return None
@@ -373,10 +432,10 @@ def later_start(request: Request, today: date, others: Iterable[Exemption]) -> d
     `approve` advises it, and so does `request` for one recorded too late: advice that the tool
     prints succeeds when followed at once (SPEC 9)."""
     end = request.end
-    if end <= today:
+    if not may_create(end, today):  # R3: no start on or before its end is after today
         return f"it asked for {show(request.start)} to {show(end)}, which is no longer in the future"
     in_force = in_force_from(today)
-    if end < in_force:  # R5c: the same whatever the start
+    if not takes_effect(end, in_force):  # R5c: the same whatever the start
         return (
             f"it ends on {show(end)}, before an exemption approved today would come into force on "
             f"{show(in_force)}, so it would suppress nothing"
@@ -402,7 +461,7 @@ def approval_draft(
     others = list(others)
     start = request.start if new_start is None else new_start
     draft = Draft(request.student_id, request.type, start, request.end, request.reason)
-    if start <= today:  # R3, with what an officer can do about it
+    if not may_create(start, today):  # R3, with what an officer can do about it
         given = (
             "the start given with --start" if new_start is not None else f"request {request.label}'s start"
         )
@@ -419,7 +478,7 @@ def approval_draft(
         )
     check_order(draft.start, draft.end)
     in_force = in_force_from(today)
-    if draft.end < in_force:  # R5c, with what an officer can do about it
+    if not takes_effect(draft.end, in_force):  # R5c, with what an officer can do about it
         raise Refused(
             f"request {request.label} ends on {show(draft.end)}, before an exemption approved today "
             f"would come into force on {show(in_force)}, so it would suppress nothing; reject it with "

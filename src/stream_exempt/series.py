@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
+from stream_exempt import rules
 from stream_exempt.dates import Duration, show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Terms
@@ -206,14 +207,15 @@ def occurrences(first: Terms, repeat: Repeat, span: Duration | None = None) -> l
         )
     try:
         if span is not None and not repeat.weekdays:
-            ends = [span.last_day_from(start) for start in starts]
+            ends = [rules.last_day(start, None, span) for start in starts]
         else:
             ends = [start + length for start in starts]
     except (OverflowError, Refused):
         raise _past_the_calendar() from None
     made = [first._replace(start=start, end=end) for start, end in zip(starts, ends, strict=True)]
     for before, after in pairwise(made):
-        if after.start <= before.end:  # months of different lengths: 31 Jan --for 1m shares 28 Feb
+        # months of different lengths: 31 Jan --for 1m shares 28 Feb
+        if rules.share_a_day(before.start, before.end, after.start, after.end):
             raise Refused(
                 f"the occurrences {show(before.start)} to {show(before.end)} and {show(after.start)} "
                 f"to {show(after.end)} would share {show(after.start)}; an occurrence must end before "

@@ -29,10 +29,9 @@ def resolve_end(start: date, end: str | None, for_: str | None, today: date) -> 
     """The last day covered, from `--end D` or `--for DUR` (exactly one of them)."""
     if (end is None) == (for_ is None):
         raise Refused("give the last day with --end or the length with --for, not both and not neither.")
-    if end is not None:
-        return dates.parse_date(end, today)
-    assert for_ is not None
-    return dates.parse_duration(for_).last_day_from(start)
+    last = dates.parse_date(end, today) if end is not None else None
+    span = dates.parse_duration(for_) if for_ is not None else None
+    return rules.last_day(start, last, span)
 
 
 def draft_from_options(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from stream_exempt import dates, output, rules, series, types, validate
-from stream_exempt.cli import repeating
+from stream_exempt.cli import batch_summary, repeating
 from stream_exempt.cli.options import (
     ActorOption,
     ColumnOption,
@@ -83,12 +83,12 @@ def _defaults(
     )
     # R3 once for an option that no row could pass, not one refused row per student.
     for option, day in (("--start", first), ("--end", last)):
-        if day is not None and day <= today:
+        if day is not None and not rules.may_create(day, today):
             return defaults, Refused(
                 f"{option} {show(day)} is not after today ({show(today)}), so no student could be "
                 f"exempted: an exemption can only cover future days; give a {option} after today."
             )
-    fixed_end = span.last_day_from(first) if last is None and first and span else last
+    fixed_end = cohort.fixed_last_day(defaults)
     if fixed_end is not None:  # R5c, once for the options
         try:
             rules.check_takes_effect(fixed_end, rules.in_force_from(today), "every exemption of this import")
@@ -306,9 +306,7 @@ def bulk(
                             source=validate.printable_name(name),
                             repeats=None if expand is None else expand.stored(),
                         )
-                    committed(
-                        f"batch {batch}, {len(plan.created)} exemption{'s' if len(plan.created) != 1 else ''} created"
-                    )
+                    committed(f"batch {batch}, {batch_summary.exemptions(len(plan.created))} created")
     if dry_run and not present:
         note(
             f"There is no store at {session.store_shown} yet: the file was checked as if "
@@ -325,12 +323,8 @@ def bulk(
             f"{plan.reason_differs} {rows_give} a different reason in the file; "
             "the recorded reason was kept (change it with `stream-exempt edit ID --reason TEXT`)."
         )
-    late = sum(1 for _, terms in plan.created if terms.start < in_force)
-    if late:
-        warn(
-            f"notifications may still trigger until {show(in_force)} for {late} of these "
-            f"exemption{'s' if late != 1 else ''} (they start before then)."
-        )
+    if late := batch_summary.late_line(plan.created, in_force):
+        warn(late)
 
 
 # A warning names at most this many deleted exemptions, then says how many more.
@@ -356,18 +350,11 @@ def _not_recreated(plan: "cohort.Plan") -> str:
 def _summarise(
     plan: "cohort.Plan", batch: int | None, dry_run: bool, expand: "repeating.Expander | None" = None
 ) -> None:
-    created, already = len(plan.created), plan.already_recorded
-    noun = "exemption" if created == 1 else "exemptions"
-    if dry_run:
-        print(
-            f"Dry run: {created} {noun} would be created as one new batch, {already} already recorded; nothing was written."
+    print(
+        batch_summary.created_line(
+            len(plan.created), plan.already_recorded, len(plan.deleted), batch, dry_run
         )
-    elif batch is None and plan.deleted:
-        print(f"Nothing new: {already} already recorded, {len(plan.deleted)} deleted and not recreated.")
-    elif batch is None:
-        print(f"Nothing new: all {already} already recorded.")
-    else:
-        print(f"Batch {batch}: {created} {noun} created, {already} already recorded.")
+    )
     if expand is not None:
         print(expand.words())
     from stream_exempt import cohort

@@ -67,7 +67,7 @@ def _targets(
         members = store.batch_members(batch)
         if since is not None:
             members = [m for m in members if m.start >= since]
-        changeable = [m for m in members if not m.deleted and m.end > today]
+        changeable = [m for m in members if rules.editable(m, today)]  # R4
         return changeable, len(members) - len(changeable)
     return store.get_many(ids), 0
 
@@ -276,11 +276,7 @@ def _report(planned: Planned, verb: str, batch: str | None, kind: Asked) -> None
                 parts.append(f"end {show(before.end)} -> {show(after.end)}")
             if before.in_force_from != after.in_force_from:
                 parts.append(f"in force from {show(after.in_force_from)}")
-            # R6: the warning is owed only when the start moved.
-            late = (
-                rules.late_warning(after.start, after.in_force_from) if before.start != after.start else None
-            )
-            said[key] = (", ".join(parts), late)
+            said[key] = (", ".join(parts), rules.change_warning(before, after))  # R6
         what, late = said[key]
         if late:
             warn(f"exemption {after.id}: {late}.")

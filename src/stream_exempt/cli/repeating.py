@@ -11,6 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from stream_exempt import dates, output, rules, series, validate
+from stream_exempt.cli.batch_summary import created_line, exemptions, late_line
 from stream_exempt.cli.session import Session, committed, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
@@ -165,7 +166,7 @@ def add_series(
                 )
                 members = store.batch_members(batch)
                 committed(
-                    f"batch {batch}, {_count(len(planned.created))} created ({series.span_words(made, repeat)})"
+                    f"batch {batch}, {exemptions(len(planned.created))} created ({series.span_words(made, repeat)})"
                 )
     new = {terms for _, terms in planned.created}
     if quiet:
@@ -195,16 +196,8 @@ def add_series(
             f"match{'es' if one else ''} {'a deleted exemption' if one else 'deleted exemptions'} ({gone_ids}), "
             "not recreated: use add without --every to exempt the student on those days again."
         )
-    late = sum(1 for _, terms in planned.created if terms.start < in_force)
-    if late:
-        warn(
-            f"notifications may still trigger until {show(in_force)} for {late} of these "
-            f"{_count(len(planned.created))} (they start before then)."
-        )
-
-
-def _count(number: int) -> str:
-    return f"{number} exemption{'s' if number != 1 else ''}"
+    if late := late_line(planned.created, in_force, series=True):
+        warn(late)
 
 
 def _summarise(
@@ -212,18 +205,8 @@ def _summarise(
 ) -> None:
     """`Batch 12: 10 exemptions created, weekly from 13 Jan 2027 to 17 Mar 2027.`"""
     spans = series.span_words(made, repeat)
-    created, already = len(planned.created), planned.already_recorded
-    recorded = f", {already} already recorded" if already else ""
-    if dry_run:
-        print(
-            f"Dry run: {_count(created)} would be created as one new batch{recorded}, {spans}; "
-            "nothing was written."
+    print(
+        created_line(
+            len(planned.created), planned.already_recorded, len(planned.deleted), batch, dry_run, spans
         )
-    elif batch is None and planned.deleted:
-        print(
-            f"Nothing new: {already} already recorded, {len(planned.deleted)} deleted (not recreated), {spans}."
-        )
-    elif batch is None:
-        print(f"Nothing new: all {already} occurrences already recorded, {spans}.")
-    else:
-        print(f"Batch {batch}: {_count(created)} created{recorded}, {spans}.")
+    )
