@@ -116,3 +116,21 @@ def test_a_host_that_does_not_exist_cannot_be_reached(clock: Callable[[datetime]
 def test_a_message_starting_with_a_url_keeps_it_as_written() -> None:
     assert sentence("postgresql://db/ses is not a store") == "postgresql://db/ses is not a store"
     assert sentence("permission denied: ask") == "Permission denied: ask"
+
+
+def test_a_server_lost_mid_copy_names_both_stores(
+    tmp_path: Path, pg_server: PostgresServer, pg_empty: str, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    from stream_exempt.store import copying
+
+    def lost(*args: object, **kwargs: object) -> None:
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(copying, "copy", lost)
+    source = tmp_path / "source.db"
+    Cli(source).add()
+    said = one_sentence(Cli(source)("copy-store", str(source), pg_empty))
+    assert said.startswith(f"Error: The copy of {source} to postgresql://")
+    assert "the store the store" not in said.lower() and "connection to the server was lost" in said

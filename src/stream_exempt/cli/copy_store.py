@@ -84,6 +84,10 @@ def copy_store(
         target_store.close()
         if target_store.created:  # said once the copy is there: a failed one leaves no store
             note(f"Created a new store at {shown[1]}.")
+        if isinstance(target_at, str):  # grants belong to one database: the copy has none yet
+            note(
+                f"Grant the office's roles on it before others use it: stream-exempt --db {shown[1]} init --roles"
+            )
     finally:
         source_store.close()
     statuses = (
