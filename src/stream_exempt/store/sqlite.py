@@ -212,6 +212,7 @@ class Store:
     """An open store. Use `Store.open(path)`; close it with `close()`."""
 
     writes_lines = True  # `listed` writes JSON objects and csv/tsv lines in SQL
+    writes_delimited = True  # `listed` writes csv/tsv lines in SQL
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
