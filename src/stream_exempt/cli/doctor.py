@@ -33,9 +33,8 @@ def doctor(
     if not isinstance(opened, Store):  # a PostgreSQL database: the server's own facts instead
         _doctor_database(opened, today, "json" if as_json else fmt)
     store = opened
-    integrity = store.integrity(full=full)
+    integrity, counts = store.integrity_and_counts(today, full=full)
     journal = store.journal_mode()
-    counts = store.status_counts(today)
     applied = store.applied_migrations()
     files = sharing.describe(store.path)
     warnings = sharing.problems(store.path)  # a shared store that would lock a member out

@@ -178,10 +178,10 @@ def list_(
         sys.stdout.writelines(f"{row[0]}\n" for row in rows)
         return
     shown = _limit(limit, all_, fmt)
-    # The store writes each row as JSON or as a csv/tsv line where it can (SQLite, in SQL);
+    # The store writes each row as JSON (SQLite) or as a csv/tsv line (both stores) in SQL;
     # otherwise its plain rows are written by the output, to the same bytes.
     as_json = fmt in ("json", "jsonl") and store.writes_lines
-    delimiter = {"csv": ",", "tsv": "\t"}.get(fmt) if store.writes_lines else None
+    delimiter = {"csv": ",", "tsv": "\t"}.get(fmt) if store.writes_delimited else None
     rows = store.listed(
         day,
         statuses,

@@ -27,7 +27,9 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 import psycopg
+import psycopg.sql
 from psycopg import RawCursor, errors, pq
+from psycopg.abc import Buffer
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.string import TextLoader
 
@@ -76,6 +78,7 @@ CONNECT_TIMEOUT_SECONDS = 10  # SPEC 12, unless the URL (or PGCONNECT_TIMEOUT) s
 WRITE_LOCK = 0x5E_E7E3_9701  # "stream-exempt", as a number no other tool is likely to pick
 
 _PARAMETER = re.compile(r"\?(\d+)")
+_PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
 def dialect(sql: str) -> str:
@@ -91,6 +94,33 @@ def _snapshot_sql(**written: str) -> str:
 _SNAPSHOT = _snapshot_sql()
 _REQUEST_SNAPSHOT = f"json_build_object({REQUEST_SNAPSHOT_FIELDS})::text"
 _STATUS = dialect(STATUS_SQL)
+
+
+def _copied_lines(delimiter: str) -> str:
+    """`list`'s columns for `COPY ... (FORMAT csv)`: the server writes each row as the csv
+    module would, as SQLite's store does in SQL (`sqlite._listed_line`), where it can; the
+    first column says where it cannot. It is NULL (written as nothing, so the line starts with
+    the delimiter, followed by the row's own line) unless the csv module must write the row:
+    then it holds the row's fields as a JSON array, for the csv module to quote or defuse.
+
+    The server's csv differs from the csv module's only in quoting: a row goes to the csv module
+    when one of its free-text cells (student ID, reason, author, whom for) holds the delimiter,
+    a quote or a line break, starts as a spreadsheet formula would, or is empty (the server
+    quotes an empty text, to tell it from NULL); the other cells are numbers, codes and dates.
+    The free-text cells are tested at once, each after a \\x01 (a cell holding a \\x01 may send
+    its row to the csv module needlessly, which writes the same line). Dates are written as
+    their text, as the plain rows are read.
+    """
+    special = "\\t" if delimiter == "\t" else delimiter
+    cells = "E'\\x01' || concat_ws(E'\\x01', student_id, reason, created_by, created_for)"
+    quoted = f"{cells} ~ E'\\x01([-=+@\\\\t\\\\r\\x01]|$)|[\"\\\\n\\\\r{special}]'"
+    fields = [
+        "id", "student_id", "type", "start_date", "end_date", _STATUS, "in_force_from", "batch",
+        "reason", "created_by", "created_at", "deleted_on", "created_for",
+    ]  # fmt: skip
+    texts = [f"{field}::text" if field.endswith(("_date", "_from", "_on")) else field for field in fields]
+    array = f"json_build_array({', '.join(texts)})::text"
+    return f"CASE WHEN {quoted} THEN {array} END, {', '.join(fields)}"
 
 
 def _password(url: str) -> str | None:
@@ -184,7 +214,8 @@ def _first_line(error: BaseException) -> str:
 class PostgresStore:
     """An open PostgreSQL store. Use `PostgresStore.open(url)`; close it with `close()`."""
 
-    writes_lines = False  # `listed` gives plain rows; the output writes JSON and csv/tsv
+    writes_lines = False  # `listed` gives no JSON: the output writes it from plain rows
+    writes_delimited = True  # `listed` writes csv/tsv lines in SQL, as SQLite's store does
 
     def __init__(self, url: str, conn: psycopg.Connection[Any]) -> None:
         self.url = url
@@ -453,13 +484,25 @@ class PostgresStore:
         stood_at: str | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """`list`'s rows (`model.FIELDS` in order, ISO dates, the status as of `day`), streamed
-        from the server. `as_json` and `delimiter` are SQLite's ways of writing rows in SQL: here
-        the rows are always plain (`writes_lines` is false) and the output writes them."""
+        from the server; with `delimiter` (`,` or a tab), each row as one csv/tsv line made by
+        the server, or its fields as a JSON array (starting with `[`) when the csv module must
+        quote or defuse them (`_copied_lines`). `as_json` is SQLite's alone: here such rows are
+        plain (`writes_lines` is false) and the output writes their JSON."""
         where, args = self._listing_conditions(day, statuses, filters)
         source = "exemptions" if stood_at is None else self._as_it_stood(stood_at, args)
-        query = f"SELECT {dialect(LISTED)} FROM {source} WHERE {where} ORDER BY {SORTS[sort]}"
+        shown = dialect(LISTED) if delimiter is None else _copied_lines(delimiter)
+        query = f"SELECT {shown} FROM {source} WHERE {where} ORDER BY {SORTS[sort]}"
         if limit is not None:
             query += f" LIMIT {int(limit)}"
+        if delimiter is not None:
+            lines = self._copied(query, args, delimiter)
+            try:  # the query runs now, before anything is written: a failure leaves no header
+                first = next(lines, None)
+            except psycopg.OperationalError as error:
+                raise self._lost(error) from None
+            if limit is not None:  # read whole: its count may be asked before the last row is read
+                return iter([] if first is None else [first, *lines])
+            return iter(()) if first is None else chain((first,), lines)
         if limit is None:  # streamed from the server, a chunk of rows at a time
             rows = self.conn.cursor().stream(query, args, size=2000)
             try:  # the query runs now, before anything is written: a failure leaves no header
@@ -469,6 +512,43 @@ class PostgresStore:
             return iter(()) if first is None else chain((first,), rows)
         # A limited list is read whole: its count may be asked before the last row is read.
         return iter(self._run(query, args).fetchall())
+
+    def _copied(self, query: str, args: Sequence[Any], delimiter: str) -> Iterator[tuple[str]]:
+        """The rows of `query` (whose columns are `_copied_lines`') as `listed` gives them with a
+        delimiter: each its line, or its fields as a JSON array. Read with COPY: the server
+        writes the csv, one message a row, and the rows are read without being parsed."""
+        import csv
+
+        literals = [psycopg.sql.Literal(arg).as_string(self.conn) for arg in args]
+        # COPY takes no parameters: they are written into the query as literals.
+        inlined = _PLACEHOLDER.sub(lambda found: literals[int(found[1]) - 1], query)
+        separator = "E'\\t'" if delimiter == "\t" else f"'{delimiter}'"
+        copy = f"COPY ({inlined}) TO STDOUT (FORMAT csv, DELIMITER {separator})"
+        encoding = self.conn.info.encoding
+        plain = ord(delimiter)
+        pgconn = self.conn.pgconn
+        with self.conn.cursor().copy(copy) as rows:
+            while True:
+                # Each row already received is taken from libpq straight away; psycopg waits
+                # for more when there is none (and ends the copy), a row at a time.
+                size, received = pgconn.get_copy_data(1)
+                row: Buffer = received
+                if size == 0:
+                    row = rows.read()
+                    if not row:
+                        return
+                elif size < 0:  # the end of the copy: its result, an error if it failed
+                    if (
+                        result := pgconn.get_result()
+                    ) is not None and result.status != pq.ExecStatus.COMMAND_OK:
+                        raise errors.error_from_result(result, encoding=encoding)
+                    while pgconn.get_result() is not None:
+                        pass
+                    return
+                if row[0] == plain:  # the row's own line, after an empty first column
+                    yield (str(row[1:-1], encoding),)
+                else:  # the fields as a JSON array, in the first column (quoted by the server)
+                    yield (next(csv.reader([str(row, encoding)], delimiter=delimiter))[0],)
 
     def count_listed(
         self, day: date, statuses: Iterable[str], filters: Filters, *, stood_at: str | None = None

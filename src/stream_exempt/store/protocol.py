@@ -20,6 +20,8 @@ class StoreProtocol(Protocol):
     # Whether `listed` can itself write a row as a JSON object or a csv/tsv line (SQLite does,
     # in SQL); when not, it always gives plain rows and the output writes them.
     writes_lines: bool
+    # Whether `listed` can itself write a row as a csv/tsv line (both stores do, in SQL).
+    writes_delimited: bool
 
     @property
     def shown(self) -> str:
