@@ -156,7 +156,10 @@ def _interrupted(folder: Path, command: Command, moments: int) -> dict[str, int]
     """Interrupt the command at `moments` evenly spread moments of its run, two tries at a time;
     judge each try as it ends. Returns how many ended each way."""
     with ThreadPoolExecutor(2) as pool:
-        start = max(pool.map(lambda i: _started(), range(4)))
+        # Before the interpreter reaches the program's entry point no program can take a signal
+        # (SIGTERM ends it, unhandled): the tries start after the slowest of four start-ups, with
+        # half as long again to spare for a machine busier now than it was then.
+        start = 1.5 * max(pool.map(lambda i: _started(), range(4)))
         whole = list(
             pool.map(lambda i: _run(folder / f"whole{i}", command, None, signal.SIGINT)[0], range(2))
         )
