@@ -295,3 +295,99 @@ def test_creating_the_store_as_someone_who_may_not_says_what_to_do(
         assert not dave.has_store()
     finally:
         pg_server.admin.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+# -- what is typed into the database by hand (psql) ------------------------------------------
+
+STAMP = "2027-01-04T12:00:00Z"
+
+
+def connect(cli: Cli) -> Any:
+    import psycopg
+
+    return psycopg.connect(cli.location, autocommit=True)
+
+
+def test_rows_typed_in_by_hand_are_signed_by_the_session_user(office: Office) -> None:
+    """Whatever name a row typed in with psql gives, the database writes the session user's."""
+    tutor, officer = office.names["tutor"], office.names["officer"]
+    ask(office.tutor)  # R1, with its event
+    with connect(office.tutor) as conn:
+        conn.execute(
+            "INSERT INTO requests (id, student_id, type, start_date, end_date, requested_by, recorded_by, "
+            "recorded_login, requested_at) VALUES (stream_exempt_next_request_id(), '201234598', "
+            "'placement', '2027-02-01', '2027-02-05', 'Dr Jones', 'trial_officer', 'trial_officer', %s)",
+            (STAMP,),
+        )
+        conn.execute(
+            "INSERT INTO events (request_id, at, actor, login, action, after) "
+            "VALUES (2, %s, 'trial_officer', 'trial_officer', 'request', '{}')",
+            (STAMP,),
+        )
+    with connect(office.officer) as conn:
+        conn.execute(
+            "INSERT INTO batches (id, created_at, created_by) VALUES (7, %s, 'alice')",
+            (STAMP,),
+        )
+        conn.execute(
+            "INSERT INTO exemptions (id, student_id, type, start_date, end_date, created_by, created_at, "
+            "in_force_from, batch) VALUES (9, '201234597', 'placement', '2027-02-01', '2027-02-05', "
+            "'alice', %s, '2027-01-05', 7)",
+            (STAMP,),
+        )
+        conn.execute(
+            "INSERT INTO events (exemption_id, at, actor, login, action, after) "
+            "VALUES (9, '2026-01-01T00:00:00Z', 'alice', 'alice', 'add', '{}')"
+        )
+        conn.execute(
+            "UPDATE requests SET status = 'rejected', decided_by = 'alice', decided_login = 'alice', "
+            "decided_at = %s, decision_reason = 'no' WHERE id = 2",
+            (STAMP,),
+        )
+    with connect(office.owner) as conn:
+        signed = {
+            "requests": conn.execute(
+                "SELECT id, recorded_by, recorded_login, decided_by, decided_login FROM requests ORDER BY id"
+            ).fetchall(),
+            "events": conn.execute("SELECT action, actor, login FROM events ORDER BY id").fetchall(),
+            "exemptions": conn.execute("SELECT created_by FROM exemptions").fetchall(),
+            "batches": conn.execute("SELECT created_by FROM batches").fetchall(),
+        }
+    assert signed == {
+        "requests": [(1, tutor, tutor, None, None), (2, tutor, tutor, officer, officer)],
+        "events": [("request", tutor, tutor), ("request", tutor, tutor), ("add", officer, officer)],
+        "exemptions": [(officer,)],
+        "batches": [(officer,)],
+    }
+    # What the tool shows of them: what there is, never a crash.
+    shown = office.officer.ok("history", "R2").stdout
+    assert "request (not as the tool records it): after {}" in shown
+    assert tutor in shown and "trial_officer" not in shown
+    office.officer.ok("history", "9")
+    office.officer.ok("requests", "--status", "all")
+
+
+def test_a_tutor_adds_only_the_request_event_of_its_own_request_once(office: Office) -> None:
+    import psycopg
+
+    ask(office.officer, "201234501")  # R1: the officer's
+    ask(office.tutor, "201234502")  # R2: the tutor's, with its event
+    with connect(office.tutor) as conn:
+        conn.execute(
+            "INSERT INTO requests (id, student_id, type, start_date, end_date, requested_by, recorded_by, "
+            "requested_at) VALUES (stream_exempt_next_request_id(), '201234503', 'placement', "
+            "'2027-02-01', '2027-02-05', 'Dr Jones', 'x', %s)",
+            (STAMP,),
+        )  # R3: the tutor's, without an event yet
+        for request, action in ((1, "request"), (2, "request"), (3, "approve"), (3, "reject")):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(
+                    "INSERT INTO events (request_id, at, actor, action, after) VALUES (%s, %s, 'x', %s, '{}')",
+                    (request, STAMP, action),
+                )
+        before = snapshot(office.url)
+        conn.execute(
+            "INSERT INTO events (request_id, at, actor, action, after) VALUES (3, %s, 'x', 'request', '{}')",
+            (STAMP,),
+        )
+    assert len(snapshot(office.url)["events"]) == len(before["events"]) + 1

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from stream_exempt import rules
 from stream_exempt.errors import Refused, StoreUnusable
-from stream_exempt.store import Filters
+from stream_exempt.store import Filters, pg_schema
 
 # Each refers only to tables before it: an exemption to its batch, a request to the exemption
 # it became, an event to its exemption or request.
@@ -56,6 +56,8 @@ class _Side(Protocol):
 
     def after_copy(self, table: str) -> None: ...
 
+    def keeps_names(self) -> bool: ...
+
 
 class _Sqlite:
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -76,6 +78,9 @@ class _Sqlite:
 
     def after_copy(self, table: str) -> None:
         """Nothing: an AUTOINCREMENT table's next id follows the largest id ever written."""
+
+    def keeps_names(self) -> bool:
+        return True
 
 
 class _Postgres:
@@ -116,6 +121,15 @@ class _Postgres:
             f"SELECT setval(pg_get_serial_sequence($1, 'id'), coalesce(max(id), 0) + 1, false) FROM {table}",
             (table,),
         )
+
+    def keeps_names(self) -> bool:
+        """Whether the rows written keep who made them: the schema's triggers sign every row with
+        the session user unless it owns the tables and says it is copying (in this transaction)."""
+        self.conn.execute(pg_schema.COPYING)
+        row = self.conn.execute(
+            "SELECT pg_has_role(session_user, relowner, 'MEMBER') FROM pg_class WHERE oid = 'events'::regclass"
+        ).fetchone()
+        return bool(row[0])
 
 
 def side(store: Any) -> _Side:
@@ -173,6 +187,11 @@ def copy(
     counts: dict[str, int] = {}
     with target_store.writing():
         refuse_unless_empty(target, shown[1])
+        if not target.keeps_names():
+            raise StoreUnusable(
+                f"copy-store into {shown[1]} needs the owner of its tables: the database signs every row "
+                "anyone else writes with their own name, and the copy would lose who did what."
+            )
         for table in TABLES:
             columns = _columns(source, target, table, shown)
             target.write(table, columns, source.rows(table, columns))

@@ -17,6 +17,13 @@ from stream_exempt.types import CODES
 MIGRATIONS_TABLE = "stream_exempt_migrations"
 _TYPE_LIST = ", ".join(f"'{code}'" for code in CODES)
 _TEXT = 'TEXT COLLATE "C"'
+# Whether a row being inserted is signed by the session user: always, except in copy-store run by
+# the owner of the tables (the setting is read first: it is all most rows cost).
+_SIGNING = (
+    "coalesce(current_setting('stream_exempt.copying', true), '') <> 'on' "
+    "OR NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')"
+)
+COPYING = "SELECT set_config('stream_exempt.copying', 'on', true)"  # copy-store, in its transaction
 
 # The current schema: every migration up to 0007 at once.
 CURRENT = (
@@ -113,6 +120,13 @@ CURRENT = (
     )
     """,
     "CREATE INDEX events_by_exemption ON events (exemption_id, at)",
+    # Whether a request has its event: asked by a tutor's row-level security (which may not read
+    # the event log in its own policy), so as its owner.
+    """
+    CREATE FUNCTION stream_exempt_request_logged(request bigint) RETURNS boolean LANGUAGE sql STABLE
+    SECURITY DEFINER SET search_path FROM CURRENT
+    AS $$ SELECT EXISTS (SELECT FROM events WHERE request_id = request) $$
+    """,
     "CREATE INDEX events_by_request ON events (request_id) WHERE request_id IS NOT NULL",
     # Nothing is ever physically deleted, and history is never rewritten.
     """
@@ -145,6 +159,57 @@ CURRENT = (
         """
         for table in ("exemptions", "events", "requests")
     ),
+    # Who did it is the database's session user, whatever was written there (SPEC 12): by the tool
+    # (which writes it already) or by hand. Only copy-store, run by the owner of the tables, keeps
+    # the names of the store it copies (it says so with the setting `stream_exempt.copying`).
+    *(
+        f"""
+        CREATE FUNCTION stream_exempt_sign_{kind}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {_SIGNING} THEN
+                {signing}
+            END IF;
+            RETURN NEW;
+        END
+        $$
+        """
+        for kind, signing in (
+            ("event", "NEW.actor := session_user; NEW.login := session_user;"),
+            ("created", "NEW.created_by := session_user;"),
+            ("request", "NEW.recorded_by := session_user; NEW.recorded_login := session_user;"),
+        )
+    ),
+    """
+    CREATE FUNCTION stream_exempt_sign_decision() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        -- Every decision, by hand too (a later change of it is refused by requests_are_decided_once).
+        IF NEW.status <> 'requested' THEN
+            NEW.decided_by := session_user;
+            NEW.decided_login := session_user;
+        END IF;
+        RETURN NEW;
+    END
+    $$
+    """,
+    """
+    CREATE TRIGGER events_are_signed BEFORE INSERT ON events FOR EACH ROW
+    EXECUTE FUNCTION stream_exempt_sign_event()
+    """,
+    *(
+        f"""
+        CREATE TRIGGER {table}_are_signed BEFORE INSERT ON {table} FOR EACH ROW
+        EXECUTE FUNCTION stream_exempt_sign_created()
+        """
+        for table in ("exemptions", "batches")
+    ),
+    """
+    CREATE TRIGGER requests_are_signed BEFORE INSERT ON requests FOR EACH ROW
+    EXECUTE FUNCTION stream_exempt_sign_request()
+    """,
+    """
+    CREATE TRIGGER requests_decisions_are_signed BEFORE UPDATE ON requests FOR EACH ROW
+    EXECUTE FUNCTION stream_exempt_sign_decision()
+    """,
     # A request is approved or rejected once, and what was asked never changes.
     """
     CREATE TRIGGER requests_are_decided_once BEFORE UPDATE ON requests FOR EACH ROW
