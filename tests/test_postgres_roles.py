@@ -391,3 +391,51 @@ def test_a_tutor_adds_only_the_request_event_of_its_own_request_once(office: Off
             (STAMP,),
         )
     assert len(snapshot(office.url)["events"]) == len(before["events"]) + 1
+
+
+def test_timestamps_typed_in_by_hand_must_be_as_the_tool_writes_them(office: Office) -> None:
+    import psycopg
+
+    ask(office.tutor)
+    with connect(office.tutor) as conn:
+        for stamp in ("garbage", "2027-01-04 12:00:00", "2027-13-04T12:00:00Z", ""):
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(
+                    "INSERT INTO requests (id, student_id, type, start_date, end_date, requested_by, "
+                    "recorded_by, requested_at) VALUES (stream_exempt_next_request_id(), '201234503', "
+                    "'placement', '2027-02-01', '2027-02-05', 'Dr Jones', 'x', %s)",
+                    (stamp,),
+                )
+    with connect(office.officer) as conn:
+        for stamp in ("garbage", "2027-01-04 12:00:00", "2027-13-04T12:00:00Z", ""):
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(
+                    "INSERT INTO events (request_id, at, actor, action, after) VALUES (1, %s, 'x', 'reject', '{}')",
+                    (stamp,),
+                )
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(
+                    "INSERT INTO batches (id, created_at, created_by) VALUES (1, %s, 'x')",
+                    (stamp,),
+                )
+
+
+def test_a_request_for_no_valid_student_is_listed_but_not_approved(office: Office) -> None:
+    with connect(office.tutor) as conn:
+        conn.execute(
+            "INSERT INTO requests (id, student_id, type, start_date, end_date, requested_by, recorded_by, "
+            "requested_at) VALUES (stream_exempt_next_request_id(), 'x', 'placement', '2027-02-01', "
+            "'2027-02-05', 'Dr Jones', 'x', %s)",
+            (STAMP,),
+        )
+    listed = json.loads(office.officer.ok("requests", "--format", "json").stdout)
+    assert [(r["id"], r["student_id"]) for r in listed] == [("R1", "x")]
+    assert "R1" in office.officer.ok("requests").stdout
+    before = snapshot(office.url)
+    result = office.officer("approve", "R1")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "Error: Request R1 cannot be approved: its student ID is not valid ('x' is not a student ID; student "
+        "IDs are nine digits, such as 201234567); reject it with `stream-exempt reject R1 --reason TEXT`.\n"
+    )
+    assert snapshot(office.url) == before

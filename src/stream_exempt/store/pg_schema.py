@@ -17,6 +17,9 @@ from stream_exempt.types import CODES
 MIGRATIONS_TABLE = "stream_exempt_migrations"
 _TYPE_LIST = ", ".join(f"'{code}'" for code in CODES)
 _TEXT = 'TEXT COLLATE "C"'
+# A timestamp as the tool writes it (`dates.now_utc`): `2027-01-10T09:30:00Z`, UTC to the second.
+_STAMP = "~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$'"
+
 # Whether a row being inserted is signed by the session user: always, except in copy-store run by
 # the owner of the tables (the setting is read first: it is all most rows cost).
 _SIGNING = (
@@ -35,7 +38,7 @@ CURRENT = (
     f"""
     CREATE TABLE batches (
         id BIGINT PRIMARY KEY,
-        created_at TEXT NOT NULL,
+        created_at TEXT NOT NULL CHECK (created_at {_STAMP}),
         created_by {_TEXT} NOT NULL,
         source {_TEXT},
         created_for {_TEXT},
@@ -56,9 +59,9 @@ CURRENT = (
         reason {_TEXT},
         batch BIGINT REFERENCES batches(id),
         created_by {_TEXT} NOT NULL,
-        created_at TEXT NOT NULL,
+        created_at TEXT NOT NULL CHECK (created_at {_STAMP}),
         in_force_from DATE NOT NULL,
-        deleted_at TEXT,
+        deleted_at TEXT CHECK (deleted_at {_STAMP}),
         deleted_on DATE,
         created_for {_TEXT},
         CHECK (start_date <= end_date),
@@ -82,10 +85,10 @@ CURRENT = (
         reason {_TEXT},
         requested_by {_TEXT} NOT NULL,
         recorded_by {_TEXT} NOT NULL,
-        requested_at TEXT NOT NULL,
+        requested_at TEXT NOT NULL CHECK (requested_at {_STAMP}),
         status TEXT NOT NULL DEFAULT 'requested' CHECK (status IN ('requested', 'approved', 'rejected')),
         decided_by {_TEXT},
-        decided_at TEXT,
+        decided_at TEXT CHECK (decided_at {_STAMP}),
         decision_reason {_TEXT},
         exemption_id BIGINT UNIQUE REFERENCES exemptions(id),
         recorded_login {_TEXT},
@@ -109,7 +112,7 @@ CURRENT = (
         exemption_id BIGINT REFERENCES exemptions(id),
         action TEXT NOT NULL,
         actor {_TEXT} NOT NULL,
-        at TEXT NOT NULL,
+        at TEXT NOT NULL CHECK (at {_STAMP}),
         before TEXT,
         after TEXT,
         request_id BIGINT REFERENCES requests(id),
