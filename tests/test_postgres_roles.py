@@ -439,3 +439,49 @@ def test_a_request_for_no_valid_student_is_listed_but_not_approved(office: Offic
         "IDs are nine digits, such as 201234567); reject it with `stream-exempt reject R1 --reason TEXT`.\n"
     )
     assert snapshot(office.url) == before
+
+
+def test_a_tutor_may_not_copy_the_store(office: Office, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from stream_exempt.cli.app import app
+
+    ask(office.officer, "201234501")
+    ask(office.tutor, "201234502")
+
+    def copy(who: Cli, name: str) -> Any:
+        return CliRunner().invoke(
+            app, ["copy-store", str(who.location), str(tmp_path / name)], catch_exceptions=False
+        )
+
+    result = copy(office.tutor, "tutor.db")
+    assert (result.exit_code, result.stdout) == (4, "")
+    assert result.stderr == (
+        "Error: copy-store needs the store's owner or an officer: row-level security hides other "
+        "people's requests from a tutor.\n"
+    )
+    assert not (tmp_path / "tutor.db").exists()
+    assert copy(office.officer, "officer.db").exit_code == 0
+    copied = Cli(tmp_path / "officer.db")
+    listed = json.loads(copied.ok("requests", "--status", "all", "--format", "json").stdout)
+    assert [r["student_id"] for r in listed] == ["201234501", "201234502"]
+
+
+def test_only_the_owner_copies_into_the_store(office: Office, tmp_path: Path, clock: Clock) -> None:
+    """Anyone else's rows are signed with their own name: a copy would lose who did what."""
+    from typer.testing import CliRunner
+
+    from stream_exempt.cli.app import app
+
+    source = Cli(tmp_path / "office.db")
+    source.add("201234567")
+    before = snapshot(office.url)
+    result = CliRunner().invoke(
+        app, ["copy-store", str(source.location), office.officer.location], catch_exceptions=False
+    )
+    assert (result.exit_code, result.stdout) == (4, "")
+    assert result.stderr == (
+        f"Error: copy-store into {office.officer.shown} needs the owner of its tables: the database signs "
+        "every row anyone else writes with their own name, and the copy would lose who did what.\n"
+    )
+    assert snapshot(office.url) == before
