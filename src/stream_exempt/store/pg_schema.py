@@ -7,7 +7,9 @@ own statements, and applied to older stores in order, as on SQLite.
 
 Dates are DATE columns (read back as ISO text, as SQLite keeps them); the other text columns
 sort and compare byte by byte (`COLLATE "C"`), as SQLite's do. R7 is also held by the database:
-an exclusion constraint on the live rows (btree_gist). The append-only rules are triggers.
+an exclusion constraint on the live rows (btree_gist). The append-only rules are triggers, and
+so is the signature of every row: who recorded it is the session user, whatever a statement
+typed in by hand says (SPEC 12); timestamps are checked to be as the tool writes them.
 """
 
 from __future__ import annotations
