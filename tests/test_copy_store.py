@@ -126,6 +126,8 @@ def test_a_round_trip_gives_the_same_store(tmp_path: Path, clock: Clock, middle:
         there.stdout
     )
     assert "Checked: both stores hold the same rows of every table" in there.stdout
+    # Grants belong to one database: a copy into PostgreSQL says how to give the office its roles.
+    assert ("init --roles" in there.stderr) is isinstance(middle, str), there.stderr
     again = copy_store(middle, back)
     assert again.exit_code == 0, again.output
     assert again.stderr == f"Created a new store at {back}.\n"

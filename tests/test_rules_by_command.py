@@ -136,6 +136,7 @@ def test_r6_a_moved_start_before_the_new_in_force_day_warns(cli: Cli, start: str
     assert ("notifications may still trigger until 6 Jan 2027" in result.stderr) == warned, result.stderr
 
 
+@pytest.mark.sqlite_only("writes a row by hand through sqlite3, as no command can make one")
 @pytest.mark.parametrize(
     ("to", "allowed"),
     [("2027-01-06", False), ("2027-01-07", True), ("2027-01-08", True)],  # before, on, after in force

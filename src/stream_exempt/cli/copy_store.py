@@ -1,5 +1,6 @@
 """`copy-store FROM TO`: copy a whole store into an empty one, SQLite to PostgreSQL or back."""
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -7,8 +8,8 @@ import typer
 
 from stream_exempt import dates, sharing
 from stream_exempt.cli.session import committed, note
-from stream_exempt.errors import Refused
-from stream_exempt.store import copying, is_url, open_store, shown_path, without_password
+from stream_exempt.errors import Refused, StoreUnusable
+from stream_exempt.store import backend_error, copying, is_url, open_store, shown_path, without_password
 
 
 def _location(text: str) -> str | Path:
@@ -68,14 +69,25 @@ def copy_store(
                 shown,
                 lambda done: committed(f"a copy of {shown[0]} in {shown[1]} ({_described(done)})"),
             )
-        except BaseException:
-            target_store.close()
+        except BaseException as error:
+            with suppress(Exception):  # a connection already lost closes as it can
+                target_store.close()
             if isinstance(target_at, Path) and new_file:  # a failed copy leaves nothing behind that it made
                 sharing.remove(target_at, made)
+            # A server lost mid-copy: which store it was is not known, so both are named.
+            mapped = backend_error(error, "") if isinstance(error, Exception) else None
+            if mapped is not None:
+                raise StoreUnusable(
+                    f"the copy of {shown[0]} to {shown[1]} stopped, and no row was copied: {mapped.message}"
+                ) from None
             raise
         target_store.close()
         if target_store.created:  # said once the copy is there: a failed one leaves no store
             note(f"Created a new store at {shown[1]}.")
+        if isinstance(target_at, str):  # grants belong to one database: the copy has none yet
+            note(
+                f"Grant the office's roles on it before others use it: stream-exempt --db {shown[1]} init --roles"
+            )
     finally:
         source_store.close()
     statuses = (

@@ -19,7 +19,8 @@ from stream_exempt.store import unusable
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, reported without a traceback
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 # A first word that is an ordinary lower-case word, not a file or program name as written.
-_PLAIN_WORD = re.compile(r"[a-z]+(?=[\s,;:]|$)")
+# (Not a URL's scheme: `postgresql://...` is a name as written.)
+_PLAIN_WORD = re.compile(r"[a-z]+(?=[\s,;]|:(?!//)|$)")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -64,7 +65,7 @@ def _database_error(error: Exception) -> StreamExemptError | None:
     from stream_exempt.cli.session import opened
     from stream_exempt.store import backend_error
 
-    return backend_error(error, str(opened[-1]) if opened else "the store")
+    return backend_error(error, str(opened[-1]) if opened else "")
 
 
 def _recorded_so_far() -> str:

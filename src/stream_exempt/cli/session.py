@@ -13,6 +13,7 @@ from stream_exempt import config, interrupts, sharing, validate
 from stream_exempt.errors import NoStoreYet, StoreUnusable
 from stream_exempt.model import Actor
 from stream_exempt.store import StoreProtocol, is_url, open_store, shown_path
+from stream_exempt.store.location import is_conninfo
 
 APP_NAME = "stream-exempt"
 
@@ -80,7 +81,8 @@ class Session:
     def store_location(self) -> Path | str:
         """The store's file (a Path), or the PostgreSQL database's URL (SPEC 12)."""
         value = self.store_setting.value
-        return value if is_url(value) else Path(value).expanduser()
+        # A connection string stays text, so that opening refuses it (never a file to create).
+        return value if is_url(value) or is_conninfo(value) else Path(value).expanduser()
 
     @property
     def store_path(self) -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from stream_exempt.errors import StoreUnusable
 from stream_exempt.store.common import SORTS, STATUS_SQL, Filters, OfficeCounts
-from stream_exempt.store.location import is_url, shown_path, without_password
+from stream_exempt.store.location import is_conninfo, is_url, shown_path, without_password
 from stream_exempt.store.protocol import StoreProtocol
 from stream_exempt.store.sqlite import Store, missing, unusable
 
@@ -37,7 +37,14 @@ INSTALL_POSTGRES = 'pip install "stream-exempt[postgres]"'
 
 def open_store(location: str | Path, *, create: bool) -> StoreProtocol:
     """Open the store at `location`: a PostgreSQL database when it is a `postgresql://` URL,
-    else an SQLite file (created, with `create`, when missing: SPEC 2)."""
+    else an SQLite file (created, with `create`, when missing: SPEC 2). A libpq `keyword=value`
+    connection string is refused, never taken for the name of a file to create."""
+    if is_conninfo(str(location)):
+        raise StoreUnusable(
+            f"{shown_path(str(location))} is a libpq connection string, not a store's location; give a "
+            "PostgreSQL store as a URL, postgresql://user@host:port/dbname (its password in ~/.pgpass "
+            "or PGPASSWORD), or a file's path."
+        )
     if is_url(location):
         try:
             from stream_exempt.store.postgres import PostgresStore

@@ -10,11 +10,41 @@ from pathlib import Path
 _URL = re.compile(r"(?i)^postgres(?:ql)?://")
 # A `password=...` parameter of a URL's query (libpq accepts one there too).
 _PASSWORD_PARAMETER = re.compile(r"(?i)([?&])password=[^&#]*&?")
+# A libpq connection string of `keyword=value` pairs (`host=db dbname=ses user=alice`): libpq
+# reads one, but the tool takes a store as a file's path or a URL, so it is refused, never
+# taken for the name of a file to create.
+_CONNINFO = re.compile(r"(?i)(?:^|\s)(?:host|hostaddr|port|dbname|user|password|service|sslmode)\s*=")
+# A password wherever a text may hold one: a URL's user information (`//alice:secret@`), a
+# `password=` keyword or query parameter. For messages made from a driver's error, which can
+# quote the location it could not read.
+_SECRETS = (
+    (re.compile(r"(?i)(postgres(?:ql)?://[^:/?#@\s\"']*):[^@\s\"']*@"), r"\1@"),
+    (re.compile(r"(?i)(password\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s&#\"']+)"), r"\1…"),
+)
 
 
 def is_url(location: str | Path) -> bool:
     """Whether the store is a PostgreSQL database given as a URL rather than a file's path."""
     return isinstance(location, str) and _URL.match(location) is not None
+
+
+def is_conninfo(location: str | Path) -> bool:
+    """Whether the store was given as a libpq `keyword=value` connection string (not a URL)."""
+    return isinstance(location, str) and not is_url(location) and _CONNINFO.search(location) is not None
+
+
+def as_libpq_url(url: str) -> str:
+    """A URL as libpq reads it: the scheme in lower case (`POSTGRESQL://` is the same URL, but
+    libpq knows only `postgresql://` and `postgres://`)."""
+    scheme = _URL.match(url)
+    return url if scheme is None else url[: scheme.end()].lower() + url[scheme.end() :]
+
+
+def hide_passwords(text: str) -> str:
+    """`text` with every password it may quote left out (SPEC 12: a password is never printed)."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def without_password(url: str) -> str:
@@ -41,4 +71,6 @@ def shown_path(location: str | Path) -> str:
     text = str(location)
     if is_url(text):
         return without_password(text)
+    if is_conninfo(text):
+        return hide_passwords(text)
     return f'"{text}"' if text != text.strip() or not text else text

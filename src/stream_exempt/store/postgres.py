@@ -69,7 +69,7 @@ from stream_exempt.store.common import (
     request_of,
     snapshot_fields,
 )
-from stream_exempt.store.location import without_password
+from stream_exempt.store.location import as_libpq_url, hide_passwords, without_password
 
 CONNECT_TIMEOUT_SECONDS = 10  # SPEC 12, unless the URL (or PGCONNECT_TIMEOUT) says otherwise
 # The store's one write lock: a transaction-level advisory lock (released at COMMIT/ROLLBACK).
@@ -99,15 +99,17 @@ def _password(url: str) -> str | None:
     return None
 
 
-def unusable_pg(error: BaseException, location: str) -> StoreUnusable | None:
+def unusable_pg(error: BaseException, location: str, *, connecting: bool = False) -> StoreUnusable | None:
     """A psycopg error as one sentence naming the store without its password (exit 4); None
-    for anything that is not psycopg's."""
+    for anything that is not psycopg's. `connecting`: the error came while connecting, so it is
+    never a connection lost, but a server not reached or a setting libpq refused."""
     if not isinstance(error, psycopg.Error):
         return None
     shown = without_password(location)
-    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    subject = f"the store {shown}" if location else "the store"
+    text = hide_passwords((str(error).strip().splitlines() or [type(error).__name__])[0])
     secret = _password(location)
-    if secret and len(secret) >= 4:  # libpq never echoes it; this is only belt and braces
+    if secret and len(secret) >= 4:  # belt and braces: a password libpq quoted some other way
         text = text.replace(secret, "…")
     state = error.sqlstate or ""
     lowered = text.lower()
@@ -122,32 +124,40 @@ def unusable_pg(error: BaseException, location: str) -> StoreUnusable | None:
 
         return denied(error, shown)
     elif (
-        state.startswith("08")
+        connecting
+        or state.startswith("08")
         or state in ("57P01", "57P02", "57P03")
         or isinstance(error, psycopg.OperationalError)
     ):
-        if "timeout" in lowered:
-            why = "the server did not answer in time"
-        elif "refused" in lowered or "could not" in lowered or "translate host" in lowered:
+        then = "check the host and port in the URL and that the server is running, then try again"
+        unreachable = ("refused", "could not", "translate host", "resolve", "name or service", "no such host")
+        if any(words in lowered for words in unreachable):
             why = "the server cannot be reached"
+        elif connecting and any(words in lowered for words in ("bad value", "invalid", "unrecognized")):
+            why = "libpq did not accept the connection settings"
+            then = "check the host, port and other settings in the URL (and the PG* variables)"
+        elif "timeout" in lowered:
+            why = "the server did not answer in time"
+        elif connecting:
+            why = "libpq did not accept the connection settings"
+            then = "check the host, port and other settings in the URL (and the PG* variables)"
         else:
             why = "the connection to the server was lost"
-        then = "check the host and port in the URL and that the server is running, then try again"
-        if why.endswith("lost"):
             then = "nothing was recorded by the part that failed; check the server and run the command again"
     else:
-        return StoreUnusable(f"the store {shown} cannot be used ({text}).")
-    return StoreUnusable(f"the store {shown} cannot be used: {why} ({text}); {then}.")
+        return StoreUnusable(f"{subject} cannot be used ({text}).")
+    return StoreUnusable(f"{subject} cannot be used: {why} ({text}); {then}.")
 
 
 def _connect(url: str) -> psycopg.Connection[Any]:
     """A connection in autocommit mode (transactions are explicit), dates read as ISO text."""
     options: dict[str, Any] = {}
+    url = as_libpq_url(url)
     try:
         given = conninfo_to_dict(url)
     except psycopg.ProgrammingError as error:
         raise StoreUnusable(
-            f"{without_password(url)} is not a PostgreSQL URL libpq can read ({_first_line(error)}); "
+            f"{without_password(url)} is not a PostgreSQL URL libpq can read ({hide_passwords(_first_line(error))}); "
             "write it as postgresql://user@host:port/dbname."
         ) from None
     if "connect_timeout" not in given and not os.environ.get("PGCONNECT_TIMEOUT"):
@@ -155,7 +165,7 @@ def _connect(url: str) -> psycopg.Connection[Any]:
     try:
         conn = psycopg.connect(url, autocommit=True, cursor_factory=RawCursor, **options)
     except psycopg.Error as error:
-        mapped = unusable_pg(error, url)
+        mapped = unusable_pg(error, url, connecting=True)
         assert mapped is not None
         raise mapped from None
     conn.adapters.register_loader("date", TextLoader)
