@@ -295,3 +295,193 @@ def test_creating_the_store_as_someone_who_may_not_says_what_to_do(
         assert not dave.has_store()
     finally:
         pg_server.admin.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+# -- what is typed into the database by hand (psql) ------------------------------------------
+
+STAMP = "2027-01-04T12:00:00Z"
+
+
+def connect(cli: Cli) -> Any:
+    import psycopg
+
+    return psycopg.connect(cli.location, autocommit=True)
+
+
+def test_rows_typed_in_by_hand_are_signed_by_the_session_user(office: Office) -> None:
+    """Whatever name a row typed in with psql gives, the database writes the session user's."""
+    tutor, officer = office.names["tutor"], office.names["officer"]
+    ask(office.tutor)  # R1, with its event
+    with connect(office.tutor) as conn:
+        conn.execute(
+            "INSERT INTO requests (id, student_id, type, start_date, end_date, requested_by, recorded_by, "
+            "recorded_login, requested_at) VALUES (stream_exempt_next_request_id(), '201234598', "
+            "'placement', '2027-02-01', '2027-02-05', 'Dr Jones', 'trial_officer', 'trial_officer', %s)",
+            (STAMP,),
+        )
+        conn.execute(
+            "INSERT INTO events (request_id, at, actor, login, action, after) "
+            "VALUES (2, %s, 'trial_officer', 'trial_officer', 'request', '{}')",
+            (STAMP,),
+        )
+    with connect(office.officer) as conn:
+        conn.execute(
+            "INSERT INTO batches (id, created_at, created_by) VALUES (7, %s, 'alice')",
+            (STAMP,),
+        )
+        conn.execute(
+            "INSERT INTO exemptions (id, student_id, type, start_date, end_date, created_by, created_at, "
+            "in_force_from, batch) VALUES (9, '201234597', 'placement', '2027-02-01', '2027-02-05', "
+            "'alice', %s, '2027-01-05', 7)",
+            (STAMP,),
+        )
+        conn.execute(
+            "INSERT INTO events (exemption_id, at, actor, login, action, after) "
+            "VALUES (9, '2026-01-01T00:00:00Z', 'alice', 'alice', 'add', '{}')"
+        )
+        conn.execute(
+            "UPDATE requests SET status = 'rejected', decided_by = 'alice', decided_login = 'alice', "
+            "decided_at = %s, decision_reason = 'no' WHERE id = 2",
+            (STAMP,),
+        )
+    with connect(office.owner) as conn:
+        signed = {
+            "requests": conn.execute(
+                "SELECT id, recorded_by, recorded_login, decided_by, decided_login FROM requests ORDER BY id"
+            ).fetchall(),
+            "events": conn.execute("SELECT action, actor, login FROM events ORDER BY id").fetchall(),
+            "exemptions": conn.execute("SELECT created_by FROM exemptions").fetchall(),
+            "batches": conn.execute("SELECT created_by FROM batches").fetchall(),
+        }
+    assert signed == {
+        "requests": [(1, tutor, tutor, None, None), (2, tutor, tutor, officer, officer)],
+        "events": [("request", tutor, tutor), ("request", tutor, tutor), ("add", officer, officer)],
+        "exemptions": [(officer,)],
+        "batches": [(officer,)],
+    }
+    # What the tool shows of them: what there is, never a crash.
+    shown = office.officer.ok("history", "R2").stdout
+    assert "request (not as the tool records it): after {}" in shown
+    assert tutor in shown and "trial_officer" not in shown
+    office.officer.ok("history", "9")
+    office.officer.ok("requests", "--status", "all")
+
+
+def test_a_tutor_adds_only_the_request_event_of_its_own_request_once(office: Office) -> None:
+    import psycopg
+
+    ask(office.officer, "201234501")  # R1: the officer's
+    ask(office.tutor, "201234502")  # R2: the tutor's, with its event
+    with connect(office.tutor) as conn:
+        conn.execute(
+            "INSERT INTO requests (id, student_id, type, start_date, end_date, requested_by, recorded_by, "
+            "requested_at) VALUES (stream_exempt_next_request_id(), '201234503', 'placement', "
+            "'2027-02-01', '2027-02-05', 'Dr Jones', 'x', %s)",
+            (STAMP,),
+        )  # R3: the tutor's, without an event yet
+        for request, action in ((1, "request"), (2, "request"), (3, "approve"), (3, "reject")):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(
+                    "INSERT INTO events (request_id, at, actor, action, after) VALUES (%s, %s, 'x', %s, '{}')",
+                    (request, STAMP, action),
+                )
+        before = snapshot(office.url)
+        conn.execute(
+            "INSERT INTO events (request_id, at, actor, action, after) VALUES (3, %s, 'x', 'request', '{}')",
+            (STAMP,),
+        )
+    assert len(snapshot(office.url)["events"]) == len(before["events"]) + 1
+
+
+def test_timestamps_typed_in_by_hand_must_be_as_the_tool_writes_them(office: Office) -> None:
+    import psycopg
+
+    ask(office.tutor)
+    with connect(office.tutor) as conn:
+        for stamp in ("garbage", "2027-01-04 12:00:00", "2027-13-04T12:00:00Z", ""):
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(
+                    "INSERT INTO requests (id, student_id, type, start_date, end_date, requested_by, "
+                    "recorded_by, requested_at) VALUES (stream_exempt_next_request_id(), '201234503', "
+                    "'placement', '2027-02-01', '2027-02-05', 'Dr Jones', 'x', %s)",
+                    (stamp,),
+                )
+    with connect(office.officer) as conn:
+        for stamp in ("garbage", "2027-01-04 12:00:00", "2027-13-04T12:00:00Z", ""):
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(
+                    "INSERT INTO events (request_id, at, actor, action, after) VALUES (1, %s, 'x', 'reject', '{}')",
+                    (stamp,),
+                )
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(
+                    "INSERT INTO batches (id, created_at, created_by) VALUES (1, %s, 'x')",
+                    (stamp,),
+                )
+
+
+def test_a_request_for_no_valid_student_is_listed_but_not_approved(office: Office) -> None:
+    with connect(office.tutor) as conn:
+        conn.execute(
+            "INSERT INTO requests (id, student_id, type, start_date, end_date, requested_by, recorded_by, "
+            "requested_at) VALUES (stream_exempt_next_request_id(), 'x', 'placement', '2027-02-01', "
+            "'2027-02-05', 'Dr Jones', 'x', %s)",
+            (STAMP,),
+        )
+    listed = json.loads(office.officer.ok("requests", "--format", "json").stdout)
+    assert [(r["id"], r["student_id"]) for r in listed] == [("R1", "x")]
+    assert "R1" in office.officer.ok("requests").stdout
+    before = snapshot(office.url)
+    result = office.officer("approve", "R1")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "Error: Request R1 cannot be approved: its student ID is not valid ('x' is not a student ID; student "
+        "IDs are nine digits, such as 201234567); reject it with `stream-exempt reject R1 --reason TEXT`.\n"
+    )
+    assert snapshot(office.url) == before
+
+
+def test_a_tutor_may_not_copy_the_store(office: Office, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from stream_exempt.cli.app import app
+
+    ask(office.officer, "201234501")
+    ask(office.tutor, "201234502")
+
+    def copy(who: Cli, name: str) -> Any:
+        return CliRunner().invoke(
+            app, ["copy-store", str(who.location), str(tmp_path / name)], catch_exceptions=False
+        )
+
+    result = copy(office.tutor, "tutor.db")
+    assert (result.exit_code, result.stdout) == (4, "")
+    assert result.stderr == (
+        "Error: copy-store needs the store's owner or an officer: row-level security hides other "
+        "people's requests from a tutor.\n"
+    )
+    assert not (tmp_path / "tutor.db").exists()
+    assert copy(office.officer, "officer.db").exit_code == 0
+    copied = Cli(tmp_path / "officer.db")
+    listed = json.loads(copied.ok("requests", "--status", "all", "--format", "json").stdout)
+    assert [r["student_id"] for r in listed] == ["201234501", "201234502"]
+
+
+def test_only_the_owner_copies_into_the_store(office: Office, tmp_path: Path, clock: Clock) -> None:
+    """Anyone else's rows are signed with their own name: a copy would lose who did what."""
+    from typer.testing import CliRunner
+
+    from stream_exempt.cli.app import app
+
+    source = Cli(tmp_path / "office.db")
+    source.add("201234567")
+    before = snapshot(office.url)
+    result = CliRunner().invoke(
+        app, ["copy-store", str(source.location), office.officer.location], catch_exceptions=False
+    )
+    assert (result.exit_code, result.stdout) == (4, "")
+    assert result.stderr == (
+        f"Error: copy-store into {office.officer.shown} needs the owner of its tables: the database signs "
+        "every row anyone else writes with their own name, and the copy would lose who did what.\n"
+    )
+    assert snapshot(office.url) == before

@@ -160,7 +160,7 @@ def test_a_newer_schema_is_refused(pg_store: str) -> None:
 
 _ROW = (
     "INSERT INTO exemptions (id, student_id, type, start_date, end_date, created_by, created_at, "
-    "in_force_from, deleted_on) VALUES (%s, '201234567', 'placement', %s, %s, 'x', 'now', %s, %s)"
+    "in_force_from, deleted_on) VALUES (%s, '201234567', 'placement', %s, %s, 'x', '2027-01-04T12:00:00Z', %s, %s)"
 )
 
 

@@ -435,3 +435,31 @@ def test_a_quiet_request_still_warns(cli: Cli) -> None:
         "--reason",
         "TEXT",
     ]  # it ends before it could be in force
+
+
+@pytest.mark.sqlite_only(
+    "types a malformed request and event into the SQLite file, which has no CHECK on them"
+)
+def test_a_request_and_event_typed_in_by_hand_are_shown_as_they_are(cli: Cli) -> None:
+    """What the tool never writes (a time not as it writes one, an event without its snapshot)
+    is shown as it is: never exit 70."""
+    ask(cli)
+    with sqlite3.connect(cli.store_path) as conn:
+        conn.execute(
+            "INSERT INTO requests (student_id, type, start_date, end_date, requested_by, recorded_by, "
+            "requested_at) VALUES ('x', 'placement', '2027-02-01', '2027-02-05', 'Dr Jones', 'x', 'garbage')"
+        )
+        conn.execute(
+            "INSERT INTO events (request_id, at, actor, action, after) VALUES (2, 'garbage', 'x', 'request', '{}')"
+        )
+        conn.execute(
+            "INSERT INTO events (request_id, at, actor, action, after) VALUES (2, 'garbage', 'x', 'reject', 'oops')"
+        )
+    shown = cli.ok("requests").stdout
+    assert "garbage" in shown
+    history = cli.ok("history", "R2").stdout
+    assert "request (not as the tool records it): after {}" in history
+    assert "garbage" in history
+    result = cli("approve", "R2")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith("Error: Request R2 cannot be approved: its student ID is not valid")

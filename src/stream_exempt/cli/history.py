@@ -1,5 +1,6 @@
 """`history`: every recorded change of one exemption, oldest first."""
 
+import json
 from datetime import date
 from typing import Annotated, Any
 
@@ -39,14 +40,36 @@ def _asked(after: dict[str, Any]) -> str:
 
 
 def change_text(event: Event) -> str:
-    """What an event did, in words: what was recorded, or each field before -> after."""
+    """What an event did, in words: what was recorded, or each field before -> after. An event
+    whose snapshots lack what its action records (typed into the database by hand) is shown as
+    it is: its snapshots as recorded."""
+    try:
+        return _change_text(event)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        shown = [
+            f"{name} {json.dumps(value, ensure_ascii=False, sort_keys=True)}"
+            for name, value in (("before", event.before), ("after", event.after))
+            if value is not None
+        ]
+        return f"{event.action} (not as the tool records it): " + ("; ".join(shown) or "nothing recorded")
+
+
+def _when(stamp: str) -> str:
+    """When, in local time; a time not as the tool writes it (typed in by hand) as it is."""
+    try:
+        return dates.local_time(stamp)
+    except (TypeError, ValueError):
+        return str(stamp)
+
+
+def _change_text(event: Event) -> str:
     after = event.after or {}
     if event.action == "request":
         return _asked(after)
     if event.action == "reject":
         return f"rejected R{event.request_id}: {after.get('decision_reason')}"
     if event.action == "approve":
-        return f"approved R{event.request_id}: " + change_text(
+        return f"approved R{event.request_id}: " + _change_text(
             Event(event.at, event.actor, "add", None, after)
         )
     if event.before is None:
@@ -111,7 +134,7 @@ def history(
                 e.actor_for,
                 e.login,
             ),
-            human=lambda e: (dates.local_time(e.at), e.who, e.action, change_text(e)),
+            human=lambda e: (_when(e.at), e.who, e.action, change_text(e)),
             title=title,
             empty="No events.",
         ),

@@ -87,10 +87,18 @@ def record(request: Request) -> dict[str, Any]:
     return dict(zip(FIELDS, values, strict=True))
 
 
+def _time(stamp: str) -> str:
+    """A timestamp in local time; one not as the tool writes it (typed in by hand) as it is."""
+    try:
+        return dates.local_time(stamp)
+    except (TypeError, ValueError):
+        return str(stamp)
+
+
 def human_row(request: Request) -> list[str]:
     decided = request.decider or ""
     if request.decided_at:
-        decided += f" ({dates.local_time(request.decided_at)})"
+        decided += f" ({_time(request.decided_at)})"
     return [
         request.label,
         request.student_id,
@@ -98,7 +106,7 @@ def human_row(request: Request) -> list[str]:
         show(request.start),
         show(request.end),
         request.requested_by,
-        dates.local_time(request.requested_at),
+        _time(request.requested_at),
         request.status,
         decided,
         "" if request.exemption_id is None else str(request.exemption_id),
@@ -221,7 +229,7 @@ def _refuse_decided(request: Request) -> None:
     """A request is approved or rejected once: name who decided it, when, and how."""
     if request.status == REQUESTED:
         return
-    when = dates.local_time(request.decided_at) if request.decided_at else "an unknown time"
+    when = _time(request.decided_at) if request.decided_at else "an unknown time"
     if request.status == APPROVED:
         raise Refused(
             f"request {request.label} was already approved by {request.decider} on {when}, as "
@@ -231,6 +239,20 @@ def _refuse_decided(request: Request) -> None:
         f"request {request.label} was already rejected by {request.decider} on {when} "
         f"({request.decision_reason}); a request is decided once, so ask for a new one."
     )
+
+
+def _refuse_unknown_student(request: Request) -> None:
+    """R1 again on approval: a request typed into the database by hand may name no student."""
+    try:
+        valid = validate.student_id(request.student_id, validate.id_pattern()) == request.student_id
+        why = "it is not written as the tool writes one"
+    except Refused as refusal:
+        valid, why = False, refusal.message.rstrip(".")
+    if not valid:
+        raise Refused(
+            f"request {request.label} cannot be approved: its student ID is not valid ({why}); reject it "
+            f"with `stream-exempt reject {request.label} --reason TEXT`."
+        )
 
 
 def approve(
@@ -260,6 +282,7 @@ def approve(
     with store.writing():
         asked = store.request(number)
         _refuse_decided(asked)
+        _refuse_unknown_student(asked)
         draft = rules.approval_draft(asked, new_start, today, store.of_student(asked.student_id))
         created = store.approve_request(
             asked, draft, actor=who, at=dates.now_utc(), in_force_from=rules.in_force_from(today)

@@ -215,6 +215,17 @@ REQUEST_SNAPSHOT_FIELDS = (
 EVENT_COLUMNS = "at, actor, action, before, after, request_id, login, actor_for"
 
 
+def _snapshot(text: str | None) -> dict[str, Any] | None:
+    """An event's snapshot; one that is not a JSON object (typed in by hand) as the text it is."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"recorded": text}
+    return value if isinstance(value, dict) else {"recorded": value}
+
+
 def events_of(rows: Iterable[Sequence[Any]]) -> list[Event]:
     """Events from rows of `EVENT_COLUMNS`; the snapshots before and after are JSON text."""
     return [
@@ -222,8 +233,8 @@ def events_of(rows: Iterable[Sequence[Any]]) -> list[Event]:
             at,
             actor,
             action,
-            json.loads(before) if before else None,
-            json.loads(after) if after else None,
+            _snapshot(before),
+            _snapshot(after),
             request_id,
             login,
             actor_for,

@@ -21,7 +21,8 @@ from typing import Any, Protocol
 
 from stream_exempt import rules
 from stream_exempt.errors import Refused, StoreUnusable
-from stream_exempt.store import Filters
+from stream_exempt.store import Filters, pg_schema
+from stream_exempt.store.roles import OFFICER
 
 # Each refers only to tables before it: an exemption to its batch, a request to the exemption
 # it became, an event to its exemption or request.
@@ -56,6 +57,10 @@ class _Side(Protocol):
 
     def after_copy(self, table: str) -> None: ...
 
+    def sees_everything(self) -> bool: ...
+
+    def keeps_names(self) -> bool: ...
+
 
 class _Sqlite:
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -76,6 +81,12 @@ class _Sqlite:
 
     def after_copy(self, table: str) -> None:
         """Nothing: an AUTOINCREMENT table's next id follows the largest id ever written."""
+
+    def sees_everything(self) -> bool:
+        return True  # a file: whoever may read it reads all of it
+
+    def keeps_names(self) -> bool:
+        return True
 
 
 class _Postgres:
@@ -116,6 +127,25 @@ class _Postgres:
             f"SELECT setval(pg_get_serial_sequence($1, 'id'), coalesce(max(id), 0) + 1, false) FROM {table}",
             (table,),
         )
+
+    def sees_everything(self) -> bool:
+        """Whether no row-level security hides rows from this user: the tables' owner (not subject
+        to it) or an officer (whose policies show every row). A tutor sees only its own requests."""
+        row = self.conn.execute(
+            "SELECT NOT (row_security_active('requests') OR row_security_active('events')) "
+            "OR EXISTS (SELECT FROM pg_roles WHERE rolname = $1 AND pg_has_role(current_user, oid, 'MEMBER'))",
+            (OFFICER,),
+        ).fetchone()
+        return bool(row[0])
+
+    def keeps_names(self) -> bool:
+        """Whether the rows written keep who made them: the schema's triggers sign every row with
+        the session user unless it owns the tables and says it is copying (in this transaction)."""
+        self.conn.execute(pg_schema.COPYING)
+        row = self.conn.execute(
+            "SELECT pg_has_role(session_user, relowner, 'MEMBER') FROM pg_class WHERE oid = 'events'::regclass"
+        ).fetchone()
+        return bool(row[0])
 
 
 def side(store: Any) -> _Side:
@@ -170,9 +200,19 @@ def copy(
             f"{shown[0]} and {shown[1]} are at different schema versions; run any command on each "
             "with the same stream-exempt to bring them up to date."
         )
+    if not source.sees_everything():
+        raise StoreUnusable(
+            "copy-store needs the store's owner or an officer: row-level security hides other people's "
+            "requests from a tutor."
+        )
     counts: dict[str, int] = {}
     with target_store.writing():
         refuse_unless_empty(target, shown[1])
+        if not target.keeps_names():
+            raise StoreUnusable(
+                f"copy-store into {shown[1]} needs the owner of its tables: the database signs every row "
+                "anyone else writes with their own name, and the copy would lose who did what."
+            )
         for table in TABLES:
             columns = _columns(source, target, table, shown)
             target.write(table, columns, source.rows(table, columns))

@@ -7,7 +7,9 @@ own statements, and applied to older stores in order, as on SQLite.
 
 Dates are DATE columns (read back as ISO text, as SQLite keeps them); the other text columns
 sort and compare byte by byte (`COLLATE "C"`), as SQLite's do. R7 is also held by the database:
-an exclusion constraint on the live rows (btree_gist). The append-only rules are triggers.
+an exclusion constraint on the live rows (btree_gist). The append-only rules are triggers, and
+so is the signature of every row: who recorded it is the session user, whatever a statement
+typed in by hand says (SPEC 12); timestamps are checked to be as the tool writes them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,16 @@ from stream_exempt.types import CODES
 MIGRATIONS_TABLE = "stream_exempt_migrations"
 _TYPE_LIST = ", ".join(f"'{code}'" for code in CODES)
 _TEXT = 'TEXT COLLATE "C"'
+# A timestamp as the tool writes it (`dates.now_utc`): `2027-01-10T09:30:00Z`, UTC to the second.
+_STAMP = "~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$'"
+
+# Whether a row being inserted is signed by the session user: always, except in copy-store run by
+# the owner of the tables (the setting is read first: it is all most rows cost).
+_SIGNING = (
+    "coalesce(current_setting('stream_exempt.copying', true), '') <> 'on' "
+    "OR NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')"
+)
+COPYING = "SELECT set_config('stream_exempt.copying', 'on', true)"  # copy-store, in its transaction
 
 # The current schema: every migration up to 0007 at once.
 CURRENT = (
@@ -28,7 +40,7 @@ CURRENT = (
     f"""
     CREATE TABLE batches (
         id BIGINT PRIMARY KEY,
-        created_at TEXT NOT NULL,
+        created_at TEXT NOT NULL CHECK (created_at {_STAMP}),
         created_by {_TEXT} NOT NULL,
         source {_TEXT},
         created_for {_TEXT},
@@ -49,9 +61,9 @@ CURRENT = (
         reason {_TEXT},
         batch BIGINT REFERENCES batches(id),
         created_by {_TEXT} NOT NULL,
-        created_at TEXT NOT NULL,
+        created_at TEXT NOT NULL CHECK (created_at {_STAMP}),
         in_force_from DATE NOT NULL,
-        deleted_at TEXT,
+        deleted_at TEXT CHECK (deleted_at {_STAMP}),
         deleted_on DATE,
         created_for {_TEXT},
         CHECK (start_date <= end_date),
@@ -75,10 +87,10 @@ CURRENT = (
         reason {_TEXT},
         requested_by {_TEXT} NOT NULL,
         recorded_by {_TEXT} NOT NULL,
-        requested_at TEXT NOT NULL,
+        requested_at TEXT NOT NULL CHECK (requested_at {_STAMP}),
         status TEXT NOT NULL DEFAULT 'requested' CHECK (status IN ('requested', 'approved', 'rejected')),
         decided_by {_TEXT},
-        decided_at TEXT,
+        decided_at TEXT CHECK (decided_at {_STAMP}),
         decision_reason {_TEXT},
         exemption_id BIGINT UNIQUE REFERENCES exemptions(id),
         recorded_login {_TEXT},
@@ -102,7 +114,7 @@ CURRENT = (
         exemption_id BIGINT REFERENCES exemptions(id),
         action TEXT NOT NULL,
         actor {_TEXT} NOT NULL,
-        at TEXT NOT NULL,
+        at TEXT NOT NULL CHECK (at {_STAMP}),
         before TEXT,
         after TEXT,
         request_id BIGINT REFERENCES requests(id),
@@ -113,6 +125,13 @@ CURRENT = (
     )
     """,
     "CREATE INDEX events_by_exemption ON events (exemption_id, at)",
+    # Whether a request has its event: asked by a tutor's row-level security (which may not read
+    # the event log in its own policy), so as its owner.
+    """
+    CREATE FUNCTION stream_exempt_request_logged(request bigint) RETURNS boolean LANGUAGE sql STABLE
+    SECURITY DEFINER SET search_path FROM CURRENT
+    AS $$ SELECT EXISTS (SELECT FROM events WHERE request_id = request) $$
+    """,
     "CREATE INDEX events_by_request ON events (request_id) WHERE request_id IS NOT NULL",
     # Nothing is ever physically deleted, and history is never rewritten.
     """
@@ -145,6 +164,57 @@ CURRENT = (
         """
         for table in ("exemptions", "events", "requests")
     ),
+    # Who did it is the database's session user, whatever was written there (SPEC 12): by the tool
+    # (which writes it already) or by hand. Only copy-store, run by the owner of the tables, keeps
+    # the names of the store it copies (it says so with the setting `stream_exempt.copying`).
+    *(
+        f"""
+        CREATE FUNCTION stream_exempt_sign_{kind}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {_SIGNING} THEN
+                {signing}
+            END IF;
+            RETURN NEW;
+        END
+        $$
+        """
+        for kind, signing in (
+            ("event", "NEW.actor := session_user; NEW.login := session_user;"),
+            ("created", "NEW.created_by := session_user;"),
+            ("request", "NEW.recorded_by := session_user; NEW.recorded_login := session_user;"),
+        )
+    ),
+    """
+    CREATE FUNCTION stream_exempt_sign_decision() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        -- Every decision, by hand too (a later change of it is refused by requests_are_decided_once).
+        IF NEW.status <> 'requested' THEN
+            NEW.decided_by := session_user;
+            NEW.decided_login := session_user;
+        END IF;
+        RETURN NEW;
+    END
+    $$
+    """,
+    """
+    CREATE TRIGGER events_are_signed BEFORE INSERT ON events FOR EACH ROW
+    EXECUTE FUNCTION stream_exempt_sign_event()
+    """,
+    *(
+        f"""
+        CREATE TRIGGER {table}_are_signed BEFORE INSERT ON {table} FOR EACH ROW
+        EXECUTE FUNCTION stream_exempt_sign_created()
+        """
+        for table in ("exemptions", "batches")
+    ),
+    """
+    CREATE TRIGGER requests_are_signed BEFORE INSERT ON requests FOR EACH ROW
+    EXECUTE FUNCTION stream_exempt_sign_request()
+    """,
+    """
+    CREATE TRIGGER requests_decisions_are_signed BEFORE UPDATE ON requests FOR EACH ROW
+    EXECUTE FUNCTION stream_exempt_sign_decision()
+    """,
     # A request is approved or rejected once, and what was asked never changes.
     """
     CREATE TRIGGER requests_are_decided_once BEFORE UPDATE ON requests FOR EACH ROW

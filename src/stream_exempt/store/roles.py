@@ -74,8 +74,12 @@ _GRANTS = (
     # `requests` is read here under its own policy: the tutor's own requests.
     f"CREATE POLICY tutors_read ON events FOR SELECT TO {TUTOR} "
     "USING (request_id IS NULL OR request_id IN (SELECT id FROM requests))",
+    # A tutor adds one event only: the `request` event of a request it recorded itself (the
+    # schema's trigger signs it with the session user), once.
     f"CREATE POLICY tutors_ask ON events FOR INSERT TO {TUTOR} "
-    "WITH CHECK (exemption_id IS NULL AND action = 'request' AND request_id IN (SELECT id FROM requests))",
+    "WITH CHECK (exemption_id IS NULL AND action = 'request' AND before IS NULL "
+    "AND request_id IN (SELECT id FROM requests WHERE recorded_login = session_user) "
+    "AND NOT stream_exempt_request_logged(request_id))",
 )
 
 
