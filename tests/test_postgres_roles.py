@@ -441,7 +441,8 @@ def test_a_request_for_no_valid_student_is_listed_but_not_approved(office: Offic
     assert snapshot(office.url) == before
 
 
-def test_a_tutor_may_not_copy_the_store(office: Office, tmp_path: Path) -> None:
+def test_a_tutor_may_not_copy_the_store(office: Office, tmp_path: Path, pg_empty: str) -> None:
+    import psycopg
     from typer.testing import CliRunner
 
     from stream_exempt.cli.app import app
@@ -450,17 +451,19 @@ def test_a_tutor_may_not_copy_the_store(office: Office, tmp_path: Path) -> None:
     ask(office.tutor, "201234502")
 
     def copy(who: Cli, name: str) -> Any:
-        return CliRunner().invoke(
-            app, ["copy-store", str(who.location), str(tmp_path / name)], catch_exceptions=False
-        )
+        target = name if name.startswith("postgres") else str(tmp_path / name)
+        return CliRunner().invoke(app, ["copy-store", str(who.location), target], catch_exceptions=False)
 
-    result = copy(office.tutor, "tutor.db")
-    assert (result.exit_code, result.stdout) == (4, "")
-    assert result.stderr == (
-        "Error: copy-store needs the store's owner or an officer: row-level security hides other "
-        "people's requests from a tutor.\n"
-    )
+    for target in ("tutor.db", pg_empty):
+        result = copy(office.tutor, target)
+        assert (result.exit_code, result.stdout) == (4, ""), result.stderr
+        assert result.stderr == (
+            "Error: copy-store needs the store's owner or an officer: row-level security hides other "
+            "people's requests from a tutor.\n"
+        )
     assert not (tmp_path / "tutor.db").exists()
+    with psycopg.connect(pg_empty) as conn:  # refused before the target was opened: no schema made
+        assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
     assert copy(office.officer, "officer.db").exit_code == 0
     copied = Cli(tmp_path / "officer.db")
     listed = json.loads(copied.ok("requests", "--status", "all", "--format", "json").stdout)

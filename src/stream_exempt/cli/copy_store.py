@@ -58,6 +58,7 @@ def copy_store(
         )
     source_store = open_store(source_at, create=False)
     try:
+        copying.refuse_partial_source(source_store)  # before the target is made: nothing left there
         new_file = isinstance(target_at, Path) and not target_at.exists()
         made = sharing.missing_folders(target_at.parent) if isinstance(target_at, Path) and new_file else []
         target_store = open_store(target_at, create=True)

@@ -177,6 +177,16 @@ def refuse_unless_empty(target: _Side, shown: str) -> None:
         )
 
 
+def refuse_partial_source(source_store: Any) -> None:
+    """`StoreUnusable` when the source would be copied only in part: row-level security hides
+    other people's requests (and their events) from a tutor."""
+    if not side(source_store).sees_everything():
+        raise StoreUnusable(
+            "copy-store needs the store's owner or an officer: row-level security hides other people's "
+            "requests from a tutor."
+        )
+
+
 def statuses(store: Any, today: date) -> Iterator[tuple[int, str]]:
     """Every exemption's id and status today, as the store's own SQL computes it, by id."""
     for row in store.listed(today, rules.STATUSES, Filters(), sort="id"):
@@ -200,11 +210,7 @@ def copy(
             f"{shown[0]} and {shown[1]} are at different schema versions; run any command on each "
             "with the same stream-exempt to bring them up to date."
         )
-    if not source.sees_everything():
-        raise StoreUnusable(
-            "copy-store needs the store's owner or an officer: row-level security hides other people's "
-            "requests from a tutor."
-        )
+    refuse_partial_source(source_store)
     counts: dict[str, int] = {}
     with target_store.writing():
         refuse_unless_empty(target, shown[1])
