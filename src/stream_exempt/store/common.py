@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
+from stream_exempt.errors import NotFound
 from stream_exempt.model import Event, Exemption, Request, exemption_of
 
 # The orders `list --sort` offers; each ends with the id so that ties have one order.
@@ -128,6 +129,25 @@ REQUEST_COLUMNS = (
 )
 
 day_of = date.fromisoformat
+
+
+def no_exemption(exemption_id: int) -> NotFound:
+    """What both stores say of an exemption id they do not hold."""
+    return NotFound(
+        f"there is no exemption {exemption_id}; `stream-exempt list --status all` shows them all."
+    )
+
+
+def no_batch(batch: int) -> NotFound:
+    """What both stores say of a batch they do not hold."""
+    return NotFound(f"there is no batch {batch}; `stream-exempt batches` lists every batch.")
+
+
+def no_request(request_id: int) -> NotFound:
+    """What both stores say of a request number they do not hold."""
+    return NotFound(
+        f"there is no request R{request_id}; `stream-exempt requests --status all` shows them all."
+    )
 
 
 def request_of(row: Sequence[Any]) -> Request:

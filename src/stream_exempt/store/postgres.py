@@ -34,7 +34,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.string import TextLoader
 
 from stream_exempt import interrupts, schema
-from stream_exempt.errors import NoStoreYet, NotFound, Refused, StoreUnusable
+from stream_exempt.errors import NoStoreYet, Refused, StoreUnusable
 from stream_exempt.model import (
     APPROVED,
     REJECTED,
@@ -65,6 +65,9 @@ from stream_exempt.store.common import (
     conditions,
     events_of,
     exemption_row,
+    no_batch,
+    no_exemption,
+    no_request,
     office_counts,
     one_date,
     repeats_of,
@@ -377,9 +380,7 @@ class PostgresStore:
     def get(self, exemption_id: int) -> Exemption:
         row = self._run(f"SELECT {COLUMNS} FROM exemptions WHERE id = $1", (exemption_id,)).fetchone()
         if row is None:
-            raise NotFound(
-                f"there is no exemption {exemption_id}; `stream-exempt list --status all` shows them all."
-            )
+            raise no_exemption(exemption_id)
         return exemption_row(row)
 
     def get_many(self, exemption_ids: Iterable[int]) -> list[Exemption]:
@@ -604,7 +605,7 @@ class PostgresStore:
 
     def require_batch(self, batch: int) -> None:
         if not self._run("SELECT 1 FROM batches WHERE id = $1", (batch,)).fetchone():
-            raise NotFound(f"there is no batch {batch}; `stream-exempt batches` lists every batch.")
+            raise no_batch(batch)
 
     def batch_repeats(self, batch: int) -> str | None:
         row = self._run("SELECT every, weekdays, occurrences FROM batches WHERE id = $1", (batch,)).fetchone()
@@ -901,9 +902,7 @@ class PostgresStore:
     def request(self, request_id: int) -> Request:
         row = self._run(f"SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1", (request_id,)).fetchone()
         if row is None:
-            raise NotFound(
-                f"there is no request R{request_id}; `stream-exempt requests --status all` shows them all."
-            )
+            raise no_request(request_id)
         return request_of(row)
 
     def requests(self, statuses: Iterable[str]) -> list[Request]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from stream_exempt import interrupts, schema, sharing
-from stream_exempt.errors import NotFound, StoreUnusable
+from stream_exempt.errors import StoreUnusable
 from stream_exempt.model import (
     APPROVED,
     REJECTED,
@@ -51,6 +51,9 @@ from stream_exempt.store.common import (
     conditions,
     events_of,
     exemption_row,
+    no_batch,
+    no_exemption,
+    no_request,
     office_counts,
     one_date,
     repeats_of,
@@ -360,9 +363,7 @@ class Store:
         """One exemption by id, or `NotFound`."""
         row = self.conn.execute(f"SELECT {COLUMNS} FROM exemptions WHERE id = ?", (exemption_id,)).fetchone()
         if row is None:
-            raise NotFound(
-                f"there is no exemption {exemption_id}; `stream-exempt list --status all` shows them all."
-            )
+            raise no_exemption(exemption_id)
         return exemption_row(row)
 
     def get_many(self, exemption_ids: Iterable[int]) -> list[Exemption]:
@@ -545,7 +546,7 @@ class Store:
     def require_batch(self, batch: int) -> None:
         """`NotFound` unless bulk batch `batch` exists."""
         if not self.conn.execute("SELECT 1 FROM batches WHERE id = ?", (batch,)).fetchone():
-            raise NotFound(f"there is no batch {batch}; `stream-exempt batches` lists every batch.")
+            raise no_batch(batch)
 
     def batch_repeats(self, batch: int) -> str | None:
         """How a series' batch repeats (`every 1w x 10`); None for an import or no such batch."""
@@ -965,9 +966,7 @@ class Store:
             f"SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?", (request_id,)
         ).fetchone()
         if row is None:
-            raise NotFound(
-                f"there is no request R{request_id}; `stream-exempt requests --status all` shows them all."
-            )
+            raise no_request(request_id)
         return request_of(row)
 
     def requests(self, statuses: Iterable[str]) -> list[Request]:
