@@ -54,7 +54,9 @@ def generate(path: Path, factor: float) -> None:
     from datetime import UTC, date, datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from stream_exempt.store.sqlite import _SNAPSHOT, Store
+    from stream_exempt.store.sqlite import Store
+
+    snapshot = Store.snapshot_sql()
 
     today = datetime.now(ZoneInfo("Europe/London")).date()
     rng = random.Random(11)
@@ -133,7 +135,7 @@ def generate(path: Path, factor: float) -> None:
         conn.execute(
             "INSERT INTO events (exemption_id, action, actor, at, before, after) "
             f"SELECT id, CASE WHEN batch IS NULL THEN 'add' ELSE 'bulk' END, 'bench', created_at, NULL, "
-            f"{_SNAPSHOT} FROM exemptions ORDER BY id"
+            f"{snapshot} FROM exemptions ORDER BY id"
         )
         deleted = json.dumps([[at + 1, stamp(on), on.isoformat()] for at, on in deletions])
         conn.execute(
@@ -143,14 +145,14 @@ def generate(path: Path, factor: float) -> None:
         )
         conn.execute(
             "CREATE TEMP TABLE gone_before AS SELECT gone_id, gone_at, "
-            f"(SELECT {_SNAPSHOT} FROM exemptions WHERE id = gone_id) AS gone_before FROM gone"
+            f"(SELECT {snapshot} FROM exemptions WHERE id = gone_id) AS gone_before FROM gone"
         )
         day_column = ", deleted_on = gone_on" if "deleted_on" in columns else ""
         conn.execute(f"UPDATE exemptions SET deleted_at = gone_at{day_column} FROM gone WHERE id = gone_id")
         conn.execute(
             "INSERT INTO events (exemption_id, action, actor, at, before, after) "
             f"SELECT gone_id, 'delete', 'bench', gone_at, gone_before, "
-            f"(SELECT {_SNAPSHOT} FROM exemptions WHERE id = gone_id) FROM gone_before ORDER BY gone_id"
+            f"(SELECT {snapshot} FROM exemptions WHERE id = gone_id) FROM gone_before ORDER BY gone_id"
         )
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("ANALYZE")

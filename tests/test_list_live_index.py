@@ -175,9 +175,7 @@ def test_any_store_lists_as_the_rules_say(
 
 def test_the_live_rows_are_counted_from_the_index_alone(tmp_path: Path) -> None:
     with closing(_store(tmp_path / "s.db", BOUNDARIES)) as store:
-        from stream_exempt.store.sqlite import _listing_conditions
-
-        where, args = _listing_conditions(D, rules.LIVE, Filters())
+        where, args = store._listing_conditions(D, rules.LIVE, Filters())
         plan = " ".join(
             row[-1]
             for row in store.conn.execute(

@@ -415,7 +415,7 @@ def test_the_store_as_it_stood_after_its_last_event_is_the_store_itself(
     _replay(cli, clock, lambda day: None)
     with closing(Store.open(store_path)) as store:
         args: list[object] = []
-        rebuilt = store.conn.execute(
+        rebuilt = store._run(
             f"SELECT * FROM {store._as_it_stood('9999-12-31T00:00:00Z', args)} ORDER BY id", args
         ).fetchall()
         table = store.conn.execute("SELECT * FROM exemptions ORDER BY id").fetchall()
@@ -435,7 +435,7 @@ def test_the_rebuild_reads_the_last_events_from_the_index_alone(cli: Cli, store_
         args: list[object] = []
         plan = " ".join(
             row[3]
-            for row in store.conn.execute(
+            for row in store._run(
                 f"EXPLAIN QUERY PLAN SELECT * FROM {store._as_it_stood('2027-01-05T00:00:00Z', args)}", args
             )
         )

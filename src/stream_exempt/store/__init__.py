@@ -1,6 +1,9 @@
 """The store: an SQLite file (`sqlite.Store`) or a PostgreSQL database (`postgres.PostgresStore`,
 SPEC 12), both behind `StoreProtocol`. `open_store` opens either from its location.
 
+Its rooms, by noun, each written once for both: `exemptions`, `events`, `batches`, `requests`,
+`reports`, over the hooks and errors of `base`; the two dialects say only what differs.
+
 psycopg is imported only when the location is a PostgreSQL URL: a SQLite `check` (run by cron
 thousands of times) starts as fast as before.
 """

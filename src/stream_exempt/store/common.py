@@ -1,19 +1,21 @@
-"""What both stores share: the exemption's columns and how a row becomes a record, the orders
-and filters of `list`, the status as SQL, and the fields an event records.
+"""What both stores share, written once: the columns and how a row becomes a record (both
+following from `model`), the orders and filters of `list`, the status as SQL, and the fields an
+event records.
 
-The SQL here is written once for both dialects: numbered parameters `?N` (SQLite's own; the
-PostgreSQL store turns them into its own), and only functions both databases have.
+The SQL here is written once for both dialects: numbered parameters `?N`, each typed where
+PostgreSQL must be told its type (`?2::date`; the SQLite store drops the cast, the PostgreSQL
+store writes `$2::date`), and only functions both databases have.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import date
 from typing import Any, NamedTuple
 
-from stream_exempt.errors import NotFound
-from stream_exempt.model import Event, Exemption, Request, exemption_of
+from stream_exempt.model import RECORD, Event, Exemption, Request, exemption_of
 
 # The orders `list --sort` offers; each ends with the id so that ties have one order.
 SORTS = {
@@ -23,28 +25,6 @@ SORTS = {
     "id": "id",
 }
 
-COLUMNS = (
-    "id, student_id, type, start_date, end_date, reason, batch, "
-    "created_by, created_at, in_force_from, deleted_on, created_for"
-)
-# What an event records of an exemption: each field (in this order) and the column it is read from.
-SNAPSHOT_FIELDS = (
-    ("student_id", "student_id"),
-    ("type", "type"),
-    ("start", "start_date"),
-    ("end", "end_date"),
-    ("reason", "reason"),
-    ("batch", "batch"),
-    ("in_force_from", "in_force_from"),
-    ("deleted_at", "deleted_at"),
-    ("deleted_on", "deleted_on"),
-)
-
-
-# The fields of an exemption that a change can alter (its dates, in-force date, reason and
-# deletion): for a day that has passed they are read from the event log. Every other column
-# (id, student, type, batch, who recorded it and when) is written once, when it is recorded.
-CHANGEABLE = ("start", "end", "reason", "in_force_from", "deleted_at", "deleted_on")
 # R5b, as `rules.deleted_as_of`: deleted as of day ?1 (deleted before it, or before the start).
 DELETED_SQL = "(deleted_on < ?1 OR deleted_on < start_date)"
 # The status of a row as of day ?1, exactly as `rules.status` computes it (deleted, expired,
@@ -60,18 +40,65 @@ STATUS_SQL = (
 # `exemptions_live` index (migration 0004) from the end date on and count from it alone.
 LIVE_SQL = "end_date >= ?1 AND (deleted_on IS NULL OR (deleted_on >= ?1 AND deleted_on >= start_date))"
 
-
 STATUSES = ("active", "pending", "expired", "deleted")  # rules.STATUSES, for the store's own use
 LIVE = frozenset({"active", "pending"})  # rules.LIVE
 
-LISTED = (
-    "id, student_id, type, start_date, end_date, "
-    f"{STATUS_SQL}, in_force_from, batch, reason, created_by, created_at, deleted_on, created_for"
+# A field's column where the two names differ (`start` and `end` are words of SQL).
+_COLUMN_OF = {"start": "start_date", "end": "end_date"}
+
+
+def column_of(field: str) -> str:
+    """The column that holds a field of a record (`start`: `start_date`)."""
+    return _COLUMN_OF.get(field, field)
+
+
+def _kind(annotation: object) -> str:
+    """A field's SQL type, from its annotation (`date | None`: `date`)."""
+    return {"date": "date", "int": "bigint"}.get(str(annotation).split(" |")[0], "text")
+
+
+# The exemption's columns in the order of `Exemption`'s fields (as `exemption_of` takes them),
+# each with its SQL type; every list of columns below follows from `model`.
+KINDS = {column_of(field.name): _kind(field.type) for field in fields(Exemption)}
+COLUMNS = ", ".join(KINDS)
+DATED = frozenset(column for column, kind in KINDS.items() if kind == "date")
+# Every column of the exemptions table: the record's, and the instant it was deleted.
+TABLE_COLUMNS = (*KINDS, "deleted_at")
+# `list`'s fields (`model.RECORD`) in order, as the machine formats write them; ?1 is the day.
+LISTED_COLUMNS = tuple(STATUS_SQL if field.name == "status" else column_of(field.name) for field in RECORD)
+LISTED = ", ".join(LISTED_COLUMNS)
+# The free-text columns, which csv/tsv look in for a spreadsheet formula, in the record's order.
+TEXT_COLUMNS = tuple(column_of(field.name) for field in RECORD if field.text)
+
+
+def listed_object(json_object: str) -> str:
+    """`list`'s row as one JSON object made by SQL, given the dialect's function (`json_object`)."""
+    pairs = ", ".join(
+        f"'{field.name}', {column}" for field, column in zip(RECORD, LISTED_COLUMNS, strict=True)
+    )
+    return f"{json_object}({pairs})"
+
+
+# What an event records of an exemption: each field (in this order) and the column it is read from.
+SNAPSHOT_FIELDS = (
+    ("student_id", "student_id"),
+    ("type", "type"),
+    ("start", "start_date"),
+    ("end", "end_date"),
+    ("reason", "reason"),
+    ("batch", "batch"),
+    ("in_force_from", "in_force_from"),
+    ("deleted_at", "deleted_at"),
+    ("deleted_on", "deleted_on"),
 )
+# The fields of an exemption that a change can alter (its dates, in-force date, reason and
+# deletion): for a day that has passed they are read from the event log. Every other column
+# (id, student, type, batch, who recorded it and when) is written once, when it is recorded.
+CHANGEABLE = ("start", "end", "reason", "in_force_from", "deleted_at", "deleted_on")
 
 
 class OfficeCounts(NamedTuple):
-    """Students exempt in a run of weeks (`Store.students_in_force_by_week`)."""
+    """Students exempt in a run of weeks (`students_in_force_by_week`)."""
 
     by_week_and_type: dict[tuple[int, str], int]  # (week, type): students of that type that week
     by_week: dict[int, int]  # week: students of any type (each once)
@@ -93,9 +120,9 @@ class Filters(NamedTuple):
     deleted: tuple[date, date] | None = None
 
 
-def conditions(first: list[Any], filters: Filters, *, later: str = "MAX") -> tuple[list[str], list[Any]]:
+def conditions(first: list[Any], filters: Filters, *, later: str) -> tuple[list[str], list[Any]]:
     """The SQL conditions of `filters` and their arguments, numbered (`?N`) after those in `first`;
-    `later` is the dialect's function for the later of two values (SQLite `MAX`, PostgreSQL `GREATEST`)."""
+    `later` is the dialect's later of two values (`StoreBase.LATER`)."""
     where: list[str] = []
     args = list(first)
 
@@ -113,7 +140,7 @@ def conditions(first: list[Any], filters: Filters, *, later: str = "MAX") -> tup
     for column, window in (
         ("start_date", filters.starting),
         ("end_date", filters.ending),
-        (f"{later}(start_date, in_force_from)", filters.in_force),
+        (later.format("start_date", "in_force_from"), filters.in_force),
         ("deleted_on", filters.deleted),
     ):
         if window is not None:
@@ -122,73 +149,30 @@ def conditions(first: list[Any], filters: Filters, *, later: str = "MAX") -> tup
     return where, args
 
 
-REQUEST_COLUMNS = (
-    "id, student_id, type, start_date, end_date, reason, requested_by, recorded_by, requested_at, "
-    "status, decided_by, decided_at, decision_reason, exemption_id, "
-    "recorded_for, decided_for, recorded_login, decided_login"
-)
+# A request's columns, in the order of `Request`'s fields.
+REQUEST_COLUMNS = ", ".join(column_of(name) for name in Request._fields)
+_REQUEST_DATED = tuple(n for n, name in enumerate(Request._fields) if column_of(name) in DATED)
 
 day_of = date.fromisoformat
-
-
-def no_exemption(exemption_id: int) -> NotFound:
-    """What both stores say of an exemption id they do not hold."""
-    return NotFound(
-        f"there is no exemption {exemption_id}; `stream-exempt list --status all` shows them all."
-    )
-
-
-def no_batch(batch: int) -> NotFound:
-    """What both stores say of a batch they do not hold."""
-    return NotFound(f"there is no batch {batch}; `stream-exempt batches` lists every batch.")
-
-
-def no_request(request_id: int) -> NotFound:
-    """What both stores say of a request number they do not hold."""
-    return NotFound(
-        f"there is no request R{request_id}; `stream-exempt requests --status all` shows them all."
-    )
-
-
-def request_of(row: Sequence[Any]) -> Request:
-    return Request(
-        id=row[0],
-        student_id=row[1],
-        type=row[2],
-        start=date.fromisoformat(row[3]),
-        end=date.fromisoformat(row[4]),
-        reason=row[5],
-        requested_by=row[6],
-        recorded_by=row[7],
-        requested_at=row[8],
-        status=row[9],
-        decided_by=row[10],
-        decided_at=row[11],
-        decision_reason=row[12],
-        exemption_id=row[13],
-        recorded_for=row[14],
-        decided_for=row[15],
-        recorded_login=row[16],
-        decided_login=row[17],
-    )
+# Where `exemption_row` finds the dates (ISO text) among a row's columns.
+_DATED_AT = tuple(n for n, column in enumerate(KINDS) if column in DATED)
 
 
 def exemption_row(row: Sequence[Any]) -> Exemption:
-    # The fields in order (a batch change reads tens of thousands of rows).
-    return exemption_of(
-        row[0],  # id
-        row[1],  # student_id
-        row[2],  # type
-        day_of(row[3]),  # start
-        day_of(row[4]),  # end
-        row[5],  # reason
-        row[6],  # batch
-        row[7],  # created_by
-        row[8],  # created_at
-        day_of(row[9]),  # in_force_from
-        None if row[10] is None else day_of(row[10]),  # deleted_on
-        row[11],  # created_for
-    )
+    """The exemption a row of `COLUMNS` holds (a batch change reads tens of thousands)."""
+    values = list(row)
+    for n in _DATED_AT:
+        if values[n] is not None:
+            values[n] = day_of(values[n])
+    return exemption_of(*values)
+
+
+def request_of(row: Sequence[Any]) -> Request:
+    """The request a row of `REQUEST_COLUMNS` holds."""
+    values = list(row)
+    for n in _REQUEST_DATED:
+        values[n] = day_of(values[n])
+    return Request._make(values)
 
 
 class IsoDates(dict[date, str]):
@@ -231,8 +215,8 @@ REQUEST_SNAPSHOT_FIELDS = (
     "'decided_by', decided_by, 'decided_for', decided_for, 'decision_reason', decision_reason, "
     "'exemption', exemption_id"
 )
-# The columns of an event, as `events_of` reads them.
-EVENT_COLUMNS = "at, actor, action, before, after, request_id, login, actor_for"
+# The columns of an event, in the order of `Event`'s fields, as `events_of` reads them.
+EVENT_COLUMNS = ", ".join(field.name for field in fields(Event))
 
 
 def _snapshot(text: str | None) -> dict[str, Any] | None:
@@ -249,16 +233,7 @@ def _snapshot(text: str | None) -> dict[str, Any] | None:
 def events_of(rows: Iterable[Sequence[Any]]) -> list[Event]:
     """Events from rows of `EVENT_COLUMNS`; the snapshots before and after are JSON text."""
     return [
-        Event(
-            at,
-            actor,
-            action,
-            _snapshot(before),
-            _snapshot(after),
-            request_id,
-            login,
-            actor_for,
-        )
+        Event(at, actor, action, _snapshot(before), _snapshot(after), request_id, login, actor_for)
         for at, actor, action, before, after, request_id, login, actor_for in rows
     ]
 

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from datetime import date, timedelta
-from itertools import chain, groupby
-from operator import attrgetter, itemgetter
+from functools import cache
+from itertools import chain
 from typing import Any
 
 import psycopg
@@ -33,48 +32,13 @@ from psycopg.abc import Buffer
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.string import TextLoader
 
-from stream_exempt import interrupts, schema
+from stream_exempt import interrupts
 from stream_exempt.errors import NoStoreYet, Refused, StoreUnusable
-from stream_exempt.model import (
-    APPROVED,
-    REJECTED,
-    Actor,
-    BatchSummary,
-    Draft,
-    Event,
-    Exemption,
-    Request,
-    Terms,
-)
+from stream_exempt.model import Actor
 from stream_exempt.store import pg_schema
-from stream_exempt.store.common import (
-    CHANGEABLE,
-    COLUMNS,
-    EVENT_COLUMNS,
-    LISTED,
-    LIVE,
-    LIVE_SQL,
-    REQUEST_COLUMNS,
-    REQUEST_SNAPSHOT_FIELDS,
-    SNAPSHOT_FIELDS,
-    SORTS,
-    STATUS_SQL,
-    STATUSES,
-    Filters,
-    OfficeCounts,
-    conditions,
-    events_of,
-    exemption_row,
-    no_batch,
-    no_exemption,
-    no_request,
-    office_counts,
-    one_date,
-    repeats_of,
-    request_of,
-    snapshot_fields,
-)
+from stream_exempt.store.common import DATED, KINDS, LISTED_COLUMNS, TEXT_COLUMNS
 from stream_exempt.store.location import as_libpq_url, hide_passwords, without_password
+from stream_exempt.store.protocol import StoreProtocol
 
 CONNECT_TIMEOUT_SECONDS = 10  # SPEC 12, unless the URL (or PGCONNECT_TIMEOUT) says otherwise
 # The store's one write lock: a transaction-level advisory lock (released at COMMIT/ROLLBACK).
@@ -82,21 +46,19 @@ WRITE_LOCK = 0x5E_E7E3_9701  # "stream-exempt", as a number no other tool is lik
 
 _PARAMETER = re.compile(r"\?(\d+)")
 _PLACEHOLDER = re.compile(r"\$(\d+)")
+# How a new row's id is given, under the write lock: one more than the largest (a request's by
+# a function that sees every request, which a tutor's row-level security would not).
+_NEXT_ID = {
+    "exemptions": "(SELECT COALESCE(MAX(id), 0) + 1 FROM exemptions)",
+    "batches": "(SELECT COALESCE(MAX(id), 0) + 1 FROM batches)",
+    "requests": "stream_exempt_next_request_id()",
+}
 
 
+@cache
 def dialect(sql: str) -> str:
     """SQL written once for both stores (`?N` parameters) as PostgreSQL's (`$N`)."""
     return _PARAMETER.sub(r"$\1", sql)
-
-
-def _snapshot_sql(**written: str) -> str:
-    """What an event records of an exemption, as JSON text: see `common.snapshot_fields`."""
-    return f"json_build_object({snapshot_fields(**written)})::text"
-
-
-_SNAPSHOT = _snapshot_sql()
-_REQUEST_SNAPSHOT = f"json_build_object({REQUEST_SNAPSHOT_FIELDS})::text"
-_STATUS = dialect(STATUS_SQL)
 
 
 def _copied_lines(delimiter: str) -> str:
@@ -107,23 +69,19 @@ def _copied_lines(delimiter: str) -> str:
     then it holds the row's fields as a JSON array, for the csv module to quote or defuse.
 
     The server's csv differs from the csv module's only in quoting: a row goes to the csv module
-    when one of its free-text cells (student ID, reason, author, whom for) holds the delimiter,
-    a quote or a line break, starts as a spreadsheet formula would, or is empty (the server
-    quotes an empty text, to tell it from NULL); the other cells are numbers, codes and dates.
-    The free-text cells are tested at once, each after a \\x01 (a cell holding a \\x01 may send
-    its row to the csv module needlessly, which writes the same line). Dates are written as
-    their text, as the plain rows are read.
+    when one of its free-text cells (`common.TEXT_COLUMNS`) holds the delimiter, a quote or a
+    line break, starts as a spreadsheet formula would, or is empty (the server quotes an empty
+    text, to tell it from NULL); the other cells are numbers, codes and dates. The free-text
+    cells are tested at once, each after a \\x01 (a cell holding a \\x01 may send its row to the
+    csv module needlessly, which writes the same line). Dates are written as their text, as the
+    plain rows are read.
     """
     special = "\\t" if delimiter == "\t" else delimiter
-    cells = "E'\\x01' || concat_ws(E'\\x01', student_id, reason, created_by, created_for)"
+    cells = f"E'\\x01' || concat_ws(E'\\x01', {', '.join(TEXT_COLUMNS)})"
     quoted = f"{cells} ~ E'\\x01([-=+@\\\\t\\\\r\\x01]|$)|[\"\\\\n\\\\r{special}]'"
-    fields = [
-        "id", "student_id", "type", "start_date", "end_date", _STATUS, "in_force_from", "batch",
-        "reason", "created_by", "created_at", "deleted_on", "created_for",
-    ]  # fmt: skip
-    texts = [f"{field}::text" if field.endswith(("_date", "_from", "_on")) else field for field in fields]
+    texts = [f"{column}::text" if column in DATED else column for column in LISTED_COLUMNS]
     array = f"json_build_array({', '.join(texts)})::text"
-    return f"CASE WHEN {quoted} THEN {array} END, {', '.join(fields)}"
+    return f"CASE WHEN {quoted} THEN {array} END, {', '.join(LISTED_COLUMNS)}"
 
 
 def _password(url: str) -> str | None:
@@ -205,20 +163,27 @@ def _connect(url: str) -> psycopg.Connection[Any]:
     return conn
 
 
-def _count(value: Any) -> Any:
-    """A count as SQLite gives it: an int (PostgreSQL's SUM of ints is a bigint, or NULL)."""
-    return None if value is None else int(value)
-
-
 def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [""])[0]
 
 
-class PostgresStore:
+class PostgresStore(StoreProtocol):
     """An open PostgreSQL store. Use `PostgresStore.open(url)`; close it with `close()`."""
 
     writes_lines = False  # `listed` gives no JSON: the output writes it from plain rows
     writes_delimited = True  # `listed` writes csv/tsv lines in SQL, as SQLite's store does
+    LATER = "GREATEST({}, {})"
+    EARLIER = "LEAST({}, {})"
+    JSON_OBJECT = "json_build_object({})::text"
+    COUNT_TRUE = "SUM(({})::int)"
+    JOINED = "string_agg(DISTINCT {}, ',')"
+    DAYS_BETWEEN = "({} - {})"
+    WEEKS = "week(n) AS (SELECT generate_series(0, ?{}::int - 1))"
+    SAME = "IS NOT DISTINCT FROM"
+    JOIN_IN_ORDER = "JOIN"
+    # ?1 typed once, for every use (it may be compared only with a text cast otherwise).
+    TYPED_DAY = "?1::date IS NOT NULL"
+    conn: psycopg.Connection[Any]
 
     def __init__(self, url: str, conn: psycopg.Connection[Any]) -> None:
         self.url = url
@@ -232,7 +197,7 @@ class PostgresStore:
 
     def _run(self, sql: str, args: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
         try:
-            return self.conn.execute(sql, args)
+            return self.conn.execute(dialect(sql), args)
         except psycopg.OperationalError as error:  # the server gone: the store's own error
             raise self._lost(error) from None
 
@@ -273,9 +238,6 @@ class PostgresStore:
             raise
         return store
 
-    def close(self) -> None:
-        self.conn.close()
-
     def applied_migrations(self) -> list[str]:
         """The names of the migrations this store has had, oldest first."""
         (present,) = self._run(
@@ -286,25 +248,14 @@ class PostgresStore:
         rows = self._run(f"SELECT name FROM {pg_schema.MIGRATIONS_TABLE} ORDER BY applied_at, name")
         return [name for (name,) in rows]
 
-    def _needs_migration(self) -> bool:
-        """Whether the schema is due; `StoreUnusable` for a newer schema or a foreign database."""
-        applied = self.applied_migrations()
-        if set(applied) == set(schema.NAMES):
-            return False
-        newer = [name for name in applied if name not in schema.NAMES]
-        if newer:
-            raise StoreUnusable(
-                f"the store {self.shown} was written by a newer stream-exempt (schema "
-                f"{len(applied)}, this program knows {len(schema.NAMES)}); upgrade stream-exempt."
-            )
-        if not applied:
-            (foreign,) = self._run("SELECT to_regclass('exemptions') IS NOT NULL").fetchone() or (False,)
-            if foreign:
-                raise StoreUnusable(
-                    f"the PostgreSQL database {self.shown} has an exemptions table but is not a "
-                    "stream-exempt store; give --db the URL of a store or of an empty database."
-                )
-        return True
+    def _foreign(self) -> StoreUnusable | None:
+        (foreign,) = self._run("SELECT to_regclass('exemptions') IS NOT NULL").fetchone() or (False,)
+        if not foreign:
+            return None
+        return StoreUnusable(
+            f"the PostgreSQL database {self.shown} has an exemptions table but is not a "
+            "stream-exempt store; give --db the URL of a store or of an empty database."
+        )
 
     def _migrate(self) -> bool:
         """Create the schema or bring it up to date, under the write lock; whether it was created."""
@@ -368,143 +319,99 @@ class PostgresStore:
         row = self.conn.execute("SELECT n FROM stream_exempt_version").fetchone()
         return int(row[0]) if row else 0
 
-    def changed_since(self, version: int) -> bool:
-        return self.version() != version
+    def server_facts(self) -> dict[str, Any]:
+        """What `doctor` reports of the server instead of SQLite's file checks."""
+        row = self._run(
+            "SELECT current_setting('server_version'), session_user::text, current_database()::text, "
+            "EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'exemptions_r7' AND contype = 'x')"
+        ).fetchone()
+        assert row is not None
+        return {"server_version": row[0], "session_user": row[1], "database": row[2], "r7_constraint": row[3]}
 
-    def _actor(self, actor: Actor) -> Actor:
+    # -- the dialect's hooks (`base.StoreBase`) ---------------------------------------------
+
+    def _signed(self, actor: Actor) -> Actor:
         """The actor as recorded: the session user, and `--as` beside it (SPEC 12)."""
         return Actor(self.login, None if actor.for_ == self.login else actor.for_)
 
-    # -- reading ------------------------------------------------------------------------
+    def _insert(self, table: str, values: Mapping[str, Any]) -> int:
+        marks = ", ".join(f"${n}" for n in range(1, len(values) + 1))
+        row = self._run(
+            f"INSERT INTO {table} (id, {', '.join(values)}) VALUES ({_NEXT_ID[table]}, {marks}) RETURNING id",
+            tuple(values.values()),
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
 
-    def get(self, exemption_id: int) -> Exemption:
-        row = self._run(f"SELECT {COLUMNS} FROM exemptions WHERE id = $1", (exemption_id,)).fetchone()
-        if row is None:
-            raise no_exemption(exemption_id)
-        return exemption_row(row)
-
-    def get_many(self, exemption_ids: Iterable[int]) -> list[Exemption]:
-        wanted = list(dict.fromkeys(exemption_ids))
-        rows = self._run(f"SELECT {COLUMNS} FROM exemptions WHERE id = ANY($1::bigint[])", (wanted,))
-        found = {row[0]: exemption_row(row) for row in rows}
-        return [found[i] if i in found else self.get(i) for i in wanted]
-
-    def of_student(self, student_id: str) -> list[Exemption]:
-        rows = self._run(f"SELECT {COLUMNS} FROM exemptions WHERE student_id = $1 ORDER BY id", (student_id,))
-        return [exemption_row(row) for row in rows]
-
-    def _of_students(
-        self, student_ids: Iterable[str], condition: str, args: Sequence[Any]
-    ) -> list[Exemption]:
-        """The exemptions of these students meeting `condition` (its parameters from $2), oldest first."""
-        rows = self._run(
-            f"SELECT {COLUMNS} FROM exemptions WHERE student_id = ANY($1::text[]) AND {condition} ORDER BY id",
-            # An ID holding a NUL (from a hostile file) is no stored one: PostgreSQL text cannot hold it.
-            (sorted({student for student in student_ids if "\x00" not in student}), *args),
-        )
-        return [exemption_row(row) for row in rows]
-
-    def live_of(self, student_ids: Iterable[str], today: date) -> dict[tuple[str, str], list[Exemption]]:
-        found: dict[tuple[str, str], list[Exemption]] = {}
-        for exemption in self._of_students(
-            student_ids, "deleted_on IS NULL AND end_date >= $2::date", (today.isoformat(),)
-        ):
-            found.setdefault((exemption.student_id, exemption.type), []).append(exemption)
-        return found
-
-    def live_and_deleted_of(
-        self, student_ids: Iterable[str], today: date
-    ) -> tuple[dict[tuple[str, str], list[Exemption]], dict[tuple[str, str], list[Exemption]]]:
-        live: dict[tuple[str, str], list[Exemption]] = {}
-        deleted: dict[tuple[str, str], list[Exemption]] = {}
-        condition = "(deleted_on IS NOT NULL OR end_date >= $2::date)"
-        for exemption in self._of_students(student_ids, condition, (today.isoformat(),)):
-            found = deleted if exemption.deleted else live
-            found.setdefault((exemption.student_id, exemption.type), []).append(exemption)
-        return live, deleted
-
-    def live_besides(self, changing: Sequence[Exemption], today: date) -> list[Exemption]:
-        return self._of_students(
-            {exemption.student_id for exemption in changing},
-            "deleted_on IS NULL AND end_date >= $2::date AND id <> ALL($3::bigint[])",
-            (today.isoformat(), [exemption.id for exemption in changing]),
+    def _insert_students(self, students: Sequence[str], values: Mapping[str, Any]) -> None:
+        # The students as one array, each numbered after the largest id.
+        marks = ", ".join(f"${n}::{KINDS[column]}" for n, column in enumerate(values, start=2))
+        self._run(
+            f"INSERT INTO exemptions (id, student_id, {', '.join(values)}) "
+            f"SELECT (SELECT COALESCE(MAX(id), 0) FROM exemptions) + n, s, {marks} "
+            "FROM unnest($1::text[]) WITH ORDINALITY AS u(s, n) ORDER BY n",
+            (list(students), *values.values()),
         )
 
-    def answering_by_student(self) -> dict[str, list[Exemption]]:
-        found: dict[str, list[Exemption]] = {}
-        rows = self._run(
-            f"SELECT {COLUMNS} FROM exemptions WHERE deleted_on IS NULL OR deleted_on >= start_date ORDER BY id"
+    def _member(self, column: str, n: int, kind: str, *, negated: bool = False) -> str:
+        return f"{column} {'<> ALL' if negated else '= ANY'}(?{n}::{kind}[])"
+
+    def _many(self, values: Sequence[Any]) -> list[Any]:
+        # A text holding a NUL (from a hostile file) is none stored: PostgreSQL text cannot hold it.
+        return [value for value in values if not (isinstance(value, str) and "\x00" in value)]
+
+    def _fill_changing(self, ids: Sequence[int], dates: Sequence[tuple[str, str, str]] | None) -> list[Any]:
+        """The arrays of the exemptions a change writes and (for a change of dates) their new dates."""
+        if dates is None:
+            return [list(ids), None, None, None]
+        starts, ends, in_force = (
+            (list(column) for column in zip(*dates, strict=True)) if dates else ([], [], [])
         )
-        for row in rows:
-            found.setdefault(row[1], []).append(exemption_row(row))
-        return found
+        return [list(ids), starts, ends, in_force]
 
-    def select(
-        self,
-        *,
-        student_id: str | None = None,
-        type_code: str | None = None,
-        batch: int | None = None,
-        starting: tuple[date, date] | None = None,
-        ending: tuple[date, date] | None = None,
-        in_force: tuple[date, date] | None = None,
-        deleted: tuple[date, date] | None = None,
-        sort: str = "start",
-    ) -> list[Exemption]:
-        filters = Filters(student_id, type_code, batch, starting, ending, in_force, deleted)
-        where, args = conditions([], filters, later="GREATEST")
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        rows = self._run(dialect(f"SELECT {COLUMNS} FROM exemptions {clause} ORDER BY {SORTS[sort]}"), args)
-        return [exemption_row(row) for row in rows]
+    def _changing(self, first: int) -> str:
+        arrays = ", ".join(
+            f"?{first + n}::{kind}"
+            for n, kind in enumerate(("bigint[]", "text[]::date[]", "text[]::date[]", "text[]::date[]"))
+        )
+        return (
+            f"unnest({arrays}) WITH ORDINALITY AS c(exemption_id, new_start, new_end, new_in_force_from, seq)"
+        )
 
-    def _listing_conditions(
-        self, day: date, statuses: Iterable[str], filters: Filters
-    ) -> tuple[str, list[Any]]:
-        """`list`'s WHERE clause: the filters, and a status as of `day` ($1) among `statuses`."""
-        where, args = conditions([day.isoformat()], filters, later="GREATEST")
-        chosen = set(statuses)
-        if chosen and chosen <= LIVE:
-            where.append(LIVE_SQL)
-        if chosen != LIVE:
-            wanted = ", ".join(f"'{status}'" for status in STATUSES if status in chosen) or "NULL"
-            where.append(f"({STATUS_SQL}) IN ({wanted})")
-        # $1 is typed once, for every use (it may be compared only with a text cast otherwise).
-        where.append("?1::date IS NOT NULL")
-        return dialect(" AND ".join(where)), args
+    def _recorded(self, field: str, column: str) -> str:
+        return f"(s.after::json ->> '{field}')" + ("::date" if column in DATED else "")
 
-    def listed(
-        self,
-        day: date,
-        statuses: Iterable[str],
-        filters: Filters,
-        *,
-        sort: str = "start",
-        limit: int | None = None,
-        as_json: bool = False,
-        delimiter: str | None = None,
-        stood_at: str | None = None,
-    ) -> Iterator[tuple[Any, ...]]:
-        """`list`'s rows (`model.FIELDS` in order, ISO dates, the status as of `day`), streamed
-        from the server; with `delimiter` (`,` or a tab), each row as one csv/tsv line made by
-        the server, or its fields as a JSON array (starting with `[`) when the csv module must
-        quote or defuse them (`_copied_lines`). `as_json` is SQLite's alone: here such rows are
-        plain (`writes_lines` is false) and the output writes their JSON."""
-        where, args = self._listing_conditions(day, statuses, filters)
-        source = "exemptions" if stood_at is None else self._as_it_stood(stood_at, args)
-        shown = dialect(LISTED) if delimiter is None else _copied_lines(delimiter)
-        query = f"SELECT {shown} FROM {source} WHERE {where} ORDER BY {SORTS[sort]}"
-        if limit is not None:
-            query += f" LIMIT {int(limit)}"
+    def _records(self, field: str) -> str:
+        return f"jsonb_exists(s.after::jsonb, '{field}')"
+
+    def _counted_made(self, stood_at: str | None) -> str:
+        return "MATERIALIZED"
+
+    def _shown(self, *, as_json: bool, delimiter: str | None) -> str:
+        # `as_json` is SQLite's alone: here such rows are plain (`writes_lines` is false) and
+        # the output writes their JSON.
+        return (
+            super()._shown(as_json=as_json, delimiter=delimiter)
+            if delimiter is None
+            else _copied_lines(delimiter)
+        )
+
+    def _rows(
+        self, query: str, args: Sequence[Any], *, delimiter: str | None, limited: bool
+    ) -> Iterator[Any]:
+        """The rows streamed from the server; with `delimiter`, each row as one csv/tsv line
+        made by the server, or its fields as a JSON array (`_copied_lines`)."""
+        query = dialect(query)
         if delimiter is not None:
             lines = self._copied(query, args, delimiter)
             try:  # the query runs now, before anything is written: a failure leaves no header
                 first = next(lines, None)
             except psycopg.OperationalError as error:
                 raise self._lost(error) from None
-            if limit is not None:  # read whole: its count may be asked before the last row is read
+            if limited:  # read whole: its count may be asked before the last row is read
                 return iter([] if first is None else [first, *lines])
             return iter(()) if first is None else chain((first,), lines)
-        if limit is None:  # streamed from the server, a chunk of rows at a time
+        if not limited:  # streamed from the server, a chunk of rows at a time
             rows = self.conn.cursor().stream(query, args, size=2000)
             try:  # the query runs now, before anything is written: a failure leaves no header
                 first = next(rows, None)
@@ -550,428 +457,3 @@ class PostgresStore:
                     yield (str(row[1:-1], encoding),)
                 else:  # the fields as a JSON array, in the first column (quoted by the server)
                     yield (next(csv.reader([str(row, encoding)], delimiter=delimiter))[0],)
-
-    def count_listed(
-        self, day: date, statuses: Iterable[str], filters: Filters, *, stood_at: str | None = None
-    ) -> int:
-        where, args = self._listing_conditions(day, statuses, filters)
-        source = "exemptions" if stood_at is None else self._as_it_stood(stood_at, args)
-        row = self._run(f"SELECT count(*) FROM {source} WHERE {where}", args).fetchone()
-        return int(row[0]) if row else 0
-
-    def _as_it_stood(self, at: str, args: list[Any]) -> str:
-        """The exemptions table as it stood at the instant `at`, rebuilt from the event log, as
-        SQLite's store rebuilds it (see `sqlite.Store._as_it_stood`); `at` joins `args`."""
-        args.append(at)
-        columns = [
-            "id",
-            "student_id",
-            "type",
-            "start_date",
-            "end_date",
-            "reason",
-            "batch",
-            "created_by",
-            "created_at",
-            "in_force_from",
-            "deleted_at",
-            "deleted_on",
-            "created_for",
-        ]
-        fields = {column: field for field, column in SNAPSHOT_FIELDS if field in CHANGEABLE}
-        dated = {"start_date", "end_date", "in_force_from", "deleted_on"}
-
-        def read(column: str) -> str:
-            field = fields.get(column)
-            if field is None:
-                return f"e.{column}"
-            recorded = f"(s.after::json ->> '{field}')" + ("::date" if column in dated else "")
-            if field == "deleted_on":
-                # Events copied from a store older than SQLite's migration 0002 do not record
-                # the deletion day: theirs is the row's, where the event shows the same deletion.
-                return (
-                    f"CASE WHEN jsonb_exists(s.after::jsonb, 'deleted_on') THEN {recorded} "
-                    "WHEN (s.after::json ->> 'deleted_at') IS NOT DISTINCT FROM e.deleted_at "
-                    "THEN e.deleted_on END"
-                )
-            return recorded
-
-        shown = ", ".join(f"{read(column)} AS {column}" for column in columns)
-        return (
-            f"(SELECT {shown} FROM (SELECT exemption_id, MAX(id) AS last FROM events "
-            f"WHERE exemption_id IS NOT NULL AND at < ${len(args)}::text GROUP BY exemption_id) AS l "
-            "JOIN events AS s ON s.id = l.last JOIN exemptions AS e ON e.id = l.exemption_id) AS exemptions"
-        )
-
-    def require_batch(self, batch: int) -> None:
-        if not self._run("SELECT 1 FROM batches WHERE id = $1", (batch,)).fetchone():
-            raise no_batch(batch)
-
-    def batch_repeats(self, batch: int) -> str | None:
-        row = self._run("SELECT every, weekdays, occurrences FROM batches WHERE id = $1", (batch,)).fetchone()
-        return repeats_of(*row) if row else None
-
-    def batch_members(self, batch: int) -> list[Exemption]:
-        self.require_batch(batch)
-        rows = self._run(f"SELECT {COLUMNS} FROM exemptions WHERE batch = $1", (batch,))
-        return sorted(map(exemption_row, rows), key=attrgetter("start", "student_id", "id"))
-
-    def status_counts(self, day: date) -> dict[str, int]:
-        rows = self._run(
-            f"SELECT {_STATUS} AS status, count(*) FROM exemptions WHERE $1::date IS NOT NULL GROUP BY 1",
-            (day.isoformat(),),
-        )
-        counted = {status: int(count) for status, count in rows}
-        return {status: counted.get(status, 0) for status in STATUSES}
-
-    def server_facts(self) -> dict[str, Any]:
-        """What `doctor` reports of the server instead of SQLite's file checks."""
-        row = self._run(
-            "SELECT current_setting('server_version'), session_user::text, current_database()::text, "
-            "EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'exemptions_r7' AND contype = 'x')"
-        ).fetchone()
-        assert row is not None
-        return {"server_version": row[0], "session_user": row[1], "database": row[2], "r7_constraint": row[3]}
-
-    # -- views --------------------------------------------------------------------------
-
-    def batch_summaries(self, today: date) -> list[BatchSummary]:
-        rows = self._run(
-            """
-            SELECT b.id, b.created_at, b.created_by, b.source, COUNT(e.id),
-                   COALESCE(SUM((e.deleted_on IS NULL AND e.end_date >= $1::date)::int), 0),
-                   string_agg(DISTINCT e.type, ','),
-                   MIN(e.start_date), MAX(e.start_date), MIN(e.end_date), MAX(e.end_date), b.created_for,
-                   b.every, b.weekdays, b.occurrences
-            FROM batches AS b LEFT JOIN exemptions AS e ON e.batch = b.id
-            GROUP BY b.id ORDER BY b.id
-            """,
-            (today.isoformat(),),
-        )
-        return [
-            BatchSummary(
-                id=row[0],
-                created_at=row[1],
-                created_by=row[2],
-                source=row[3],
-                created=int(row[4]),
-                live=int(row[5]),
-                types=tuple(sorted(row[6].split(","))) if row[6] else (),
-                start=one_date(row[7], row[8]),
-                end=one_date(row[9], row[10]),
-                created_for=row[11],
-                repeats=repeats_of(row[12], row[13], row[14]),
-            )
-            for row in rows
-        ]
-
-    def summary_counts(
-        self, day: date, windows: Mapping[str, tuple[date, date]], *, stood_at: str | None = None
-    ) -> list[tuple[str, str, int, dict[str, int]]]:
-        live = "status IN ('active', 'pending')"
-        columns = {
-            "in_force": f"{live} AND GREATEST(start_date, in_force_from)",
-            "starting": f"{live} AND start_date",
-            "ending": f"{live} AND end_date",
-            "ending_today": f"{live} AND end_date",
-            "deleted": "deleted_on",
-        }
-        keys = [key for key in columns if key in windows]
-        sums = "".join(
-            f", SUM(({columns[key]} BETWEEN ${2 + 2 * n}::date AND ${3 + 2 * n}::date)::int)"
-            for n, key in enumerate(keys)
-        )
-        args: list[Any] = [day.isoformat(), *(d.isoformat() for key in keys for d in windows[key])]
-        source = "exemptions" if stood_at is None else self._as_it_stood(stood_at, args)
-        rows = self._run(
-            f"WITH counted AS MATERIALIZED (SELECT type, start_date, end_date, in_force_from, deleted_on, "
-            f"{_STATUS} AS status FROM {source} WHERE $1::date IS NOT NULL) "
-            f"SELECT type, status, COUNT(*){sums} FROM counted GROUP BY type, status",
-            args,
-        )
-        return [
-            (row[0], row[1], int(row[2]), dict(zip(keys, (_count(v) for v in row[3:]), strict=True)))
-            for row in rows
-        ]
-
-    def students_in_force_by_week(self, first: date, weeks: int) -> OfficeCounts:
-        """As `sqlite.Store.students_in_force_by_week`, in PostgreSQL's date arithmetic."""
-        last = first + timedelta(days=7 * weeks - 1)
-        rows = self._run(
-            """
-            WITH week(n) AS (SELECT generate_series(0, $3::int - 1)),
-            in_force(student_id, type, first, last) AS MATERIALIZED (
-                SELECT student_id, type, GREATEST(start_date, in_force_from),
-                       CASE WHEN deleted_on IS NULL THEN end_date ELSE LEAST(end_date, deleted_on) END
-                FROM exemptions
-                WHERE (deleted_on IS NULL OR deleted_on >= start_date)
-                  AND end_date >= $1::date AND start_date <= $2::date
-            ),
-            ranges(student_id, type, lo, hi) AS MATERIALIZED (
-                SELECT student_id, type,
-                       GREATEST(0, first - $1::date) / 7,
-                       LEAST($3::int - 1, (last - $1::date) / 7)
-                FROM in_force
-                WHERE first <= last AND last >= $1::date AND first <= $2::date
-            ),
-            several(student_id) AS MATERIALIZED (
-                SELECT student_id FROM ranges GROUP BY student_id HAVING COUNT(*) > 1
-            ),
-            single AS (SELECT * FROM ranges WHERE student_id NOT IN (SELECT student_id FROM several)),
-            pairs(n, type, student_id) AS MATERIALIZED (
-                SELECT DISTINCT week.n, ranges.type, ranges.student_id
-                FROM ranges JOIN week ON week.n BETWEEN ranges.lo AND ranges.hi
-                WHERE ranges.student_id IN (SELECT student_id FROM several)
-            )
-            SELECT 'from', lo, type, COUNT(*) FROM single GROUP BY lo, type
-            UNION ALL SELECT 'after', hi + 1, type, COUNT(*) FROM single GROUP BY hi, type
-            UNION ALL SELECT 'type', n, type, COUNT(*) FROM pairs GROUP BY n, type
-            UNION ALL SELECT 'all', n, NULL, COUNT(DISTINCT student_id) FROM pairs GROUP BY n
-            UNION ALL SELECT 'window', NULL, type, COUNT(DISTINCT student_id) FROM ranges GROUP BY type
-            """,
-            (first.isoformat(), last.isoformat(), weeks),
-        )
-        return office_counts(((k, n, t, int(c)) for k, n, t, c in rows), weeks)
-
-    def events(self, exemption_id: int) -> list[Event]:
-        self.get(exemption_id)
-        return self._events(
-            "exemption_id = $1 OR request_id = (SELECT id FROM requests WHERE exemption_id = $1)",
-            (exemption_id,),
-        )
-
-    def request_events(self, request_id: int) -> list[Event]:
-        self.request(request_id)
-        return self._events("request_id = $1", (request_id,))
-
-    def _events(self, condition: str, args: Sequence[int]) -> list[Event]:
-        return events_of(self._run(f"SELECT {EVENT_COLUMNS} FROM events WHERE {condition} ORDER BY id", args))
-
-    # -- writing (inside `writing()`) ----------------------------------------------------
-
-    def _log(
-        self,
-        exemption_id: int,
-        action: str,
-        actor: Actor,
-        at: str,
-        before: str | None,
-        request_id: int | None = None,
-    ) -> None:
-        self._run(
-            "INSERT INTO events (exemption_id, request_id, action, actor, login, actor_for, at, before, after) "
-            f"SELECT id, $1::bigint, $2::text, $3::text, $3::text, $4::text, $5::text, $6::text, {_SNAPSHOT} "
-            "FROM exemptions WHERE id = $7",
-            (request_id, action, actor.login, actor.for_, at, before, exemption_id),
-        )
-
-    def insert(
-        self, draft: Draft, *, actor: Actor, at: str, in_force_from: date, request_id: int | None = None
-    ) -> Exemption:
-        actor = self._actor(actor)
-        row = self._run(
-            "INSERT INTO exemptions (id, student_id, type, start_date, end_date, reason, "
-            "created_by, created_for, created_at, in_force_from) "
-            "VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM exemptions), $1, $2, $3, $4, $5, $6, $7, $8, $9) "
-            "RETURNING id",
-            (
-                draft.student_id,
-                draft.type,
-                draft.start.isoformat(),
-                draft.end.isoformat(),
-                draft.reason,
-                actor.login,
-                actor.for_,
-                at,
-                in_force_from.isoformat(),
-            ),
-        ).fetchone()
-        assert row is not None
-        exemption_id = int(row[0])
-        self._log(exemption_id, "add" if request_id is None else "approve", actor, at, None, request_id)
-        return self.get(exemption_id)
-
-    def insert_batch(
-        self,
-        members: Sequence[tuple[str, Terms]],
-        *,
-        actor: Actor,
-        at: str,
-        in_force_from: date,
-        source: str | None,
-        repeats: tuple[str, str | None, int | None] | None = None,
-    ) -> int:
-        actor = self._actor(actor)
-        every, weekdays, occurrences = repeats or (None, None, None)
-        row = self._run(
-            "INSERT INTO batches (id, created_at, created_by, created_for, source, every, weekdays, occurrences) "
-            "VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM batches), $1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            (at, actor.login, actor.for_, source, every, weekdays, occurrences),
-        ).fetchone()
-        assert row is not None
-        batch = int(row[0])
-        # One statement for each run of rows with the same terms, its students as one array.
-        for terms, run in groupby(members, key=itemgetter(1)):
-            self._run(
-                "INSERT INTO exemptions (id, student_id, type, start_date, end_date, reason, batch, "
-                "created_by, created_for, created_at, in_force_from) "
-                "SELECT (SELECT COALESCE(MAX(id), 0) FROM exemptions) + n, s, $2::text, $3::date, $4::date, "
-                "$5::text, $6::bigint, $7::text, $8::text, $9::text, $10::date "
-                "FROM unnest($1::text[]) WITH ORDINALITY AS u(s, n) ORDER BY n",
-                (
-                    [student for student, _ in run],
-                    terms.type,
-                    terms.start.isoformat(),
-                    terms.end.isoformat(),
-                    terms.reason,
-                    batch,
-                    actor.login,
-                    actor.for_,
-                    at,
-                    in_force_from.isoformat(),
-                ),
-            )
-        self._run(
-            "INSERT INTO events (exemption_id, action, actor, login, actor_for, at, before, after) "
-            f"SELECT id, 'bulk', $1::text, $1::text, $2::text, $3::text, NULL, {_SNAPSHOT} "
-            "FROM exemptions WHERE batch = $4 ORDER BY id",
-            (actor.login, actor.for_, at, batch),
-        )
-        return batch
-
-    def _log_changing(self, action: str, actor: Actor, at: str, after: str, args: Sequence[Any]) -> None:
-        """An event for each exemption in the array $5 (with its new values in $6 on), in its
-        order, written before the change: the snapshot before from the row; after, `after`."""
-        self._run(
-            "INSERT INTO events (exemption_id, action, actor, login, actor_for, at, before, after) "
-            f"SELECT e.id, $1::text, $2::text, $2::text, $3::text, $4::text, {_SNAPSHOT}, {after} "
-            f"FROM {_CHANGING} JOIN exemptions AS e ON e.id = c.exemption_id ORDER BY c.seq",
-            (action, actor.login, actor.for_, at, *args),
-        )
-
-    def update(
-        self, changes: Sequence[tuple[Exemption, Exemption]], *, action: str, actor: Actor, at: str
-    ) -> None:
-        actor = self._actor(actor)
-        args = (
-            [after.id for _, after in changes],
-            [after.start.isoformat() for _, after in changes],
-            [after.end.isoformat() for _, after in changes],
-            [after.in_force_from.isoformat() for _, after in changes],
-        )
-        self._log_changing(
-            action,
-            actor,
-            at,
-            _snapshot_sql(start="c.new_start", end="c.new_end", in_force_from="c.new_in_force_from"),
-            args,
-        )
-        self._run(
-            "UPDATE exemptions AS e SET start_date = c.new_start, end_date = c.new_end, "
-            "in_force_from = c.new_in_force_from "
-            "FROM unnest($1::bigint[], $2::text[]::date[], $3::text[]::date[], $4::text[]::date[]) "
-            "AS c(exemption_id, new_start, new_end, new_in_force_from) WHERE e.id = c.exemption_id",
-            args,
-        )
-
-    def set_reason(self, before: Exemption, after: Exemption, *, actor: Actor, at: str) -> None:
-        actor = self._actor(actor)
-        row = self._run(f"SELECT {_SNAPSHOT} FROM exemptions WHERE id = $1", (before.id,)).fetchone()
-        assert row is not None
-        self._run("UPDATE exemptions SET reason = $1 WHERE id = $2", (after.reason, after.id))
-        self._log(before.id, "edit", actor, at, str(row[0]))
-
-    def mark_deleted(self, exemptions: Sequence[Exemption], *, actor: Actor, at: str, on: date) -> None:
-        actor = self._actor(actor)
-        ids = [exemption.id for exemption in exemptions]
-        day = on.isoformat()
-        self._log_changing(
-            "delete",
-            actor,
-            at,
-            _snapshot_sql(deleted_at="$4::text", deleted_on="$9::date"),
-            (ids, None, None, None, day),
-        )
-        self._run(
-            "UPDATE exemptions SET deleted_at = $1, deleted_on = $2 WHERE id = ANY($3::bigint[])",
-            (at, day, ids),
-        )
-
-    # -- tutors' requests ---------------------------------------------------------------
-
-    def request(self, request_id: int) -> Request:
-        row = self._run(f"SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1", (request_id,)).fetchone()
-        if row is None:
-            raise no_request(request_id)
-        return request_of(row)
-
-    def requests(self, statuses: Iterable[str]) -> list[Request]:
-        rows = self._run(
-            f"SELECT {REQUEST_COLUMNS} FROM requests WHERE status = ANY($1::text[]) ORDER BY id",
-            (sorted(set(statuses)),),
-        )
-        return [request_of(row) for row in rows]
-
-    def insert_request(self, draft: Draft, *, requested_by: str, actor: Actor, at: str) -> Request:
-        actor = self._actor(actor)
-        row = self._run(
-            "INSERT INTO requests (id, student_id, type, start_date, end_date, reason, requested_by, "
-            "recorded_by, recorded_login, recorded_for, requested_at) "
-            "VALUES (stream_exempt_next_request_id(), $1, $2, $3, $4, $5, $6, $7, $7, $8, $9) "
-            "RETURNING id",
-            (
-                draft.student_id,
-                draft.type,
-                draft.start.isoformat(),
-                draft.end.isoformat(),
-                draft.reason,
-                requested_by,
-                actor.login,
-                actor.for_,
-                at,
-            ),
-        ).fetchone()
-        assert row is not None
-        request_id = int(row[0])
-        self._log_request(request_id, "request", actor, at, None)
-        return self.request(request_id)
-
-    def _log_request(self, request_id: int, action: str, actor: Actor, at: str, before: str | None) -> None:
-        self._run(
-            "INSERT INTO events (request_id, action, actor, login, actor_for, at, before, after) "
-            f"SELECT id, $1::text, $2::text, $2::text, $3::text, $4::text, $5::text, {_REQUEST_SNAPSHOT} "
-            "FROM requests WHERE id = $6",
-            (action, actor.login, actor.for_, at, before, request_id),
-        )
-
-    def _decide(self, request_id: int, status: str, actor: Actor, at: str, **fields: Any) -> None:
-        assignments = "".join(f", {column} = ${6 + n}" for n, column in enumerate(fields))
-        cursor = self._run(
-            "UPDATE requests SET status = $1, decided_by = $2, decided_login = $2, decided_for = $3, "
-            f"decided_at = $4{assignments} WHERE id = $5 AND status = 'requested'",
-            (status, actor.login, actor.for_, at, request_id, *fields.values()),
-        )
-        if cursor.rowcount != 1:
-            raise RuntimeError(f"request R{request_id} was not waiting")
-
-    def approve_request(
-        self, request: Request, draft: Draft, *, actor: Actor, at: str, in_force_from: date
-    ) -> Exemption:
-        actor = self._actor(actor)
-        created = self.insert(draft, actor=actor, at=at, in_force_from=in_force_from, request_id=request.id)
-        self._decide(request.id, APPROVED, actor, at, exemption_id=created.id)
-        return created
-
-    def reject_request(self, request: Request, reason: str, *, actor: Actor, at: str) -> None:
-        actor = self._actor(actor)
-        row = self._run(f"SELECT {_REQUEST_SNAPSHOT} FROM requests WHERE id = $1", (request.id,)).fetchone()
-        assert row is not None
-        self._decide(request.id, REJECTED, actor, at, decision_reason=reason)
-        self._log_request(request.id, "reject", actor, at, str(row[0]))
-
-
-# The exemptions a change writes, in order, with their new dates: the arrays $5 to $8.
-_CHANGING = (
-    "unnest($5::bigint[], $6::text[]::date[], $7::text[]::date[], $8::text[]::date[]) "
-    "WITH ORDINALITY AS c(exemption_id, new_start, new_end, new_in_force_from, seq)"
-)
