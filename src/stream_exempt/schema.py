@@ -21,6 +21,12 @@ MIGRATION_SET = "stream-exempt"
 
 _TYPE_LIST = ", ".join(f"'{code}'" for code in CODES)
 
+# What an exemption holds and a request asks for: a student, a type, dates and a reason.
+_WHAT = (
+    f"student_id TEXT NOT NULL, type TEXT NOT NULL CHECK (type IN ({_TYPE_LIST})), "
+    "start_date TEXT NOT NULL, end_date TEXT NOT NULL, reason TEXT,"
+)
+
 _INITIAL = (
     """
     CREATE TABLE batches (
@@ -33,11 +39,7 @@ _INITIAL = (
     f"""
     CREATE TABLE exemptions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
-        student_id TEXT NOT NULL,
-        type TEXT NOT NULL CHECK (type IN ({_TYPE_LIST})),
-        start_date TEXT NOT NULL,
-        end_date TEXT NOT NULL,
-        reason TEXT,
+        {_WHAT}
         batch INTEGER REFERENCES batches(id),
         created_by TEXT NOT NULL,
         created_at TEXT NOT NULL,
@@ -94,15 +96,35 @@ def _deletion_day(db: Database) -> None:
     )
 
 
+# What a request asked for, and who recorded it and when: never changed once recorded.
+_ASKED = (
+    "student_id",
+    "type",
+    "start_date",
+    "end_date",
+    "reason",
+    "requested_by",
+    "recorded_by",
+    "requested_at",
+)
+
+
+def _decided_once(*also: str) -> str:
+    """The trigger that lets a request be approved or rejected once, and never changes what it
+    asked for (nor the columns `also` names)."""
+    changed = "".join(f"\n        OR NEW.{column} IS NOT OLD.{column}" for column in (*_ASKED, *also))
+    return f"""
+    CREATE TRIGGER requests_are_decided_once BEFORE UPDATE ON requests
+    WHEN OLD.status != 'requested'{changed}
+    BEGIN SELECT RAISE(ABORT, 'a request is approved or rejected once, and never changed'); END
+    """
+
+
 _REQUESTS = (
     f"""
     CREATE TABLE requests (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
-        student_id TEXT NOT NULL,
-        type TEXT NOT NULL CHECK (type IN ({_TYPE_LIST})),
-        start_date TEXT NOT NULL,
-        end_date TEXT NOT NULL,
-        reason TEXT,
+        {_WHAT}
         requested_by TEXT NOT NULL,
         recorded_by TEXT NOT NULL,
         requested_at TEXT NOT NULL,
@@ -122,15 +144,7 @@ _REQUESTS = (
     BEGIN SELECT RAISE(ABORT, 'requests are never deleted; reject them'); END
     """,
     # A request is approved or rejected once, and what was asked never changes.
-    """
-    CREATE TRIGGER requests_are_decided_once BEFORE UPDATE ON requests
-    WHEN OLD.status != 'requested'
-        OR NEW.student_id IS NOT OLD.student_id OR NEW.type IS NOT OLD.type
-        OR NEW.start_date IS NOT OLD.start_date OR NEW.end_date IS NOT OLD.end_date
-        OR NEW.reason IS NOT OLD.reason OR NEW.requested_by IS NOT OLD.requested_by
-        OR NEW.recorded_by IS NOT OLD.recorded_by OR NEW.requested_at IS NOT OLD.requested_at
-    BEGIN SELECT RAISE(ABORT, 'a request is approved or rejected once, and never changed'); END
-    """,
+    _decided_once(),
 )
 
 
@@ -211,18 +225,7 @@ def _actor(db: Database) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
     # What was asked, and by whom and for whom it was recorded, never changes.
     db.execute("DROP TRIGGER requests_are_decided_once")
-    db.execute(
-        """
-        CREATE TRIGGER requests_are_decided_once BEFORE UPDATE ON requests
-        WHEN OLD.status != 'requested'
-            OR NEW.student_id IS NOT OLD.student_id OR NEW.type IS NOT OLD.type
-            OR NEW.start_date IS NOT OLD.start_date OR NEW.end_date IS NOT OLD.end_date
-            OR NEW.reason IS NOT OLD.reason OR NEW.requested_by IS NOT OLD.requested_by
-            OR NEW.recorded_by IS NOT OLD.recorded_by OR NEW.requested_at IS NOT OLD.requested_at
-            OR NEW.recorded_login IS NOT OLD.recorded_login OR NEW.recorded_for IS NOT OLD.recorded_for
-        BEGIN SELECT RAISE(ABORT, 'a request is approved or rejected once, and never changed'); END
-        """
-    )
+    db.execute(_decided_once("recorded_login", "recorded_for"))
 
 
 def _series(db: Database) -> None:

@@ -5,7 +5,7 @@ dialects (`sqlite.Store`, `postgres.PostgresStore`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -183,7 +183,9 @@ class StoreBase:
         `common.snapshot_fields`."""
         return cls.JSON_OBJECT.format(snapshot_fields(**written))
 
-    def _require(self, table: str, row_id: int, missing: NotFound) -> None:
-        """`missing` unless `table` holds a row with this id."""
-        if not self._run(f"SELECT 1 FROM {table} WHERE id = ?1", (row_id,)).fetchone():
-            raise missing
+    def _row(self, table: str, columns: str, row_id: int, missing: Callable[[int], NotFound]) -> Any:
+        """The `columns` of the row of `table` with this id; `missing(row_id)` when there is none."""
+        row = self._run(f"SELECT {columns} FROM {table} WHERE id = ?1", (row_id,)).fetchone()
+        if row is None:
+            raise missing(row_id)
+        return row

@@ -18,7 +18,7 @@ class Batches(Events):
 
     def require_batch(self, batch: int) -> None:
         """`NotFound` unless bulk batch `batch` exists."""
-        self._require("batches", batch, no_batch(batch))
+        self._row("batches", "1", batch, no_batch)
 
     def batch_repeats(self, batch: int) -> str | None:
         """How a series' batch repeats (`every 1w x 10`); None for an import or no such batch."""

@@ -15,7 +15,7 @@ from dataclasses import fields
 from datetime import date
 from typing import Any, NamedTuple
 
-from stream_exempt.model import RECORD, Event, Exemption, Request, exemption_of
+from stream_exempt.model import RECORD, Draft, Event, Exemption, Request, exemption_of
 
 # The orders `list --sort` offers; each ends with the id so that ties have one order.
 SORTS = {
@@ -95,6 +95,14 @@ SNAPSHOT_FIELDS = (
 # deletion): for a day that has passed they are read from the event log. Every other column
 # (id, student, type, batch, who recorded it and when) is written once, when it is recorded.
 CHANGEABLE = ("start", "end", "reason", "in_force_from", "deleted_at", "deleted_on")
+
+
+def asked(draft: Draft) -> dict[str, Any]:
+    """The columns of what a draft asks for (of an exemption or a request), dates as ISO text."""
+    return {
+        column_of(name): value.isoformat() if isinstance(value, date) else value
+        for name, value in zip(Draft._fields, draft, strict=True)
+    }
 
 
 class OfficeCounts(NamedTuple):

@@ -9,7 +9,7 @@ from typing import Any
 
 from stream_exempt.model import Actor, Draft, Event, Exemption
 from stream_exempt.store.base import no_exemption
-from stream_exempt.store.common import COLUMNS, SORTS, Filters, IsoDates, conditions, exemption_row
+from stream_exempt.store.common import COLUMNS, SORTS, Filters, IsoDates, asked, conditions, exemption_row
 from stream_exempt.store.events import Events
 
 # Live (not deleted, not expired) as of day ?1: what R7 compares with.
@@ -23,10 +23,7 @@ class Exemptions(Events):
 
     def get(self, exemption_id: int) -> Exemption:
         """One exemption by id, or `NotFound`."""
-        row = self._run(f"SELECT {COLUMNS} FROM exemptions WHERE id = ?1", (exemption_id,)).fetchone()
-        if row is None:
-            raise no_exemption(exemption_id)
-        return exemption_row(row)
+        return exemption_row(self._row("exemptions", COLUMNS, exemption_id, no_exemption))
 
     def get_many(self, exemption_ids: Iterable[int]) -> list[Exemption]:
         """Several exemptions by id, in the order given (once each); `NotFound` names the first
@@ -143,11 +140,7 @@ class Exemptions(Events):
         exemption_id = self._insert(
             "exemptions",
             {
-                "student_id": draft.student_id,
-                "type": draft.type,
-                "start_date": draft.start.isoformat(),
-                "end_date": draft.end.isoformat(),
-                "reason": draft.reason,
+                **asked(draft),
                 "created_by": actor.login,
                 "created_for": actor.for_,
                 "created_at": at,

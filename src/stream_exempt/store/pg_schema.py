@@ -22,6 +22,12 @@ _TEXT = 'TEXT COLLATE "C"'
 # A timestamp as the tool writes it (`dates.now_utc`): `2027-01-10T09:30:00Z`, UTC to the second.
 _STAMP = "~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$'"
 
+# What an exemption holds and a request asks for: a student, a type, dates and a reason.
+_ASKED = (
+    f"student_id {_TEXT} NOT NULL, type {_TEXT} NOT NULL CHECK (type IN ({_TYPE_LIST})), "
+    f"start_date DATE NOT NULL, end_date DATE NOT NULL, reason {_TEXT},"
+)
+
 # Whether a row being inserted is signed by the session user: always, except in copy-store run by
 # the owner of the tables (the setting is read first: it is all most rows cost).
 _SIGNING = (
@@ -54,11 +60,7 @@ CURRENT = (
     f"""
     CREATE TABLE exemptions (
         id BIGINT PRIMARY KEY,
-        student_id {_TEXT} NOT NULL,
-        type {_TEXT} NOT NULL CHECK (type IN ({_TYPE_LIST})),
-        start_date DATE NOT NULL,
-        end_date DATE NOT NULL,
-        reason {_TEXT},
+        {_ASKED}
         batch BIGINT REFERENCES batches(id),
         created_by {_TEXT} NOT NULL,
         created_at TEXT NOT NULL CHECK (created_at {_STAMP}),
@@ -80,11 +82,7 @@ CURRENT = (
     f"""
     CREATE TABLE requests (
         id BIGINT PRIMARY KEY,
-        student_id {_TEXT} NOT NULL,
-        type {_TEXT} NOT NULL CHECK (type IN ({_TYPE_LIST})),
-        start_date DATE NOT NULL,
-        end_date DATE NOT NULL,
-        reason {_TEXT},
+        {_ASKED}
         requested_by {_TEXT} NOT NULL,
         recorded_by {_TEXT} NOT NULL,
         requested_at TEXT NOT NULL CHECK (requested_at {_STAMP}),

@@ -8,7 +8,7 @@ from typing import Any
 
 from stream_exempt.model import APPROVED, REJECTED, Actor, Draft, Event, Exemption, Request
 from stream_exempt.store.base import no_request
-from stream_exempt.store.common import REQUEST_COLUMNS, REQUEST_SNAPSHOT_FIELDS, request_of
+from stream_exempt.store.common import REQUEST_COLUMNS, REQUEST_SNAPSHOT_FIELDS, asked, request_of
 from stream_exempt.store.exemptions import Exemptions
 
 
@@ -17,10 +17,7 @@ class Requests(Exemptions):
 
     def request(self, request_id: int) -> Request:
         """One request by number, or `NotFound`."""
-        row = self._run(f"SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?1", (request_id,)).fetchone()
-        if row is None:
-            raise no_request(request_id)
-        return request_of(row)
+        return request_of(self._row("requests", REQUEST_COLUMNS, request_id, no_request))
 
     def requests(self, statuses: Iterable[str]) -> list[Request]:
         """The requests with one of these statuses, oldest first."""
@@ -41,11 +38,7 @@ class Requests(Exemptions):
         request_id = self._insert(
             "requests",
             {
-                "student_id": draft.student_id,
-                "type": draft.type,
-                "start_date": draft.start.isoformat(),
-                "end_date": draft.end.isoformat(),
-                "reason": draft.reason,
+                **asked(draft),
                 "requested_by": requested_by,
                 "recorded_by": actor.login,
                 "recorded_login": actor.login,

@@ -13,7 +13,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date
 from functools import cache
@@ -22,7 +22,7 @@ from typing import Any
 
 from stream_exempt import interrupts, schema, sharing
 from stream_exempt.errors import StoreUnusable
-from stream_exempt.store.common import LISTED, LISTED_COLUMNS, LIVE_SQL, TEXT_COLUMNS, Filters, listed_object
+from stream_exempt.store.common import LISTED, LISTED_COLUMNS, LIVE_SQL, TEXT_COLUMNS, listed_object
 from stream_exempt.store.location import shown_path
 from stream_exempt.store.protocol import StoreProtocol
 
@@ -396,30 +396,8 @@ class Store(StoreProtocol):
             return _listed_line(delimiter)
         return _LISTED_JSON if as_json else LISTED
 
-    def _listing_query(
-        self,
-        shown: str,
-        day: date,
-        statuses: Iterable[str],
-        filters: Filters,
-        *,
-        order: str,
-        limit: int | None,
-        stood_at: str | None,
-    ) -> tuple[str, list[Any]]:
-        if stood_at is not None or limit is None or limit > _PAGE:
-            return super()._listing_query(
-                shown, day, statuses, filters, order=order, limit=limit, stood_at=stood_at
-            )
-        # A page (the first on a terminal, a small --limit): its ids are picked and sorted
-        # from the index alone where it holds every column asked about, then only those rows
-        # are read.
-        where, args = self._listing_conditions(day, statuses, filters)
-        query = (
-            f"SELECT {shown} FROM exemptions WHERE id IN (SELECT id FROM exemptions WHERE {where} "
-            f"ORDER BY {order} LIMIT {int(limit)}) ORDER BY {order}"
-        )
-        return query, args
+    def _page(self) -> int:
+        return _PAGE
 
     def _rows(
         self, query: str, args: Sequence[Any], *, delimiter: str | None, limited: bool
