@@ -141,3 +141,27 @@ def test_migrations_applied_in_another_order_do_not_wedge_a_store(tmp_path: Path
         assert not store._needs_migration()
     finally:
         store.close()
+
+
+def test_a_shared_migration_is_written_once_in_each_dialect_s_words(tmp_path: Path) -> None:
+    """A migration both stores run (`schema.SHARED`) gives its column types by name: SQLite runs
+    it with its own, and the PostgreSQL schema takes the same statements with its own."""
+    from stream_exempt.store import pg_schema
+
+    statements = (
+        "ALTER TABLE exemptions ADD COLUMN room {text}",
+        "ALTER TABLE exemptions ADD COLUMN seen {date}",
+    )
+    Cli(tmp_path / "s.db").add()
+    db = Database(tmp_path / "s.db")
+    schema._shared(statements)(db)
+    assert {column.name: column.type for column in db["exemptions"].columns}.items() >= {
+        "room": "TEXT",
+        "seen": "TEXT",
+    }.items()
+    assert [statement.format(**pg_schema._TYPES) for statement in statements] == [
+        'ALTER TABLE exemptions ADD COLUMN room TEXT COLLATE "C"',
+        "ALTER TABLE exemptions ADD COLUMN seen DATE",
+    ]
+    assert [name for name, _ in schema.SHARED] == [name for name, _ in pg_schema.LATER]
+    assert schema.NAMES == pg_schema.NAMES

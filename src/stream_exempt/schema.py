@@ -245,6 +245,25 @@ def _event_time(db: Database) -> None:
     db.execute("CREATE INDEX events_by_exemption ON events (exemption_id, at)")
 
 
+# Migrations after 0007 that both stores run, in numeric order: each (name, statements), the
+# statements written once, with the types of new columns named `{text}`, `{date}` and
+# `{integer}` and given in each dialect's words (SQLite's `SQLITE_TYPES` here, PostgreSQL's in
+# `store.pg_schema`). A field added to the exemption record needs only one of these, e.g.
+# ("0008_room", ("ALTER TABLE exemptions ADD COLUMN room {text}",)).
+SHARED: tuple[tuple[str, tuple[str, ...]], ...] = ()
+SQLITE_TYPES = {"text": "TEXT", "date": "TEXT", "integer": "INTEGER"}
+
+
+def _shared(statements: tuple[str, ...]) -> Callable[[Database], None]:
+    """A shared migration as SQLite runs it."""
+
+    def apply(db: Database) -> None:
+        for statement in statements:
+            db.execute(statement.format(**SQLITE_TYPES))
+
+    return apply
+
+
 # In numeric order. A store's applied migrations are compared with these as a set, so that
 # migrations landing in any order never wedge a store.
 MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
@@ -255,6 +274,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0005_actor", _actor),
     ("0006_series", _series),
     ("0007_event_time", _event_time),
+    *((name, _shared(statements)) for name, statements in SHARED),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in MIGRATIONS)
 

@@ -2,8 +2,9 @@
 SQLite's migrations (`schema.NAMES`).
 
 A new store gets the current schema in one transaction and every migration name recorded:
-no PostgreSQL store predates 0007. A migration added later is appended to `LATER` with its
-own statements, and applied to older stores in order, as on SQLite.
+no PostgreSQL store predates 0007. A migration added later is written once for both stores
+(`schema.SHARED`, which `LATER` takes in PostgreSQL's words), and applied to older stores in
+order, as on SQLite.
 
 Dates are DATE columns (read back as ISO text, as SQLite keeps them); the other text columns
 sort and compare byte by byte (`COLLATE "C"`), as SQLite's do. R7 is also held by the database:
@@ -14,6 +15,7 @@ typed in by hand says (SPEC 12); timestamps are checked to be as the tool writes
 
 from __future__ import annotations
 
+from stream_exempt import schema
 from stream_exempt.types import CODES
 
 MIGRATIONS_TABLE = "stream_exempt_migrations"
@@ -228,8 +230,13 @@ CURRENT = (
     """,
 )
 
-# Migrations after 0007, in order: (name, statements). None yet.
-LATER: tuple[tuple[str, tuple[str, ...]], ...] = ()
+# Migrations after 0007, in order: (name, statements); those both stores run (`schema.SHARED`)
+# with their column types in PostgreSQL's words.
+_TYPES = {"text": _TEXT, "date": "DATE", "integer": "BIGINT"}
+LATER: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (name, tuple(statement.format(**_TYPES) for statement in statements))
+    for name, statements in schema.SHARED
+)
 
 # The migrations `CURRENT` stands for, by SQLite's names; with `LATER`, every name it knows.
 CURRENT_NAMES = (
