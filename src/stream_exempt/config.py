@@ -315,12 +315,12 @@ def survey(store_option: str | None = None) -> Survey:
         for key, value in values.items():
             merged[key] = (value, layer.path)
             bad_in_files.pop(key, None)
-        for key, error in bad:
-            problems.append(error)
+        for key, refusal in bad:
+            problems.append(refusal)
             if key in VARIABLES:
                 given = document[key]
                 merged[key] = (given if isinstance(given, str) else repr(given), layer.path)
-                bad_in_files[key] = error.message
+                bad_in_files[key] = refusal.message
     settings, bad_settings = [], {}
     for name in KEYS:
         option = store_option if name == "store" else None
