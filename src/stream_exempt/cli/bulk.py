@@ -23,7 +23,7 @@ from stream_exempt.cli.options import (
     UntilOption,
     WeekdaysOption,
 )
-from stream_exempt.cli.session import Session, actor, collector_paused, committed, note, warn
+from stream_exempt.cli.session import Session, actor, collector_paused, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption, Terms
@@ -306,7 +306,7 @@ def bulk(
                             source=validate.printable_name(name),
                             repeats=None if expand is None else expand.stored(),
                         )
-                    committed(f"batch {batch}, {batch_summary.exemptions(len(plan.created))} created")
+                    session.committed(f"batch {batch}, {batch_summary.exemptions(len(plan.created))} created")
     if dry_run and not present:
         note(
             f"There is no store at {session.store_shown} yet: the file was checked as if "

@@ -15,7 +15,7 @@ import typer
 
 from stream_exempt import dates, output, rules, validate
 from stream_exempt.cli.options import ActorOption, BatchOption
-from stream_exempt.cli.session import Session, actor, collector_paused, committed, note, warn
+from stream_exempt.cli.session import Session, actor, collector_paused, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption
@@ -225,7 +225,7 @@ def _apply(
             changes = planned.changes
             store.update(changes, action=action, actor=who, at=dates.now_utc())
             if changes:
-                committed(
+                session.committed(
                     f"{_count(len(changes))} {'extended' if action == 'extend' else 'moved'} ({_ids(changes)})"
                 )
     return planned
@@ -468,7 +468,7 @@ def delete(
             current, left = _deletable(store, ids, batch_number, today, since)
         store.mark_deleted(current, actor=who, at=dates.now_utc(), on=today)
         if current:
-            committed(f"{_count(len(current))} deleted ({_ids(current)})")
+            session.committed(f"{_count(len(current))} deleted ({_ids(current)})")
     for exemption in current:
         print(f"Deleted {rules.describe(exemption)} of student {exemption.student_id}.")
     if batch is not None:

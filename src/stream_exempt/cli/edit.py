@@ -6,7 +6,7 @@ import typer
 
 from stream_exempt import dates, rules, validate
 from stream_exempt.cli.options import ActorOption
-from stream_exempt.cli.session import Session, actor, committed
+from stream_exempt.cli.session import Session, actor
 
 
 def _shown(reason: str | None) -> str:
@@ -45,7 +45,7 @@ def edit(
         after = rules.with_reason(before, text)
         if after.reason != before.reason:
             store.set_reason(before, after, actor=who, at=dates.now_utc())
-            committed(
+            session.committed(
                 f"the reason of exemption {number} changed from {_shown(before.reason)} to {_shown(after.reason)}",
                 f"Do not run it again; `stream-exempt history {number}` shows it",
             )

@@ -6,7 +6,7 @@ import typer
 
 from stream_exempt import sharing
 from stream_exempt.cli.roles import grant_roles, roles_said
-from stream_exempt.cli.session import Session, committed, warn
+from stream_exempt.cli.session import Session, warn
 from stream_exempt.errors import Refused
 from stream_exempt.store import Store, open_store
 
@@ -55,12 +55,14 @@ def init(
                 "--group shares a store file with a Unix group; a PostgreSQL store is shared through "
                 "the database's own roles."
             )
-        store = open_store(location, create=True)
+        store = open_store(location, create=True, ledger=session.ledger)
         try:
-            granted = grant_roles(store, session.store_shown) if roles else None
+            granted = grant_roles(session, store) if roles else None
         finally:
             store.close()
-        committed(f"the store at {session.store_shown}", "Running `stream-exempt init` again is harmless")
+        session.committed(
+            f"the store at {session.store_shown}", "Running `stream-exempt init` again is harmless"
+        )
         verb = "Created the store in" if store.created else "The store is ready in"
         print(f"{verb} the PostgreSQL database {session.store_shown}.")
         if granted is not None:
@@ -80,7 +82,7 @@ def init(
         if not existed:  # a failed init leaves nothing behind that it made
             sharing.remove(path, made)
         raise
-    committed(f"the store at {path}", "Running `stream-exempt init` again is harmless")
+    session.committed(f"the store at {path}", "Running `stream-exempt init` again is harmless")
     if group is not None:
         # Opening may have left -wal/-shm behind (another process holds the store): the group's too.
         sharing.prepare(path, group)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from stream_exempt import dates, output, rules, series, validate
 from stream_exempt.cli.batch_summary import created_line, exemptions, late_line
-from stream_exempt.cli.session import Session, committed, note, warn
+from stream_exempt.cli.session import Session, note, warn
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Actor, Draft, Exemption, Terms
@@ -165,7 +165,7 @@ def add_series(
                     repeats=stored_repeat(repeat, len(made)),
                 )
                 members = store.batch_members(batch)
-                committed(
+                session.committed(
                     f"batch {batch}, {exemptions(len(planned.created))} created ({series.span_words(made, repeat)})"
                 )
     new = {terms for _, terms in planned.created}

@@ -11,6 +11,7 @@ from typing import Any
 
 from stream_exempt import schema
 from stream_exempt.errors import NotFound, StoreUnusable
+from stream_exempt.interrupts import Ledger
 from stream_exempt.model import Actor
 from stream_exempt.store.common import snapshot_fields
 
@@ -43,6 +44,8 @@ class StoreBase:
 
     # Whether `open` made the store (a file, or the schema in an empty database): SPEC 2.
     created: bool = False
+    # What this store's transactions record is noted here (the command's ledger: SPEC 7, 10).
+    ledger: Ledger
     # Whether `listed` can itself write a row as a JSON object or a csv/tsv line (SQLite does,
     # in SQL); when not, it always gives plain rows and the output writes them.
     writes_lines: bool

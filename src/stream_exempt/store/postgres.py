@@ -32,8 +32,8 @@ from psycopg.abc import Buffer
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.string import TextLoader
 
-from stream_exempt import interrupts
 from stream_exempt.errors import NoStoreYet, Refused, StoreUnusable
+from stream_exempt.interrupts import Ledger
 from stream_exempt.model import Actor
 from stream_exempt.store import pg_schema
 from stream_exempt.store.common import DATED, KINDS, LISTED_COLUMNS, TEXT_COLUMNS
@@ -189,6 +189,7 @@ class PostgresStore(StoreProtocol):
         self.url = url
         self.conn = conn
         self.created = False
+        self.ledger = Ledger()  # what its transactions record, in words (`open_store` gives the command's)
         self.login = ""  # the database's session user: the actor of every change (SPEC 12)
 
     @property
@@ -286,7 +287,7 @@ class PostgresStore(StoreProtocol):
 
         The lock (a transaction-level advisory lock) serialises every writer, as SQLite's
         BEGIN IMMEDIATE does; READ COMMITTED then shows each statement every committed write."""
-        with interrupts.transaction():
+        with self.ledger.transaction():
             self.conn.execute("BEGIN")
             try:
                 self._run("SELECT pg_advisory_xact_lock($1)", (WRITE_LOCK,))
@@ -296,7 +297,7 @@ class PostgresStore(StoreProtocol):
                 self.conn.execute(
                     "UPDATE stream_exempt_version SET n = n + 1 WHERE pg_current_xact_id_if_assigned() IS NOT NULL"
                 )
-                with interrupts.committing():
+                with self.ledger.committing():
                     self.conn.execute("COMMIT")
             except errors.ExclusionViolation:
                 self._rollback()
