@@ -53,16 +53,16 @@ class StoreBase:
     writes_delimited: bool
     conn: Any  # the connection (sqlite3's or psycopg's)
 
-    # -- the dialect's words: format strings of an SQL expression
-    LATER = "MAX({}, {})"  # the later of two values
-    EARLIER = "MIN({}, {})"  # the earlier of two values
-    JSON_OBJECT = "json_object({})"  # a JSON object, as text, from `'key', value, ...`
-    COUNT_TRUE = "SUM({})"  # how many rows a condition holds for (NULL for none)
-    JOINED = "GROUP_CONCAT(DISTINCT {})"  # the distinct values of a group, joined by commas
-    DAYS_BETWEEN = "CAST(julianday({}) - julianday({}) AS INTEGER)"  # days from the second to the first
-    WEEKS = "week(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM week WHERE n + 1 < ?{})"  # 0 to ?N - 1
-    SAME = "IS"  # whether two values are the same, NULL the same as NULL
-    JOIN_IN_ORDER = "CROSS JOIN"  # a join that reads its left side first, in its order
+    # -- the dialect's words: format strings of an SQL expression (each dialect gives its own)
+    LATER: str  # the later of two values
+    EARLIER: str  # the earlier of two values
+    JSON_OBJECT: str  # a JSON object, as text, from `'key', value, ...`
+    COUNT_TRUE: str  # how many rows a condition holds for (NULL for none)
+    JOINED: str  # the distinct values of a group, joined by commas
+    DAYS_BETWEEN: str  # days from the second date to the first, as an integer
+    WEEKS: str  # a CTE `week(n)` of the numbers 0 to ?N - 1, given N's parameter number
+    SAME: str  # whether two values are the same, NULL the same as NULL
+    JOIN_IN_ORDER: str  # a join that reads its left side first, in its order
     EXEMPTIONS = "exemptions"  # the table, named so that a subquery called `exemptions` may read it
     # A condition on the day ?1 that tells PostgreSQL its type; None where none is needed.
     TYPED_DAY: str | None = None

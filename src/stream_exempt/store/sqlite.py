@@ -147,6 +147,15 @@ class Store(StoreProtocol):
 
     writes_lines = True  # `listed` writes JSON objects and csv/tsv lines in SQL
     writes_delimited = True  # `listed` writes csv/tsv lines in SQL
+    LATER = "MAX({}, {})"
+    EARLIER = "MIN({}, {})"
+    JSON_OBJECT = "json_object({})"
+    COUNT_TRUE = "SUM({})"
+    JOINED = "GROUP_CONCAT(DISTINCT {})"
+    DAYS_BETWEEN = "CAST(julianday({}) - julianday({}) AS INTEGER)"
+    WEEKS = "week(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM week WHERE n + 1 < ?{})"
+    SAME = "IS"
+    JOIN_IN_ORDER = "CROSS JOIN"
     EXEMPTIONS = "main.exemptions"
     conn: sqlite3.Connection
 
