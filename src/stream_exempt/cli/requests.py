@@ -5,13 +5,13 @@ recorded; every other rule is applied on the day it is approved, in the same tra
 creates the exemption and marks the request approved.
 """
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 import typer
 
 from stream_exempt import dates, output, rules, types, validate
-from stream_exempt.cli.add import describe_created, draft_from_options
+from stream_exempt.cli.add import draft_from_options
 from stream_exempt.cli.options import (
     ActorOption,
     EndOption,
@@ -22,10 +22,11 @@ from stream_exempt.cli.options import (
     TableFormatOption,
     TypeOption,
 )
-from stream_exempt.cli.session import Session, actor, committed, note, warn
+from stream_exempt.cli.session import Session, actor, committed
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import APPROVED, REQUEST_STATUSES, REQUESTED, Exemption, Request
+from stream_exempt.output.outcomes import Added, Approved, Rejected, Requested
 
 RequestArgument = Annotated[
     str, typer.Argument(metavar="REQ", help="The request, e.g. R12.", show_default=False)
@@ -141,7 +142,7 @@ def request(
     reason: ReasonOption = None,
     as_: ActorOption = None,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the request's number (R1)."),
-) -> None:
+) -> Requested:
     """Record a personal tutor's request for an exemption, for an officer to approve or reject.
 
     Only the type (R1) and the order of the dates (R2) are checked now; the other rules are
@@ -163,27 +164,7 @@ def request(
             "Do not run it again; `stream-exempt requests` shows it",
         )
     refusal = _approval_refused(recorded, today, store.of_student(recorded.student_id))
-    if quiet:
-        print(recorded.label)
-    else:
-        days = (recorded.end - recorded.start + timedelta(days=1)).days
-        lines = [
-            f"Recorded request {recorded.label}",
-            f"  student        {recorded.student_id}",
-            f"  type           {types.label(recorded.type)}",
-            f"  dates          {show(recorded.start)} to {show(recorded.end)} ({days} day{'s' if days != 1 else ''})",
-            f"  asked by       {recorded.requested_by}",
-        ]
-        if recorded.reason:
-            lines.append(f"  reason         {recorded.reason}")
-        print("\n".join(lines))
-    if refusal is not None:
-        warn(f"approved today, {recorded.label} would be refused: {refusal}")
-    elif not quiet:
-        note(
-            f"An officer approves it with `stream-exempt approve {recorded.label}` "
-            f"or rejects it with `stream-exempt reject {recorded.label} --reason TEXT`."
-        )
+    return Requested(recorded, refusal, quiet)
 
 
 def _approval_refused(recorded: Request, today: date, others: list[Exemption]) -> str | None:
@@ -268,7 +249,7 @@ def approve(
         ),
     ] = None,
     as_: ActorOption = None,
-) -> None:
+) -> Approved:
     """Approve a tutor's request: create its exemption, with every rule applied as of today.
 
     Example: stream-exempt approve R12
@@ -290,10 +271,8 @@ def approve(
         committed(
             f"request {asked.label} approved as exemption {created.id} for student {created.student_id}"
         )
-    print(f"Approved request {asked.label} from {asked.requested_by}.")
-    print(describe_created(created, today))
-    if message := rules.late_warning(created.start, created.in_force_from):
-        warn(message + ".")
+    late = rules.late_warning(created.start, created.in_force_from)
+    return Approved(asked, Added(created, rules.status(created, today), late))
 
 
 def reject(
@@ -310,7 +289,7 @@ def reject(
         ),
     ],
     as_: ActorOption = None,
-) -> None:
+) -> Rejected:
     """Reject a tutor's request, with the reason; it is closed and creates nothing.
 
     Example: stream-exempt reject R12 --reason "No placement on record"
@@ -330,4 +309,4 @@ def reject(
             f"request {asked.label} rejected",
             "Do not run it again; `stream-exempt requests --status all` shows it",
         )
-    print(f"Rejected request {asked.label} from {asked.requested_by}: {why}")
+    return Rejected(asked, why)

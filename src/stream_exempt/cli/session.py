@@ -12,6 +12,7 @@ from pathlib import Path
 from stream_exempt import config, interrupts, sharing, validate
 from stream_exempt.errors import NoStoreYet, StoreUnusable
 from stream_exempt.model import Actor
+from stream_exempt.output.reporter import Reporter
 from stream_exempt.store import StoreProtocol, is_url, open_store, shown_path
 from stream_exempt.store.location import is_conninfo
 
@@ -71,6 +72,8 @@ class Session:
 
     db: str | None = None  # `--db`: a path, or a PostgreSQL URL (not a Path: `//` would collapse)
     _store: StoreProtocol | None = field(default=None, repr=False)
+    # What the command says on stderr while it works (what it says once done is its result).
+    report: Reporter = field(default_factory=Reporter, repr=False)
 
     @property
     def store_setting(self) -> config.Setting:
@@ -117,7 +120,7 @@ class Session:
                     error.message = f"{error.message.rstrip('.')} (that {what} is set in {setting.origin})."
                 raise
             if self._store.created:  # so that a mistyped path is seen at once (SPEC 2)
-                note(f"Created a new store at {shown_path(location)}.")
+                self.report.note(f"Created a new store at {shown_path(location)}.")
         return self._store
 
     def store_if_present(self) -> StoreProtocol | None:

@@ -24,6 +24,7 @@ from stream_exempt.output.registry import (
     SUMMARY_FORMATS,
     TABLE_FORMATS,
     render,
+    render_result,
 )
 from stream_exempt.output.results import Document, Table, listed, record
 
@@ -64,5 +65,6 @@ __all__ = [
     "listed",
     "record",
     "render",
+    "render_result",
     "write_rich_table",
 ]

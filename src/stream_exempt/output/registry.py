@@ -112,3 +112,18 @@ def render(result: Table | Document, fmt: str, out: IO[str] | None = None) -> No
     if left and result.more is not None:
         out.flush()
         print(result.more(left), file=sys.stderr)
+
+
+def render_result(result: object) -> int:
+    """Write what a command returned (a result of `outcomes.py`), each in its format or in
+    words for people; the exit code it owes."""
+    from stream_exempt.output.outcomes import Shown
+
+    if isinstance(result, Shown):
+        render(result.result, result.fmt)
+    else:
+        from stream_exempt.output.said import WRITERS
+
+        WRITERS[type(result)](result)
+    code: int = getattr(result, "exit_code", 0)
+    return code
