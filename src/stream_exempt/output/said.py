@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stream_exempt import types
 from stream_exempt.dates import show
@@ -22,6 +22,7 @@ from stream_exempt.output.outcomes import (
     CopiedStore,
     Deleted,
     Edited,
+    FeedChecked,
     Health,
     Ids,
     Imported,
@@ -31,6 +32,10 @@ from stream_exempt.output.outcomes import (
     SeriesAdded,
 )
 from stream_exempt.output.reporter import Reporter
+from stream_exempt.output.results import Document
+
+if TYPE_CHECKING:
+    from stream_exempt.rules import Verdict
 
 _said = Reporter()
 
@@ -450,6 +455,26 @@ def copied_store(result: CopiedStore) -> None:
     )
 
 
+def verdict(answer: Verdict) -> Document:
+    """`check STUDENT_ID`'s answer: for programs, and in a sentence for people."""
+    found = {
+        "student_id": answer.student_id,
+        "date": answer.day,
+        "suppressed": answer.suppressed,
+        "exemption": answer.exemption.id if answer.exemption else None,
+        "in_force_from": answer.exemption.in_force_from if answer.exemption else None,
+        "why": answer.why,
+    }
+    return Document(found, f"{answer.student_id} on {show(answer.day)}: {answer.why}.")
+
+
+def feed_checked(result: FeedChecked) -> None:
+    try:
+        result.answer.copy_out()
+    finally:
+        result.answer.close()
+
+
 def ids(result: Ids) -> None:
     _lines(f"{each}\n" for each in result.ids)
 
@@ -468,4 +493,5 @@ WRITERS: dict[type, Callable[[Any], None]] = {
     Initialised: initialised,
     CopiedStore: copied_store,
     Ids: ids,
+    FeedChecked: feed_checked,
 }
