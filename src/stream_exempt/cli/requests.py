@@ -6,11 +6,11 @@ creates the exemption and marks the request approved.
 """
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from stream_exempt import dates, output, rules, types, validate
+from stream_exempt import dates, rules, validate
 from stream_exempt.cli.add import draft_from_options
 from stream_exempt.cli.options import (
     ActorOption,
@@ -23,110 +23,14 @@ from stream_exempt.cli.options import (
     TypeOption,
 )
 from stream_exempt.cli.session import Session, actor, committed
-from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import APPROVED, REQUEST_STATUSES, REQUESTED, Exemption, Request
-from stream_exempt.output.outcomes import Added, Approved, Rejected, Requested
+from stream_exempt.output import tables
+from stream_exempt.output.outcomes import Added, Approved, Rejected, Requested, Shown
 
 RequestArgument = Annotated[
     str, typer.Argument(metavar="REQ", help="The request, e.g. R12.", show_default=False)
 ]
-
-FIELDS = (
-    "id",
-    "student_id",
-    "type",
-    "start",
-    "end",
-    "reason",
-    "from",
-    "recorded_by",
-    "requested_at",
-    "status",
-    "decided_by",
-    "decided_at",
-    "decision_reason",
-    "exemption_id",
-    "recorded_for",
-    "decided_for",
-)
-HEADINGS = (
-    "Request",
-    "Student",
-    "Type",
-    "Start",
-    "End",
-    "From",
-    "Asked",
-    "Status",
-    "Decided by",
-    "Exemption",
-    "Reason",
-)
-
-
-def record(request: Request) -> dict[str, Any]:
-    """The machine-readable fields of one request: ISO dates and UTC times, type code."""
-    values = (
-        request.label,
-        request.student_id,
-        request.type,
-        request.start.isoformat(),
-        request.end.isoformat(),
-        request.reason,
-        request.requested_by,
-        request.recorded_by,
-        request.requested_at,
-        request.status,
-        request.decided_by,
-        request.decided_at,
-        request.decision_reason,
-        request.exemption_id,
-        request.recorded_for,
-        request.decided_for,
-    )
-    return dict(zip(FIELDS, values, strict=True))
-
-
-def _time(stamp: str) -> str:
-    """A timestamp in local time; one not as the tool writes it (typed in by hand) as it is."""
-    try:
-        return dates.local_time(stamp)
-    except (TypeError, ValueError):
-        return str(stamp)
-
-
-def human_row(request: Request) -> list[str]:
-    decided = request.decider or ""
-    if request.decided_at:
-        decided += f" ({_time(request.decided_at)})"
-    return [
-        request.label,
-        request.student_id,
-        types.label(request.type),
-        show(request.start),
-        show(request.end),
-        request.requested_by,
-        _time(request.requested_at),
-        request.status,
-        decided,
-        "" if request.exemption_id is None else str(request.exemption_id),
-        request.reason or request.decision_reason or "",
-    ]
-
-
-def _render(found: list[Request], fmt: str) -> None:
-    output.render(
-        output.Table(
-            FIELDS,
-            HEADINGS,
-            found,
-            machine=lambda request: list(record(request).values()),
-            human=human_row,
-            empty="No requests match.",
-        ),
-        fmt,
-    )
 
 
 def request(
@@ -196,21 +100,21 @@ def requests(
         typer.Option("--status", metavar="STATUS", help="requested (waiting), approved, rejected or all."),
     ] = REQUESTED,
     fmt: TableFormatOption = "table",
-) -> None:
+) -> Shown:
     """List tutors' requests: by default the ones waiting for a decision, oldest first.
 
     Example: stream-exempt requests --status all --format csv
     """
     session: Session = ctx.obj
     statuses = parse_request_statuses(status)
-    _render(session.store().requests(statuses), fmt)
+    return Shown(tables.requests(session.store().requests(statuses)), fmt)
 
 
 def _refuse_decided(request: Request) -> None:
     """A request is approved or rejected once: name who decided it, when, and how."""
     if request.status == REQUESTED:
         return
-    when = _time(request.decided_at) if request.decided_at else "an unknown time"
+    when = tables.when(request.decided_at) if request.decided_at else "an unknown time"
     if request.status == APPROVED:
         raise Refused(
             f"request {request.label} was already approved by {request.decider} on {when}, as "
