@@ -12,6 +12,7 @@ from stream_exempt import dates, output, rules, types, validate
 from stream_exempt.cli.options import OnOption, TableFormatOption
 from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
+from stream_exempt.output.outcomes import Ids, Shown
 from stream_exempt.store import Filters
 
 
@@ -132,7 +133,7 @@ def list_(
     all_: Annotated[bool, typer.Option("--all", help="Every row, even on a terminal.")] = False,
     fmt: TableFormatOption = "table",
     ids: Annotated[bool, typer.Option("--ids", help="Print only the ids, one a line.")] = False,
-) -> None:
+) -> Shown | Ids:
     """List exemptions: by default the live ones (active and pending) as of today.
 
     With --on a day that has passed, the store as it stood at the end of that day.
@@ -175,8 +176,7 @@ def list_(
             limit=None if limit is None else min(limit, sys.maxsize),
             stood_at=stood_at,
         )
-        sys.stdout.writelines(f"{row[0]}\n" for row in rows)
-        return
+        return Ids(row[0] for row in rows)
     shown = _limit(limit, all_, fmt)
     # The store writes each row as JSON (SQLite) or as a csv/tsv line (both stores) in SQL;
     # otherwise its plain rows are written by the output, to the same bytes.
@@ -202,7 +202,7 @@ def list_(
         more=_more(fmt),
         count=lambda: store.count_listed(day, statuses, filters, stood_at=stood_at),
     )
-    output.render(table, fmt)
+    return Shown(table, fmt)
 
 
 def _ids_only(ctx: typer.Context, limit: int | None, all_: bool) -> None:
@@ -223,7 +223,7 @@ def _limit(limit: int | None, all_: bool, fmt: str) -> int | None:
         return min(limit, sys.maxsize)  # more rows than any store holds: every row
     if all_:
         return None
-    return TERMINAL_LIMIT if fmt == "table" and sys.stdout.isatty() else None
+    return TERMINAL_LIMIT if fmt == "table" and output.to_terminal() else None
 
 
 def _more(fmt: str) -> Callable[[int], str]:

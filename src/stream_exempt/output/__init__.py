@@ -25,6 +25,7 @@ from stream_exempt.output.registry import (
     TABLE_FORMATS,
     render,
     render_result,
+    to_terminal,
 )
 from stream_exempt.output.results import Document, Table, listed, record
 
@@ -66,5 +67,6 @@ __all__ = [
     "record",
     "render",
     "render_result",
+    "to_terminal",
     "write_rich_table",
 ]

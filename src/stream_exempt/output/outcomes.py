@@ -19,6 +19,7 @@ from stream_exempt.output.results import Document, Table
 
 if TYPE_CHECKING:
     from stream_exempt.output.feed import FeedAnswer
+    from stream_exempt.summary import Summary
 
 
 @dataclass
@@ -30,6 +31,14 @@ class Shown:
     fmt: str
     exit_code: int = 0
     error: StreamExemptError | None = None
+
+
+@dataclass
+class Morning:
+    """`summary`: the morning view, in `fmt` (table or json)."""
+
+    summary: Summary
+    fmt: str
 
 
 @dataclass
@@ -147,11 +156,10 @@ class SeriesAdded:
 
 @dataclass
 class Health:
-    """`doctor`: the report (for json), its lines for people, the warnings after it, the
+    """`doctor`: the report (for json, and in lines for people), the warnings after it, the
     damage that owes an `Error:` line, and the verdict as an exit code."""
 
     report: dict[str, Any]
-    facts: list[tuple[str, str]]  # label, value
     fmt: str
     warnings: Sequence[str] = ()
     damaged: str | None = None

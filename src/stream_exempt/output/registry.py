@@ -81,6 +81,11 @@ def to_utf8(stream: Any) -> None:
         stream.reconfigure(encoding="utf-8", errors="strict")
 
 
+def to_terminal() -> bool:
+    """Whether standard output is a terminal (where `list` shows a page of rows at a time)."""
+    return sys.stdout.isatty()
+
+
 def render(result: Table | Document, fmt: str, out: IO[str] | None = None) -> None:
     """Write `result` in format `fmt` (a key of `FORMATS`) to `out` (standard output)."""
     out = out if out is not None else sys.stdout

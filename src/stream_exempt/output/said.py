@@ -27,6 +27,7 @@ from stream_exempt.output.outcomes import (
     Ids,
     Imported,
     Initialised,
+    Morning,
     Rejected,
     Requested,
     SeriesAdded,
@@ -475,6 +476,12 @@ def feed_checked(result: FeedChecked) -> None:
         result.answer.close()
 
 
+def morning(result: Morning) -> None:
+    from stream_exempt.output import morning
+
+    morning.write(result)
+
+
 def ids(result: Ids) -> None:
     _lines(f"{each}\n" for each in result.ids)
 
@@ -494,4 +501,5 @@ WRITERS: dict[type, Callable[[Any], None]] = {
     CopiedStore: copied_store,
     Ids: ids,
     FeedChecked: feed_checked,
+    Morning: morning,
 }
