@@ -28,6 +28,7 @@ from stream_exempt.output.outcomes import (
     Imported,
     Initialised,
     Morning,
+    Picture,
     Rejected,
     Requested,
     SeriesAdded,
@@ -482,6 +483,12 @@ def morning(result: Morning) -> None:
     morning.write(result)
 
 
+def picture(result: Picture) -> None:
+    from stream_exempt.output import pictures
+
+    pictures.write(result)
+
+
 def ids(result: Ids) -> None:
     _lines(f"{each}\n" for each in result.ids)
 
@@ -502,4 +509,5 @@ WRITERS: dict[type, Callable[[Any], None]] = {
     Ids: ids,
     FeedChecked: feed_checked,
     Morning: morning,
+    Picture: picture,
 }
