@@ -62,7 +62,9 @@ _SETTINGS: dict[str, Any] = dict(
 
 def _version(value: bool) -> None:
     if value:
-        print(f"stream-exempt {__version__}")
+        from stream_exempt.output.said import out
+
+        out(f"stream-exempt {__version__}")
         raise typer.Exit(0)
 
 
@@ -85,7 +87,9 @@ def root(
 ) -> None:
     """Manage Exemptions from student-engagement notifications."""
     if ctx.invoked_subcommand is None:
-        print(ctx.get_help())
+        from stream_exempt.output.said import out
+
+        out(ctx.get_help())
         raise typer.Exit(2)
     if db == "":  # an unset shell variable (`--db "$SES_DB"`): never fall back to another store
         raise Refused("--db is empty; give the path of the store.")

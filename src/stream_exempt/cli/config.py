@@ -1,20 +1,15 @@
 """`config`: every effective setting and where it came from. Never opens or creates the store."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from stream_exempt import config
-from stream_exempt.cli.options import format_choice, format_option
+from stream_exempt.cli.options import ViewFormat, format_option
 from stream_exempt.cli.session import Session
 from stream_exempt.output import Document, tables
 from stream_exempt.output.outcomes import Shown
 from stream_exempt.store.location import without_password
-
-if TYPE_CHECKING:
-    ConfigFormat = str
-else:
-    ConfigFormat = format_choice("ConfigFormat", ("table", "json"))
 
 
 def effective(survey: config.Survey) -> dict[str, Any]:
@@ -37,7 +32,7 @@ def effective(survey: config.Survey) -> dict[str, Any]:
 
 def config_(
     ctx: typer.Context,
-    fmt: Annotated[ConfigFormat, format_option("table or json.")] = "table",
+    fmt: Annotated[ViewFormat, format_option("table or json.")] = "table",
 ) -> Shown:
     """Show every effective setting (store, timezone, id_pattern) and where it came from.
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # for the type checker, a choice is the text it holds
     TableFormat = str
     AnswerFormat = str
     CheckFormat = str
-    SummaryFormat = str
+    ViewFormat = str
 else:
     # Every format that can write rows of records (list, history, types, batches, ...).
     TableFormat = format_choice("TableFormat", output.TABLE_FORMATS)
@@ -41,7 +41,8 @@ else:
     AnswerFormat = format_choice("AnswerFormat", output.ANSWER_FORMATS)
     # One answer (check STUDENT_ID) or a feed (check --file).
     CheckFormat = format_choice("CheckFormat", output.CHECK_FORMATS)
-    SummaryFormat = format_choice("SummaryFormat", output.SUMMARY_FORMATS)
+    # A view for people (table) or programs (json): summary, config.
+    ViewFormat = format_choice("ViewFormat", output.VIEW_FORMATS)
 
 TableFormatOption = Annotated[TableFormat, format_option()]
 AnswerFormatOption = Annotated[AnswerFormat, format_option("text for people, json for programs.")]

@@ -3,7 +3,6 @@
 import gc
 import os
 import pwd
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -169,18 +168,3 @@ def actor(name: str | None) -> Actor:
     me = login()
     for_ = None if name is None else validate.actor(name)
     return Actor(me, None if for_ == me else for_)
-
-
-def warn(message: str) -> None:
-    """A warning on stderr (control characters of names from outside escaped: SPEC 10)."""
-    from stream_exempt.output.results import visible
-
-    print(f"Warning: {visible(message)}", file=sys.stderr)
-
-
-def note(message: str) -> None:
-    """Progress and summaries meant for people, on stderr, away from the data on stdout
-    (one line: control characters of names from outside escaped, SPEC 10)."""
-    from stream_exempt.output.results import visible
-
-    print(visible(message), file=sys.stderr)

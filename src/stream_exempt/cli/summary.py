@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from stream_exempt import dates
-from stream_exempt.cli.options import OnOption, SummaryFormat, format_option
+from stream_exempt.cli.options import OnOption, ViewFormat, format_option
 from stream_exempt.cli.session import Session
 from stream_exempt.output.outcomes import Morning
 from stream_exempt.summary import summarise, windows
@@ -14,7 +14,7 @@ from stream_exempt.summary import summarise, windows
 def summary(
     ctx: typer.Context,
     on: OnOption = None,
-    fmt: Annotated[SummaryFormat, format_option("table for people, json for programs.")] = "table",
+    fmt: Annotated[ViewFormat, format_option("table for people, json for programs.")] = "table",
 ) -> Morning:
     """The office's morning view: exemptions by type and status, those coming into force in
     the next two days, starting within a week, ending within two weeks (extend them before

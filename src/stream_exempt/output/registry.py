@@ -50,16 +50,15 @@ FORMATS: dict[str, Format] = {  # in the order the SPEC lists them
     "text": Format(None, "text:write"),
 }
 MACHINE_FORMATS = ("csv", "tsv", "json", "jsonl")  # read by other programs: always UTF-8
-# The choices for a command that returns a Table, and for one that returns a Document.
+# The choices for a command that returns a Table.
 TABLE_FORMATS = tuple(name for name, f in FORMATS.items() if f.table is not None)
-DOCUMENT_FORMATS = tuple(name for name, f in FORMATS.items() if f.document is not None)
 # The narrower choices, in the order `--help` lists them: one answer for people or programs
 # (check STUDENT_ID, doctor); a feed filtered by `check --file`; `check`, which does either;
-# and `summary`.
+# and a view for people or programs (`summary`, `config`).
 ANSWER_FORMATS = ("text", "json")
 FEED_FORMATS = ("csv", "jsonl")
 CHECK_FORMATS = (*ANSWER_FORMATS, *FEED_FORMATS)
-SUMMARY_FORMATS = ("table", "json")
+VIEW_FORMATS = ("table", "json")
 
 
 def utf8(stream: Any) -> bool:

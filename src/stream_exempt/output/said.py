@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 _said = Reporter()
 
 
-def _out(text: str) -> None:
+def out(text: str) -> None:
+    """A line (or lines) for people on standard output."""
     print(text)
 
 
@@ -84,21 +85,21 @@ def describe_created(exemption: Exemption, status: str) -> str:
 
 
 def added(result: Added) -> None:
-    _out(str(result.exemption.id) if result.quiet else describe_created(result.exemption, result.status))
+    out(str(result.exemption.id) if result.quiet else describe_created(result.exemption, result.status))
     if result.late:
         _said.warn(result.late + ".")
 
 
 def approved(result: Approved) -> None:
     asked = result.request
-    _out(f"Approved request {asked.label} from {asked.requested_by}.")
+    out(f"Approved request {asked.label} from {asked.requested_by}.")
     added(result.added)
 
 
 def requested(result: Requested) -> None:
     recorded = result.request
     if result.quiet:
-        _out(recorded.label)
+        out(recorded.label)
     else:
         facts = [
             ("student", recorded.student_id),
@@ -108,7 +109,7 @@ def requested(result: Requested) -> None:
         ]
         if recorded.reason:
             facts.append(("reason", recorded.reason))
-        _out(card(f"Recorded request {recorded.label}", facts))
+        out(card(f"Recorded request {recorded.label}", facts))
     if result.refusal is not None:
         _said.warn(f"approved today, {recorded.label} would be refused: {result.refusal}")
     elif not result.quiet:
@@ -120,7 +121,7 @@ def requested(result: Requested) -> None:
 
 def rejected(result: Rejected) -> None:
     asked: Request = result.request
-    _out(f"Rejected request {asked.label} from {asked.requested_by}: {result.why}")
+    out(f"Rejected request {asked.label} from {asked.requested_by}: {result.why}")
 
 
 def _reason(reason: str | None) -> str:
@@ -137,9 +138,9 @@ def edited(result: Edited) -> None:
     if result.after == before:
         # SPEC 10: a change that changes nothing is not a change (no event; exit 0).
         has = "no reason" if before is None else f"the reason {_reason(before)}"
-        _out(f"Nothing to change: exemption {number} already has {has}.")
+        out(f"Nothing to change: exemption {number} already has {has}.")
     else:
-        _out(
+        out(
             f"Edited exemption {number} ({result.student_id}): reason "
             f"{_reason(before)} -> {_reason(result.after)}."
         )
@@ -179,7 +180,7 @@ def changed(result: Changed) -> None:
         result.kind,
     )
     if not changes and unchanged and batch is None:
-        _out(f"Nothing to change: exemption {unchanged[0].id} already {_already(kind, unchanged[0])}.")
+        out(f"Nothing to change: exemption {unchanged[0].id} already {_already(kind, unchanged[0])}.")
         return
     # A batch shares a few dates: word each change of dates once.
     said: dict[tuple[date, ...], str] = {}
@@ -201,7 +202,7 @@ def changed(result: Changed) -> None:
     )
     ended = f"; {left} left as they were (ended or deleted)" if left else ""
     if not changes and unchanged:  # nothing recorded: the whole answer, on stdout
-        _out(f"Nothing to change: batch {batch}: {as_asked}{ended}.")
+        out(f"Nothing to change: batch {batch}: {as_asked}{ended}.")
         return
     _said.note(
         f"Batch {batch}: {exemptions(len(changes))} {result.verb}"
@@ -223,7 +224,7 @@ def deleted(result: Deleted) -> None:
             _said.note(f"Nothing to delete: every member of batch {result.batch} has ended or is deleted.")
         return
     for exemption in result.deleted:
-        _out(f"Deleted {rules.describe(exemption)} of student {exemption.student_id}.")
+        out(f"Deleted {rules.describe(exemption)} of student {exemption.student_id}.")
     if result.batch is not None:
         left = result.left
         _said.note(
@@ -291,14 +292,14 @@ def imported(result: Imported) -> None:
         )
     for line, student, first in dict.fromkeys(result.repeats):  # a series' occurrences: once a line
         _said.warn(f"line {line} repeats line {first} for student {student}; counted once.")
-    _out(created_line(result.created, result.already, len(result.deleted), result.batch, result.dry_run))
+    out(created_line(result.created, result.already, len(result.deleted), result.batch, result.dry_run))
     if result.series is not None:
-        _out(result.series)
+        out(result.series)
     shown, limit = result.ranges, result.ranges_shown
     for each in shown[:limit]:
-        _out(f"  {each}")
+        out(f"  {each}")
     if len(shown) > limit:
-        _out(f"  ... and {len(shown) - limit} other date ranges.")
+        out(f"  ... and {len(shown) - limit} other date ranges.")
     if result.deleted:
         _said.warn(_not_recreated(result.deleted))
     if result.reason_differs:
@@ -331,7 +332,7 @@ def series_added(result: SeriesAdded) -> None:
         if result.batch is not None:
             _lines([f"{member}\n" for member in result.member_ids])
     else:
-        _out(
+        out(
             created_line(
                 result.created,
                 result.already,
@@ -413,13 +414,13 @@ def health(result: Health) -> None:
 def initialised(result: Initialised) -> None:
     if result.database:
         verb = "Created the store in" if result.created else "The store is ready in"
-        _out(f"{verb} the PostgreSQL database {result.where}.")
+        out(f"{verb} the PostgreSQL database {result.where}.")
         if result.roles is not None:
-            _out(roles_said(result.roles))
+            out(roles_said(result.roles))
         return
     store, folder = result.files["store file"], result.files["folder"]
     verb = "Created the store at" if result.created else "The store is ready at"
-    _out(
+    out(
         f"{verb} {result.where} (owner {store['owner']}, group {store['group']}, mode "
         f"{store['mode']}; its folder {folder['mode']})."
     )
@@ -449,10 +450,10 @@ def copied_store(result: CopiedStore) -> None:
     statuses = (
         ", ".join(f"{count:,} {status}" for status, count in result.statuses.items()) or "no exemptions"
     )
-    _out(
+    out(
         f"Copied {result.tables} from {result.source} to {result.target}, at schema version {result.migrations}."
     )
-    _out(
+    out(
         f"Checked: both stores hold the same rows of every table, and every exemption has the same status today ({statuses})."
     )
 
