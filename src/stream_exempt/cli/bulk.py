@@ -21,6 +21,7 @@ from stream_exempt.cli.options import (
     ReasonOption,
     UntilOption,
     WeekdaysOption,
+    value_option,
 )
 from stream_exempt.cli.session import Session, actor, collector_paused, committed
 from stream_exempt.dates import show
@@ -208,8 +209,7 @@ def bulk(
         str | None, typer.Option("--reason-column", metavar="NAME", help="The header of the reason column.")
     ] = None,
     sheet: Annotated[
-        str | None,
-        typer.Option("--sheet", metavar="NAME", help="The sheet of an .xlsx workbook (default: the first)."),
+        str | None, value_option("--sheet", "NAME", "The sheet of an .xlsx workbook (default: the first).")
     ] = None,
     month_first: MonthFirstOption = False,
     encoding: EncodingOption = None,
@@ -266,10 +266,10 @@ def bulk(
         students = [cells[at].strip() for _, cells in rows if at < len(cells)]
         in_force = rules.in_force_from(today)
         batch = None
-        if dry_run:  # no write lock, and no store file made where there was none
-            # reads: never creates the store; none yet, checked as if against an empty one
-            live, deleted = session.store().live_and_deleted_of(students, today) if present else ({}, {})
-            plan = _plan(
+        Found = dict[tuple[str, str], list[Exemption]]
+
+        def plan_against(live: Found, deleted: Found | None) -> "cohort.Plan":
+            return _plan(
                 session.report,
                 rows,
                 columns,
@@ -283,38 +283,18 @@ def bulk(
                 expand,
                 deleted,
             )
+
+        if dry_run:  # no write lock, and no store file made where there was none
+            # reads: never creates the store; none yet, checked as if against an empty one
+            plan = plan_against(
+                *(session.store().live_and_deleted_of(students, today) if present else ({}, {}))
+            )
         else:
             if not session.store_exists():  # a file that is refused leaves no new store behind
-                _plan(
-                    session.report,
-                    rows,
-                    columns,
-                    defaults,
-                    {},
-                    today,
-                    pattern,
-                    name,
-                    month_first,
-                    unpassable,
-                    expand,
-                )
+                plan_against({}, None)
             store = session.store_for_writing()
             with store.writing():  # the write lock first: R7 holds against every concurrent writer
-                live, deleted = store.live_and_deleted_of(students, today)
-                plan = _plan(
-                    session.report,
-                    rows,
-                    columns,
-                    defaults,
-                    live,
-                    today,
-                    pattern,
-                    name,
-                    month_first,
-                    unpassable,
-                    expand,
-                    deleted,
-                )
+                plan = plan_against(*store.live_and_deleted_of(students, today))
                 if plan.created:
                     with _writing(session.report, len(plan.created)):
                         batch = store.insert_batch(

@@ -14,7 +14,7 @@ from typing import Annotated, NamedTuple
 import typer
 
 from stream_exempt import dates, rules, validate
-from stream_exempt.cli.options import ActorOption, BatchOption
+from stream_exempt.cli.options import ActorOption, BatchOption, value_option
 from stream_exempt.cli.session import Session, actor, collector_paused, committed
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
@@ -298,23 +298,17 @@ def move(
     batch: BatchOption = None,
     start: Annotated[
         str | None,
-        typer.Option(
-            "--start",
-            "-s",
-            metavar="DATE",
-            help="The new first day, after today (keeps the length); only before it has started.",
+        value_option(
+            "--start -s",
+            "DATE",
+            "The new first day, after today (keeps the length); only before it has started.",
         ),
     ] = None,
-    end: Annotated[
-        str | None,
-        typer.Option("--end", "-e", metavar="DATE", help="The new last day, after today."),
-    ] = None,
+    end: Annotated[str | None, value_option("--end -e", "DATE", "The new last day, after today.")] = None,
     by: Annotated[
         str | None,
-        typer.Option(
-            "--by",
-            metavar="DURATION",
-            help="Shift both ends: 1w, 10d, 1m; -1w moves earlier. Only before it has started.",
+        value_option(
+            "--by", "DURATION", "Shift both ends: 1w, 10d, 1m; -1w moves earlier. Only before it has started."
         ),
     ] = None,
     as_: ActorOption = None,

@@ -14,6 +14,7 @@ from stream_exempt.cli.options import (
     MonthFirstOption,
     OnOption,
     format_option,
+    value_option,
 )
 from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused, StreamExemptError
@@ -32,16 +33,12 @@ def check(
     on: OnOption = None,
     file: Annotated[
         str | None,
-        typer.Option(
-            "--file", metavar="FEED", help="A notification feed (CSV) to filter; - for standard input."
-        ),
+        value_option("--file", "FEED", "A notification feed (CSV) to filter; - for standard input."),
     ] = None,
     column: ColumnOption = None,
     date_column: Annotated[
         str | None,
-        typer.Option(
-            "--date-column", metavar="NAME", help="The header of the feed's date column (default: date)."
-        ),
+        value_option("--date-column", "NAME", "The header of the feed's date column (default: date)."),
     ] = None,
     encoding: EncodingOption = None,
     month_first: MonthFirstOption = False,

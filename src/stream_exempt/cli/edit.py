@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from stream_exempt import dates, rules, validate
-from stream_exempt.cli.options import ActorOption
+from stream_exempt.cli.options import ActorOption, value_option
 from stream_exempt.cli.session import Session, actor, committed
 from stream_exempt.output.outcomes import Edited
 from stream_exempt.output.said import reason_change
@@ -18,11 +18,8 @@ def edit(
     ],
     reason: Annotated[
         str,
-        typer.Option(
-            "--reason",
-            "-r",
-            metavar="TEXT",
-            help="The corrected reason, at most 500 characters; an empty text removes it.",
+        value_option(
+            "--reason -r", "TEXT", "The corrected reason, at most 500 characters; an empty text removes it."
         ),
     ],
     as_: ActorOption = None,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from stream_exempt import dates, output, rules, types, validate
-from stream_exempt.cli.options import OnOption, TableFormatOption
+from stream_exempt.cli.options import OnOption, TableFormatOption, value_option
 from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
 from stream_exempt.output.outcomes import Ids, Shown
@@ -60,10 +60,8 @@ def list_(
     ctx: typer.Context,
     status: Annotated[
         list[str] | None,
-        typer.Option(
-            "--status",
-            metavar="STATUS",
-            help="active, pending, expired, deleted or all; repeat or comma-separate.",
+        value_option(
+            "--status", "STATUS", "active, pending, expired, deleted or all; repeat or comma-separate."
         ),
     ] = None,
     student: Annotated[
@@ -71,44 +69,39 @@ def list_(
     ] = None,
     type_: Annotated[str | None, typer.Option("--type", "-t", metavar="TYPE", help="Only this type.")] = None,
     batch: Annotated[
-        str | None,
-        typer.Option("--batch", "-b", metavar="BATCH", help="Only the members of this bulk batch."),
+        str | None, value_option("--batch -b", "BATCH", "Only the members of this bulk batch.")
     ] = None,
     on: OnOption = None,
     ending_within: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--ending-within",
-            metavar="DURATION",
-            help="Only those whose end falls from today (or the --on day) to DURATION later (2w, 10d, 1m), "
-            "soonest first.",
+            "DURATION",
+            "Only those whose end falls from today (or the --on day) to DURATION later (2w, 10d, 1m), soonest first.",
         ),
     ] = None,
     starting_within: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--starting-within",
-            metavar="DURATION",
-            help="Only those whose start falls from today (or the --on day) to DURATION later.",
+            "DURATION",
+            "Only those whose start falls from today (or the --on day) to DURATION later.",
         ),
     ] = None,
     in_force_within: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--in-force-within",
-            metavar="DURATION",
-            help="Only those that come into force (start suppressing) from today (or the --on day) to "
-            "DURATION later.",
+            "DURATION",
+            "Only those that come into force (start suppressing) from today (or the --on day) to DURATION later.",
         ),
     ] = None,
     deleted_within: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--deleted-within",
-            metavar="DURATION",
-            help="Only those deleted in the last DURATION, ending today or the --on day (1w: the seven "
-            "days up to it), whatever their status (one deleted today keeps today's); implies "
-            "--status all unless --status is given.",
+            "DURATION",
+            "Only those deleted in the last DURATION, ending today or the --on day (1w: the seven days up to it), whatever their status (one deleted today keeps today's); implies --status all unless --status is given.",
         ),
     ] = None,
     sort: Annotated[

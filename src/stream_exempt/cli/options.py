@@ -18,10 +18,10 @@ def format_choice(name: str, keys: Sequence[str]) -> type[StrEnum]:
     return StrEnum(name, [(key, key) for key in keys])  # type: ignore[return-value]
 
 
-def value_option(names: str, metavar: str, help: str) -> Any:
+def value_option(names: str, metavar: str, help: str, **more: Any) -> Any:
     """An option that takes a value: its names (`"--reason -r"`), the value's name in --help,
-    and its help."""
-    return typer.Option(*names.split(), metavar=metavar, help=help)
+    and its help (and anything more Typer takes)."""
+    return typer.Option(*names.split(), metavar=metavar, help=help, **more)
 
 
 def format_option(help: str = "Output format.") -> Any:

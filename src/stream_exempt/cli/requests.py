@@ -21,6 +21,7 @@ from stream_exempt.cli.options import (
     StudentArgument,
     TableFormatOption,
     TypeOption,
+    value_option,
 )
 from stream_exempt.cli.session import Session, actor, committed
 from stream_exempt.errors import Refused
@@ -96,8 +97,7 @@ def parse_request_statuses(value: str) -> tuple[str, ...]:
 def requests(
     ctx: typer.Context,
     status: Annotated[
-        str,
-        typer.Option("--status", metavar="STATUS", help="requested (waiting), approved, rejected or all."),
+        str, value_option("--status", "STATUS", "requested (waiting), approved, rejected or all.")
     ] = REQUESTED,
     fmt: TableFormatOption = "table",
 ) -> Shown:
@@ -145,12 +145,7 @@ def approve(
     request_id: RequestArgument,
     start: Annotated[
         str | None,
-        typer.Option(
-            "--start",
-            "-s",
-            metavar="DATE",
-            help="Start on this day instead (when the asked start has passed).",
-        ),
+        value_option("--start -s", "DATE", "Start on this day instead (when the asked start has passed)."),
     ] = None,
     as_: ActorOption = None,
 ) -> Approved:
@@ -184,13 +179,7 @@ def reject(
     request_id: RequestArgument,
     reason: Annotated[
         str,
-        typer.Option(
-            "--reason",
-            "-r",
-            metavar="TEXT",
-            help="Why it is rejected (told to the tutor).",
-            show_default=False,
-        ),
+        value_option("--reason -r", "TEXT", "Why it is rejected (told to the tutor).", show_default=False),
     ],
     as_: ActorOption = None,
 ) -> Rejected:

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from stream_exempt import dates, types, validate
+from stream_exempt.cli.options import value_option
 from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
 from stream_exempt.output import pictures
@@ -35,20 +36,17 @@ def timeline(
         ),
     ] = None,
     batch: Annotated[
-        str | None,
-        typer.Option(
-            "--batch", "-b", metavar="BATCH", help="Draw every member of this bulk batch, a row each."
-        ),
+        str | None, value_option("--batch -b", "BATCH", "Draw every member of this bulk batch, a row each.")
     ] = None,
     office: Annotated[
         bool, typer.Option("--office", help="Draw how many students are exempt each week, by type.")
     ] = False,
     from_: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--from",
-            metavar="DATE",
-            help=f"The first week shown (the week of that day; default: {WEEKS_BEFORE_TODAY} weeks before today).",
+            "DATE",
+            f"The first week shown (the week of that day; default: {WEEKS_BEFORE_TODAY} weeks before today).",
         ),
     ] = None,
     weeks: Annotated[
@@ -56,18 +54,18 @@ def timeline(
     ] = str(DEFAULT_WEEKS),
     svg: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--svg",
-            metavar="FILE",
-            help="Write the picture to FILE as SVG instead (a fixed width; - for standard output).",
+            "FILE",
+            "Write the picture to FILE as SVG instead (a fixed width; - for standard output).",
         ),
     ] = None,
     html: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--html",
-            metavar="FILE",
-            help="Write the picture to FILE as HTML instead (a fixed width; - for standard output).",
+            "FILE",
+            "Write the picture to FILE as HTML instead (a fixed width; - for standard output).",
         ),
     ] = None,
 ) -> Picture:

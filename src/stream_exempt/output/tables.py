@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -99,14 +99,23 @@ def request_row(request: Request) -> list[str]:
     ]
 
 
-def requests(found: Iterable[Request]) -> Table:
+def _of_records(
+    fields: Sequence[str],
+    headings: Sequence[str],
+    found: Iterable[Any],
+    record: Callable[[Any], dict[str, Any]],
+    row: Callable[[Any], list[str]],
+    empty: str,
+) -> Table:
+    """Items whose machine fields are `record(item)`'s values and whose columns are `row(item)`."""
     return Table(
-        REQUEST_FIELDS,
-        REQUEST_HEADINGS,
-        found,
-        machine=lambda request: list(request_record(request).values()),
-        human=request_row,
-        empty="No requests match.",
+        fields, headings, found, machine=lambda item: list(record(item).values()), human=row, empty=empty
+    )
+
+
+def requests(found: Iterable[Request]) -> Table:
+    return _of_records(
+        REQUEST_FIELDS, REQUEST_HEADINGS, found, request_record, request_row, "No requests match."
     )
 
 
@@ -170,14 +179,8 @@ def batch_row(batch: BatchSummary) -> list[str]:
 
 
 def batches(found: Iterable[BatchSummary]) -> Table:
-    return Table(
-        BATCH_FIELDS,
-        BATCH_HEADINGS,
-        found,
-        machine=lambda batch: list(batch_record(batch).values()),
-        human=batch_row,
-        empty="No batches: `stream-exempt bulk FILE` imports one.",
-    )
+    empty = "No batches: `stream-exempt bulk FILE` imports one."
+    return _of_records(BATCH_FIELDS, BATCH_HEADINGS, found, batch_record, batch_row, empty)
 
 
 # -- history -----------------------------------------------------------------------------------
