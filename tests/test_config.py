@@ -378,3 +378,52 @@ def test_a_long_id_is_refused_before_it_is_matched(cli: Cli) -> None:
     result = cli("add", "1" * 65, "-t", "placement", "-s", "+1w", "--for", "1w", env=env)
     assert result.exit_code == 2
     assert "it is 65 characters long, and a student ID is at most 64." in result.stderr
+
+
+def test_a_bad_key_in_a_file_leaves_its_other_keys_shown(tmp_path: Path) -> None:
+    """The file's good keys still count in `config`: the store it names is shown, not the
+    default; the bad key is shown as written and marked, and `config` exits 4 naming it."""
+    office = write(
+        tmp_path / "office.toml",
+        'store = "/srv/office/exemptions.db"\ntimezone = "Mars/Olympus"\nid_pattern = 7\n',
+    )
+    result = run("config", "--format", "json", env={"STREAM_EXEMPT_CONFIG": str(office)})
+    assert result.exit_code == 4
+    report = json.loads(result.stdout)
+    assert report["store"] == {"value": "/srv/office/exemptions.db", "source": str(office)}
+    assert report["timezone"]["value"] == "Mars/Olympus"
+    assert report["timezone"]["problem"].endswith(
+        "'Mars/Olympus' is not a known time zone; name one such as Europe/London."
+    )
+    assert (
+        report["id_pattern"]["value"] == "7" and "int given, text expected" in report["id_pattern"]["problem"]
+    )
+    assert result.stderr == (
+        f"Error: The configuration file {office} has a bad value for 'timezone': 'Mars/Olympus' is not a known "
+        "time zone; name one such as Europe/London (and 1 other bad setting, marked above).\n"
+    )
+    # Every other command still stops at the bad file (SPEC 9).
+    listed = run("list", env={"STREAM_EXEMPT_CONFIG": str(office)})
+    assert listed.exit_code == 4 and "'Mars/Olympus' is not a known time zone" in listed.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("postgresql://alice:s3cret@db.example/ses?foo=bar", 'invalid URI query parameter: "foo"'),
+        ("postgresql://[db.example/ses", 'looking for matching "]"'),
+    ],
+)
+def test_config_finds_a_store_url_that_libpq_cannot_read(url: str, why: str) -> None:
+    """`config` never connects, but a URL that every other command refuses is exit 4 here too,
+    named without its password."""
+    pytest.importorskip("psycopg", reason="libpq (through psycopg) is the judge of a URL")
+    result = run("config", "--format", "json", env={"STREAM_EXEMPT_DB": url})
+    assert result.exit_code == 4
+    assert why in result.stderr and "s3cret" not in result.stdout + result.stderr
+    assert result.stderr.startswith("Error: postgresql://")
+    assert result.stderr.endswith(
+        "write it as postgresql://user@host:port/dbname (that URL is set in STREAM_EXEMPT_DB).\n"
+    )
+    assert json.loads(result.stdout)["store"]["problem"] == result.stderr.removeprefix("Error: ").strip()
+    assert run("list", env={"STREAM_EXEMPT_DB": url}).exit_code == 4

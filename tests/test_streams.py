@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from helpers import Cli, command, shell
+from stream_exempt import interrupts
 
 pytestmark = pytest.mark.slow
 
@@ -137,6 +138,36 @@ def test_ctrl_c_is_130_and_says_what_was_recorded(
     assert after.exit_code == 130
     assert after.stderr.startswith("Error: Interrupted after recording: exemption 1 for student 201234567")
     assert cli.ok("list", "--ids").stdout == "1\n"
+
+
+def test_what_one_command_recorded_is_never_said_by_the_next(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each command reports from its own ledger: an interrupt of the second command in the same
+    process says nothing of what the first recorded."""
+    cli.ok(*ADD.split())
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("stream_exempt.rules.check_new", interrupted)
+    second = cli("add", "201234568", "--type", "placement", "--start", "+2w", "--for", "2w")
+    assert (second.exit_code, second.stderr) == (130, "Error: Interrupted; nothing was changed.\n")
+
+
+def test_a_ledger_keeps_notes_made_in_a_transaction_only_when_it_commits() -> None:
+    ledger = interrupts.Ledger()
+    with pytest.raises(RuntimeError), ledger.transaction():
+        ledger.note("exemption 1 for student 201234567", "see list")
+        raise RuntimeError("the COMMIT failed")
+    assert (ledger.recorded, ledger.said()) == ([], "interrupted; nothing was changed.")
+    with ledger.transaction():
+        ledger.note("exemption 2 for student 201234567", "see list")
+        assert ledger.recorded == []  # not before it commits
+        with ledger.committing():
+            pass
+    assert (ledger.done, ledger.advice) == ("exemption 2 for student 201234567", ["see list"])
+    assert ledger.said() == "interrupted after recording: exemption 2 for student 201234567."
 
 
 @pytest.mark.parametrize(

@@ -113,9 +113,19 @@ _cache: dict[tuple[str, int, int, int], dict[str, str]] = {}
 
 def layer_values(layer: Layer) -> dict[str, str]:
     """The settings one configuration file gives, checked, or `BadConfiguration`."""
-    path = layer.path
+    status = _stat(layer.path)
+    key = (str(layer.path), status.st_ino, status.st_mtime_ns, status.st_size)
+    if key not in _cache:
+        values, bad = _values(layer.path, _document(layer.path))
+        if bad:
+            raise bad[0][1]
+        _cache[key] = values
+    return _cache[key]
+
+
+def _stat(path: Path) -> os.stat_result:
     try:
-        status = path.stat()
+        return path.stat()
     except FileNotFoundError:
         raise BadConfiguration(
             f"the configuration file {path} named by {CONFIG_VARIABLE} does not exist; "
@@ -123,10 +133,6 @@ def layer_values(layer: Layer) -> dict[str, str]:
         ) from None
     except OSError as error:
         raise _unreadable(path, error) from None
-    key = (str(path), status.st_ino, status.st_mtime_ns, status.st_size)
-    if key not in _cache:
-        _cache[key] = _read(path)
-    return _cache[key]
 
 
 def file_values() -> dict[str, tuple[str, Path]]:
@@ -147,7 +153,8 @@ def _unreadable(path: Path, error: OSError) -> BadConfiguration:
     )
 
 
-def _read(path: Path) -> dict[str, str]:
+def _document(path: Path) -> dict[str, Any]:
+    """The file's TOML document, or `BadConfiguration` when it cannot be read as one."""
     import tomllib
 
     try:
@@ -164,14 +171,31 @@ def _read(path: Path) -> dict[str, str]:
             f"the configuration file {path} is not valid TOML ({error}); write each setting "
             'as key = "value", for example store = "/srv/stream-exempt/exemptions.db".'
         ) from None
+    return document
+
+
+def _values(
+    path: Path, document: dict[str, Any]
+) -> tuple[dict[str, str], list[tuple[str, BadConfiguration]]]:
+    """The file's good settings, and each bad key with why, in the file's order."""
     values: dict[str, str] = {}
+    bad: list[tuple[str, BadConfiguration]] = []
     for key, value in document.items():
         if key not in VARIABLES:
-            raise BadConfiguration(
-                f"the configuration file {path} has an unknown key {key!r}; the keys are {', '.join(KEYS)}."
+            bad.append(
+                (
+                    key,
+                    BadConfiguration(
+                        f"the configuration file {path} has an unknown key {key!r}; the keys are {', '.join(KEYS)}."
+                    ),
+                )
             )
-        values[key] = _checked(path, key, value)
-    return values
+            continue
+        try:
+            values[key] = _checked(path, key, value)
+        except BadConfiguration as error:
+            bad.append((key, error))
+    return values, bad
 
 
 def _checked(path: Path, key: str, value: Any) -> str:
@@ -278,16 +302,27 @@ def survey(store_option: str | None = None) -> Survey:
     problems: list[BadConfiguration] = []
     files: list[tuple[Layer, str | None]] = []
     merged: dict[str, tuple[str, Path]] = {}
+    bad_in_files: dict[str, str] = {}  # a key whose value in the last file that sets it is bad
     for layer in layers():
         try:
-            values = layer_values(layer)
+            _stat(layer.path)
+            document = _document(layer.path)
         except BadConfiguration as error:
             problems.append(error)
             files.append((layer, error.message))
             continue
-        files.append((layer, None))
+        # A bad key is named, and the file's other keys still count: the store it names is shown.
+        values, bad = _values(layer.path, document)
+        files.append((layer, bad[0][1].message if bad else None))
         for key, value in values.items():
             merged[key] = (value, layer.path)
+            bad_in_files.pop(key, None)
+        for key, refusal in bad:
+            problems.append(refusal)
+            if key in VARIABLES:
+                given = document[key]
+                merged[key] = (given if isinstance(given, str) else repr(given), layer.path)
+                bad_in_files[key] = refusal.message
     settings, bad_settings = [], {}
     for name in KEYS:
         option = store_option if name == "store" else None
@@ -303,5 +338,22 @@ def survey(store_option: str | None = None) -> Survey:
         if given is None and name in merged:
             value, path = merged[name]
             given = Setting(name, value, FILE, str(path))
+            if name in bad_in_files:
+                bad_settings[name] = bad_in_files[name]
         settings.append(given or Setting(name, _default(name), DEFAULT, ""))
+    store_setting = settings[KEYS.index("store")]
+    if "store" not in bad_settings and (problem := _url_problem(store_setting)):
+        problems.append(problem)
+        bad_settings["store"] = problem.message
     return Survey(settings, files, problems, bad_settings)
+
+
+def _url_problem(setting: Setting) -> BadConfiguration | None:
+    """Why libpq cannot read the store's URL, if it is one (`config` never connects: a URL that
+    every other command would refuse is found here, without the server)."""
+    from stream_exempt.store.location import is_url, url_problem
+
+    if not is_url(setting.value) or (problem := url_problem(setting.value)) is None:
+        return None
+    where = f" (that URL is set in {setting.origin})" if setting.kind != OPTION else ""
+    return BadConfiguration(f"{problem.rstrip('.')}{where}.")

@@ -35,11 +35,9 @@ def main() -> None:
 
 
 def _interrupted() -> None:
+    """An interrupt the app did not take: it came while the app was loading, or before its
+    command began, so nothing was recorded (the app reports one that comes later itself)."""
     interrupts.ended()
-    if interrupts.recorded:  # the app has loaded, and has written: say it in its words
-        from stream_exempt.cli.group import fail
-
-        fail(interrupts.said(), EXIT_INTERRUPTED)
     sys.stderr.write("Error: Interrupted; nothing was changed.\n")
     sys.exit(EXIT_INTERRUPTED)
 

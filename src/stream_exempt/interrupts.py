@@ -1,7 +1,7 @@
 """An interrupt never lies (SPEC 10): what a process has recorded, and Ctrl-C and SIGTERM.
 
 Every change is one transaction (`Store.writing`), and a command notes in words what it
-recorded (`note`, made inside the transaction, kept aside until it commits). The COMMIT and
+recorded in its `Ledger` (`note`, made inside the transaction, kept aside until it commits). The COMMIT and
 the keeping of those notes are one step that no signal can split (`held`): a signal that
 comes before it rolls the transaction back (nothing was changed), one that comes during it
 waits until the notes are kept, and then ends the command saying what was recorded. SIGTERM is
@@ -18,73 +18,83 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+TYPE_CHECKING = False  # as `typing.TYPE_CHECKING`, without importing typing before signals are taken
+if TYPE_CHECKING:
+    from pathlib import Path
+
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-# What this process has committed to the store, in words, and for each, what the person should
-# do if the command fails afterwards (the output cannot be written, an interrupt): the error
-# says what was recorded, never that nothing changed (SPEC 7).
-recorded: list[str] = []
-advice: list[str] = []
-# Notes made inside the transaction that is open, kept once it commits.
-_staged: list[tuple[str, str]] = []
-_transactions = 0
-# Signals are held while above zero; the first that came meanwhile.
+# Signals are held while above zero; the first that came meanwhile. (Signals belong to the
+# process, so this is the one state kept here; what a command recorded is in its `Ledger`.)
 _held = 0
 _pending: int | None = None
 _ended = False
 _installed = False
 
 
-def clear() -> None:
-    """Forget what an earlier command recorded (a new command begins)."""
-    global _transactions, _pending, _ended
-    recorded.clear()
-    advice.clear()
-    _staged.clear()
-    _transactions = 0
+class Ledger:
+    """What one command opened and recorded, in words, and for each record what the person
+    should do if the command fails afterwards (its output cannot be written, an interrupt): the
+    error says what was recorded, never that nothing changed (SPEC 7).
+
+    One per command, carried by its session and given to the store it opens; the store's
+    transaction notes through it (`transaction`, `committing`). A plain class, not a dataclass:
+    `entry` imports this module before anything else, to take signals as early as it can."""
+
+    def __init__(self) -> None:
+        self.opened: list[Path | str] = []  # the stores opened, to name in a late error
+        self.recorded: list[str] = []
+        self.advice: list[str] = []
+        self._staged: list[tuple[str, str]] = []  # noted in the transaction that is open
+        self._transactions = 0
+
+    def note(self, what: str, then: str) -> None:
+        """Note what a change recorded: kept at once, or, inside a transaction, when it commits."""
+        if self._transactions:
+            self._staged.append((what, then))
+        else:
+            self.recorded.append(what)
+            self.advice.append(then)
+
+    @property
+    def done(self) -> str:
+        """What was recorded, in words (empty when nothing was)."""
+        return "; ".join(self.recorded)
+
+    def said(self) -> str:
+        """What an interrupt says, as it stands: what was recorded, or that nothing was changed."""
+        done = self.done
+        return f"interrupted after recording: {done}." if done else "interrupted; nothing was changed."
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Around one transaction, whose body runs at `yield`: notes made in it are kept aside.
+        The caller commits inside `committing()`; any exception forgets them."""
+        self._transactions += 1
+        try:
+            yield
+        except BaseException:
+            del self._staged[:]
+            raise
+        finally:
+            self._transactions -= 1
+
+    @contextmanager
+    def committing(self) -> Iterator[None]:
+        """The COMMIT runs inside: the notes of the transaction are kept with it, as one step."""
+        with held():
+            yield
+            for what, then in self._staged:
+                self.recorded.append(what)
+                self.advice.append(then)
+            del self._staged[:]
+
+
+def begin() -> None:
+    """A new command begins: forget a signal an earlier one (in the same process) left pending."""
+    global _pending, _ended
     _pending = None
     _ended = False
-
-
-def note(what: str, then: str) -> None:
-    """Note what a change recorded: kept at once, or, inside a transaction, when it commits."""
-    if _transactions:
-        _staged.append((what, then))
-    else:
-        recorded.append(what)
-        advice.append(then)
-
-
-def said() -> str:
-    """What an interrupt says, as it stands: what was recorded, or that nothing was changed."""
-    done = "; ".join(recorded)
-    return f"interrupted after recording: {done}." if done else "interrupted; nothing was changed."
-
-
-@contextmanager
-def transaction() -> Iterator[None]:
-    """Around one transaction, whose body runs at `yield`: notes made in it are kept aside.
-    The caller commits inside `committing()`; any exception forgets them."""
-    global _transactions
-    _transactions += 1
-    try:
-        yield
-    except BaseException:
-        del _staged[:]
-        raise
-    finally:
-        _transactions -= 1
-
-
-@contextmanager
-def committing() -> Iterator[None]:
-    """The COMMIT runs inside: the notes of the transaction are kept with it, as one step."""
-    with held():
-        yield
-        for what, then in _staged:
-            recorded.append(what)
-            advice.append(then)
-        del _staged[:]
 
 
 def install() -> None:

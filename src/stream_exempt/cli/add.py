@@ -19,7 +19,7 @@ from stream_exempt.cli.options import (
     UntilOption,
     WeekdaysOption,
 )
-from stream_exempt.cli.session import Session, actor, committed
+from stream_exempt.cli.session import Session, actor
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Draft
@@ -100,7 +100,7 @@ def add(
     with store.writing():
         rules.check_no_clash(draft, store.of_student(draft.student_id), today)
         created = store.insert(draft, actor=who, at=dates.now_utc(), in_force_from=rules.in_force_from(today))
-        committed(
+        session.committed(
             f"exemption {created.id} for student {created.student_id}, {types.label(created.type)}, "
             f"{show(created.start)} to {show(created.end)}"
         )

@@ -95,8 +95,8 @@ def root(
         raise Refused("--db is empty; give the path of the store.")
     if ctx.invoked_subcommand != "config":  # `config` shows every setting first, then what is bad
         config.check_environment()  # a bad variable is exit 4 for every command (SPEC 9)
-    session = Session(db or None)
-    ctx.obj = session
+    session = ctx.ensure_object(Session)  # made by the root group, which reports from its ledger
+    session.db = db or None
     ctx.call_on_close(session.close)
 
 

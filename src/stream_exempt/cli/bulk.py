@@ -23,7 +23,7 @@ from stream_exempt.cli.options import (
     WeekdaysOption,
     value_option,
 )
-from stream_exempt.cli.session import Session, actor, collector_paused, committed
+from stream_exempt.cli.session import Session, actor, collector_paused
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption, Terms
@@ -305,7 +305,7 @@ def bulk(
                             source=validate.printable_name(name),
                             repeats=None if expand is None else expand.stored(),
                         )
-                    committed(f"batch {batch}, {exemptions(len(plan.created))} created")
+                    session.committed(f"batch {batch}, {exemptions(len(plan.created))} created")
     return Imported(
         len(plan.created),
         plan.already_recorded,

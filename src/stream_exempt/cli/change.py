@@ -15,7 +15,7 @@ import typer
 
 from stream_exempt import dates, rules, validate
 from stream_exempt.cli.options import ActorOption, BatchOption, value_option
-from stream_exempt.cli.session import Session, actor, collector_paused, committed
+from stream_exempt.cli.session import Session, actor, collector_paused
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption
@@ -227,7 +227,7 @@ def _apply(
             changes = planned.changes
             store.update(changes, action=action, actor=who, at=dates.now_utc())
             if changes:
-                committed(
+                session.committed(
                     f"{exemptions(len(changes))} {'extended' if action == 'extend' else 'moved'} ({_ids(changes)})"
                 )
     return planned
@@ -412,5 +412,5 @@ def delete(
             current, left = _deletable(store, ids, batch_number, today, since)
         store.mark_deleted(current, actor=who, at=dates.now_utc(), on=today)
         if current:
-            committed(f"{exemptions(len(current))} deleted ({_ids(current)})")
+            session.committed(f"{exemptions(len(current))} deleted ({_ids(current)})")
     return Deleted(current, batch, left)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from stream_exempt import dates, sharing
-from stream_exempt.cli.session import committed
+from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused, StoreUnusable
 from stream_exempt.output.outcomes import CopiedStore
 from stream_exempt.store import backend_error, copying, is_url, open_store, shown_path, without_password
@@ -32,6 +32,7 @@ def _described(copied: copying.Copied) -> str:
 
 
 def copy_store(
+    ctx: typer.Context,
     source: Annotated[
         str, typer.Argument(metavar="FROM", help="The store to copy: a file, or a postgresql:// URL.")
     ],
@@ -51,25 +52,26 @@ def copy_store(
 
     Example: stream-exempt copy-store /srv/stream-exempt/exemptions.db postgresql://ses_admin@dbhost/ses
     """
+    session: Session = ctx.obj
     source_at, target_at = _location(source), _location(target)
     shown = (shown_path(source_at), shown_path(target_at))
     if _same(source_at, target_at):
         raise Refused(
             f"FROM and TO are the same store ({shown[0]}); give a new file or an empty database as TO."
         )
-    source_store = open_store(source_at, create=False)
+    source_store = open_store(source_at, create=False, ledger=session.ledger)
     try:
         copying.refuse_partial_source(source_store)  # before the target is made: nothing left there
         new_file = isinstance(target_at, Path) and not target_at.exists()
         made = sharing.missing_folders(target_at.parent) if isinstance(target_at, Path) and new_file else []
-        target_store = open_store(target_at, create=True)
+        target_store = open_store(target_at, create=True, ledger=session.ledger)
         try:
             copied = copying.copy(
                 source_store,
                 target_store,
                 dates.today(),
                 shown,
-                lambda done: committed(f"a copy of {shown[0]} in {shown[1]} ({_described(done)})"),
+                lambda done: session.committed(f"a copy of {shown[0]} in {shown[1]} ({_described(done)})"),
             )
         except BaseException as error:
             with suppress(Exception):  # a connection already lost closes as it can

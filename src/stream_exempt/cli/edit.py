@@ -6,7 +6,7 @@ import typer
 
 from stream_exempt import dates, rules, validate
 from stream_exempt.cli.options import ActorOption, value_option
-from stream_exempt.cli.session import Session, actor, committed
+from stream_exempt.cli.session import Session, actor
 from stream_exempt.output.outcomes import Edited
 from stream_exempt.output.said import reason_change
 
@@ -40,7 +40,7 @@ def edit(
         after = rules.with_reason(before, text)
         if after.reason != before.reason:
             store.set_reason(before, after, actor=who, at=dates.now_utc())
-            committed(
+            session.committed(
                 reason_change(number, before.reason, after.reason),
                 f"Do not run it again; `stream-exempt history {number}` shows it",
             )

@@ -1,12 +1,14 @@
 """The one place where errors become an `Error:` line and an exit code (SPEC section 7)."""
 
+from __future__ import annotations
+
 import os
 import re
 import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -15,6 +17,9 @@ from stream_exempt import interrupts
 from stream_exempt.cli import streams
 from stream_exempt.errors import OutputFailed, ReaderGone, StreamExemptError
 from stream_exempt.store import unusable
+
+if TYPE_CHECKING:
+    from stream_exempt.cli.session import Session
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, reported without a traceback
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
@@ -59,23 +64,19 @@ def fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-def _database_error(error: Exception) -> StreamExemptError | None:
+def _database_error(error: Exception, ledger: interrupts.Ledger) -> StreamExemptError | None:
     """A PostgreSQL driver's error (the server gone mid-command, a permission refused) as the
     store-unusable error, naming the store without its password; None for anything else."""
-    from stream_exempt.cli.session import opened
     from stream_exempt.store import backend_error
 
-    return backend_error(error, str(opened[-1]) if opened else "")
-
-
-def _recorded_so_far() -> str:
-    from stream_exempt.cli.session import recorded
-
-    return "; ".join(recorded)
+    return backend_error(error, str(ledger.opened[-1]) if ledger.opened else "")
 
 
 class ExemptGroup(TyperGroup):
-    """The root command: runs a subcommand and maps every failure to the documented exit code."""
+    """The root command: runs a subcommand and maps every failure to the documented exit code.
+
+    The command's `Session` is made here and given to it as the context's object, so that what
+    the command opened and recorded (its ledger) is at hand when it fails or is interrupted."""
 
     def main(  # type: ignore[override]
         self,
@@ -85,19 +86,36 @@ class ExemptGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> NoReturn:
-        interrupts.clear()
+        from stream_exempt.cli.session import Session
+
+        interrupts.begin()
+        session = Session()
+        try:
+            self._main(session, args, prog_name, complete_var, **extra)
+        except KeyboardInterrupt:  # wherever it lands before the command has ended (SPEC 10)
+            self._interrupted(session.ledger)
+
+    def _main(
+        self,
+        session: Session,
+        args: Sequence[str] | None,
+        prog_name: str | None,
+        complete_var: str | None,
+        **extra: Any,
+    ) -> NoReturn:
+        ledger = session.ledger
         if any("\x00" in arg for arg in (sys.argv[1:] if args is None else args)):
             # No option takes a NUL (no path, id, date or text may hold one); a real process
             # cannot even receive one. Refused here, once, for every option.
             fail("a value on the command line contains a NUL character; type it again without.", 2)
         saved = streams.prepare()
         try:
-            code = self._run(args, prog_name, complete_var, **extra)
+            code = self._run(session, args, prog_name, complete_var, **extra)
             streams.finish_output()
         except (OutputFailed, ReaderGone) as error:
             streams.restore(saved)
             streams.abandon_output(saved)
-            self._output_failed(error)
+            self._output_failed(error, ledger)
         except SystemExit:  # an error already reported: what is left on stdout must not fail later
             try:
                 streams.finish_output()
@@ -111,15 +129,22 @@ class ExemptGroup(TyperGroup):
         sys.exit(code)
 
     def _run(
-        self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None, **extra: Any
+        self,
+        session: Session,
+        args: Sequence[str] | None,
+        prog_name: str | None,
+        complete_var: str | None,
+        **extra: Any,
     ) -> int:
         """Run the command; every failure but a failed output becomes its exit code here."""
+        ledger = session.ledger
         try:
             result = super().main(
                 args=args,
                 prog_name=prog_name or "stream-exempt",
                 complete_var=complete_var,
                 standalone_mode=False,
+                obj=session,
                 **extra,
             )
         except (OutputFailed, ReaderGone):
@@ -130,19 +155,17 @@ class ExemptGroup(TyperGroup):
             self._usage_error(error)
         except (typer.Abort, KeyboardInterrupt):
             # Ctrl-C (or end of input) at a prompt or while working: any transaction rolled back.
-            self._interrupted()
+            self._interrupted(ledger)
         except sqlite3.Error as error:
-            from stream_exempt.cli.session import opened
-
-            fail(unusable(error, Path(opened[-1]) if opened else Path("the store")).message, 4)
+            fail(unusable(error, Path(ledger.opened[-1]) if ledger.opened else Path("the store")).message, 4)
         except Exception as error:  # never a traceback: it could show personal data
-            if (mapped := _database_error(error)) is not None:
+            if (mapped := _database_error(error, ledger)) is not None:
                 fail(mapped.message, mapped.exit_code)
             if interrupts.wrapped(error):
-                self._interrupted()
+                self._interrupted(ledger)
             if debugging():
                 raise
-            done = _recorded_so_far()
+            done = ledger.done
             fail(
                 f"stream-exempt failed unexpectedly ({type(error).__name__}); "
                 + (f"this was recorded: {done}. " if done else "nothing was changed. ")
@@ -150,23 +173,23 @@ class ExemptGroup(TyperGroup):
                 EXIT_INTERNAL,
             )
         if result == EXIT_INTERRUPTED:  # Typer turns Ctrl-C into a bare exit 130; say what it means
-            self._interrupted()
+            self._interrupted(ledger)
         return result if isinstance(result, int) else 0
 
     @staticmethod
-    def _interrupted() -> NoReturn:
-        fail(interrupts.said(), EXIT_INTERRUPTED)
+    def _interrupted(ledger: interrupts.Ledger) -> NoReturn:
+        fail(ledger.said(), EXIT_INTERRUPTED)
 
     @staticmethod
-    def _output_failed(error: OutputFailed | ReaderGone) -> NoReturn:
-        done = _recorded_so_far()
+    def _output_failed(error: OutputFailed | ReaderGone, ledger: interrupts.Ledger) -> NoReturn:
+        done = ledger.done
         if isinstance(error, ReaderGone) and not done:
             sys.exit(error.exit_code)  # quiet, as other Unix tools are
-        from stream_exempt.cli.session import SEE_LIST, advice
+        from stream_exempt.cli.session import SEE_LIST
 
         message = error.message.rstrip(".")
         if done:
-            message += f", but this was recorded: {done}. {advice[-1] if advice else SEE_LIST}"
+            message += f", but this was recorded: {done}. {ledger.advice[-1] if ledger.advice else SEE_LIST}"
         fail(message + ".", error.exit_code)
 
     @staticmethod

@@ -6,7 +6,7 @@ import typer
 
 from stream_exempt import sharing
 from stream_exempt.cli.roles import grant_roles
-from stream_exempt.cli.session import Session, committed
+from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
 from stream_exempt.output.outcomes import Initialised
 from stream_exempt.store import Store, open_store
@@ -56,12 +56,14 @@ def init(
                 "--group shares a store file with a Unix group; a PostgreSQL store is shared through "
                 "the database's own roles."
             )
-        store = open_store(location, create=True)
+        store = open_store(location, create=True, ledger=session.ledger)
         try:
-            granted = grant_roles(store, session.store_shown) if roles else None
+            granted = grant_roles(session, store) if roles else None
         finally:
             store.close()
-        committed(f"the store at {session.store_shown}", "Running `stream-exempt init` again is harmless")
+        session.committed(
+            f"the store at {session.store_shown}", "Running `stream-exempt init` again is harmless"
+        )
         return Initialised(session.store_shown, store.created, database=True, roles=granted)
     path = location
     if group is not None:
@@ -77,7 +79,7 @@ def init(
         if not existed:  # a failed init leaves nothing behind that it made
             sharing.remove(path, made)
         raise
-    committed(f"the store at {path}", "Running `stream-exempt init` again is harmless")
+    session.committed(f"the store at {path}", "Running `stream-exempt init` again is harmless")
     if group is not None:
         # Opening may have left -wal/-shm behind (another process holds the store): the group's too.
         sharing.prepare(path, group)

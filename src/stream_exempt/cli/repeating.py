@@ -10,7 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from stream_exempt import dates, rules, series, validate
-from stream_exempt.cli.session import Session, committed
+from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
 from stream_exempt.model import Actor, Draft, Exemption, Terms
 from stream_exempt.output.outcomes import SeriesAdded
@@ -159,7 +159,7 @@ def add_series(
                     repeats=stored_repeat(repeat, len(made)),
                 )
                 members = store.batch_members(batch)
-                committed(
+                session.committed(
                     f"batch {batch}, {exemptions(len(planned.created))} created ({series.span_words(made, repeat)})"
                 )
     new = {terms for _, terms in planned.created}

@@ -23,7 +23,7 @@ from stream_exempt.cli.options import (
     TypeOption,
     value_option,
 )
-from stream_exempt.cli.session import Session, actor, committed
+from stream_exempt.cli.session import Session, actor
 from stream_exempt.errors import Refused
 from stream_exempt.model import APPROVED, REQUEST_STATUSES, REQUESTED, Exemption, Request
 from stream_exempt.output import tables
@@ -64,7 +64,7 @@ def request(
     store = session.store_for_writing()
     with store.writing():
         recorded = store.insert_request(draft, requested_by=tutor, actor=who, at=dates.now_utc())
-        committed(
+        session.committed(
             f"request {recorded.label} for student {recorded.student_id} from {recorded.requested_by}",
             "Do not run it again; `stream-exempt requests` shows it",
         )
@@ -167,7 +167,7 @@ def approve(
         created = store.approve_request(
             asked, draft, actor=who, at=dates.now_utc(), in_force_from=rules.in_force_from(today)
         )
-        committed(
+        session.committed(
             f"request {asked.label} approved as exemption {created.id} for student {created.student_id}"
         )
     late = rules.late_warning(created.start, created.in_force_from)
@@ -198,7 +198,7 @@ def reject(
         asked = store.request(number)
         _refuse_decided(asked)
         store.reject_request(asked, why, actor=who, at=dates.now_utc())
-        committed(
+        session.committed(
             f"request {asked.label} rejected",
             "Do not run it again; `stream-exempt requests --status all` shows it",
         )

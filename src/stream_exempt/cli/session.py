@@ -17,27 +17,9 @@ from stream_exempt.store.location import is_conninfo
 
 APP_NAME = "stream-exempt"
 
-# The store this process opened (a path, or a PostgreSQL URL), so that a late error can name it.
-opened: list[Path | str] = []
-# What this process has committed to the store, in words: when something fails afterwards
-# (the output cannot be written, Ctrl-C), the error says what was recorded, never that nothing
-# changed (SPEC 7). And what to do about it, for the last thing recorded (a request is seen
-# with `requests`, and `init` may safely be run again).
-recorded = interrupts.recorded
-advice = interrupts.advice
+# What to do when the output fails after a change was recorded, unless the command says better
+# (a request is seen with `requests`, and `init` may safely be run again).
 SEE_LIST = "Do not run it again; `stream-exempt list` shows it"
-
-
-def committed(what: str, then: str = SEE_LIST) -> None:
-    """Note what a change records (`exemption 12 extended to 1 Feb 2027`), and `then`, what the
-    person should do if the output fails afterwards.
-
-    Called inside `store.writing()`, before it commits: the note counts from the COMMIT on, in
-    one step that no Ctrl-C or SIGTERM can split (SPEC 10)."""
-    from stream_exempt.cli import streams
-
-    interrupts.note(what, then)
-    streams.report_broken_pipe()
 
 
 @contextmanager
@@ -67,12 +49,26 @@ def default_store_path() -> Path:
 
 @dataclass
 class Session:
-    """The root options, and the store, opened on first use and closed when the command ends."""
+    """One command's root options; the store, opened on first use and closed when the command
+    ends; and its ledger: what it opened and recorded, which the command line reports from when
+    the command fails or is interrupted afterwards (SPEC 7, 10)."""
 
     db: str | None = None  # `--db`: a path, or a PostgreSQL URL (not a Path: `//` would collapse)
+    ledger: interrupts.Ledger = field(default_factory=interrupts.Ledger, repr=False)
     _store: StoreProtocol | None = field(default=None, repr=False)
     # What the command says on stderr while it works (what it says once done is its result).
     report: Reporter = field(default_factory=Reporter, repr=False)
+
+    def committed(self, what: str, then: str = SEE_LIST) -> None:
+        """Note what a change records (`exemption 12 extended to 1 Feb 2027`), and `then`, what
+        the person should do if the output fails afterwards.
+
+        Called inside `store.writing()`, before it commits: the note counts from the COMMIT on,
+        in one step that no Ctrl-C or SIGTERM can split (SPEC 10)."""
+        from stream_exempt.cli import streams
+
+        self.ledger.note(what, then)
+        streams.report_broken_pipe()
 
     @property
     def store_setting(self) -> config.Setting:
@@ -110,9 +106,9 @@ class Session:
         if self._store is None:
             setting = self.store_setting
             location = self.store_location
-            opened.append(location)
+            self.ledger.opened.append(location)
             try:
-                self._store = open_store(location, create=create)
+                self._store = open_store(location, create=create, ledger=self.ledger)
             except StoreUnusable as error:
                 if setting.kind == config.FILE:  # the messages name --db and the variable only
                     what = "URL" if isinstance(location, str) else "path"

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from stream_exempt.errors import StoreUnusable
+from stream_exempt.interrupts import Ledger
 from stream_exempt.store.common import SORTS, STATUS_SQL, Filters, OfficeCounts
 from stream_exempt.store.location import is_conninfo, is_url, shown_path, without_password
 from stream_exempt.store.protocol import StoreProtocol
@@ -35,10 +36,18 @@ __all__ = [
 INSTALL_POSTGRES = 'pip install "stream-exempt[postgres]"'
 
 
-def open_store(location: str | Path, *, create: bool) -> StoreProtocol:
+def open_store(location: str | Path, *, create: bool, ledger: Ledger | None = None) -> StoreProtocol:
     """Open the store at `location`: a PostgreSQL database when it is a `postgresql://` URL,
     else an SQLite file (created, with `create`, when missing: SPEC 2). A libpq `keyword=value`
-    connection string is refused, never taken for the name of a file to create."""
+    connection string is refused, never taken for the name of a file to create. What its
+    transactions record is noted in `ledger` (the command's; a fresh one when not given)."""
+    store = _opened(location, create=create)
+    if ledger is not None:
+        store.ledger = ledger
+    return store
+
+
+def _opened(location: str | Path, *, create: bool) -> StoreProtocol:
     if is_conninfo(str(location)):
         raise StoreUnusable(
             f"{shown_path(str(location))} is a libpq connection string, not a store's location; give a "

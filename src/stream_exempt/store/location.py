@@ -40,6 +40,26 @@ def as_libpq_url(url: str) -> str:
     return url if scheme is None else url[: scheme.end()].lower() + url[scheme.end() :]
 
 
+def url_problem(url: str) -> str | None:
+    """Why libpq cannot read the PostgreSQL URL `url`, as a sentence naming it without its
+    password, or None when it can (or psycopg, which asks libpq, is not installed)."""
+    try:
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+    except ImportError:
+        return None
+    url = as_libpq_url(url)
+    try:
+        conninfo_to_dict(url)
+    except psycopg.ProgrammingError as error:
+        first = (str(error).strip().splitlines() or [""])[0]
+        return (
+            f"{without_password(url)} is not a PostgreSQL URL libpq can read ({hide_passwords(first)}); "
+            "write it as postgresql://user@host:port/dbname."
+        )
+    return None
+
+
 def hide_passwords(text: str) -> str:
     """`text` with every password it may quote left out (SPEC 12: a password is never printed)."""
     for pattern, replacement in _SECRETS:

@@ -33,8 +33,9 @@ from psycopg.abc import Buffer
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.string import TextLoader
 
-from stream_exempt import interrupts, schema
+from stream_exempt import schema
 from stream_exempt.errors import NoStoreYet, Refused, StoreUnusable
+from stream_exempt.interrupts import Ledger
 from stream_exempt.model import (
     APPROVED,
     REJECTED,
@@ -224,6 +225,7 @@ class PostgresStore:
         self.url = url
         self.conn = conn
         self.created = False
+        self.ledger = Ledger()  # what its transactions record, in words (`open_store` gives the command's)
         self.login = ""  # the database's session user: the actor of every change (SPEC 12)
 
     @property
@@ -335,7 +337,7 @@ class PostgresStore:
 
         The lock (a transaction-level advisory lock) serialises every writer, as SQLite's
         BEGIN IMMEDIATE does; READ COMMITTED then shows each statement every committed write."""
-        with interrupts.transaction():
+        with self.ledger.transaction():
             self.conn.execute("BEGIN")
             try:
                 self._run("SELECT pg_advisory_xact_lock($1)", (WRITE_LOCK,))
@@ -345,7 +347,7 @@ class PostgresStore:
                 self.conn.execute(
                     "UPDATE stream_exempt_version SET n = n + 1 WHERE pg_current_xact_id_if_assigned() IS NOT NULL"
                 )
-                with interrupts.committing():
+                with self.ledger.committing():
                     self.conn.execute("COMMIT")
             except errors.ExclusionViolation:
                 self._rollback()

@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any, Protocol
 
+from stream_exempt.interrupts import Ledger
 from stream_exempt.model import Actor, BatchSummary, Draft, Event, Exemption, Request, Terms
 from stream_exempt.store.common import Filters, OfficeCounts
 
@@ -17,6 +18,8 @@ class StoreProtocol(Protocol):
 
     # Whether `open` made the store (a file, or the schema in an empty database): SPEC 2.
     created: bool
+    # What this store's transactions record is noted here (the command's ledger: SPEC 7, 10).
+    ledger: Ledger
     # Whether `listed` can itself write a row as a JSON object or a csv/tsv line (SQLite does,
     # in SQL); when not, it always gives plain rows and the output writes them.
     writes_lines: bool

@@ -18,8 +18,9 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
-from stream_exempt import interrupts, schema, sharing
+from stream_exempt import schema, sharing
 from stream_exempt.errors import StoreUnusable
+from stream_exempt.interrupts import Ledger
 from stream_exempt.model import (
     APPROVED,
     REJECTED,
@@ -221,6 +222,7 @@ class Store:
         self.path = path
         self.conn = conn
         self.created = False  # whether `open` made the store file (a command says so: SPEC 2)
+        self.ledger = Ledger()  # what its transactions record, in words (`open_store` gives the command's)
 
     @property
     def shown(self) -> str:
@@ -328,17 +330,17 @@ class Store:
     def writing(self) -> Iterator[None]:
         """One write transaction holding the write lock from its start: all or nothing.
 
-        What a command notes inside it (`session.committed`) counts as recorded exactly when it
+        What a command notes inside it (`Session.committed`, in `self.ledger`) counts as recorded exactly when it
         commits, whatever signal comes (SPEC 10, `interrupts`)."""
         # Up to 64 MiB of page cache (taken only as needed): a large import stays in memory
         # until it commits instead of spilling to the WAL page by page. Only for writing: a
         # reader keeps SQLite's small default, so reading a large store never fills 64 MiB.
         self.conn.execute("PRAGMA cache_size = -65536")
-        with interrupts.transaction():  # what the commands note inside is kept when it commits
+        with self.ledger.transaction():  # what the commands note inside is kept when it commits
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
-                with interrupts.committing():  # no signal between the COMMIT and those notes
+                with self.ledger.committing():  # no signal between the COMMIT and those notes
                     self.conn.execute("COMMIT")
             except BaseException:
                 if self.conn.in_transaction:
