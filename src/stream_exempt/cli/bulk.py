@@ -21,6 +21,7 @@ from stream_exempt.cli.options import (
     ReasonOption,
     UntilOption,
     WeekdaysOption,
+    column_option,
     value_option,
 )
 from stream_exempt.cli.session import Session, actor, collector_paused
@@ -196,18 +197,10 @@ def bulk(
     reason: ReasonOption = None,
     as_: ActorOption = None,
     column: ColumnOption = None,
-    start_column: Annotated[
-        str | None, typer.Option("--start-column", metavar="NAME", help="The header of the start column.")
-    ] = None,
-    end_column: Annotated[
-        str | None, typer.Option("--end-column", metavar="NAME", help="The header of the end column.")
-    ] = None,
-    type_column: Annotated[
-        str | None, typer.Option("--type-column", metavar="NAME", help="The header of the type column.")
-    ] = None,
-    reason_column: Annotated[
-        str | None, typer.Option("--reason-column", metavar="NAME", help="The header of the reason column.")
-    ] = None,
+    start_column: Annotated[str | None, column_option("start")] = None,
+    end_column: Annotated[str | None, column_option("end")] = None,
+    type_column: Annotated[str | None, column_option("type")] = None,
+    reason_column: Annotated[str | None, column_option("reason")] = None,
     sheet: Annotated[
         str | None, value_option("--sheet", "NAME", "The sheet of an .xlsx workbook (default: the first).")
     ] = None,

@@ -24,6 +24,11 @@ def value_option(names: str, metavar: str, help: str, **more: Any) -> Any:
     return typer.Option(*names.split(), metavar=metavar, help=help, **more)
 
 
+def column_option(field: str) -> Any:
+    """`--start-column NAME` and its kind: the header of a cohort list's column for `field`."""
+    return value_option(f"--{field}-column", "NAME", f"The header of the {field} column.")
+
+
 def format_option(help: str = "Output format.") -> Any:
     return typer.Option("--format", "-f", case_sensitive=False, help=help)
 
