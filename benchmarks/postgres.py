@@ -152,7 +152,7 @@ def bulk(stores: Stores) -> None:
     today = dt.date.today()
     start, end = today + dt.timedelta(weeks=1), today + dt.timedelta(weeks=1, days=13)
     in_force = today + dt.timedelta(days=2)
-    at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # as the tool writes it (the schema checks)
     rows = folder / "rows.csv"
     with rows.open("w") as out:
         for number, sid in enumerate(ids, start=1_000_000):  # ids as bulk gives them, past the store's

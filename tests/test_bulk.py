@@ -271,7 +271,7 @@ def test_check_file_header_only_is_an_empty_answer(cli: Cli) -> None:
 def test_long_files_show_progress_on_stderr_only(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("stream_exempt.cli.bulk._stderr_is_terminal", lambda: True)
+    monkeypatch.setattr("stream_exempt.output.reporter._stderr_is_terminal", lambda: True)
     monkeypatch.setattr("stream_exempt.cli.bulk.PROGRESS_FROM", 10)
     path = write(tmp_path, "sid\n" + "".join(f"{201234500 + i}\n" for i in range(50)))
     result = cli.ok("bulk", path, *OPTIONS)

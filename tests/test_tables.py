@@ -19,8 +19,8 @@ import pytest
 
 from helpers import Cli, command, open_location, run_on_terminal
 from stream_exempt import dates, rules
-from stream_exempt.cli.history import change_text
 from stream_exempt.output.results import HEADINGS, human_row
+from stream_exempt.output.tables import change_text
 
 pytestmark = pytest.mark.slow
 

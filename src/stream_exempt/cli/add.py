@@ -1,6 +1,6 @@
 """`add`: record one exemption for one student."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import typer
 
@@ -19,10 +19,11 @@ from stream_exempt.cli.options import (
     UntilOption,
     WeekdaysOption,
 )
-from stream_exempt.cli.session import Session, actor, warn
+from stream_exempt.cli.session import Session, actor
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
-from stream_exempt.model import Draft, Exemption
+from stream_exempt.model import Draft
+from stream_exempt.output.outcomes import Added, SeriesAdded
 
 
 def resolve_end(start: date, end: str | None, for_: str | None, today: date) -> date:
@@ -54,22 +55,6 @@ def draft_from_options(
     )
 
 
-def describe_created(exemption: Exemption, today: date) -> str:
-    """The few lines `add` shows for the exemption it recorded."""
-    days = (exemption.end - exemption.start + timedelta(days=1)).days
-    lines = [
-        f"Added exemption {exemption.id}",
-        f"  student        {exemption.student_id}",
-        f"  type           {types.label(exemption.type)}",
-        f"  dates          {show(exemption.start)} to {show(exemption.end)} ({days} day{'s' if days != 1 else ''})",
-        f"  in force from  {show(exemption.in_force_from)}",
-        f"  status         {rules.status(exemption, today)}",
-    ]
-    if exemption.reason:
-        lines.append(f"  reason         {exemption.reason}")
-    return "\n".join(lines)
-
-
 def add(
     ctx: typer.Context,
     student_id: StudentArgument,
@@ -87,7 +72,7 @@ def add(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="With --every: show every occurrence; write nothing."
     ),
-) -> None:
+) -> Added | SeriesAdded:
     """Exempt one student from notifications over a date range.
 
     The start must be after today. It is in force from the second day after today (notifications
@@ -109,8 +94,7 @@ def add(
     if every is not None:
         repeat = repeating.repeat_from_options(every, count, until, weekdays, today)
         span = dates.parse_duration(for_) if for_ is not None else None
-        repeating.add_series(session, draft, repeat, span, who, today, quiet=quiet, dry_run=dry_run)
-        return
+        return repeating.add_series(session, draft, repeat, span, who, today, quiet=quiet, dry_run=dry_run)
     rules.check_new(draft, today)
     store = session.store_for_writing()
     with store.writing():
@@ -120,6 +104,6 @@ def add(
             f"exemption {created.id} for student {created.student_id}, {types.label(created.type)}, "
             f"{show(created.start)} to {show(created.end)}"
         )
-    print(created.id if quiet else describe_created(created, today))
-    if message := rules.late_warning(created.start, created.in_force_from):
-        warn(message + ".")
+    return Added(
+        created, rules.status(created, today), rules.late_warning(created.start, created.in_force_from), quiet
+    )

@@ -7,7 +7,8 @@ unknown command and the tests get the whole application, `app`.
 """
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import wraps
 from importlib import import_module
 from typing import Annotated, Any
 
@@ -61,7 +62,9 @@ _SETTINGS: dict[str, Any] = dict(
 
 def _version(value: bool) -> None:
     if value:
-        print(f"stream-exempt {__version__}")
+        from stream_exempt.output.said import out
+
+        out(f"stream-exempt {__version__}")
         raise typer.Exit(0)
 
 
@@ -84,7 +87,9 @@ def root(
 ) -> None:
     """Manage Exemptions from student-engagement notifications."""
     if ctx.invoked_subcommand is None:
-        print(ctx.get_help())
+        from stream_exempt.output.said import out
+
+        out(ctx.get_help())
         raise typer.Exit(2)
     if db == "":  # an unset shell variable (`--db "$SES_DB"`): never fall back to another store
         raise Refused("--db is empty; give the path of the store.")
@@ -95,13 +100,34 @@ def root(
     ctx.call_on_close(session.close)
 
 
+def rendered(command: Callable[..., object]) -> Callable[..., None]:
+    """The command as Typer runs it: what it returns is written by the one renderer
+    (`output.render_result`), then its exit code (and an error still owed) follow."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        result = command(*args, **kwargs)
+        if result is None:
+            return
+        from stream_exempt.output import render_result
+
+        code = render_result(result)
+        error = getattr(result, "error", None)
+        if error is not None:
+            raise error
+        if code:
+            raise typer.Exit(code)
+
+    return run
+
+
 def build(names: Sequence[str] | None = None) -> typer.Typer:
     """An application with the root options and the named commands (every command by default)."""
     application = typer.Typer(**_SETTINGS)
     application.callback()(root)
     for name in COMMANDS if names is None else names:
         module, function = COMMANDS[name]
-        application.command(name)(getattr(import_module(f"stream_exempt.cli.{module}"), function))
+        application.command(name)(rendered(getattr(import_module(f"stream_exempt.cli.{module}"), function)))
     return application
 
 

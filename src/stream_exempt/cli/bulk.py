@@ -1,7 +1,6 @@
 """`bulk`: one exemption for every student of a cohort list, all or nothing."""
 
 import re
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date
@@ -9,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from stream_exempt import dates, output, rules, series, types, validate
-from stream_exempt.cli import batch_summary, repeating
+from stream_exempt import dates, rules, series, types, validate
+from stream_exempt.cli import repeating
 from stream_exempt.cli.options import (
     ActorOption,
     ColumnOption,
@@ -22,11 +21,16 @@ from stream_exempt.cli.options import (
     ReasonOption,
     UntilOption,
     WeekdaysOption,
+    column_option,
+    value_option,
 )
-from stream_exempt.cli.session import Session, actor, collector_paused, note, warn
+from stream_exempt.cli.session import Session, actor, collector_paused
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption, Terms
+from stream_exempt.output.outcomes import Imported
+from stream_exempt.output.reporter import Reporter
+from stream_exempt.output.said import exemptions
 
 if TYPE_CHECKING:  # imported when a command runs: `check`, run by cron, never needs them
     from stream_exempt import cohort
@@ -37,26 +41,14 @@ PROGRESS_FROM = 2_000  # rows; shorter files finish before a bar is worth drawin
 RANGES_SHOWN = 10  # distinct date ranges listed under the summary
 
 
-def _stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()
-
-
-def _progress(rows: list[T]) -> Iterable[T]:
+def _progress(report: Reporter, rows: list[T]) -> Iterable[T]:
     """A progress bar on stderr for long files, when stderr is a terminal."""
-    if len(rows) < PROGRESS_FROM or not _stderr_is_terminal():
-        return rows
-    from rich.progress import track
-
-    return track(
-        rows, description="Checking rows", console=output.console(stderr=True, terminal=True), transient=True
-    )
+    return rows if len(rows) < PROGRESS_FROM else report.progress(rows, "Checking rows")
 
 
-def _writing(count: int) -> AbstractContextManager[object]:
+def _writing(report: Reporter, count: int) -> AbstractContextManager[object]:
     """A spinner on stderr while a long batch is written, when stderr is a terminal."""
-    if count < PROGRESS_FROM or not _stderr_is_terminal():
-        return nullcontext()
-    return output.console(stderr=True, terminal=True).status(f"Writing {count} exemptions")  # type: ignore[no-any-return]
+    return nullcontext() if count < PROGRESS_FROM else report.working(f"Writing {count} exemptions")
 
 
 def _defaults(
@@ -98,7 +90,12 @@ def _defaults(
 
 
 def _read(
-    path: str, encoding: str | None, sheet: str | None, named: "cohort.Named", pattern: re.Pattern[str]
+    report: Reporter,
+    path: str,
+    encoding: str | None,
+    sheet: str | None,
+    named: "cohort.Named",
+    pattern: re.Pattern[str],
 ) -> "tuple[list[str] | None, cohort.Columns, list[Row], str]":
     """The cohort list: its headers (None when it has none), its columns and its rows."""
     from stream_exempt import cohort, csvio
@@ -106,7 +103,7 @@ def _read(
     table = csvio.open_table(path, encoding=encoding, sheet=sheet, workbooks=True)
     name = table.name
     if table.note is not None:
-        warn(table.note)
+        report.warn(table.note)
     try:
         if table.first is None:
             raise Refused(
@@ -126,7 +123,7 @@ def _read(
                 )
             headers, columns = None, cohort.Columns(student_id=id_at)
             rows = [table.first, *table]
-            warn(
+            report.warn(
                 f"{name} has no header row: its line {first_line} is the student {first[id_at].strip()}, "
                 "so every line is read as a student."
             )
@@ -138,6 +135,7 @@ def _read(
 
 
 def _plan(
+    report: Reporter,
     rows: "list[Row]",
     columns: "cohort.Columns",
     defaults: "cohort.Defaults",
@@ -156,7 +154,7 @@ def _plan(
     from stream_exempt import cohort
 
     plan = cohort.plan_bulk(
-        _progress(rows),
+        _progress(report, rows),
         columns,
         defaults,
         live,
@@ -169,10 +167,9 @@ def _plan(
     if unpassable is not None and (plan.created or plan.refused):
         raise unpassable
     if plan.refused:
-        output.write_rich_table(
+        report.rows(
             ("Line", "Student ID", "Why refused"),
             ([str(line), validate.shortened(student), why] for line, student, why in plan.refused),
-            stderr=True,
             title="Refused rows",
         )
         raise Refused(
@@ -200,21 +197,12 @@ def bulk(
     reason: ReasonOption = None,
     as_: ActorOption = None,
     column: ColumnOption = None,
-    start_column: Annotated[
-        str | None, typer.Option("--start-column", metavar="NAME", help="The header of the start column.")
-    ] = None,
-    end_column: Annotated[
-        str | None, typer.Option("--end-column", metavar="NAME", help="The header of the end column.")
-    ] = None,
-    type_column: Annotated[
-        str | None, typer.Option("--type-column", metavar="NAME", help="The header of the type column.")
-    ] = None,
-    reason_column: Annotated[
-        str | None, typer.Option("--reason-column", metavar="NAME", help="The header of the reason column.")
-    ] = None,
+    start_column: Annotated[str | None, column_option("start")] = None,
+    end_column: Annotated[str | None, column_option("end")] = None,
+    type_column: Annotated[str | None, column_option("type")] = None,
+    reason_column: Annotated[str | None, column_option("reason")] = None,
     sheet: Annotated[
-        str | None,
-        typer.Option("--sheet", metavar="NAME", help="The sheet of an .xlsx workbook (default: the first)."),
+        str | None, value_option("--sheet", "NAME", "The sheet of an .xlsx workbook (default: the first).")
     ] = None,
     month_first: MonthFirstOption = False,
     encoding: EncodingOption = None,
@@ -223,7 +211,7 @@ def bulk(
     count: CountOption = None,
     until: UntilOption = None,
     weekdays: WeekdaysOption = None,
-) -> None:
+) -> Imported:
     """Exempt a whole cohort from a CSV list or .xlsx workbook at once (a Bulk Exemption), all or nothing.
 
     With --every, each student gets a series (every occurrence an exemption), all in one batch.
@@ -256,7 +244,7 @@ def bulk(
         session.store()
     with collector_paused():
         try:
-            headers, columns, rows, name = _read(file, encoding, sheet, named, pattern)
+            headers, columns, rows, name = _read(session.report, file, encoding, sheet, named, pattern)
             cohort.check_given(columns, defaults, headers)
             if headers is not None:
                 cohort.check_date_columns(rows, columns, headers, month_first)
@@ -271,33 +259,37 @@ def bulk(
         students = [cells[at].strip() for _, cells in rows if at < len(cells)]
         in_force = rules.in_force_from(today)
         batch = None
+        Found = dict[tuple[str, str], list[Exemption]]
+
+        def plan_against(live: Found, deleted: Found | None) -> "cohort.Plan":
+            return _plan(
+                session.report,
+                rows,
+                columns,
+                defaults,
+                live,
+                today,
+                pattern,
+                name,
+                month_first,
+                unpassable,
+                expand,
+                deleted,
+            )
+
         if dry_run:  # no write lock, and no store file made where there was none
             # reads: never creates the store; none yet, checked as if against an empty one
-            live, deleted = session.store().live_and_deleted_of(students, today) if present else ({}, {})
-            plan = _plan(
-                rows, columns, defaults, live, today, pattern, name, month_first, unpassable, expand, deleted
+            plan = plan_against(
+                *(session.store().live_and_deleted_of(students, today) if present else ({}, {}))
             )
         else:
             if not session.store_exists():  # a file that is refused leaves no new store behind
-                _plan(rows, columns, defaults, {}, today, pattern, name, month_first, unpassable, expand)
+                plan_against({}, None)
             store = session.store_for_writing()
             with store.writing():  # the write lock first: R7 holds against every concurrent writer
-                live, deleted = store.live_and_deleted_of(students, today)
-                plan = _plan(
-                    rows,
-                    columns,
-                    defaults,
-                    live,
-                    today,
-                    pattern,
-                    name,
-                    month_first,
-                    unpassable,
-                    expand,
-                    deleted,
-                )
+                plan = plan_against(*store.live_and_deleted_of(students, today))
                 if plan.created:
-                    with _writing(len(plan.created)):
+                    with _writing(session.report, len(plan.created)):
                         batch = store.insert_batch(
                             plan.created if expand is None else repeating.grouped(plan.created),
                             actor=who,
@@ -306,62 +298,19 @@ def bulk(
                             source=validate.printable_name(name),
                             repeats=None if expand is None else expand.stored(),
                         )
-                    session.committed(f"batch {batch}, {batch_summary.exemptions(len(plan.created))} created")
-    if dry_run and not present:
-        note(
-            f"There is no store at {session.store_shown} yet: the file was checked as if "
-            "against an empty store, and nothing was created."
-        )
-    for line, student, first in dict.fromkeys(plan.repeats):  # a series' occurrences: once a line
-        warn(f"line {line} repeats line {first} for student {student}; counted once.")
-    _summarise(plan, batch, dry_run, expand)
-    if plan.deleted:
-        warn(_not_recreated(plan))
-    if plan.reason_differs:
-        rows_give = "row already recorded gives" if plan.reason_differs == 1 else "rows already recorded give"
-        warn(
-            f"{plan.reason_differs} {rows_give} a different reason in the file; "
-            "the recorded reason was kept (change it with `stream-exempt edit ID --reason TEXT`)."
-        )
-    if late := batch_summary.late_line(plan.created, in_force):
-        warn(late)
-
-
-# A warning names at most this many deleted exemptions, then says how many more.
-NAMED = 20
-
-
-def _not_recreated(plan: "cohort.Plan") -> str:
-    """SPEC 10: rows matching a deleted exemption are not recreated; count and name them."""
-    found = plan.deleted
-    ids = ", ".join(str(exemption_id) for _, _, exemption_id in found[:NAMED])
-    if len(found) > NAMED:
-        ids += f" and {len(found) - NAMED} more"
-    if len(found) == 1:
-        return (
-            f"1 row matches a deleted exemption ({ids}), not recreated: use add to exempt that student again."
-        )
-    return (
-        f"{len(found)} rows match deleted exemptions ({ids}), not recreated: use add to exempt those "
-        "students again."
+                    session.committed(f"batch {batch}, {exemptions(len(plan.created))} created")
+    return Imported(
+        len(plan.created),
+        plan.already_recorded,
+        plan.deleted,
+        batch,
+        dry_run,
+        cohort.ranges(plan),
+        RANGES_SHOWN if expand is None else series.MOST,  # a series: every occurrence's dates
+        plan.repeats,
+        plan.reason_differs,
+        rules.late_count((terms.start for _, terms in plan.created), in_force),
+        in_force,
+        series=expand.words() if expand is not None else None,
+        no_store=session.store_shown if dry_run and not present else None,
     )
-
-
-def _summarise(
-    plan: "cohort.Plan", batch: int | None, dry_run: bool, expand: "repeating.Expander | None" = None
-) -> None:
-    print(
-        batch_summary.created_line(
-            len(plan.created), plan.already_recorded, len(plan.deleted), batch, dry_run
-        )
-    )
-    if expand is not None:
-        print(expand.words())
-    from stream_exempt import cohort
-
-    shown = cohort.ranges(plan)
-    limit = RANGES_SHOWN if expand is None else series.MOST  # a series: every occurrence's dates
-    for line in shown[:limit]:
-        print(f"  {line}")
-    if len(shown) > limit:
-        print(f"  ... and {len(shown) - limit} other date ranges.")

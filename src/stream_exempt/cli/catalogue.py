@@ -1,22 +1,13 @@
 """`types`: the five exemption types."""
 
-from stream_exempt import output
 from stream_exempt.cli.options import TableFormatOption
-from stream_exempt.types import TYPES
+from stream_exempt.output import tables
+from stream_exempt.output.outcomes import Shown
 
 
-def types_(fmt: TableFormatOption = "table") -> None:
+def types_(fmt: TableFormatOption = "table") -> Shown:
     """List the five exemption types: code, label and meaning.
 
     Example: stream-exempt types --format plain
     """
-    output.render(
-        output.Table(
-            ("code", "label", "meaning"),
-            ("Code", "Label", "Meaning"),
-            TYPES,
-            machine=lambda t: (t.code, t.label, t.meaning),
-            human=lambda t: (t.code, t.label, t.meaning),
-        ),
-        fmt,
-    )
+    return Shown(tables.exemption_types(), fmt)

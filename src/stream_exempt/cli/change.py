@@ -13,12 +13,15 @@ from typing import Annotated, NamedTuple
 
 import typer
 
-from stream_exempt import dates, output, rules, validate
-from stream_exempt.cli.options import ActorOption, BatchOption
-from stream_exempt.cli.session import Session, actor, collector_paused, note, warn
+from stream_exempt import dates, rules, validate
+from stream_exempt.cli.options import ActorOption, BatchOption, value_option
+from stream_exempt.cli.session import Session, actor, collector_paused
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption
+from stream_exempt.output.outcomes import Changed, Deleted
+from stream_exempt.output.reporter import Reporter
+from stream_exempt.output.said import exemptions
 from stream_exempt.store import StoreProtocol
 
 IdArgument = Annotated[
@@ -168,7 +171,7 @@ def _planned(
     )
 
 
-def _refuse(refused: list[tuple[Exemption, str | None]], batch: int | None) -> None:
+def _refuse(report: Reporter, refused: list[tuple[Exemption, str | None]], batch: int | None) -> None:
     """Refuse the whole change, naming every refused target (SPEC 7, Batches): the first's
     reason, then, when there are several, the first `NAMED` in a table on stderr with why, and
     how many more."""
@@ -176,10 +179,9 @@ def _refuse(refused: list[tuple[Exemption, str | None]], batch: int | None) -> N
     if len(refused) == 1:
         raise Refused(first)
     shown = refused[:NAMED]
-    output.write_rich_table(
+    report.rows(
         ("ID", "Student", "Why refused"),
         ([str(e.id), e.student_id, reason or ""] for e, reason in shown),
-        stderr=True,
         title="Refused" + (f" members of batch {batch}" if batch is not None else ""),
     )
     more = len(refused) - len(shown)
@@ -214,25 +216,21 @@ def _apply(
     with collector_paused():  # tens of thousands of small objects, no cycles: see bulk
         planned = _planned(store, numbers, batch_number, plan, today, since)
         if planned.refused:
-            _refuse(planned.refused, batch_number)
+            _refuse(session.report, planned.refused, batch_number)
         if not planned.changes:
             return planned
         with store.writing():
             if store.changed_since(version):
                 planned = _planned(store, numbers, batch_number, plan, today, since)
                 if planned.refused:
-                    _refuse(planned.refused, batch_number)
+                    _refuse(session.report, planned.refused, batch_number)
             changes = planned.changes
             store.update(changes, action=action, actor=who, at=dates.now_utc())
             if changes:
                 session.committed(
-                    f"{_count(len(changes))} {'extended' if action == 'extend' else 'moved'} ({_ids(changes)})"
+                    f"{exemptions(len(changes))} {'extended' if action == 'extend' else 'moved'} ({_ids(changes)})"
                 )
     return planned
-
-
-def _count(number: int) -> str:
-    return f"{number} exemption{'s' if number != 1 else ''}"
 
 
 def _ids(changes: list[tuple[Exemption, Exemption]] | list[Exemption]) -> str:
@@ -242,58 +240,17 @@ def _ids(changes: list[tuple[Exemption, Exemption]] | list[Exemption]) -> str:
     return f"id{'s' if len(ids) != 1 else ''} {shown}"
 
 
-# What "already as asked" means for each kind of change, in words: `ends`, `starts`, `runs`.
-Asked = str
-
-
-def _already(kind: Asked, exemption: Exemption, *, count: int | None = None) -> str:
-    """`ends on 28 Feb 2027` for one exemption; for `count` members of a batch, `ended on
-    28 Feb 2027` (SPEC 10's wording), `start on ...`, `run from ... to ...`."""
-    one = count is None or count == 1
-    if kind == "ends":
-        return f"{'ends' if count is None else 'ended'} on {show(exemption.end)}"
-    if kind == "starts":
-        return f"{'starts' if one else 'start'} on {show(exemption.start)}"
-    return f"{'runs' if one else 'run'} from {show(exemption.start)} to {show(exemption.end)}"
-
-
-def _report(planned: Planned, verb: str, batch: str | None, kind: Asked) -> None:
-    changes, unchanged, left = planned.changes, planned.unchanged, planned.left
-    if not changes and unchanged and batch is None:
-        print(f"Nothing to change: exemption {unchanged[0].id} already {_already(kind, unchanged[0])}.")
-        return
-    # A batch shares a few dates: word each change of dates (and its R6 warning) once.
-    said: dict[tuple[date, ...], tuple[str, str | None]] = {}
-    done = verb.capitalize()
-    lines = []
-    for before, after in changes:
+def _report(planned: Planned, verb: str, batch: str | None, kind: str) -> Changed:
+    """What the change did, with R6's warning for each change that owes one (a batch shares a
+    few dates: each change of dates is judged once)."""
+    warnings: dict[tuple[date, ...], str | None] = {}
+    changes = []
+    for before, after in planned.changes:
         key = (before.start, before.end, before.in_force_from, after.start, after.end, after.in_force_from)
-        if key not in said:
-            parts = []
-            if before.start != after.start:
-                parts.append(f"start {show(before.start)} -> {show(after.start)}")
-            if before.end != after.end:
-                parts.append(f"end {show(before.end)} -> {show(after.end)}")
-            if before.in_force_from != after.in_force_from:
-                parts.append(f"in force from {show(after.in_force_from)}")
-            said[key] = (", ".join(parts), rules.change_warning(before, after))  # R6
-        what, late = said[key]
-        if late:
-            warn(f"exemption {after.id}: {late}.")
-        lines.append(f"{done} exemption {after.id} ({after.student_id}): {what}.\n")
-    sys.stdout.writelines(lines)  # line by line: one huge write into a pipe can fail silently
-    if batch is None:
-        return
-    as_asked = (
-        f"{len(unchanged)} already {_already(kind, unchanged[0], count=len(unchanged))}" if unchanged else ""
-    )
-    ended = f"; {left} left as they were (ended or deleted)" if left else ""
-    if not changes and unchanged:  # nothing recorded: the whole answer, on stdout
-        print(f"Nothing to change: batch {batch}: {as_asked}{ended}.")
-        return
-    note(
-        f"Batch {batch}: {_count(len(changes))} {verb}" + (f", {as_asked}" if as_asked else "") + f"{ended}."
-    )
+        if key not in warnings:
+            warnings[key] = rules.change_warning(before, after)  # R6
+        changes.append((before, after, warnings[key]))
+    return Changed(changes, planned.unchanged, planned.left, verb, batch, kind)
 
 
 def extend(
@@ -307,7 +264,7 @@ def extend(
     ] = None,
     as_: ActorOption = None,
     from_: FromOption = None,
-) -> None:
+) -> Changed:
     """Set a later end date for an exemption that is still running.
 
     Its start and in-force date stay as they are, so the days already covered keep their answer.
@@ -332,7 +289,7 @@ def extend(
     planned = _apply(
         ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "extend", as_, today, since
     )
-    _report(planned, "extended", batch, "ends")
+    return _report(planned, "extended", batch, "ends")
 
 
 def move(
@@ -341,28 +298,22 @@ def move(
     batch: BatchOption = None,
     start: Annotated[
         str | None,
-        typer.Option(
-            "--start",
-            "-s",
-            metavar="DATE",
-            help="The new first day, after today (keeps the length); only before it has started.",
+        value_option(
+            "--start -s",
+            "DATE",
+            "The new first day, after today (keeps the length); only before it has started.",
         ),
     ] = None,
-    end: Annotated[
-        str | None,
-        typer.Option("--end", "-e", metavar="DATE", help="The new last day, after today."),
-    ] = None,
+    end: Annotated[str | None, value_option("--end -e", "DATE", "The new last day, after today.")] = None,
     by: Annotated[
         str | None,
-        typer.Option(
-            "--by",
-            metavar="DURATION",
-            help="Shift both ends: 1w, 10d, 1m; -1w moves earlier. Only before it has started.",
+        value_option(
+            "--by", "DURATION", "Shift both ends: 1w, 10d, 1m; -1w moves earlier. Only before it has started."
         ),
     ] = None,
     as_: ActorOption = None,
     from_: FromOption = None,
-) -> None:
+) -> Changed:
     """Move an exemption's dates: a new start, a new end (to cut it short), or a shift.
 
     The past is never rewritten: once an exemption has started, its start cannot change (change
@@ -397,7 +348,7 @@ def move(
 
     planned = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "move", as_, today, since)
     kind = "ends" if start is None and by is None else "starts" if end is None and by is None else "runs"
-    _report(planned, "moved", batch, kind)
+    return _report(planned, "moved", batch, kind)
 
 
 def _interactive() -> bool:
@@ -425,7 +376,7 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_: ActorOption = None,
     from_: FromOption = None,
-) -> None:
+) -> Deleted:
     """Delete exemptions: they suppress nothing after today; the record and history stay.
 
     Today and the days before keep their answer (the feed for today may already have been
@@ -443,14 +394,7 @@ def delete(
     version = store.version()
     targets, left = _deletable(store, ids, batch_number, today, since)
     if not targets:
-        if since is not None:
-            note(
-                f"Nothing to delete: batch {batch} has no member starting on or after {show(since)} "
-                "that has not ended or been deleted."
-            )
-        else:
-            note(f"Nothing to delete: every member of batch {batch} has ended or is deleted.")
-        return
+        return Deleted([], batch, nothing=True, since=since)
     if not yes:
         if not _interactive():
             raise Refused("deleting needs confirmation; run it at a terminal or add --yes.")
@@ -459,7 +403,7 @@ def delete(
             f"Delete {len(targets)} exemption(s) ({names})? They suppress nothing after today "
             f"({dates.show(today)}); today and the days before keep their answer."
         )
-        if not typer.confirm(question, default=False, err=True):
+        if not session.report.confirm(question):
             raise Refused("not deleted: the answer was no; nothing was changed.")
     current = targets
     with store.writing():
@@ -468,8 +412,5 @@ def delete(
             current, left = _deletable(store, ids, batch_number, today, since)
         store.mark_deleted(current, actor=who, at=dates.now_utc(), on=today)
         if current:
-            session.committed(f"{_count(len(current))} deleted ({_ids(current)})")
-    for exemption in current:
-        print(f"Deleted {rules.describe(exemption)} of student {exemption.student_id}.")
-    if batch is not None:
-        note(f"Batch {batch}: {len(current)} deleted" + (f"; {left} left as they were." if left else "."))
+            session.committed(f"{exemptions(len(current))} deleted ({_ids(current)})")
+    return Deleted(current, batch, left)

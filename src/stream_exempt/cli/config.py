@@ -1,18 +1,15 @@
 """`config`: every effective setting and where it came from. Never opens or creates the store."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from stream_exempt import config, output
-from stream_exempt.cli.options import format_choice, format_option
+from stream_exempt import config
+from stream_exempt.cli.options import ViewFormat, format_option
 from stream_exempt.cli.session import Session
+from stream_exempt.output import Document, tables
+from stream_exempt.output.outcomes import Shown
 from stream_exempt.store.location import without_password
-
-if TYPE_CHECKING:
-    ConfigFormat = str
-else:
-    ConfigFormat = format_choice("ConfigFormat", ("table", "json"))
 
 
 def effective(survey: config.Survey) -> dict[str, Any]:
@@ -35,8 +32,8 @@ def effective(survey: config.Survey) -> dict[str, Any]:
 
 def config_(
     ctx: typer.Context,
-    fmt: Annotated[ConfigFormat, format_option("table or json.")] = "table",
-) -> None:
+    fmt: Annotated[ViewFormat, format_option("table or json.")] = "table",
+) -> Shown:
     """Show every effective setting (store, timezone, id_pattern) and where it came from.
 
     Precedence: option (--db), environment variable, configuration files, default. The files
@@ -49,33 +46,10 @@ def config_(
     session: Session = ctx.obj
     survey = config.survey(session.db)
     report = effective(survey)
-    if fmt == "json":
-        output.render(output.Document(report, ""), "json")
-    else:
-        rows = [
-            [
-                name.replace("_", " "),
-                entry["value"],
-                entry["source"] + (" (bad value)" if "problem" in entry else ""),
-            ]
-            for name, entry in report.items()
-            if name != "config_files"
-        ]
-        rows += [
-            ["config file", file["path"], file["layer"] + (" (bad)" if "problem" in file else "")]
-            for file in report["config_files"]
-        ]
-        if not report["config_files"]:
-            rows.append(
-                [
-                    "config file",
-                    "(none)",
-                    f"no {config.SYSTEM_FILE}, no {config.user_file()}, {config.CONFIG_VARIABLE} unset",
-                ]
-            )
-        output.render(
-            output.Table(("setting", "value", "from"), ("Setting", "Value", "From"), rows, list, list), fmt
-        )
+    none = f"no {config.SYSTEM_FILE}, no {config.user_file()}, {config.CONFIG_VARIABLE} unset"
+    shown = (
+        Shown(Document(report, ""), "json") if fmt == "json" else Shown(tables.settings(report, none), fmt)
+    )
     if survey.problems:
         first, others = survey.problems[0], len(survey.problems) - 1
         if others:
@@ -83,4 +57,5 @@ def config_(
                 f"{first.message.rstrip('.')} (and {others} other bad setting{'s' if others > 1 else ''}, "
                 "marked above)."
             )
-        raise first
+        shown.error = first
+    return shown

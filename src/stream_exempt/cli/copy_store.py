@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from stream_exempt import dates, sharing
-from stream_exempt.cli.session import Session, note
+from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused, StoreUnusable
+from stream_exempt.output.outcomes import CopiedStore
 from stream_exempt.store import backend_error, copying, is_url, open_store, shown_path, without_password
 
 
@@ -41,7 +42,7 @@ def copy_store(
             metavar="TO", help="An empty store to copy into: a new file, or an empty PostgreSQL database."
         ),
     ],
-) -> None:
+) -> CopiedStore:
     """Copy a whole store into an empty one: every exemption with its id, every event, batch
     and request, and the schema's migrations; from a file to PostgreSQL, or back.
 
@@ -85,20 +86,14 @@ def copy_store(
                 ) from None
             raise
         target_store.close()
-        if target_store.created:  # said once the copy is there: a failed one leaves no store
-            note(f"Created a new store at {shown[1]}.")
-        if isinstance(target_at, str):  # grants belong to one database: the copy has none yet
-            note(
-                f"Grant the office's roles on it before others use it: stream-exempt --db {shown[1]} init --roles"
-            )
     finally:
         source_store.close()
-    statuses = (
-        ", ".join(f"{count:,} {status}" for status, count in copied.statuses.items()) or "no exemptions"
-    )
-    print(
-        f"Copied {_described(copied)} from {shown[0]} to {shown[1]}, at schema version {copied.migrations}."
-    )
-    print(
-        f"Checked: both stores hold the same rows of every table, and every exemption has the same status today ({statuses})."
+    return CopiedStore(
+        shown[0],
+        shown[1],
+        _described(copied),
+        copied.migrations,
+        copied.statuses,
+        created=target_store.created,  # said once the copy is there: a failed one leaves no store
+        database=isinstance(target_at, str),  # grants belong to one database: the copy has none yet
     )

@@ -1,14 +1,14 @@
 """`doctor`: is the store healthy? Path, schema, counts, integrity, WAL."""
 
-import sys
 from datetime import date
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from stream_exempt import dates, output, rules, schema, sharing
+from stream_exempt import dates, schema, sharing
 from stream_exempt.cli.options import AnswerFormatOption
-from stream_exempt.cli.session import Session, warn
+from stream_exempt.cli.session import Session
+from stream_exempt.output.outcomes import Health
 from stream_exempt.store import Store, StoreProtocol
 
 
@@ -22,7 +22,7 @@ def doctor(
             "--full", help="Run SQLite's complete integrity check (slower: also indexes and constraints)."
         ),
     ] = False,
-) -> None:
+) -> Health:
     """Check the store: path, schema, counts, integrity, WAL, owner/group/mode; exit 4 if unwell.
 
     Example: stream-exempt doctor
@@ -31,7 +31,7 @@ def doctor(
     opened = session.store()
     today = dates.today()
     if not isinstance(opened, Store):  # a PostgreSQL database: the server's own facts instead
-        _doctor_database(opened, today, "json" if as_json else fmt)
+        return _doctor_database(opened, today, "json" if as_json else fmt)
     store = opened
     integrity, counts = store.integrity_and_counts(today, full=full)
     journal = store.journal_mode()
@@ -51,33 +51,16 @@ def doctor(
         "warnings": warnings,
         "healthy": healthy,
     }
-    check = "" if full else " (quick check; --full for the complete one)"
-    lines = [
-        f"store          {report['store']}",
-        f"schema         version {len(applied)} (this program knows {len(schema.NAMES)})",
-        "exemptions     " + ", ".join(f"{counts[s]} {s}" for s in rules.STATUSES),
-        f"integrity      {'ok' if integrity == ['ok'] else '; '.join(integrity[:10])}{check}",
-        f"journal        {journal}{'' if journal == 'wal' else ' (expected wal)'}",
-        *(
-            f"{label:<15}owner {facts['owner']}, group {facts['group']}, mode {facts['mode']}"
-            for label, facts in files.items()
-        ),
-        f"verdict        {'healthy' if healthy else 'NOT healthy'}",
-    ]
-    output.render(output.Document(report, "\n".join(lines)), "json" if as_json else fmt)
-    for warning in warnings:
-        warn(warning)
-    if integrity != ["ok"]:
-        # Exit 4 owes one `Error:` sentence, whichever of the store's pages the damage is on.
-        print(
-            f"Error: The store {store.path} is damaged ({integrity[0]}); stop using it, and restore "
-            "it from a backup (`stream-exempt doctor` reports on the copy you restore).",
-            file=sys.stderr,
-        )
-    raise typer.Exit(0 if healthy else 4)
+    return Health(
+        report,
+        "json" if as_json else fmt,
+        warnings,
+        damaged=None if integrity == ["ok"] else integrity[0],
+        exit_code=0 if healthy else 4,
+    )
 
 
-def _doctor_database(store: StoreProtocol, today: date, fmt: str) -> NoReturn:
+def _doctor_database(store: StoreProtocol, today: date, fmt: str) -> Health:
     """`doctor` on a PostgreSQL store (SPEC 12): what stands for SQLite's integrity check and
     journal mode there: the server answers, its version, the schema, and the counts by status.
     The same verdict and exit codes: 0 healthy, 4 not."""
@@ -96,16 +79,5 @@ def _doctor_database(store: StoreProtocol, today: date, fmt: str) -> NoReturn:
         **facts,
         "healthy": healthy,
     }
-    lines = [
-        f"store          {store.shown}",
-        f"schema         version {len(applied)} (this program knows {len(schema.NAMES)})",
-        "exemptions     " + ", ".join(f"{counts[s]} {s}" for s in rules.STATUSES),
-        f"server         PostgreSQL {facts['server_version']}",
-        f"connected as   {facts['session_user']}",
-        f"constraint     {'R7 held by the database' if facts['r7_constraint'] else 'R7 constraint MISSING'}",
-        f"verdict        {'healthy' if healthy and facts['r7_constraint'] else 'NOT healthy'}",
-    ]
-    healthy = healthy and bool(facts["r7_constraint"])
-    report["healthy"] = healthy
-    output.render(output.Document(report, "\n".join(lines)), fmt)
-    raise typer.Exit(0 if healthy else 4)
+    report["healthy"] = healthy and bool(facts["r7_constraint"])
+    return Health(report, fmt, exit_code=0 if report["healthy"] else 4)

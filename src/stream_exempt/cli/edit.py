@@ -5,12 +5,10 @@ from typing import Annotated
 import typer
 
 from stream_exempt import dates, rules, validate
-from stream_exempt.cli.options import ActorOption
+from stream_exempt.cli.options import ActorOption, value_option
 from stream_exempt.cli.session import Session, actor
-
-
-def _shown(reason: str | None) -> str:
-    return "(none)" if reason is None else repr(reason)
+from stream_exempt.output.outcomes import Edited
+from stream_exempt.output.said import reason_change
 
 
 def edit(
@@ -20,15 +18,12 @@ def edit(
     ],
     reason: Annotated[
         str,
-        typer.Option(
-            "--reason",
-            "-r",
-            metavar="TEXT",
-            help="The corrected reason, at most 500 characters; an empty text removes it.",
+        value_option(
+            "--reason -r", "TEXT", "The corrected reason, at most 500 characters; an empty text removes it."
         ),
     ],
     as_: ActorOption = None,
-) -> None:
+) -> Edited:
     """Correct the reason of an exemption (any status but deleted); the dates never change.
 
     The old and the new reason are recorded; `stream-exempt history ID` shows them.
@@ -46,15 +41,7 @@ def edit(
         if after.reason != before.reason:
             store.set_reason(before, after, actor=who, at=dates.now_utc())
             session.committed(
-                f"the reason of exemption {number} changed from {_shown(before.reason)} to {_shown(after.reason)}",
+                reason_change(number, before.reason, after.reason),
                 f"Do not run it again; `stream-exempt history {number}` shows it",
             )
-    if after.reason == before.reason:
-        # SPEC 10: a change that changes nothing is not a change (no event; exit 0).
-        has = "no reason" if before.reason is None else f"the reason {_shown(before.reason)}"
-        print(f"Nothing to change: exemption {number} already has {has}.")
-    else:
-        print(
-            f"Edited exemption {number} ({before.student_id}): reason "
-            f"{_shown(before.reason)} -> {_shown(after.reason)}."
-        )
+    return Edited(number, before.student_id, before.reason, after.reason)

@@ -5,9 +5,10 @@ from typing import Annotated
 import typer
 
 from stream_exempt import sharing
-from stream_exempt.cli.roles import grant_roles, roles_said
-from stream_exempt.cli.session import Session, warn
+from stream_exempt.cli.roles import grant_roles
+from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
+from stream_exempt.output.outcomes import Initialised
 from stream_exempt.store import Store, open_store
 
 
@@ -29,7 +30,7 @@ def init(
             help="PostgreSQL: create the roles stream_exempt_officer and stream_exempt_tutor and grant them their rights.",
         ),
     ] = False,
-) -> None:
+) -> Initialised:
     """Create the store (and say where), or bring an existing one up to date; safe to run again.
 
     Without --group the store is private to you (0600). With --group, every member of that group
@@ -63,11 +64,7 @@ def init(
         session.committed(
             f"the store at {session.store_shown}", "Running `stream-exempt init` again is harmless"
         )
-        verb = "Created the store in" if store.created else "The store is ready in"
-        print(f"{verb} the PostgreSQL database {session.store_shown}.")
-        if granted is not None:
-            print(roles_said(granted))
-        return
+        return Initialised(session.store_shown, store.created, database=True, roles=granted)
     path = location
     if group is not None:
         sharing.group_id(group)  # an empty or unknown group: refused before anything is made
@@ -86,12 +83,4 @@ def init(
     if group is not None:
         # Opening may have left -wal/-shm behind (another process holds the store): the group's too.
         sharing.prepare(path, group)
-    facts = sharing.describe(path)
-    store_facts, folder_facts = facts["store file"], facts["folder"]
-    verb = "The store is ready at" if existed else "Created the store at"
-    print(
-        f"{verb} {path} (owner {store_facts['owner']}, group {store_facts['group']}, mode "
-        f"{store_facts['mode']}; its folder {folder_facts['mode']})."
-    )
-    for problem in sharing.problems(path):
-        warn(problem)
+    return Initialised(str(path), not existed, files=sharing.describe(path), problems=sharing.problems(path))

@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 
 from stream_exempt import dates, output, rules, types, validate
-from stream_exempt.cli.options import OnOption, TableFormatOption
+from stream_exempt.cli.options import OnOption, TableFormatOption, value_option
 from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
+from stream_exempt.output.outcomes import Ids, Shown
 from stream_exempt.store import Filters
 
 
@@ -59,10 +60,8 @@ def list_(
     ctx: typer.Context,
     status: Annotated[
         list[str] | None,
-        typer.Option(
-            "--status",
-            metavar="STATUS",
-            help="active, pending, expired, deleted or all; repeat or comma-separate.",
+        value_option(
+            "--status", "STATUS", "active, pending, expired, deleted or all; repeat or comma-separate."
         ),
     ] = None,
     student: Annotated[
@@ -70,44 +69,39 @@ def list_(
     ] = None,
     type_: Annotated[str | None, typer.Option("--type", "-t", metavar="TYPE", help="Only this type.")] = None,
     batch: Annotated[
-        str | None,
-        typer.Option("--batch", "-b", metavar="BATCH", help="Only the members of this bulk batch."),
+        str | None, value_option("--batch -b", "BATCH", "Only the members of this bulk batch.")
     ] = None,
     on: OnOption = None,
     ending_within: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--ending-within",
-            metavar="DURATION",
-            help="Only those whose end falls from today (or the --on day) to DURATION later (2w, 10d, 1m), "
-            "soonest first.",
+            "DURATION",
+            "Only those whose end falls from today (or the --on day) to DURATION later (2w, 10d, 1m), soonest first.",
         ),
     ] = None,
     starting_within: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--starting-within",
-            metavar="DURATION",
-            help="Only those whose start falls from today (or the --on day) to DURATION later.",
+            "DURATION",
+            "Only those whose start falls from today (or the --on day) to DURATION later.",
         ),
     ] = None,
     in_force_within: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--in-force-within",
-            metavar="DURATION",
-            help="Only those that come into force (start suppressing) from today (or the --on day) to "
-            "DURATION later.",
+            "DURATION",
+            "Only those that come into force (start suppressing) from today (or the --on day) to DURATION later.",
         ),
     ] = None,
     deleted_within: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--deleted-within",
-            metavar="DURATION",
-            help="Only those deleted in the last DURATION, ending today or the --on day (1w: the seven "
-            "days up to it), whatever their status (one deleted today keeps today's); implies "
-            "--status all unless --status is given.",
+            "DURATION",
+            "Only those deleted in the last DURATION, ending today or the --on day (1w: the seven days up to it), whatever their status (one deleted today keeps today's); implies --status all unless --status is given.",
         ),
     ] = None,
     sort: Annotated[
@@ -132,7 +126,7 @@ def list_(
     all_: Annotated[bool, typer.Option("--all", help="Every row, even on a terminal.")] = False,
     fmt: TableFormatOption = "table",
     ids: Annotated[bool, typer.Option("--ids", help="Print only the ids, one a line.")] = False,
-) -> None:
+) -> Shown | Ids:
     """List exemptions: by default the live ones (active and pending) as of today.
 
     With --on a day that has passed, the store as it stood at the end of that day.
@@ -175,8 +169,7 @@ def list_(
             limit=None if limit is None else min(limit, sys.maxsize),
             stood_at=stood_at,
         )
-        sys.stdout.writelines(f"{row[0]}\n" for row in rows)
-        return
+        return Ids(row[0] for row in rows)
     shown = _limit(limit, all_, fmt)
     # The store writes each row as JSON (SQLite) or as a csv/tsv line (both stores) in SQL;
     # otherwise its plain rows are written by the output, to the same bytes.
@@ -202,7 +195,7 @@ def list_(
         more=_more(fmt),
         count=lambda: store.count_listed(day, statuses, filters, stood_at=stood_at),
     )
-    output.render(table, fmt)
+    return Shown(table, fmt)
 
 
 def _ids_only(ctx: typer.Context, limit: int | None, all_: bool) -> None:
@@ -223,7 +216,7 @@ def _limit(limit: int | None, all_: bool, fmt: str) -> int | None:
         return min(limit, sys.maxsize)  # more rows than any store holds: every row
     if all_:
         return None
-    return TERMINAL_LIMIT if fmt == "table" and sys.stdout.isatty() else None
+    return TERMINAL_LIMIT if fmt == "table" and output.to_terminal() else None
 
 
 def _more(fmt: str) -> Callable[[int], str]:

@@ -18,10 +18,15 @@ def format_choice(name: str, keys: Sequence[str]) -> type[StrEnum]:
     return StrEnum(name, [(key, key) for key in keys])  # type: ignore[return-value]
 
 
-def value_option(names: str, metavar: str, help: str) -> Any:
+def value_option(names: str, metavar: str, help: str, **more: Any) -> Any:
     """An option that takes a value: its names (`"--reason -r"`), the value's name in --help,
-    and its help."""
-    return typer.Option(*names.split(), metavar=metavar, help=help)
+    and its help (and anything more Typer takes)."""
+    return typer.Option(*names.split(), metavar=metavar, help=help, **more)
+
+
+def column_option(field: str) -> Any:
+    """`--start-column NAME` and its kind: the header of a cohort list's column for `field`."""
+    return value_option(f"--{field}-column", "NAME", f"The header of the {field} column.")
 
 
 def format_option(help: str = "Output format.") -> Any:
@@ -33,7 +38,7 @@ if TYPE_CHECKING:  # for the type checker, a choice is the text it holds
     TableFormat = str
     AnswerFormat = str
     CheckFormat = str
-    SummaryFormat = str
+    ViewFormat = str
 else:
     # Every format that can write rows of records (list, history, types, batches, ...).
     TableFormat = format_choice("TableFormat", output.TABLE_FORMATS)
@@ -41,7 +46,8 @@ else:
     AnswerFormat = format_choice("AnswerFormat", output.ANSWER_FORMATS)
     # One answer (check STUDENT_ID) or a feed (check --file).
     CheckFormat = format_choice("CheckFormat", output.CHECK_FORMATS)
-    SummaryFormat = format_choice("SummaryFormat", output.SUMMARY_FORMATS)
+    # A view for people (table) or programs (json): summary, config.
+    ViewFormat = format_choice("ViewFormat", output.VIEW_FORMATS)
 
 TableFormatOption = Annotated[TableFormat, format_option()]
 AnswerFormatOption = Annotated[AnswerFormat, format_option("text for people, json for programs.")]

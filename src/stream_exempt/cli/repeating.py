@@ -6,16 +6,16 @@ same "already recorded" for a re-run, all or nothing.
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from typing import TYPE_CHECKING
 
-from stream_exempt import dates, output, rules, series, validate
-from stream_exempt.cli.batch_summary import created_line, exemptions, late_line
-from stream_exempt.cli.session import Session, note, warn
-from stream_exempt.dates import show
+from stream_exempt import dates, rules, series, validate
+from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
 from stream_exempt.model import Actor, Draft, Exemption, Terms
+from stream_exempt.output.outcomes import SeriesAdded
+from stream_exempt.output.reporter import Reporter
+from stream_exempt.output.said import exemptions, weekday
 
 if TYPE_CHECKING:
     from stream_exempt import cohort
@@ -85,22 +85,16 @@ class Expander:
         return f"A series for each student: {self.repeat.words()}."
 
 
-def _day(day: date) -> str:
-    return f"{series.WEEKDAYS[day.weekday()].capitalize()} {show(day)}"
-
-
-def _refuse(plan: cohort.Plan, made: list[Terms]) -> None:
+def _refuse(report: Reporter, plan: cohort.Plan, made: list[Terms]) -> None:
     """Every refused occurrence with its dates (the first twenty, and how many more)."""
     rows = [
-        [str(line), f"{_day(made[line - 1].start)} to {_day(made[line - 1].end)}", why]
+        [str(line), f"{weekday(made[line - 1].start)} to {weekday(made[line - 1].end)}", why]
         for line, _, why in plan.refused[:REFUSED_SHOWN]
     ]
     more = len(plan.refused) - len(rows)
-    output.write_rich_table(
-        ("Occurrence", "Dates", "Why refused"), rows, stderr=True, title="Refused occurrences"
-    )
+    report.rows(("Occurrence", "Dates", "Why refused"), rows, title="Refused occurrences")
     if more:
-        note(f"... and {more} more refused occurrences.")
+        report.note(f"... and {more} more refused occurrences.")
     raise Refused(
         f"{len(plan.refused)} of the {len(made)} occurrences of the series refused (listed above); "
         "nothing was written: each occurrence is an exemption under every rule, so change the series "
@@ -118,7 +112,7 @@ def add_series(
     *,
     quiet: bool,
     dry_run: bool,
-) -> None:
+) -> SeriesAdded:
     """`add --every`: every occurrence checked as a row of an import, then one batch."""
     from stream_exempt import cohort
 
@@ -135,7 +129,7 @@ def add_series(
         live, deleted = live_and_deleted
         planned = cohort.plan_bulk(rows, columns, defaults, live, today, pattern, deleted=deleted)
         if planned.refused:
-            _refuse(planned, made)
+            _refuse(session.report, planned, made)
         return planned
 
     exists = session.store_exists()
@@ -144,7 +138,7 @@ def add_series(
     in_force = rules.in_force_from(today)
     if dry_run:  # reads only: never creates the store
         if not exists:
-            note(
+            session.report.note(
                 f"There is no store at {session.store_shown} yet: the series was checked as if "
                 "against an empty store, and nothing was created."
             )
@@ -169,44 +163,28 @@ def add_series(
                     f"batch {batch}, {exemptions(len(planned.created))} created ({series.span_words(made, repeat)})"
                 )
     new = {terms for _, terms in planned.created}
-    if quiet:
-        if batch is not None:
-            sys.stdout.writelines(f"{member.id}\n" for member in members)
-    else:
-        _summarise(made, repeat, planned, batch, dry_run)
-        ids = {(m.start, m.end): m.id for m in members}
-        lines = []
-        gone = {line: exemption_id for line, _, exemption_id in planned.deleted}
-        for k, terms in enumerate(made, 1):
-            if k in gone:
-                what = f"deleted (exemption {gone[k]}), not recreated"
-            elif terms not in new:
-                what = "already recorded"
-            elif batch is not None:
-                what = f"exemption {ids[terms.start, terms.end]}"
-            else:
-                what = "would be created"
-            lines.append(f"  {k:>3}. {_day(terms.start)} to {_day(terms.end)}: {what}\n")
-        sys.stdout.writelines(lines)
-    if planned.deleted:
-        gone_ids = ", ".join(str(exemption_id) for _, _, exemption_id in planned.deleted)
-        one = len(planned.deleted) == 1
-        warn(
-            f"{len(planned.deleted)} occurrence{'' if one else 's'} of the series "
-            f"match{'es' if one else ''} {'a deleted exemption' if one else 'deleted exemptions'} ({gone_ids}), "
-            "not recreated: use add without --every to exempt the student on those days again."
-        )
-    if late := late_line(planned.created, in_force, series=True):
-        warn(late)
-
-
-def _summarise(
-    made: list[Terms], repeat: series.Repeat, planned: cohort.Plan, batch: int | None, dry_run: bool
-) -> None:
-    """`Batch 12: 10 exemptions created, weekly from 13 Jan 2027 to 17 Mar 2027.`"""
-    spans = series.span_words(made, repeat)
-    print(
-        created_line(
-            len(planned.created), planned.already_recorded, len(planned.deleted), batch, dry_run, spans
-        )
+    ids = {(m.start, m.end): m.id for m in members}
+    gone = {line: exemption_id for line, _, exemption_id in planned.deleted}
+    occurrences: list[tuple[Terms, str, int | None]] = []
+    for k, terms in enumerate(made, 1):
+        if k in gone:
+            occurrences.append((terms, "deleted", gone[k]))
+        elif terms not in new:
+            occurrences.append((terms, "already recorded", None))
+        elif batch is not None:
+            occurrences.append((terms, "created", ids[terms.start, terms.end]))
+        else:
+            occurrences.append((terms, "would be created", None))
+    return SeriesAdded(
+        occurrences,
+        len(planned.created),
+        planned.already_recorded,
+        planned.deleted,
+        batch,
+        dry_run,
+        series.span_words(made, repeat),
+        rules.late_count((terms.start for _, terms in planned.created), in_force),
+        in_force,
+        [member.id for member in members],
+        quiet,
     )

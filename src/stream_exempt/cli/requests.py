@@ -5,13 +5,13 @@ recorded; every other rule is applied on the day it is approved, in the same tra
 creates the exemption and marks the request approved.
 """
 
-from datetime import date, timedelta
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated
 
 import typer
 
-from stream_exempt import dates, output, rules, types, validate
-from stream_exempt.cli.add import describe_created, draft_from_options
+from stream_exempt import dates, rules, validate
+from stream_exempt.cli.add import draft_from_options
 from stream_exempt.cli.options import (
     ActorOption,
     EndOption,
@@ -21,111 +21,17 @@ from stream_exempt.cli.options import (
     StudentArgument,
     TableFormatOption,
     TypeOption,
+    value_option,
 )
-from stream_exempt.cli.session import Session, actor, note, warn
-from stream_exempt.dates import show
+from stream_exempt.cli.session import Session, actor
 from stream_exempt.errors import Refused
 from stream_exempt.model import APPROVED, REQUEST_STATUSES, REQUESTED, Exemption, Request
+from stream_exempt.output import tables
+from stream_exempt.output.outcomes import Added, Approved, Rejected, Requested, Shown
 
 RequestArgument = Annotated[
     str, typer.Argument(metavar="REQ", help="The request, e.g. R12.", show_default=False)
 ]
-
-FIELDS = (
-    "id",
-    "student_id",
-    "type",
-    "start",
-    "end",
-    "reason",
-    "from",
-    "recorded_by",
-    "requested_at",
-    "status",
-    "decided_by",
-    "decided_at",
-    "decision_reason",
-    "exemption_id",
-    "recorded_for",
-    "decided_for",
-)
-HEADINGS = (
-    "Request",
-    "Student",
-    "Type",
-    "Start",
-    "End",
-    "From",
-    "Asked",
-    "Status",
-    "Decided by",
-    "Exemption",
-    "Reason",
-)
-
-
-def record(request: Request) -> dict[str, Any]:
-    """The machine-readable fields of one request: ISO dates and UTC times, type code."""
-    values = (
-        request.label,
-        request.student_id,
-        request.type,
-        request.start.isoformat(),
-        request.end.isoformat(),
-        request.reason,
-        request.requested_by,
-        request.recorded_by,
-        request.requested_at,
-        request.status,
-        request.decided_by,
-        request.decided_at,
-        request.decision_reason,
-        request.exemption_id,
-        request.recorded_for,
-        request.decided_for,
-    )
-    return dict(zip(FIELDS, values, strict=True))
-
-
-def _time(stamp: str) -> str:
-    """A timestamp in local time; one not as the tool writes it (typed in by hand) as it is."""
-    try:
-        return dates.local_time(stamp)
-    except (TypeError, ValueError):
-        return str(stamp)
-
-
-def human_row(request: Request) -> list[str]:
-    decided = request.decider or ""
-    if request.decided_at:
-        decided += f" ({_time(request.decided_at)})"
-    return [
-        request.label,
-        request.student_id,
-        types.label(request.type),
-        show(request.start),
-        show(request.end),
-        request.requested_by,
-        _time(request.requested_at),
-        request.status,
-        decided,
-        "" if request.exemption_id is None else str(request.exemption_id),
-        request.reason or request.decision_reason or "",
-    ]
-
-
-def _render(found: list[Request], fmt: str) -> None:
-    output.render(
-        output.Table(
-            FIELDS,
-            HEADINGS,
-            found,
-            machine=lambda request: list(record(request).values()),
-            human=human_row,
-            empty="No requests match.",
-        ),
-        fmt,
-    )
 
 
 def request(
@@ -141,7 +47,7 @@ def request(
     reason: ReasonOption = None,
     as_: ActorOption = None,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the request's number (R1)."),
-) -> None:
+) -> Requested:
     """Record a personal tutor's request for an exemption, for an officer to approve or reject.
 
     Only the type (R1) and the order of the dates (R2) are checked now; the other rules are
@@ -163,27 +69,7 @@ def request(
             "Do not run it again; `stream-exempt requests` shows it",
         )
     refusal = _approval_refused(recorded, today, store.of_student(recorded.student_id))
-    if quiet:
-        print(recorded.label)
-    else:
-        days = (recorded.end - recorded.start + timedelta(days=1)).days
-        lines = [
-            f"Recorded request {recorded.label}",
-            f"  student        {recorded.student_id}",
-            f"  type           {types.label(recorded.type)}",
-            f"  dates          {show(recorded.start)} to {show(recorded.end)} ({days} day{'s' if days != 1 else ''})",
-            f"  asked by       {recorded.requested_by}",
-        ]
-        if recorded.reason:
-            lines.append(f"  reason         {recorded.reason}")
-        print("\n".join(lines))
-    if refusal is not None:
-        warn(f"approved today, {recorded.label} would be refused: {refusal}")
-    elif not quiet:
-        note(
-            f"An officer approves it with `stream-exempt approve {recorded.label}` "
-            f"or rejects it with `stream-exempt reject {recorded.label} --reason TEXT`."
-        )
+    return Requested(recorded, refusal, quiet)
 
 
 def _approval_refused(recorded: Request, today: date, others: list[Exemption]) -> str | None:
@@ -211,25 +97,24 @@ def parse_request_statuses(value: str) -> tuple[str, ...]:
 def requests(
     ctx: typer.Context,
     status: Annotated[
-        str,
-        typer.Option("--status", metavar="STATUS", help="requested (waiting), approved, rejected or all."),
+        str, value_option("--status", "STATUS", "requested (waiting), approved, rejected or all.")
     ] = REQUESTED,
     fmt: TableFormatOption = "table",
-) -> None:
+) -> Shown:
     """List tutors' requests: by default the ones waiting for a decision, oldest first.
 
     Example: stream-exempt requests --status all --format csv
     """
     session: Session = ctx.obj
     statuses = parse_request_statuses(status)
-    _render(session.store().requests(statuses), fmt)
+    return Shown(tables.requests(session.store().requests(statuses)), fmt)
 
 
 def _refuse_decided(request: Request) -> None:
     """A request is approved or rejected once: name who decided it, when, and how."""
     if request.status == REQUESTED:
         return
-    when = _time(request.decided_at) if request.decided_at else "an unknown time"
+    when = tables.when(request.decided_at) if request.decided_at else "an unknown time"
     if request.status == APPROVED:
         raise Refused(
             f"request {request.label} was already approved by {request.decider} on {when}, as "
@@ -260,15 +145,10 @@ def approve(
     request_id: RequestArgument,
     start: Annotated[
         str | None,
-        typer.Option(
-            "--start",
-            "-s",
-            metavar="DATE",
-            help="Start on this day instead (when the asked start has passed).",
-        ),
+        value_option("--start -s", "DATE", "Start on this day instead (when the asked start has passed)."),
     ] = None,
     as_: ActorOption = None,
-) -> None:
+) -> Approved:
     """Approve a tutor's request: create its exemption, with every rule applied as of today.
 
     Example: stream-exempt approve R12
@@ -290,10 +170,8 @@ def approve(
         session.committed(
             f"request {asked.label} approved as exemption {created.id} for student {created.student_id}"
         )
-    print(f"Approved request {asked.label} from {asked.requested_by}.")
-    print(describe_created(created, today))
-    if message := rules.late_warning(created.start, created.in_force_from):
-        warn(message + ".")
+    late = rules.late_warning(created.start, created.in_force_from)
+    return Approved(asked, Added(created, rules.status(created, today), late))
 
 
 def reject(
@@ -301,16 +179,10 @@ def reject(
     request_id: RequestArgument,
     reason: Annotated[
         str,
-        typer.Option(
-            "--reason",
-            "-r",
-            metavar="TEXT",
-            help="Why it is rejected (told to the tutor).",
-            show_default=False,
-        ),
+        value_option("--reason -r", "TEXT", "Why it is rejected (told to the tutor).", show_default=False),
     ],
     as_: ActorOption = None,
-) -> None:
+) -> Rejected:
     """Reject a tutor's request, with the reason; it is closed and creates nothing.
 
     Example: stream-exempt reject R12 --reason "No placement on record"
@@ -330,4 +202,4 @@ def reject(
             f"request {asked.label} rejected",
             "Do not run it again; `stream-exempt requests --status all` shows it",
         )
-    print(f"Rejected request {asked.label} from {asked.requested_by}: {why}")
+    return Rejected(asked, why)

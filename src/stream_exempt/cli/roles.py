@@ -17,15 +17,3 @@ def grant_roles(session: Session, store: Any) -> list[str]:
             f"the roles and their grants on {shown}", "Running `stream-exempt init --roles` again is harmless"
         )
     return made
-
-
-def roles_said(made: list[str]) -> str:
-    """What `init --roles` did, in one line."""
-    from stream_exempt.store import roles
-
-    created = f"Created the roles {' and '.join(made)}" if made else "The roles were there already"
-    return (
-        f"{created}; granted {roles.OFFICER} every command and {roles.TUTOR} `request`, its own "
-        "requests, `check`, `list` and `types`. Give them to people with "
-        f"GRANT {roles.TUTOR} TO alice (in psql)."
-    )

@@ -3,7 +3,6 @@
 import gc
 import os
 import pwd
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 from stream_exempt import config, interrupts, sharing, validate
 from stream_exempt.errors import NoStoreYet, StoreUnusable
 from stream_exempt.model import Actor
+from stream_exempt.output.reporter import Reporter
 from stream_exempt.store import StoreProtocol, is_url, open_store, shown_path
 from stream_exempt.store.location import is_conninfo
 
@@ -56,6 +56,8 @@ class Session:
     db: str | None = None  # `--db`: a path, or a PostgreSQL URL (not a Path: `//` would collapse)
     ledger: interrupts.Ledger = field(default_factory=interrupts.Ledger, repr=False)
     _store: StoreProtocol | None = field(default=None, repr=False)
+    # What the command says on stderr while it works (what it says once done is its result).
+    report: Reporter = field(default_factory=Reporter, repr=False)
 
     def committed(self, what: str, then: str = SEE_LIST) -> None:
         """Note what a change records (`exemption 12 extended to 1 Feb 2027`), and `then`, what
@@ -113,7 +115,7 @@ class Session:
                     error.message = f"{error.message.rstrip('.')} (that {what} is set in {setting.origin})."
                 raise
             if self._store.created:  # so that a mistyped path is seen at once (SPEC 2)
-                note(f"Created a new store at {shown_path(location)}.")
+                self.report.note(f"Created a new store at {shown_path(location)}.")
         return self._store
 
     def store_if_present(self) -> StoreProtocol | None:
@@ -162,18 +164,3 @@ def actor(name: str | None) -> Actor:
     me = login()
     for_ = None if name is None else validate.actor(name)
     return Actor(me, None if for_ == me else for_)
-
-
-def warn(message: str) -> None:
-    """A warning on stderr (control characters of names from outside escaped: SPEC 10)."""
-    from stream_exempt.output.results import visible
-
-    print(f"Warning: {visible(message)}", file=sys.stderr)
-
-
-def note(message: str) -> None:
-    """Progress and summaries meant for people, on stderr, away from the data on stdout
-    (one line: control characters of names from outside escaped, SPEC 10)."""
-    from stream_exempt.output.results import visible
-
-    print(visible(message), file=sys.stderr)

@@ -1,15 +1,16 @@
 """`timeline`: a student's, a batch's or the whole office's exemptions as a picture."""
 
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from stream_exempt import dates, output, types, validate
-from stream_exempt.cli.session import Session, note
-from stream_exempt.errors import OutputFailed, Refused
+from stream_exempt import dates, types, validate
+from stream_exempt.cli.options import value_option
+from stream_exempt.cli.session import Session
+from stream_exempt.errors import Refused
+from stream_exempt.output import pictures
+from stream_exempt.output.outcomes import Picture
 
 DEFAULT_WEEKS = 16
 MAX_WEEKS = 104
@@ -35,20 +36,17 @@ def timeline(
         ),
     ] = None,
     batch: Annotated[
-        str | None,
-        typer.Option(
-            "--batch", "-b", metavar="BATCH", help="Draw every member of this bulk batch, a row each."
-        ),
+        str | None, value_option("--batch -b", "BATCH", "Draw every member of this bulk batch, a row each.")
     ] = None,
     office: Annotated[
         bool, typer.Option("--office", help="Draw how many students are exempt each week, by type.")
     ] = False,
     from_: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--from",
-            metavar="DATE",
-            help=f"The first week shown (the week of that day; default: {WEEKS_BEFORE_TODAY} weeks before today).",
+            "DATE",
+            f"The first week shown (the week of that day; default: {WEEKS_BEFORE_TODAY} weeks before today).",
         ),
     ] = None,
     weeks: Annotated[
@@ -56,21 +54,21 @@ def timeline(
     ] = str(DEFAULT_WEEKS),
     svg: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--svg",
-            metavar="FILE",
-            help="Write the picture to FILE as SVG instead (a fixed width; - for standard output).",
+            "FILE",
+            "Write the picture to FILE as SVG instead (a fixed width; - for standard output).",
         ),
     ] = None,
     html: Annotated[
         str | None,
-        typer.Option(
+        value_option(
             "--html",
-            metavar="FILE",
-            help="Write the picture to FILE as HTML instead (a fixed width; - for standard output).",
+            "FILE",
+            "Write the picture to FILE as HTML instead (a fixed width; - for standard output).",
         ),
     ] = None,
-) -> None:
+) -> Picture:
     """Draw exemptions on a calendar of weeks: one student's (a row each, all statuses), a
     batch's members (--batch), or the whole office, students exempt per week (--office).
 
@@ -107,11 +105,10 @@ def timeline(
     store = session.store()
     to_file = svg if svg is not None else html
     subtitle = f"{_count(window.weeks, 'week')}, {window.describe()}"
-    width = drawing.FILE_WIDTH if to_file else _screen_width()
-    screen = None if to_file else output.console(width=width)
+    width = drawing.FILE_WIDTH if to_file else pictures.screen_width()
     # A file is always drawn in colour; a terminal as it shows colour (not with NO_COLOR, nor
     # into a pipe): the legend explains only what is drawn.
-    colour = screen is None or (screen.color_system is not None and not screen.no_color)
+    colour = bool(to_file) or pictures.in_colour(width)
     if office:
         counts = store.students_in_force_by_week(window.first, window.weeks)
         weekly = [
@@ -152,45 +149,8 @@ def timeline(
         picture = drawing.exemption_chart(
             found, window, today, width, title=title, subtitle=subtitle, colour=colour
         )
-    if to_file:
-        document = drawing.to_file(picture, "svg" if svg is not None else "html", title=title)
-        if to_file == "-":  # standard output, as `bulk -` and `check --file -` read standard input
-            sys.stdout.flush()
-            sys.stdout.buffer.write(document.encode("utf-8"))
-        else:
-            _write(Path(to_file), document)
-            note(f"Wrote the timeline to {to_file}.")
-    else:
-        assert screen is not None  # made above for every picture not written to a file
-        screen.print(picture)
+    return Picture(picture, width, title, to_file, "svg" if svg is not None else "html")
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
-def _screen_width() -> int:
-    """The terminal's width (or COLUMNS); written to a pipe or a file, the files' fixed width."""
-    import os
-
-    from stream_exempt.timeline import FILE_WIDTH
-
-    if sys.stdout.isatty() or "COLUMNS" in os.environ:
-        import shutil
-
-        return shutil.get_terminal_size((FILE_WIDTH, 24)).columns
-    return FILE_WIDTH
-
-
-def _write(path: Path, text: str) -> None:
-    """Write the picture; a new file is its owner's only (0600), as the store: it names students."""
-    import os
-
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-    except OSError as error:
-        raise OutputFailed(
-            f"cannot write {path} ({error.strerror}); check the folder and its permissions."
-        ) from None

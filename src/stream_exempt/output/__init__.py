@@ -18,26 +18,21 @@ from typing import TYPE_CHECKING, Any
 from stream_exempt.output.registry import (
     ANSWER_FORMATS,
     CHECK_FORMATS,
-    DOCUMENT_FORMATS,
     FEED_FORMATS,
     FORMATS,
-    SUMMARY_FORMATS,
     TABLE_FORMATS,
+    VIEW_FORMATS,
     render,
+    render_result,
+    to_terminal,
 )
 from stream_exempt.output.results import Document, Table, listed, record
 
 if TYPE_CHECKING:
     from stream_exempt.output.delimited import defuse
-    from stream_exempt.output.rich_table import console
-    from stream_exempt.output.rich_table import write_rows as write_rich_table
 
 # Loaded on first use, so that `check` starts without them: name -> (module, name there).
-_LAZY = {
-    "console": ("rich_table", "console"),
-    "write_rich_table": ("rich_table", "write_rows"),
-    "defuse": ("delimited", "defuse"),
-}
+_LAZY = {"defuse": ("delimited", "defuse")}
 
 
 def __getattr__(name: str) -> Any:
@@ -52,17 +47,16 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ANSWER_FORMATS",
     "CHECK_FORMATS",
-    "DOCUMENT_FORMATS",
     "FEED_FORMATS",
     "FORMATS",
-    "SUMMARY_FORMATS",
     "TABLE_FORMATS",
+    "VIEW_FORMATS",
     "Document",
     "Table",
-    "console",
     "defuse",
     "listed",
     "record",
     "render",
-    "write_rich_table",
+    "render_result",
+    "to_terminal",
 ]

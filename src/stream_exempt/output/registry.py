@@ -50,16 +50,15 @@ FORMATS: dict[str, Format] = {  # in the order the SPEC lists them
     "text": Format(None, "text:write"),
 }
 MACHINE_FORMATS = ("csv", "tsv", "json", "jsonl")  # read by other programs: always UTF-8
-# The choices for a command that returns a Table, and for one that returns a Document.
+# The choices for a command that returns a Table.
 TABLE_FORMATS = tuple(name for name, f in FORMATS.items() if f.table is not None)
-DOCUMENT_FORMATS = tuple(name for name, f in FORMATS.items() if f.document is not None)
 # The narrower choices, in the order `--help` lists them: one answer for people or programs
 # (check STUDENT_ID, doctor); a feed filtered by `check --file`; `check`, which does either;
-# and `summary`.
+# and a view for people or programs (`summary`, `config`).
 ANSWER_FORMATS = ("text", "json")
 FEED_FORMATS = ("csv", "jsonl")
 CHECK_FORMATS = (*ANSWER_FORMATS, *FEED_FORMATS)
-SUMMARY_FORMATS = ("table", "json")
+VIEW_FORMATS = ("table", "json")
 
 
 def utf8(stream: Any) -> bool:
@@ -79,6 +78,11 @@ def to_utf8(stream: Any) -> None:
     """Machine formats (csv, tsv, json, jsonl) are UTF-8 whatever the locale: other programs read them."""
     if not utf8(stream) and hasattr(stream, "reconfigure"):
         stream.reconfigure(encoding="utf-8", errors="strict")
+
+
+def to_terminal() -> bool:
+    """Whether standard output is a terminal (where `list` shows a page of rows at a time)."""
+    return sys.stdout.isatty()
 
 
 def render(result: Table | Document, fmt: str, out: IO[str] | None = None) -> None:
@@ -112,3 +116,18 @@ def render(result: Table | Document, fmt: str, out: IO[str] | None = None) -> No
     if left and result.more is not None:
         out.flush()
         print(result.more(left), file=sys.stderr)
+
+
+def render_result(result: object) -> int:
+    """Write what a command returned (a result of `outcomes.py`), each in its format or in
+    words for people; the exit code it owes."""
+    from stream_exempt.output.outcomes import Shown
+
+    if isinstance(result, Shown):
+        render(result.result, result.fmt)
+    else:
+        from stream_exempt.output.said import WRITERS
+
+        WRITERS[type(result)](result)
+    code: int = getattr(result, "exit_code", 0)
+    return code

@@ -1,0 +1,61 @@
+"""`timeline`'s picture: drawn on the terminal, or written as an SVG or HTML document to a
+file or to standard output."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from stream_exempt.errors import OutputFailed
+from stream_exempt.output.outcomes import Picture
+from stream_exempt.output.reporter import Reporter
+
+
+def screen_width() -> int:
+    """The terminal's width (or COLUMNS); written to a pipe or a file, the files' fixed width."""
+    from stream_exempt.timeline import FILE_WIDTH
+
+    if sys.stdout.isatty() or "COLUMNS" in os.environ:
+        import shutil
+
+        return shutil.get_terminal_size((FILE_WIDTH, 24)).columns
+    return FILE_WIDTH
+
+
+def in_colour(width: int) -> bool:
+    """Whether the terminal shows colour (not with NO_COLOR, nor into a pipe)."""
+    from stream_exempt.output.rich_table import console
+
+    screen = console(width=width)
+    return screen.color_system is not None and not screen.no_color
+
+
+def write(result: Picture) -> None:
+    to = result.to
+    if not to:
+        from stream_exempt.output.rich_table import console
+
+        console(width=result.width).print(result.picture)
+        return
+    from stream_exempt.timeline import to_file
+
+    document = to_file(result.picture, result.kind, title=result.title)
+    if to == "-":  # standard output, as `bulk -` and `check --file -` read standard input
+        sys.stdout.flush()
+        sys.stdout.buffer.write(document.encode("utf-8"))
+    else:
+        _write(Path(to), document)
+        Reporter().note(f"Wrote the timeline to {to}.")
+
+
+def _write(path: Path, text: str) -> None:
+    """Write the picture; a new file is its owner's only (0600), as the store: it names students."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as error:
+        raise OutputFailed(
+            f"cannot write {path} ({error.strerror}); check the folder and its permissions."
+        ) from None

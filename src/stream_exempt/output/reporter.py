@@ -1,0 +1,64 @@
+"""What a command says on standard error while it works: notes, warnings, a table of refused
+rows, a progress bar, a question. Given to the command (`Session.report`), so that no command
+module writes to a stream itself; what it says once the work is done is in its result."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import TypeVar
+
+from stream_exempt.output.results import visible
+
+T = TypeVar("T")
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+class Reporter:
+    """Standard error, for people, while a command works."""
+
+    def note(self, message: str) -> None:
+        """Progress and summaries meant for people, away from the data on stdout (one line:
+        control characters of names from outside escaped, SPEC 10)."""
+        print(visible(message), file=sys.stderr)
+
+    def warn(self, message: str) -> None:
+        """A warning (control characters of names from outside escaped: SPEC 10)."""
+        print(f"Warning: {visible(message)}", file=sys.stderr)
+
+    def rows(self, headings: Sequence[str], rows: Iterable[Sequence[str]], title: str) -> None:
+        """Rows of plain text under `headings` as a table (never losing a value): the rows a
+        refusal is about, before its `Error:` sentence."""
+        from stream_exempt.output.rich_table import write_rows
+
+        write_rows(headings, rows, stderr=True, title=title)
+
+    def progress(self, rows: list[T], description: str) -> Iterable[T]:
+        """`rows`, with a progress bar while they are gone through, when stderr is a terminal."""
+        if not _stderr_is_terminal():
+            return rows
+        from rich.progress import track
+
+        from stream_exempt.output.rich_table import console
+
+        return track(
+            rows, description=description, console=console(stderr=True, terminal=True), transient=True
+        )
+
+    def working(self, description: str) -> AbstractContextManager[object]:
+        """A spinner while something long is done, when stderr is a terminal."""
+        if not _stderr_is_terminal():
+            return nullcontext()
+        from stream_exempt.output.rich_table import console
+
+        return console(stderr=True, terminal=True).status(description)  # type: ignore[no-any-return]
+
+    def confirm(self, question: str) -> bool:
+        """A yes-or-no question on stderr; no unless the person says yes."""
+        import typer
+
+        return typer.confirm(question, default=False, err=True)
