@@ -149,19 +149,19 @@ def test_a_shared_migration_is_written_once_in_each_dialect_s_words(tmp_path: Pa
     from stream_exempt.store import pg_schema
 
     statements = (
-        "ALTER TABLE exemptions ADD COLUMN room {text}",
-        "ALTER TABLE exemptions ADD COLUMN seen {date}",
+        "ALTER TABLE exemptions ADD COLUMN scratch_text {text}",
+        "ALTER TABLE exemptions ADD COLUMN scratch_day {date}",
     )
     Cli(tmp_path / "s.db").add()
     db = Database(tmp_path / "s.db")
     schema._shared(statements)(db)
     assert {column.name: column.type for column in db["exemptions"].columns}.items() >= {
-        "room": "TEXT",
-        "seen": "TEXT",
+        "scratch_text": "TEXT",
+        "scratch_day": "TEXT",
     }.items()
     assert [statement.format(**pg_schema._TYPES) for statement in statements] == [
-        'ALTER TABLE exemptions ADD COLUMN room TEXT COLLATE "C"',
-        "ALTER TABLE exemptions ADD COLUMN seen DATE",
+        'ALTER TABLE exemptions ADD COLUMN scratch_text TEXT COLLATE "C"',
+        "ALTER TABLE exemptions ADD COLUMN scratch_day DATE",
     ]
     assert [name for name, _ in schema.SHARED] == [name for name, _ in pg_schema.LATER]
     assert schema.NAMES == pg_schema.NAMES
