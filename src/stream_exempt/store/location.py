@@ -8,8 +8,10 @@ from pathlib import Path
 
 # `postgresql://[user[:password]@][host][:port][/dbname][?param=value&...]`, and `postgres://`.
 _URL = re.compile(r"(?i)^postgres(?:ql)?://")
-# A `password=...` parameter of a URL's query (libpq accepts one there too).
-_PASSWORD_PARAMETER = re.compile(r"(?i)([?&])password=[^&#]*&?")
+# A `password=...` parameter of a URL's query (libpq accepts one there too). This pattern and
+# `_SECRETS` are needed only where a URL is shown: kept as text, `re` compiles them when first
+# used, and a `check` on a file never pays for them.
+_PASSWORD_PARAMETER = r"(?i)([?&])password=[^&#]*&?"
 # A libpq connection string of `keyword=value` pairs (`host=db dbname=ses user=alice`): libpq
 # reads one, but the tool takes a store as a file's path or a URL, so it is refused, never
 # taken for the name of a file to create.
@@ -18,8 +20,8 @@ _CONNINFO = re.compile(r"(?i)(?:^|\s)(?:host|hostaddr|port|dbname|user|password|
 # `password=` keyword or query parameter. For messages made from a driver's error, which can
 # quote the location it could not read.
 _SECRETS = (
-    (re.compile(r"(?i)(postgres(?:ql)?://[^:/?#@\s\"']*):[^@\s\"']*@"), r"\1@"),
-    (re.compile(r"(?i)(password\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s&#\"']+)"), r"\1…"),
+    (r"(?i)(postgres(?:ql)?://[^:/?#@\s\"']*):[^@\s\"']*@", r"\1@"),
+    (r"(?i)(password\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s&#\"']+)", r"\1…"),
 )
 
 
@@ -63,7 +65,7 @@ def url_problem(url: str) -> str | None:
 def hide_passwords(text: str) -> str:
     """`text` with every password it may quote left out (SPEC 12: a password is never printed)."""
     for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
+        text = re.sub(pattern, replacement, text)
     return text
 
 
@@ -81,7 +83,7 @@ def without_password(url: str) -> str:
     if at >= 0:
         user = authority[:at].split(":", 1)[0]
         authority = f"{user}@{authority[at + 1 :]}" if user else authority[at + 1 :]
-    tail = _PASSWORD_PARAMETER.sub(lambda m: m[1], tail).rstrip("?&")
+    tail = re.sub(_PASSWORD_PARAMETER, lambda m: m[1], tail).rstrip("?&")
     return head + authority + tail
 
 
