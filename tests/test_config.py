@@ -427,3 +427,13 @@ def test_config_finds_a_store_url_that_libpq_cannot_read(url: str, why: str) -> 
     )
     assert json.loads(result.stdout)["store"]["problem"] == result.stderr.removeprefix("Error: ").strip()
     assert run("list", env={"STREAM_EXEMPT_DB": url}).exit_code == 4
+
+
+def test_an_unknown_key_beside_a_bad_value_is_named_in_the_file_s_problem(tmp_path: Path) -> None:
+    """Every problem `config` counts is shown: an unknown key is named in its file's problem."""
+    office = write(tmp_path / "office.toml", 'store = 3\nbogus = "x"\n')
+    result = run("config", "--format", "json", env={"STREAM_EXEMPT_CONFIG": str(office)})
+    assert result.exit_code == 4
+    problem = json.loads(result.stdout)["config_files"][0]["problem"]
+    assert "bad value for 'store'" in problem and "unknown key 'bogus'" in problem
+    assert result.stderr.endswith("(and 1 other bad setting, marked above).\n")

@@ -313,7 +313,7 @@ def survey(store_option: str | None = None) -> Survey:
             continue
         # A bad key is named, and the file's other keys still count: the store it names is shown.
         values, bad = _values(layer.path, document)
-        files.append((layer, bad[0][1].message if bad else None))
+        files.append((layer, "; ".join(refusal.message for _, refusal in bad) if bad else None))
         for key, value in values.items():
             merged[key] = (value, layer.path)
             bad_in_files.pop(key, None)
