@@ -87,6 +87,28 @@ def test_a_url_libpq_cannot_read_never_shows_its_password(
     assert "postgresql://alice@" in said  # the URL as written, its scheme not capitalised
 
 
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("postgresql://alice:50%offSecret@db.example/ses", "50%offSecret"),
+        ("postgresql://alice:ab%zz@db.example/ses", "ab%zz"),  # short: quoted, still left out
+        ("postgresql://alice@db.example/ses?password=50%offSecret&sslmode=require", "50%offSecret"),
+    ],
+    ids=["user-information", "short", "query-parameter"],
+)
+@pytest.mark.parametrize("command", [["list"], ["config", "--format", "json"]], ids=["list", "config"])
+def test_a_password_libpq_quotes_as_an_unreadable_token_is_left_out(
+    pg_server: PostgresServer, url: str, secret: str, command: list[str]
+) -> None:  # (pg_server: psycopg reads the URL, so the test is skipped where it is missing)
+    """libpq quotes a token it cannot read, and a password holding `%` not followed by two hex
+    digits is one: `invalid percent-encoded token: "50%offSecret"`."""
+    result = CliRunner().invoke(app, ["--db", url, *command], catch_exceptions=False)
+    assert result.exit_code == 4
+    assert 'invalid percent-encoded token: "…"' in result.stderr
+    for shown in (result.stdout, result.stderr):
+        assert secret not in shown and secret.split("%")[0] + "%" not in shown
+
+
 def test_a_url_in_capitals_is_the_same_url(
     pg_server: PostgresServer, pg_store: str, clock: Callable[[datetime], None]
 ) -> None:

@@ -4,6 +4,7 @@ shown. A URL is shown without its password, in every message (SPEC 12)."""
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 # `postgresql://[user[:password]@][host][:port][/dbname][?param=value&...]`, and `postgres://`.
@@ -56,17 +57,50 @@ def url_problem(url: str) -> str | None:
     except psycopg.ProgrammingError as error:
         first = (str(error).strip().splitlines() or [""])[0]
         return (
-            f"{without_password(url)} is not a PostgreSQL URL libpq can read ({hide_passwords(first)}); "
+            f"{without_password(url)} is not a PostgreSQL URL libpq can read ({hide_passwords(first, url)}); "
             "write it as postgresql://user@host:port/dbname."
         )
     return None
 
 
-def hide_passwords(text: str) -> str:
-    """`text` with every password it may quote left out (SPEC 12: a password is never printed)."""
+def hide_passwords(text: str, url: str | None = None) -> str:
+    """`text` with every password it may quote left out (SPEC 12: a password is never printed).
+
+    With the `url` the text was made from, also that URL's own password wherever it stands
+    alone: libpq quotes a token it cannot read (`invalid percent-encoded token: "50%off"`),
+    and a password is such a token when it holds a `%` not followed by two hex digits."""
     for pattern, replacement in _SECRETS:
         text = re.sub(pattern, replacement, text)
+    for secret in _passwords(url or ""):
+        # In a quoted token, whatever its length; elsewhere only a password of four or more
+        # characters is taken out (a shorter one would blot out ordinary words).
+        text = re.sub(r'"[^"]*"', partial(_quoted_without, secret), text)
+        if len(secret) >= 4:
+            text = text.replace(secret, "…")
     return text
+
+
+def _quoted_without(secret: str, quoted: re.Match[str]) -> str:
+    return '"…"' if secret in quoted[0] else quoted[0]
+
+
+def _passwords(url: str) -> set[str]:
+    """The password a PostgreSQL URL holds, in its user information or a `password=` parameter,
+    as written and percent-decoded (read as text: libpq may not be able to read the URL)."""
+    from urllib.parse import unquote
+
+    scheme = _URL.match(url)
+    if scheme is None:
+        return set()
+    rest = url[scheme.end() :]
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, tail = rest[:end], rest[end:]
+    found = []
+    user_information = authority[: max(authority.rfind("@"), 0)]
+    if ":" in user_information:
+        found.append(user_information.split(":", 1)[1])
+    found += re.findall(r"(?i)[?&]password=([^&#]*)", tail)
+    return {form for secret in found if secret for form in (secret, unquote(secret)) if form}
 
 
 def without_password(url: str) -> str:

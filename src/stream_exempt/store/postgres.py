@@ -37,7 +37,7 @@ from stream_exempt.interrupts import Ledger
 from stream_exempt.model import Actor
 from stream_exempt.store import pg_schema
 from stream_exempt.store.common import DATED, KINDS, LISTED_COLUMNS, TEXT_COLUMNS
-from stream_exempt.store.location import as_libpq_url, hide_passwords, without_password
+from stream_exempt.store.location import as_libpq_url, hide_passwords, url_problem, without_password
 from stream_exempt.store.protocol import StoreProtocol
 
 CONNECT_TIMEOUT_SECONDS = 10  # SPEC 12, unless the URL (or PGCONNECT_TIMEOUT) says otherwise
@@ -84,12 +84,6 @@ def _copied_lines(delimiter: str) -> str:
     return f"CASE WHEN {quoted} THEN {array} END, {', '.join(LISTED_COLUMNS)}"
 
 
-def _password(url: str) -> str | None:
-    with suppress(psycopg.Error):
-        return conninfo_to_dict(url).get("password")  # type: ignore[return-value]
-    return None
-
-
 def unusable_pg(error: BaseException, location: str, *, connecting: bool = False) -> StoreUnusable | None:
     """A psycopg error as one sentence naming the store without its password (exit 4); None
     for anything that is not psycopg's. `connecting`: the error came while connecting, so it is
@@ -98,10 +92,7 @@ def unusable_pg(error: BaseException, location: str, *, connecting: bool = False
         return None
     shown = without_password(location)
     subject = f"the store {shown}" if location else "the store"
-    text = hide_passwords((str(error).strip().splitlines() or [type(error).__name__])[0])
-    secret = _password(location)
-    if secret and len(secret) >= 4:  # belt and braces: a password libpq quoted some other way
-        text = text.replace(secret, "…")
+    text = hide_passwords((str(error).strip().splitlines() or [type(error).__name__])[0], location)
     state = error.sqlstate or ""
     lowered = text.lower()
     if state in ("28P01", "28000") or "password" in lowered:
@@ -143,14 +134,10 @@ def unusable_pg(error: BaseException, location: str, *, connecting: bool = False
 def _connect(url: str) -> psycopg.Connection[Any]:
     """A connection in autocommit mode (transactions are explicit), dates read as ISO text."""
     options: dict[str, Any] = {}
+    if (problem := url_problem(url)) is not None:
+        raise StoreUnusable(problem)
     url = as_libpq_url(url)
-    try:
-        given = conninfo_to_dict(url)
-    except psycopg.ProgrammingError as error:
-        raise StoreUnusable(
-            f"{without_password(url)} is not a PostgreSQL URL libpq can read ({hide_passwords(_first_line(error))}); "
-            "write it as postgresql://user@host:port/dbname."
-        ) from None
+    given = conninfo_to_dict(url)
     if "connect_timeout" not in given and not os.environ.get("PGCONNECT_TIMEOUT"):
         options["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
     try:
