@@ -14,7 +14,7 @@ import pytest
 from sqlite_utils import Database, Migrations
 
 import test_shared_store
-from helpers import Cli, command
+from helpers import Cli, command, os_login
 from stream_exempt import schema
 from test_shared_store import ADD, AS_ROOT, Office, _root, as_user
 
@@ -77,6 +77,20 @@ def test_as_is_recorded_beside_the_login_never_instead_of_it(cli: Cli, login: st
     assert _who(cli, "1") == [f"{login} for Dr Smith", login, login, f"{login} for alice"]
     (row,) = json.loads(cli.ok("list", "--status", "all", "--format", "json").stdout)
     assert (row["created_by"], row["created_for"]) == (login, "Dr Smith")
+
+
+def test_as_naming_the_login_recorded_adds_nothing_but_naming_another_is_kept(cli: Cli, login: str) -> None:
+    """`--as` is dropped only when it names the login the store records: the operating system's
+    on SQLite, the database's session user on PostgreSQL, where the operating system's login
+    names someone else and is kept beside it."""
+    me = os_login()
+    cli.add("201234567", "--as", login)
+    cli.add("201234568", "--as", me)
+    assert [(e["actor"], e["actor_for"]) for e in _history(cli, "1")] == [(login, None)]
+    # On PostgreSQL the server's user is not the operating system's login (postgres and root in
+    # CI), unless a developer's role has their own login's name: then it too adds nothing.
+    kept = None if me == login else me
+    assert [(e["actor"], e["actor_for"]) for e in _history(cli, "2")] == [(login, kept)]
 
 
 def test_bulk_records_the_login_and_who_the_import_was_for(cli: Cli, tmp_path: Path, login: str) -> None:

@@ -160,7 +160,6 @@ def login() -> str:
 
 def actor(name: str | None) -> Actor:
     """Who records a change: the login, and `--as NAME` beside it as who it was for (never
-    instead of it). `--as` naming the login itself adds nothing, and is not kept."""
-    me = login()
-    for_ = None if name is None else validate.actor(name)
-    return Actor(me, None if for_ == me else for_)
+    instead of it). The store signs it with the login it records (`Store._signed`): there,
+    `--as` naming that login adds nothing, and is not kept."""
+    return Actor(login(), None if name is None else validate.actor(name))

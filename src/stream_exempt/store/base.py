@@ -169,8 +169,9 @@ class StoreBase:
         raise NotImplementedError
 
     def _signed(self, actor: Actor) -> Actor:
-        """The actor as the store records it."""
-        return actor
+        """The actor as the store records it: the login, and `--as` beside it unless it names
+        that login (then it adds nothing)."""
+        return actor if actor.for_ != actor.login else Actor(actor.login)
 
     def _rows(
         self, query: str, args: Sequence[Any], *, delimiter: str | None, limited: bool

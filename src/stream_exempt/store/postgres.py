@@ -319,7 +319,9 @@ class PostgresStore(StoreProtocol):
     # -- the dialect's hooks (`base.StoreBase`) ---------------------------------------------
 
     def _signed(self, actor: Actor) -> Actor:
-        """The actor as recorded: the session user, and `--as` beside it (SPEC 12)."""
+        """The actor as recorded: the session user, and `--as` beside it unless it names the
+        session user (SPEC 12). `--as` naming the operating system's login is kept: on
+        PostgreSQL that is not the login recorded."""
         return Actor(self.login, None if actor.for_ == self.login else actor.for_)
 
     def _insert(self, table: str, values: Mapping[str, Any]) -> int:
