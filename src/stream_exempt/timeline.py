@@ -10,7 +10,6 @@ Rich is imported here at the top: only `timeline` imports this module.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -28,10 +27,6 @@ from stream_exempt import rules, types
 from stream_exempt.dates import show
 from stream_exempt.model import Exemption
 
-# Pictures written to a file (--svg, --html) are drawn at this width, whatever the terminal.
-FILE_WIDTH = 144
-# One id for everything Rich writes into an SVG, so that the same data gives the same bytes.
-SVG_ID = "stream-exempt-timeline"
 LABEL_MAX = 30  # the widest label column; longer labels wrap
 OFFICE_BAR_MAX = 100  # the longest bar of the office's view, in cells
 
@@ -524,25 +519,3 @@ def _stacked(by_type: Mapping[str, int], scale: float) -> Text:
         text.append(glyph * cells, style=colour)
         drawn += cells
     return text
-
-
-def to_file(picture: RenderableType, kind: str, *, title: str) -> str:
-    """The picture as an SVG or HTML document: the same data always gives the same bytes
-    (a fixed width, a fixed id, no time stamp, and the environment ignored)."""
-    console = Console(
-        record=True,
-        width=FILE_WIDTH,
-        file=io.StringIO(),
-        force_terminal=True,
-        color_system="truecolor",
-        no_color=False,
-        legacy_windows=False,
-        markup=False,
-        emoji=False,
-        highlight=False,
-        _environ={},
-    )
-    console.print(picture)
-    if kind == "svg":
-        return console.export_svg(title=title, unique_id=SVG_ID)
-    return console.export_html(inline_styles=True)

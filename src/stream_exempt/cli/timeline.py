@@ -105,7 +105,7 @@ def timeline(
     store = session.store()
     to_file = svg if svg is not None else html
     subtitle = f"{_count(window.weeks, 'week')}, {window.describe()}"
-    width = drawing.FILE_WIDTH if to_file else pictures.screen_width()
+    width = pictures.FILE_WIDTH if to_file else pictures.screen_width()
     # A file is always drawn in colour; a terminal as it shows colour (not with NO_COLOR, nor
     # into a pipe): the legend explains only what is drawn.
     colour = bool(to_file) or pictures.in_colour(width)

@@ -6,16 +6,20 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from stream_exempt.errors import OutputFailed
 from stream_exempt.output.outcomes import Picture
 from stream_exempt.output.reporter import Reporter
 
+# Pictures written to a file (--svg, --html) are drawn at this width, whatever the terminal.
+FILE_WIDTH = 144
+# One id for everything Rich writes into an SVG, so that the same data gives the same bytes.
+SVG_ID = "stream-exempt-timeline"
+
 
 def screen_width() -> int:
     """The terminal's width (or COLUMNS); written to a pipe or a file, the files' fixed width."""
-    from stream_exempt.timeline import FILE_WIDTH
-
     if sys.stdout.isatty() or "COLUMNS" in os.environ:
         import shutil
 
@@ -38,8 +42,6 @@ def write(result: Picture) -> None:
 
         console(width=result.width).print(result.picture)
         return
-    from stream_exempt.timeline import to_file
-
     document = to_file(result.picture, result.kind, title=result.title)
     if to == "-":  # standard output, as `bulk -` and `check --file -` read standard input
         sys.stdout.flush()
@@ -47,6 +49,32 @@ def write(result: Picture) -> None:
     else:
         _write(Path(to), document)
         Reporter().note(f"Wrote the timeline to {to}.")
+
+
+def to_file(picture: Any, kind: str, *, title: str) -> str:
+    """The picture as an SVG or HTML document: the same data always gives the same bytes
+    (a fixed width, a fixed id, no time stamp, and the environment ignored)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(
+        record=True,
+        width=FILE_WIDTH,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        no_color=False,
+        legacy_windows=False,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        _environ={},
+    )
+    console.print(picture)
+    if kind == "svg":
+        return console.export_svg(title=title, unique_id=SVG_ID)
+    return console.export_html(inline_styles=True)
 
 
 def _write(path: Path, text: str) -> None:
