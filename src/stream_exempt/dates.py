@@ -24,6 +24,8 @@ DATE_FORMS = (
 )
 DURATION_FORMS = "10d, 2w or 3m"
 
+# The days of the week as `--weekdays` takes them, Monday first (date.weekday()'s order).
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)

@@ -14,12 +14,11 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 from stream_exempt import rules
-from stream_exempt.dates import Duration, show
+from stream_exempt.dates import WEEKDAYS, Duration, show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Terms
 
 FEWEST, MOST = 2, 200
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 EVERY_FORMS = "1w, 2w, 10d, 1m or 1y"
 _EVERY = re.compile(r"(\d+)([dwmy])", re.ASCII | re.IGNORECASE)

@@ -33,7 +33,7 @@ def repeat_from_options(
 
 def stored_repeat(repeat: series.Repeat, occurrences: int | None) -> tuple[str, str | None, int | None]:
     """How the batch keeps the repetition: interval, weekdays, occurrences per student."""
-    days = ",".join(series.WEEKDAYS[day] for day in repeat.weekdays) or None
+    days = ",".join(dates.WEEKDAYS[day] for day in repeat.weekdays) or None
     return str(repeat.every), days, occurrences
 
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from stream_exempt import types
-from stream_exempt.dates import show
+from stream_exempt.dates import WEEKDAYS, show
 from stream_exempt.model import Exemption, Request
 from stream_exempt.output.outcomes import (
     Added,
@@ -316,9 +316,7 @@ def imported(result: Imported) -> None:
 
 def weekday(day: date) -> str:
     """`Wed 13 Jan 2027`."""
-    from stream_exempt import series
-
-    return f"{series.WEEKDAYS[day.weekday()].capitalize()} {show(day)}"
+    return f"{WEEKDAYS[day.weekday()].capitalize()} {show(day)}"
 
 
 def _became(what: str, number: int | None) -> str:
