@@ -310,7 +310,7 @@ def bulk(
         plan.repeats,
         plan.reason_differs,
         rules.late_count((terms.start for _, terms in plan.created), in_force),
-        in_force,
+        rules.still_triggering(in_force),
         series=expand.words() if expand is not None else None,
         no_store=session.store_shown if dry_run and not present else None,
     )

@@ -413,4 +413,4 @@ def delete(
         store.mark_deleted(current, actor=who, at=dates.now_utc(), on=today)
         if current:
             session.committed(f"{exemptions(len(current))} deleted ({_ids(current)})")
-    return Deleted(current, batch, left)
+    return Deleted([(exemption, rules.describe(exemption)) for exemption in current], batch, left)

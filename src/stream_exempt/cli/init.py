@@ -10,6 +10,7 @@ from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused
 from stream_exempt.output.outcomes import Initialised
 from stream_exempt.store import Store, open_store
+from stream_exempt.store.roles import OFFICER, TUTOR
 
 
 def init(
@@ -64,7 +65,14 @@ def init(
         session.committed(
             f"the store at {session.store_shown}", "Running `stream-exempt init` again is harmless"
         )
-        return Initialised(session.store_shown, store.created, database=True, roles=granted)
+        return Initialised(
+            session.store_shown,
+            store.created,
+            database=True,
+            roles=granted,
+            officer=OFFICER,
+            tutor=TUTOR,
+        )
     path = location
     if group is not None:
         sharing.group_id(group)  # an empty or unknown group: refused before anything is made

@@ -184,7 +184,7 @@ def add_series(
         dry_run,
         series.span_words(made, repeat),
         rules.late_count((terms.start for _, terms in planned.created), in_force),
-        in_force,
+        rules.still_triggering(in_force),
         [member.id for member in members],
         quiet,
     )

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from stream_exempt import dates
+from stream_exempt import dates, rules
 from stream_exempt.cli.options import OnOption, ViewFormat, format_option
 from stream_exempt.cli.session import Session
 from stream_exempt.output.outcomes import Morning
@@ -30,4 +30,4 @@ def summary(
     # A day that has passed is shown as the store stood at its end (SPEC 7); today or later, as it is.
     stood_at = dates.end_of_day(day) if day < today else None
     counts = session.store().summary_counts(day, spans, stood_at=stood_at)
-    return Morning(summarise(counts, day, spans, on_given=on is not None), fmt)
+    return Morning(summarise(counts, day, spans, on_given=on is not None), fmt, rules.STATUSES)

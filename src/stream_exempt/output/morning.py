@@ -4,16 +4,16 @@ and for programs (json); each line with the `list` command that shows its exempt
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
-from stream_exempt import dates, rules, types
-from stream_exempt.output.outcomes import Morning
+from stream_exempt import dates, types
+from stream_exempt.output.outcomes import Morning, MorningView
 from stream_exempt.output.registry import render
 from stream_exempt.output.results import Document
-from stream_exempt.summary import Summary
 
 
-def as_json(summary: Summary) -> dict[str, Any]:
+def as_json(summary: MorningView, statuses: Sequence[str]) -> dict[str, Any]:
     return {
         "date": summary.day.isoformat(),
         "by_type": [
@@ -21,8 +21,8 @@ def as_json(summary: Summary) -> dict[str, Any]:
             for code, counts in summary.by_type.items()
         ],
         "totals": {
-            **{status: summary.total(status) for status in rules.STATUSES},
-            "total": sum(summary.total(status) for status in rules.STATUSES),
+            **{status: summary.total(status) for status in statuses},
+            "total": sum(summary.total(status) for status in statuses),
             "command": summary.type_commands["all"],
         },
         **{
@@ -38,34 +38,32 @@ def as_json(summary: Summary) -> dict[str, Any]:
     }
 
 
-def _text(summary: Summary, width: int) -> list[tuple[str, str]]:
+def _text(summary: MorningView, statuses: Sequence[str], width: int) -> list[tuple[str, str]]:
     """The morning view as (line, style) pairs: aligned columns when `width` allows, else one
     block per line of the summary; under each, the `list` command that shows its exemptions."""
     name_width = max(len(types.label(code)) for code in types.CODES) + 2
-    wide = width >= name_width + 9 * (len(rules.STATUSES) + 1)
+    wide = width >= name_width + 9 * (len(statuses) + 1)
     lines = [(f"Exemptions as of {dates.show(summary.day)}", "bold"), ("", "")]
     rows = [
         (types.label(code), counts, summary.type_commands[code]) for code, counts in summary.by_type.items()
     ]
-    rows.append(("All types", {s: summary.total(s) for s in rules.STATUSES}, summary.type_commands["all"]))
+    rows.append(("All types", {s: summary.total(s) for s in statuses}, summary.type_commands["all"]))
     if wide:
-        heading = "".ljust(name_width) + "".join(s.capitalize().rjust(9) for s in (*rules.STATUSES, "total"))
+        heading = "".ljust(name_width) + "".join(s.capitalize().rjust(9) for s in (*statuses, "total"))
         lines.append((heading, "bold"))
     for name, counts, command in rows:
-        numbers = [counts[s] for s in rules.STATUSES]
+        numbers = [counts[s] for s in statuses]
         if wide:
             lines.append((name.ljust(name_width) + "".join(f"{n:>9,}" for n in (*numbers, sum(numbers))), ""))
         else:
             lines.append((f"{name}: {sum(numbers):,}", "bold"))
-            lines.append(
-                ("  " + ", ".join(f"{s} {n:,}" for s, n in zip(rules.STATUSES, numbers, strict=True)), "")
-            )
+            lines.append(("  " + ", ".join(f"{s} {n:,}" for s, n in zip(statuses, numbers, strict=True)), ""))
         lines.append((f"    {command}", "dim"))
     lines += [("", ""), ("Soon and lately", "bold")]
     for line in summary.lines:
         what = line.what[0].upper() + line.what[1:]
         if wide:
-            lines.append((what.ljust(name_width + 9 * len(rules.STATUSES)) + f"{line.count:>9,}", ""))
+            lines.append((what.ljust(name_width + 9 * len(statuses)) + f"{line.count:>9,}", ""))
         else:
             lines.append((f"{what}: {line.count:,}", ""))
         lines.append((f"    {line.command}", "dim"))
@@ -95,5 +93,5 @@ def write(result: Morning) -> None:
         width = console().width
     else:
         width = 1000
-    text = "\n".join(line for line, _ in _text(result.summary, width))
-    render(Document(as_json(result.summary), text), result.fmt)
+    text = "\n".join(line for line, _ in _text(result.summary, result.statuses, width))
+    render(Document(as_json(result.summary, result.statuses), text), result.fmt)

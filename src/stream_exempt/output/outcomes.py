@@ -3,15 +3,19 @@
 A command returns one of these (or a `Table` / `Document` in a format, `Shown`); the command
 line gives it to `registry.render_result`, which writes it: the words are `said.py`'s, the
 formats the registry's. Warnings owed by the rules (R6's "notifications may still trigger")
-come as the rules word them.
+come as the rules word them, and so does anything else of the core's that is said (an
+exemption described, the statuses in their order, the roles' names): the output imports
+nothing but the vocabulary (`model`, `dates`, `errors`, `types`). The views the core builds
+(`summary`'s morning view, `check`'s verdict) come as they are; the shapes below say what the
+output reads of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from stream_exempt.errors import StreamExemptError
 from stream_exempt.model import Exemption, Request, Terms
@@ -19,7 +23,55 @@ from stream_exempt.output.results import Document, Table
 
 if TYPE_CHECKING:
     from stream_exempt.output.feed import FeedAnswer
-    from stream_exempt.summary import Summary
+
+
+class Answer(Protocol):
+    """What `check STUDENT_ID` found (`rules.Verdict`): whether the student's notifications on
+    the day are suppressed, by which exemption, and why."""
+
+    @property
+    def student_id(self) -> str: ...
+    @property
+    def day(self) -> date: ...
+    @property
+    def suppressed(self) -> bool: ...
+    @property
+    def exemption(self) -> Exemption | None: ...
+    @property
+    def why(self) -> str: ...
+
+
+class MorningLine(Protocol):
+    """One count of the morning view (`summary.Line`) and the `list` command that shows it."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def what(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def first(self) -> date: ...
+    @property
+    def last(self) -> date: ...
+    @property
+    def command(self) -> str: ...
+    @property
+    def ending_today(self) -> int | None: ...
+
+
+class MorningView(Protocol):
+    """The morning view (`summary.Summary`): counts by type and status, and its lines."""
+
+    @property
+    def day(self) -> date: ...
+    @property
+    def by_type(self) -> Mapping[str, Mapping[str, int]]: ...
+    @property
+    def type_commands(self) -> Mapping[str, str]: ...
+    @property
+    def lines(self) -> Sequence[MorningLine]: ...
+    def total(self, status: str) -> int: ...
 
 
 @dataclass
@@ -35,10 +87,11 @@ class Shown:
 
 @dataclass
 class Morning:
-    """`summary`: the morning view, in `fmt` (table or json)."""
+    """`summary`: the morning view, in `fmt` (table or json), its statuses in the rules' order."""
 
-    summary: Summary
+    summary: MorningView
     fmt: str
+    statuses: Sequence[str]
 
 
 @dataclass
@@ -106,10 +159,11 @@ class Changed:
 
 @dataclass
 class Deleted:
-    """`delete`: the exemptions deleted, and for a batch how many were left alone; or
-    `nothing` to delete in the batch (`since`: `--from`'s day)."""
+    """`delete`: the exemptions deleted (each with the words `rules.describe` gives it), and
+    for a batch how many were left alone; or `nothing` to delete in the batch (`since`:
+    `--from`'s day)."""
 
-    deleted: list[Exemption]
+    deleted: list[tuple[Exemption, str]]
     batch: str | None
     left: int = 0
     nothing: bool = False
@@ -130,7 +184,7 @@ class Imported:
     repeats: list[tuple[int, str, int]]  # line, student, first line
     reason_differs: int
     late: int  # R6: how many created start before they are in force
-    in_force: date
+    still_triggering: str  # and R6's warning for them, as the rules word it
     series: str | None = None  # `A series for each student: ...`
     no_store: str | None = None  # where the store would be, for a dry run without one
 
@@ -149,7 +203,7 @@ class SeriesAdded:
     dry_run: bool
     spans: str
     late: int  # R6: how many created start before they are in force
-    in_force: date
+    still_triggering: str  # and R6's warning for them, as the rules word it
     member_ids: list[int] = field(default_factory=list)
     quiet: bool = False
 
@@ -176,6 +230,8 @@ class Initialised:
     files: dict[str, dict[str, str]] = field(default_factory=dict)
     problems: Sequence[str] = ()
     roles: list[str] | None = None  # the roles `--roles` created (an empty list: all there)
+    officer: str = ""  # the names of the office's two roles, which `--roles` grants
+    tutor: str = ""
 
 
 @dataclass

@@ -10,13 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from stream_exempt import types
 from stream_exempt.dates import WEEKDAYS, show
 from stream_exempt.model import Exemption, Request
 from stream_exempt.output.outcomes import (
     Added,
+    Answer,
     Approved,
     Changed,
     CopiedStore,
@@ -35,9 +36,6 @@ from stream_exempt.output.outcomes import (
 )
 from stream_exempt.output.reporter import Reporter
 from stream_exempt.output.results import Document
-
-if TYPE_CHECKING:
-    from stream_exempt.rules import Verdict
 
 _said = Reporter()
 
@@ -212,8 +210,6 @@ def changed(result: Changed) -> None:
 
 
 def deleted(result: Deleted) -> None:
-    from stream_exempt import rules
-
     if result.nothing:
         if result.since is not None:
             _said.note(
@@ -223,8 +219,8 @@ def deleted(result: Deleted) -> None:
         else:
             _said.note(f"Nothing to delete: every member of batch {result.batch} has ended or is deleted.")
         return
-    for exemption in result.deleted:
-        out(f"Deleted {rules.describe(exemption)} of student {exemption.student_id}.")
+    for exemption, described in result.deleted:
+        out(f"Deleted {described} of student {exemption.student_id}.")
     if result.batch is not None:
         left = result.left
         _said.note(
@@ -255,14 +251,13 @@ def created_line(
     return f"Batch {batch}: {exemptions(created)} created{recorded}{tail}."
 
 
-def late_line(late: int, created: int, in_force: date, *, series: bool = False) -> str | None:
-    """R6 for a batch recorded today: how many of its exemptions start before they are in force."""
-    from stream_exempt import rules
-
+def late_line(late: int, created: int, still_triggering: str, *, series: bool = False) -> str | None:
+    """R6 for a batch recorded today: how many of its exemptions start before they are in
+    force (`still_triggering`: R6's warning, as the rules word it)."""
     if not late:
         return None
     of = exemptions(created) if series else f"exemption{'s' if late != 1 else ''}"
-    return f"{rules.still_triggering(in_force)} for {late} of these {of} (they start before then)."
+    return f"{still_triggering} for {late} of these {of} (they start before then)."
 
 
 # A warning names at most this many deleted exemptions, then says how many more.
@@ -310,7 +305,7 @@ def imported(result: Imported) -> None:
             f"{result.reason_differs} {rows_give} a different reason in the file; "
             "the recorded reason was kept (change it with `stream-exempt edit ID --reason TEXT`)."
         )
-    if said := late_line(result.late, result.created, result.in_force):
+    if said := late_line(result.late, result.created, result.still_triggering):
         _said.warn(said)
 
 
@@ -354,7 +349,7 @@ def series_added(result: SeriesAdded) -> None:
             f"match{'es' if one else ''} {'a deleted exemption' if one else 'deleted exemptions'} ({gone_ids}), "
             "not recreated: use add without --every to exempt the student on those days again."
         )
-    if said := late_line(result.late, result.created, result.in_force, series=True):
+    if said := late_line(result.late, result.created, result.still_triggering, series=True):
         _said.warn(said)
 
 
@@ -363,13 +358,11 @@ def series_added(result: SeriesAdded) -> None:
 
 def health_text(report: dict[str, Any]) -> str:
     """`doctor`'s report for people: a fact a line, the verdict last."""
-    from stream_exempt import rules
-
-    counts = report["counts"]
     facts = [
         ("store", report["store"]),
         ("schema", f"version {report['schema_version']} (this program knows {report['schema_known']})"),
-        ("exemptions", ", ".join(f"{counts[s]} {s}" for s in rules.STATUSES)),
+        # The store counts every status, in the rules' order (as the json shows them).
+        ("exemptions", ", ".join(f"{count} {status}" for status, count in report["counts"].items())),
     ]
     if "server_version" in report:  # PostgreSQL: the server's own facts
         held = "R7 held by the database" if report["r7_constraint"] else "R7 constraint MISSING"
@@ -414,7 +407,7 @@ def initialised(result: Initialised) -> None:
         verb = "Created the store in" if result.created else "The store is ready in"
         out(f"{verb} the PostgreSQL database {result.where}.")
         if result.roles is not None:
-            out(roles_said(result.roles))
+            out(roles_said(result.roles, result.officer, result.tutor))
         return
     store, folder = result.files["store file"], result.files["folder"]
     verb = "Created the store at" if result.created else "The store is ready at"
@@ -426,15 +419,13 @@ def initialised(result: Initialised) -> None:
         _said.warn(problem)
 
 
-def roles_said(made: list[str]) -> str:
+def roles_said(made: list[str], officer: str, tutor: str) -> str:
     """What `init --roles` did, in one line."""
-    from stream_exempt.store import roles
-
     created = f"Created the roles {' and '.join(made)}" if made else "The roles were there already"
     return (
-        f"{created}; granted {roles.OFFICER} every command and {roles.TUTOR} `request`, its own "
+        f"{created}; granted {officer} every command and {tutor} `request`, its own "
         "requests, `check`, `list` and `types`. Give them to people with "
-        f"GRANT {roles.TUTOR} TO alice (in psql)."
+        f"GRANT {tutor} TO alice (in psql)."
     )
 
 
@@ -456,7 +447,7 @@ def copied_store(result: CopiedStore) -> None:
     )
 
 
-def verdict(answer: Verdict) -> Document:
+def verdict(answer: Answer) -> Document:
     """`check STUDENT_ID`'s answer: for programs, and in a sentence for people."""
     found = {
         "student_id": answer.student_id,
