@@ -47,6 +47,13 @@ def default_store_path() -> Path:
     return config.default_store()
 
 
+def ask(question: str) -> bool:
+    """A yes-or-no question on stderr (the answer on the terminal); no unless the person says yes."""
+    import typer
+
+    return typer.confirm(question, default=False, err=True)
+
+
 @dataclass
 class Session:
     """One command's root options; the store, opened on first use and closed when the command
@@ -57,7 +64,7 @@ class Session:
     ledger: interrupts.Ledger = field(default_factory=interrupts.Ledger, repr=False)
     _store: StoreProtocol | None = field(default=None, repr=False)
     # What the command says on stderr while it works (what it says once done is its result).
-    report: Reporter = field(default_factory=Reporter, repr=False)
+    report: Reporter = field(default_factory=lambda: Reporter(ask), repr=False)
 
     def committed(self, what: str, then: str = SEE_LIST) -> None:
         """Note what a change records (`exemption 12 extended to 1 Feb 2027`), and `then`, what

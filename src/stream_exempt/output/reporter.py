@@ -1,11 +1,12 @@
 """What a command says on standard error while it works: notes, warnings, a table of refused
 rows, a progress bar, a question. Given to the command (`Session.report`), so that no command
-module writes to a stream itself; what it says once the work is done is in its result."""
+module writes to a stream itself; what it says once the work is done is in its result. How a
+question is asked on the terminal is the command line's business: it hands in `ask`."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
@@ -19,7 +20,11 @@ def _stderr_is_terminal() -> bool:
 
 
 class Reporter:
-    """Standard error, for people, while a command works."""
+    """Standard error, for people, while a command works; `ask` puts a yes-or-no question to
+    the person (without it, the reporter only tells)."""
+
+    def __init__(self, ask: Callable[[str], bool] | None = None) -> None:
+        self._ask = ask
 
     def note(self, message: str) -> None:
         """Progress and summaries meant for people, away from the data on stdout (one line:
@@ -59,6 +64,6 @@ class Reporter:
 
     def confirm(self, question: str) -> bool:
         """A yes-or-no question on stderr; no unless the person says yes."""
-        import typer
-
-        return typer.confirm(question, default=False, err=True)
+        if self._ask is None:
+            raise RuntimeError("this reporter was made without a way to ask a question")
+        return self._ask(question)
