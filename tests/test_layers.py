@@ -72,6 +72,81 @@ def test_no_lower_module_imports_the_command_line(path: Path) -> None:
     assert up_to_the_command_line(path) == []
 
 
+# The output room writes what it is handed: beside itself it may import only the vocabulary
+# (the record, dates, errors, the types), never the core, the store or the command line; what
+# it words comes in the result (STYLE: `output` imports no command; the arrows point down).
+OUTPUT = "stream_exempt.output"
+OUTPUT_MAY_IMPORT = (
+    "stream_exempt.model",
+    "stream_exempt.dates",
+    "stream_exempt.errors",
+    "stream_exempt.types",
+)
+# Not ours, but the command line's: a question asked on the terminal is the command line's business.
+OUTPUT_MAY_NOT_IMPORT = ("typer", "click")
+
+
+def in_the_output_room() -> list[Path]:
+    return sorted((PACKAGE / "output").rglob("*.py"))
+
+
+def sideways_from_the_output(path: Path) -> list[str]:
+    def allowed(module: str) -> bool:
+        if module == "stream_exempt":  # `from stream_exempt import types`: the names are checked
+            return True
+        if module.split(".")[0] in OUTPUT_MAY_NOT_IMPORT:
+            return False
+        if not module.startswith("stream_exempt."):
+            return True  # the standard library, Rich, tabulate
+        return any(module == room or module.startswith(room + ".") for room in (OUTPUT, *OUTPUT_MAY_IMPORT))
+
+    return sorted(m for m in imported(path) if not allowed(m))
+
+
+@pytest.mark.parametrize("path", in_the_output_room(), ids=lambda p: module_name(p))
+def test_the_output_room_imports_only_the_vocabulary(path: Path) -> None:
+    assert sideways_from_the_output(path) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from stream_exempt import rules\n",
+        "def words() -> None:\n    from stream_exempt.rules import describe\n",
+        "from stream_exempt.store import roles\n",
+        "import stream_exempt.store.roles\n",
+        "from ... import summary\n",
+        "from stream_exempt.series import WEEKDAYS\n",
+        "from stream_exempt.timeline import to_file\n",
+        "from stream_exempt import cohort, config, sharing\n",
+        "from stream_exempt.cli import streams\n",
+        "if TYPE_CHECKING:\n    from stream_exempt.rules import Verdict\n",
+        "def ask() -> None:\n    import typer\n",
+    ],
+)
+def test_a_sideways_arrow_is_found(source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "stream_exempt"
+    (fake / "output" / "said").mkdir(parents=True)
+    module = fake / "output" / "said" / "words.py"
+    module.write_text(source, encoding="utf-8")
+    monkeypatch.setattr(f"{__name__}.PACKAGE", fake)
+    assert sideways_from_the_output(module) != []
+
+
+def test_the_vocabulary_is_not_sideways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "stream_exempt"
+    (fake / "output").mkdir(parents=True)
+    module = fake / "output" / "words.py"
+    module.write_text(
+        "import sys\nfrom stream_exempt import dates, types\nfrom stream_exempt.model import Exemption\n"
+        "from stream_exempt.output.results import Table\nfrom .results import visible\n"
+        "def draw() -> None:\n    from rich.table import Table\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(f"{__name__}.PACKAGE", fake)
+    assert sideways_from_the_output(module) == []
+
+
 @pytest.mark.parametrize(
     "source",
     [
