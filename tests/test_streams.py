@@ -133,7 +133,7 @@ def test_ctrl_c_is_130_and_says_what_was_recorded(
     assert before.exit_code == 130
     assert before.stderr == "Error: Interrupted; nothing was changed.\n"
     monkeypatch.undo()
-    monkeypatch.setattr("stream_exempt.output.said.describe_created", interrupted)
+    monkeypatch.setattr("stream_exempt.output.said.add.describe_created", interrupted)
     after = cli(*ADD.split())
     assert after.exit_code == 130
     assert after.stderr.startswith("Error: Interrupted after recording: exemption 1 for student 201234567")

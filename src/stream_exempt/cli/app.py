@@ -62,7 +62,7 @@ _SETTINGS: dict[str, Any] = dict(
 
 def _version(value: bool) -> None:
     if value:
-        from stream_exempt.output.said import out
+        from stream_exempt.output.said.common import out
 
         out(f"stream-exempt {__version__}")
         raise typer.Exit(0)
@@ -87,7 +87,7 @@ def root(
 ) -> None:
     """Manage Exemptions from student-engagement notifications."""
     if ctx.invoked_subcommand is None:
-        from stream_exempt.output.said import out
+        from stream_exempt.output.said.common import out
 
         out(ctx.get_help())
         raise typer.Exit(2)

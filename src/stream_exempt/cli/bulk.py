@@ -30,7 +30,7 @@ from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption, Terms
 from stream_exempt.output.outcomes import Imported
 from stream_exempt.output.reporter import Reporter
-from stream_exempt.output.said import exemptions
+from stream_exempt.output.said.common import exemptions
 
 if TYPE_CHECKING:  # imported when a command runs: `check`, run by cron, never needs them
     from stream_exempt import cohort

@@ -21,7 +21,7 @@ from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption
 from stream_exempt.output.outcomes import Changed, Deleted
 from stream_exempt.output.reporter import Reporter
-from stream_exempt.output.said import exemptions
+from stream_exempt.output.said.common import exemptions
 from stream_exempt.store import StoreProtocol
 
 IdArgument = Annotated[

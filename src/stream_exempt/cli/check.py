@@ -20,7 +20,7 @@ from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused, StreamExemptError
 from stream_exempt.model import Exemption
 from stream_exempt.output.outcomes import FeedChecked, Shown
-from stream_exempt.output.said import verdict
+from stream_exempt.output.said.answers import verdict
 
 if TYPE_CHECKING:
     from collections.abc import Callable

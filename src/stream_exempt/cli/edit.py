@@ -8,7 +8,7 @@ from stream_exempt import dates, rules, validate
 from stream_exempt.cli.options import ActorOption, value_option
 from stream_exempt.cli.session import Session, actor
 from stream_exempt.output.outcomes import Edited
-from stream_exempt.output.said import reason_change
+from stream_exempt.output.said.change import reason_change
 
 
 def edit(

@@ -15,7 +15,8 @@ from stream_exempt.errors import Refused
 from stream_exempt.model import Actor, Draft, Exemption, Terms
 from stream_exempt.output.outcomes import SeriesAdded
 from stream_exempt.output.reporter import Reporter
-from stream_exempt.output.said import exemptions, weekday
+from stream_exempt.output.said.bulk import weekday
+from stream_exempt.output.said.common import exemptions
 
 if TYPE_CHECKING:
     from stream_exempt import cohort

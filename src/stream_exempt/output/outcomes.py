@@ -1,7 +1,7 @@
 """What each command found or did, as it hands it back: plain values, no text for people.
 
 A command returns one of these (or a `Table` / `Document` in a format, `Shown`); the command
-line gives it to `registry.render_result`, which writes it: the words are `said.py`'s, the
+line gives it to `registry.render_result`, which writes it: the words are `said/`'s, the
 formats the registry's. Warnings owed by the rules (R6's "notifications may still trigger")
 come as the rules word them, and so does anything else of the core's that is said (an
 exemption described, the statuses in their order, the roles' names): the output imports
