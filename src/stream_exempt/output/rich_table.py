@@ -15,9 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
 from stream_exempt.output.results import Table, visible
+from stream_exempt.output.widths import cell_width, fitted_widths, longest_word
 
-FOLD_FROM = 8  # a wrappable column may be narrower than its longest word (folded), down to this
-KEEP_WORDS = 20  # but first, try to keep every word up to this long unbroken
 # A space at the table's outer edges too (`│ 1 │`), as inside it.
 PAD_EDGE = True
 
@@ -62,19 +61,6 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
-def _cells(text: str) -> int:
-    """How many cells of a terminal `text` takes: a wide character (２, 名) takes two."""
-    if text.isascii():
-        return len(text)
-    from rich.cells import cell_len
-
-    return cell_len(text)
-
-
-def _longest_word(text: str) -> int:
-    return max((_cells(word) for word in text.split()), default=0)
-
-
 def _encodable(text: str, encoding: str) -> str:
     if text.isascii():
         return text
@@ -85,73 +71,6 @@ def _encodable(text: str, encoding: str) -> str:
     except LookupError:
         pass
     return text
-
-
-def _least_widths(
-    headings: Sequence[str], rows: list[list[str]], whole: frozenset[str], fold_from: int
-) -> list[int]:
-    """The narrowest each column may be: whole columns their widest cell, others their
-    longest word (folded beyond FOLD_FROM characters)."""
-    widths = []
-    for index, heading in enumerate(headings):
-        cells = [row[index] for row in rows]
-        if heading in whole:
-            widths.append(max(_cells(heading), *(_cells(cell) for cell in cells)))
-        else:
-            longest = max(_longest_word(heading), *(_longest_word(cell) for cell in cells))
-            widths.append(max(1, min(longest, fold_from)))
-    return widths
-
-
-def fitted_widths(
-    headings: Sequence[str], rows: list[list[str]], whole: frozenset[str], room: int
-) -> list[int] | None:
-    """Each column's width so that the table fits `room` characters of cells, or None when
-    even the narrowest columns cannot fit. Whole columns keep their widest cell; of the
-    others, the widest are cut first, never below their narrowest."""
-    widest = [max(_cells(heading), *(_cells(row[i]) for row in rows)) for i, heading in enumerate(headings)]
-    if sum(widest) <= room:
-        return widest
-    # Words whole if they can be (folding only very long ones, such as addresses), else folded.
-    least = _least_widths(headings, rows, whole, KEEP_WORDS)
-    folded = _least_widths(headings, rows, whole, FOLD_FROM)
-    # Each cell's longest word, column by column (with the heading): narrowing a column from w
-    # to w - 1 breaks the cells whose longest word is exactly w (longer ones are broken already).
-    longest_words = [
-        [_longest_word(heading), *(_longest_word(row[i]) for row in rows)]
-        for i, heading in enumerate(headings)
-    ]
-
-    def newly_broken(i: int) -> int:
-        return longest_words[i].count(least[i]) if headings[i] not in whole else 0
-
-    while sum(least) > room:  # one character at a time, where it breaks the fewest words
-        candidates = [i for i in range(len(least)) if least[i] > folded[i]]
-        if not candidates:
-            return None
-        narrowed = min(candidates, key=lambda i: (newly_broken(i), folded[i] - least[i]))
-        least[narrowed] -= 1
-    # Cut the widest columns first, as far as needed and no further (short ones stay whole):
-    # the largest cap C with every wrappable column at min(widest, max(C, narrowest)).
-    wrappable = [heading not in whole for heading in headings]
-
-    def capped(cap: int) -> list[int]:
-        return [
-            max(low, min(high, cap)) if wraps else high
-            for low, high, wraps in zip(least, widest, wrappable, strict=True)
-        ]
-
-    cap = 0
-    while sum(capped(cap + 1)) <= room and cap < max(widest):
-        cap += 1
-    widths = capped(cap)
-    extra = room - sum(widths)
-    for i, wraps in enumerate(wrappable):  # what is left, to the columns still cut
-        if wraps and extra > 0 and widths[i] < widest[i]:
-            step = min(extra, widest[i] - widths[i])
-            widths[i] += step
-            extra -= step
-    return widths
 
 
 def _screen(stream: Any) -> tuple[int, bool] | None:
@@ -258,7 +177,7 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
         grid.add_column(heading, no_wrap=heading in table.whole, overflow="fold", width=width)
     for row in rows:
         grid.add_row(*(Text(cell, overflow="fold") for cell in row))
-    if any(_cells(cell) > width for row in rows for cell, width in zip(row, widths, strict=True)):
+    if any(cell_width(cell) > width for row in rows for cell, width in zip(row, widths, strict=True)):
         grid.show_lines = True  # wrapped rows: a line between them shows where each ends
     target.print(grid)
 
@@ -326,7 +245,7 @@ def _broken_words(headings: Sequence[str], rows: list[list[str]], widths: list[i
         1
         for row in (list(headings), *rows)
         for cell, width in zip(row, widths, strict=True)
-        if _longest_word(cell) > width
+        if longest_word(cell) > width
     )
 
 

@@ -21,6 +21,7 @@ def plain(table: Table, out: IO[str]) -> None:
     from tabulate import tabulate
 
     from stream_exempt.output import rich_table
+    from stream_exempt.output.widths import fitted_widths
 
     rows, headings = _rows(table), list(table.headings)
     widths: list[int] | None = None
@@ -28,7 +29,7 @@ def plain(table: Table, out: IO[str]) -> None:
     if rows and screen is not None:
         # tabulate sets each column at least two wider than its heading: give it that room.
         room = screen - 2 * (len(headings) - 1)
-        while (widths := rich_table.fitted_widths(headings, rows, table.whole, room)) is not None:
+        while (widths := fitted_widths(headings, rows, table.whole, room)) is not None:
             over = sum(max(width, len(heading) + 2) for width, heading in zip(widths, headings, strict=True))
             if over <= screen - 2 * (len(headings) - 1):
                 break
