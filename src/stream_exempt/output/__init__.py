@@ -5,7 +5,8 @@ Commands return a `Table` (rows of records: list, history, types, batches...) or
 the registry (`registry.FORMATS`, whose keys are the `--format` choices). Write failures
 are not handled here: standard output is guarded by the command line (`cli/streams.py`),
 which turns them into exit 74 or 141 and says what was recorded. Nothing here imports the
-command line (tests/test_layers.py).
+command line, the core or the store: beside itself, only the vocabulary (`model`, `dates`,
+`errors`, `types`); what the core words comes in the result (tests/test_layers.py).
 
 Rich and tabulate are imported only by the formats that use them, so `check` and `--help`
 start without them. User text is always passed to Rich as `Text`, never parsed as markup.
