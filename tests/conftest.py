@@ -389,6 +389,9 @@ def project_root() -> Path:
 
 
 os.environ.setdefault("COLUMNS", "200")
+# The tests' own connections read text as UTF-8 whatever the database's encoding (as the store
+# does): a cluster made in the C locale is SQL_ASCII, whose text libpq would hand back as bytes.
+os.environ.setdefault("PGCLIENTENCODING", "UTF8")
 
 # Still found here for test modules written before helpers.py (on branches not yet merged);
 # import them from helpers.

@@ -5,6 +5,8 @@ and tested on both by the CLI tests (the `backend` fixture)."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -136,6 +138,28 @@ def test_a_writing_command_creates_the_schema_and_says_so(pg_empty: str) -> None
     assert tuple(names) == schema.NAMES
     again = cli("add", "201234568", "-t", "placement", "-s", "+1w", "--for", "1w")
     assert again.exit_code == 0 and "Created" not in again.stderr
+
+
+def test_a_database_made_in_the_c_locale_holds_text_as_any_other(
+    pg_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database whose encoding is SQL_ASCII (what `createdb` makes on a server initialised in
+    the C locale) would hand text back as bytes: the store asks for UTF-8 whatever it is."""
+    name = f"{pg_server.prefix}_ascii_{os.getpid()}"
+    pg_server.admin.execute(
+        f"CREATE DATABASE \"{name}\" ENCODING 'SQL_ASCII' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+    )
+    monkeypatch.delenv("PGCLIENTENCODING", raising=False)  # the tests' own setting: the store's here
+    try:
+        cli = Cli(pg_server.url(name))
+        cli.ok(
+            "add", "201234567", "-t", "placement", "-s", "+1w", "--for", "1w", "--reason", "Zoë's café, Łódź"
+        )
+        (row,) = json.loads(cli.ok("list", "--format", "json").stdout)
+        assert (row["student_id"], row["reason"]) == ("201234567", "Zoë's café, Łódź")
+        assert cli.ok("doctor").stdout.rstrip().endswith("healthy")
+    finally:
+        pg_server.drop(name)
 
 
 def test_init_creates_the_schema_once(pg_empty: str) -> None:

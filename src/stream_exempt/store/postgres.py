@@ -140,6 +140,9 @@ def _connect(url: str) -> psycopg.Connection[Any]:
     given = conninfo_to_dict(url)
     if "connect_timeout" not in given and not os.environ.get("PGCONNECT_TIMEOUT"):
         options["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    # Text travels as UTF-8 whatever the database's encoding. A database made in the C locale
+    # is SQL_ASCII, whose default client encoding would hand every text back as bytes.
+    options["client_encoding"] = "UTF8"
     try:
         conn = psycopg.connect(url, autocommit=True, cursor_factory=RawCursor, **options)
     except psycopg.Error as error:
