@@ -259,6 +259,31 @@ def test_edit_init_and_request_say_what_they_recorded_when_the_output_fails(tmp_
     )
 
 
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+def test_what_goes_to_stdout_and_stderr_keeps_its_order_in_one_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, buffered: bool
+) -> None:
+    """A note on stderr comes after the answer it follows on stdout, also in one file (`2>&1`,
+    stdout then a buffered file), and output that cannot be written is found before that note
+    is said, however stdout is buffered."""
+    if buffered:
+        monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+    else:
+        monkeypatch.setenv("PYTHONUNBUFFERED", "1")
+    both = tmp_path / "both.txt"
+    made = shell(
+        tmp_path / "s.db",
+        f"SE request 201234568 -t placement -s +1w --for 2w --from 'Dr A' > {both} 2>&1; echo rc=$?\n"
+        "SE request 201234569 -t placement -s +1w --for 2w --from 'Dr A' >/dev/full; echo rc=$?\n",
+    )
+    assert made.stdout == "rc=0\nrc=74\n", made.stderr
+    lines = both.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("Created a new store at ") and lines[1] == "Recorded request R1"
+    assert lines[-1].startswith("An officer approves it with `stream-exempt approve R1`")
+    assert made.stderr.startswith("Error: The output could not be written")  # and no note before it
+    assert "An officer approves it" not in made.stderr
+
+
 def test_a_locale_that_is_not_utf8_never_crashes_and_machine_formats_stay_utf8(tmp_path: Path) -> None:
     import json
 

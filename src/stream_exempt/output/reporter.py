@@ -19,6 +19,14 @@ def _stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
+def _to_stderr(line: str) -> None:
+    """One line on stderr, after what is already written to stdout has gone out: the two appear
+    in the order written (also when both go to one file), and output that cannot be written is
+    found before a note that would follow it, whether or not stdout is buffered."""
+    sys.stdout.flush()
+    print(line, file=sys.stderr)
+
+
 class Reporter:
     """Standard error, for people, while a command works; `ask` puts a yes-or-no question to
     the person (without it, the reporter only tells)."""
@@ -29,11 +37,11 @@ class Reporter:
     def note(self, message: str) -> None:
         """Progress and summaries meant for people, away from the data on stdout (one line:
         control characters of names from outside escaped, SPEC 10)."""
-        print(visible(message), file=sys.stderr)
+        _to_stderr(visible(message))
 
     def warn(self, message: str) -> None:
         """A warning (control characters of names from outside escaped: SPEC 10)."""
-        print(f"Warning: {visible(message)}", file=sys.stderr)
+        _to_stderr(f"Warning: {visible(message)}")
 
     def rows(self, headings: Sequence[str], rows: Iterable[Sequence[str]], title: str) -> None:
         """Rows of plain text under `headings` as a table (never losing a value): the rows a
