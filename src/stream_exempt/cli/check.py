@@ -19,12 +19,18 @@ from stream_exempt.cli.options import (
 from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused, StreamExemptError
 from stream_exempt.model import Exemption
-from stream_exempt.output.outcomes import FeedChecked, Shown
-from stream_exempt.output.said.answers import verdict
+from stream_exempt.output.results import Shown
+from stream_exempt.output.verdict import verdict
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
+
+    from stream_exempt.output.outcomes import FeedChecked
+else:
+    # Typer reads the annotations at run time; the outcomes of a feed (and their module) are
+    # loaded only by `--file`, so that one student's `check`, run by cron, starts without them.
+    FeedChecked = object
 
 
 def check(
@@ -95,6 +101,7 @@ def filter_feed(
     the answer waits in a spool (`output.feed.FeedAnswer`) until every row has been read."""
     from stream_exempt import cohort, csvio
     from stream_exempt.output.feed import FeedAnswer
+    from stream_exempt.output.outcomes import FeedChecked
 
     # Undecodable bytes pass through untouched (surrogate escapes) and make only that row bad.
     csvio.encoding_name(encoding)  # values typed first, then the store, then the file (SPEC 10)

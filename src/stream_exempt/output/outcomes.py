@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from stream_exempt.errors import StreamExemptError
 from stream_exempt.model import Exemption, Request, Terms
-from stream_exempt.output.results import Document, Table
+from stream_exempt.output.results import Shown as Shown  # defined there: see its docstring
 
 if TYPE_CHECKING:
     from stream_exempt.output.feed import FeedAnswer
@@ -72,17 +71,6 @@ class MorningView(Protocol):
     @property
     def lines(self) -> Sequence[MorningLine]: ...
     def total(self, status: str) -> int: ...
-
-
-@dataclass
-class Shown:
-    """A table of records or one answer, in a format of the registry (`--format`); then the
-    exit code, and an error still owed once it is shown (`config` with a bad setting)."""
-
-    result: Table | Document
-    fmt: str
-    exit_code: int = 0
-    error: StreamExemptError | None = None
 
 
 @dataclass

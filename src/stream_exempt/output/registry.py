@@ -121,7 +121,7 @@ def render(result: Table | Document, fmt: str, out: IO[str] | None = None) -> No
 def render_result(result: object) -> int:
     """Write what a command returned (a result of `outcomes.py`), each in its format or in
     words for people; the exit code it owes."""
-    from stream_exempt.output.outcomes import Shown
+    from stream_exempt.output.results import Shown
 
     if isinstance(result, Shown):
         render(result.result, result.fmt)

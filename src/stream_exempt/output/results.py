@@ -12,6 +12,7 @@ from typing import Any
 
 from stream_exempt import types
 from stream_exempt.dates import show
+from stream_exempt.errors import StreamExemptError
 from stream_exempt.model import FIELDS, RECORD, Exemption
 from stream_exempt.model import HEADINGS as HEADINGS  # the table headings of `list`
 
@@ -86,6 +87,19 @@ class Document:
 
     value: Any
     text: str
+
+
+@dataclass
+class Shown:
+    """A table of records or one answer, in a format of the registry (`--format`); then the
+    exit code, and an error still owed once it is shown (`config` with a bad setting). Here
+    beside `Table` and `Document`, not among the other outcomes, so that `check` (which cron
+    runs for every feed) starts without defining those."""
+
+    result: Table | Document
+    fmt: str
+    exit_code: int = 0
+    error: StreamExemptError | None = None
 
 
 # -- exemptions, as `list` and others show them -------------------------------------------
