@@ -195,6 +195,44 @@ def test_a_tutors_other_writes_are_refused_by_the_database(
     assert snapshot(office.url) == before
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["add", "201234567", "-t", "placement", "-s", "2027-01-12", "--for", "1w"],
+        [
+            "add",
+            "201234567",
+            "-t",
+            "placement",
+            "-s",
+            "2027-01-12",
+            "--for",
+            "1w",
+            "--every",
+            "1w",
+            "--count",
+            "2",
+        ],
+        ["bulk", "COHORT", "--type", "placement", "--start", "2027-01-12", "--for", "1w"],
+        ["move", "1", "--end", "2026-12-01"],
+        ["edit", "404", "--reason", "x"],
+        ["delete", "404", "--yes"],
+    ],
+    ids=["add", "series", "bulk", "move", "edit", "delete"],
+)
+def test_a_tutor_is_refused_for_its_role_before_any_rule_or_lookup(
+    office: Office, tmp_path: Path, command: list[str]
+) -> None:
+    """A change that would clash (R7), break R5, or name no exemption at all: a tutor hears that
+    tutors may not change exemptions (exit 4), never a rule's advice it could not follow."""
+    office.officer.add("201234567", "--start", "2027-01-11", "--for", "2w")
+    before = snapshot(office.url)
+    args = [write(tmp_path, "student_id\n201234567\n") if arg == "COHORT" else arg for arg in command]
+    result = office.tutor(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (4, "", TUTORS_ADD)
+    assert snapshot(office.url) == before
+
+
 def test_the_actor_is_the_session_user_whatever_as_says(office: Office) -> None:
     tutor, officer = office.names["tutor"], office.names["officer"]
     ask(office.tutor, "201234599", "--as", "Dr Jones")

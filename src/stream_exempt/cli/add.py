@@ -97,6 +97,7 @@ def add(
         return repeating.add_series(session, draft, repeat, span, who, today, quiet=quiet, dry_run=dry_run)
     rules.check_new(draft, today)
     store = session.store_for_writing()
+    store.check_may_change()
     with store.writing():
         rules.check_no_clash(draft, store.of_student(draft.student_id), today)
         created = store.insert(draft, actor=who, at=dates.now_utc(), in_force_from=rules.in_force_from(today))

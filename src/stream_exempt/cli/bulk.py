@@ -286,6 +286,7 @@ def bulk(
             if not session.store_exists():  # a file that is refused leaves no new store behind
                 plan_against({}, None)
             store = session.store_for_writing()
+            store.check_may_change()
             with store.writing():  # the write lock first: R7 holds against every concurrent writer
                 plan = plan_against(*store.live_and_deleted_of(students, today))
                 if plan.created:

@@ -210,6 +210,7 @@ def _apply(
     numbers, batch_number = _named(ids, batch)
     # Changes only what exists: a missing store is exit 4, never an empty one made here.
     store = session.store()
+    store.check_may_change()
     # Plan (read and check) without the write lock, which is held only for the writing; if
     # another process wrote meanwhile, plan again under the lock, so that R7 holds.
     version = store.version()
@@ -391,6 +392,7 @@ def delete(
     ids, batch_number = _named(exemption_ids or [], batch)
     since = _since(from_, batch, today)
     store = session.store()  # deletes only what exists: never creates the store
+    store.check_may_change()
     version = store.version()
     targets, left = _deletable(store, ids, batch_number, today, since)
     if not targets:

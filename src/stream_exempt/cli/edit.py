@@ -35,6 +35,7 @@ def edit(
     text = validate.reason(reason)
     who = actor(as_)
     store = session.store()
+    store.check_may_change()
     with store.writing():
         before = store.get(number)
         after = rules.with_reason(before, text)

@@ -148,6 +148,7 @@ def add_series(
         if not exists:  # a series that is refused leaves no new store behind
             plan(({}, {}))
         store = session.store_for_writing()
+        store.check_may_change()
         with store.writing():  # the write lock first: R7 holds against every concurrent writer
             planned = plan(store.live_and_deleted_of([draft.student_id], today))
             if planned.created:

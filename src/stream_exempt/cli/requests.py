@@ -159,6 +159,7 @@ def approve(
     new_start = dates.parse_date(start, today) if start is not None else None
     who = actor(as_)
     store = session.store()
+    store.check_may_change()  # approving records an exemption
     with store.writing():
         asked = store.request(number)
         _refuse_decided(asked)

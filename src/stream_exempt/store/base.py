@@ -120,6 +120,11 @@ class StoreBase:
         """
         raise NotImplementedError
 
+    def check_may_change(self) -> None:
+        """Refuse, before any rule is applied, a user who may not change exemptions (on
+        PostgreSQL a tutor, SPEC 12): never a rule's advice to someone who could not follow it.
+        A store file is guarded by its own permissions."""
+
     def changed_since(self, version: int) -> bool:
         """Whether another connection has committed since `version()` returned `version`."""
         return self.version() != version

@@ -321,6 +321,17 @@ class PostgresStore(StoreProtocol):
 
     # -- the dialect's hooks (`base.StoreBase`) ---------------------------------------------
 
+    def check_may_change(self) -> None:
+        """A tutor (no right to add or change exemptions) is refused here, before a rule could
+        advise it to `extend` or `move` what it may not touch."""
+        row = self.conn.execute(
+            "SELECT has_table_privilege('exemptions', 'INSERT') AND has_table_privilege('exemptions', 'UPDATE')"
+        ).fetchone()
+        if not (row and row[0]):
+            from stream_exempt.store.roles import TUTORS_MAY_NOT_CHANGE
+
+            raise StoreUnusable(TUTORS_MAY_NOT_CHANGE)
+
     def _signed(self, actor: Actor) -> Actor:
         """The actor as recorded: the session user, and `--as` beside it unless it names the
         session user (SPEC 12). `--as` naming the operating system's login is kept: on

@@ -133,6 +133,10 @@ _ROLE_HINT = (
 )
 
 
+# What a tutor is told when it tries to change an exemption (SPEC 12).
+TUTORS_MAY_NOT_CHANGE = "permission denied: tutors can record requests, not exemptions."
+
+
 def denied(error: Any, shown: str) -> StoreUnusable:
     """A permission error of the database (SQLSTATE 42501) as one sentence saying what was
     refused, by the table the refused statement named."""
@@ -162,7 +166,7 @@ def denied(error: Any, shown: str) -> StoreUnusable:
     if table in ("exemptions", "batches", "events"):
         # The tool only ever adds events; a tutor may add only its requests' (row-level
         # security): one refused is the event of a change to an exemption, written before it.
-        return StoreUnusable("permission denied: tutors can record requests, not exemptions.")
+        return StoreUnusable(TUTORS_MAY_NOT_CHANGE)
     if table == "requests":
         return StoreUnusable("permission denied: tutors can record requests, not approve or reject them.")
     if table in _BOOKKEEPING:
