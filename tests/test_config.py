@@ -436,4 +436,5 @@ def test_an_unknown_key_beside_a_bad_value_is_named_in_the_file_s_problem(tmp_pa
     assert result.exit_code == 4
     problem = json.loads(result.stdout)["config_files"][0]["problem"]
     assert "bad value for 'store'" in problem and "unknown key 'bogus'" in problem
+    assert problem.endswith(".") and ".;" not in problem  # one sentence, its parts joined by ";"
     assert result.stderr.endswith("(and 1 other bad setting, marked above).\n")

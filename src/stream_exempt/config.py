@@ -313,7 +313,8 @@ def survey(store_option: str | None = None) -> Survey:
             continue
         # A bad key is named, and the file's other keys still count: the store it names is shown.
         values, bad = _values(layer.path, document)
-        files.append((layer, "; ".join(refusal.message for _, refusal in bad) if bad else None))
+        said = "; ".join(refusal.message.rstrip(".") for _, refusal in bad) + "." if bad else None
+        files.append((layer, said))
         for key, value in values.items():
             merged[key] = (value, layer.path)
             bad_in_files.pop(key, None)

@@ -51,16 +51,24 @@ def url_problem(url: str) -> str | None:
         from psycopg.conninfo import conninfo_to_dict
     except ImportError:
         return None
-    url = as_libpq_url(url)
     try:
-        conninfo_to_dict(url)
+        conninfo_to_dict(as_libpq_url(url))
     except psycopg.ProgrammingError as error:
-        first = (str(error).strip().splitlines() or [""])[0]
-        return (
-            f"{without_password(url)} is not a PostgreSQL URL libpq can read ({hide_passwords(first, url)}); "
-            "write it as postgresql://user@host:port/dbname."
-        )
+        return unreadable(url, error)
     return None
+
+
+def unreadable(url: str, error: BaseException) -> str:
+    """The sentence for a URL libpq refused to read with `error` (its password left out)."""
+    return (
+        f"{without_password(as_libpq_url(url))} is not a PostgreSQL URL libpq can read "
+        f"({hide_passwords(first_line(error), url)}); write it as postgresql://user@host:port/dbname."
+    )
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of a driver's message (its name when it has none)."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def hide_passwords(text: str, url: str | None = None) -> str:
@@ -89,12 +97,10 @@ def _passwords(url: str) -> set[str]:
     as written and percent-decoded (read as text: libpq may not be able to read the URL)."""
     from urllib.parse import unquote
 
-    scheme = _URL.match(url)
-    if scheme is None:
+    parts = _parts(url)
+    if parts is None:
         return set()
-    rest = url[scheme.end() :]
-    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    authority, tail = rest[:end], rest[end:]
+    _, authority, tail = parts
     found = []
     user_information = authority[: max(authority.rfind("@"), 0)]
     if ":" in user_information:
@@ -106,19 +112,28 @@ def _passwords(url: str) -> set[str]:
 def without_password(url: str) -> str:
     """A PostgreSQL URL without its password: `postgresql://alice:secret@host/db` as
     `postgresql://alice@host/db` (a password in the query string is left out too)."""
-    scheme = _URL.match(url)
-    if scheme is None:
+    parts = _parts(url)
+    if parts is None:
         return url
-    head, rest = url[: scheme.end()], url[scheme.end() :]
-    # The authority runs to the first `/`, `?` or `#`; its user information to its last `@`.
-    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    authority, tail = rest[:end], rest[end:]
+    head, authority, tail = parts
     at = authority.rfind("@")
     if at >= 0:
         user = authority[:at].split(":", 1)[0]
         authority = f"{user}@{authority[at + 1 :]}" if user else authority[at + 1 :]
     tail = re.sub(_PASSWORD_PARAMETER, lambda m: m[1], tail).rstrip("?&")
     return head + authority + tail
+
+
+def _parts(url: str) -> tuple[str, str, str] | None:
+    """A PostgreSQL URL as its scheme (`postgresql://`), its authority and the rest; None for
+    anything else. The authority runs to the first `/`, `?` or `#`; its user information, to
+    its last `@`."""
+    scheme = _URL.match(url)
+    if scheme is None:
+        return None
+    head, rest = url[: scheme.end()], url[scheme.end() :]
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    return head, rest[:end], rest[end:]
 
 
 def shown_path(location: str | Path) -> str:

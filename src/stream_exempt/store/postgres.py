@@ -37,7 +37,13 @@ from stream_exempt.interrupts import Ledger
 from stream_exempt.model import Actor
 from stream_exempt.store import pg_schema
 from stream_exempt.store.common import DATED, KINDS, LISTED_COLUMNS, TEXT_COLUMNS
-from stream_exempt.store.location import as_libpq_url, hide_passwords, url_problem, without_password
+from stream_exempt.store.location import (
+    as_libpq_url,
+    first_line,
+    hide_passwords,
+    unreadable,
+    without_password,
+)
 from stream_exempt.store.protocol import StoreProtocol
 
 CONNECT_TIMEOUT_SECONDS = 10  # SPEC 12, unless the URL (or PGCONNECT_TIMEOUT) says otherwise
@@ -92,7 +98,7 @@ def unusable_pg(error: BaseException, location: str, *, connecting: bool = False
         return None
     shown = without_password(location)
     subject = f"the store {shown}" if location else "the store"
-    text = hide_passwords((str(error).strip().splitlines() or [type(error).__name__])[0], location)
+    text = hide_passwords(first_line(error), location)
     state = error.sqlstate or ""
     lowered = text.lower()
     if state in ("28P01", "28000") or "password" in lowered:
@@ -134,10 +140,11 @@ def unusable_pg(error: BaseException, location: str, *, connecting: bool = False
 def _connect(url: str) -> psycopg.Connection[Any]:
     """A connection in autocommit mode (transactions are explicit), dates read as ISO text."""
     options: dict[str, Any] = {}
-    if (problem := url_problem(url)) is not None:
-        raise StoreUnusable(problem)
+    try:
+        given = conninfo_to_dict(as_libpq_url(url))
+    except psycopg.ProgrammingError as error:
+        raise StoreUnusable(unreadable(url, error)) from None
     url = as_libpq_url(url)
-    given = conninfo_to_dict(url)
     if "connect_timeout" not in given and not os.environ.get("PGCONNECT_TIMEOUT"):
         options["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
     # Text travels as UTF-8 whatever the database's encoding. A database made in the C locale
@@ -151,10 +158,6 @@ def _connect(url: str) -> psycopg.Connection[Any]:
         raise mapped from None
     conn.adapters.register_loader("date", TextLoader)
     return conn
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [""])[0]
 
 
 class PostgresStore(StoreProtocol):
