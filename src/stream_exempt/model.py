@@ -242,11 +242,6 @@ class Request(NamedTuple):
     decided_login: str | None = None
 
     @property
-    def recorder(self) -> str:
-        """Who typed it in, as people read it."""
-        return describe_actor(self.recorded_login, self.recorded_by, self.recorded_for)
-
-    @property
     def decider(self) -> str | None:
         """Who approved or rejected it, as people read it; None while it waits."""
         if self.decided_by is None:

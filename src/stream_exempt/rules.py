@@ -89,12 +89,6 @@ def deleted_as_of(exemption: Exemption, day: date) -> bool:
     return deleted_on is not None and (deleted_on < day or deleted_on < exemption.start)
 
 
-def deleted_that_day(exemption: Exemption, day: date) -> bool:
-    """Whether `day` is the deletion day of an exemption that keeps its status on it (R5b):
-    tables show it as `active (deleted today)`."""
-    return exemption.deleted_on == day and not deleted_as_of(exemption, day)
-
-
 def status(exemption: Exemption, day: date) -> str:
     """The status of an exemption as of `day`: deleted, expired, pending or active, in that order."""
     if deleted_as_of(exemption, day):

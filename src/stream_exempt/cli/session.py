@@ -42,11 +42,6 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def default_store_path() -> Path:
-    """`exemptions.db` in the per-user application folder."""
-    return config.default_store()
-
-
 def ask(question: str) -> bool:
     """A yes-or-no question on stderr (the answer on the terminal); no unless the person says yes."""
     import typer

@@ -61,25 +61,6 @@ class Table:
     # the csv module.
     line: Callable[[Any], str] | None = None
 
-    @classmethod
-    def of_dicts(
-        cls,
-        fields: Sequence[str],
-        headings: Sequence[str],
-        records: Iterable[dict[str, Any]],
-        human: Callable[[dict[str, Any]], Sequence[str]] | None = None,
-        **options: Any,
-    ) -> Table:
-        """A table whose items are dicts keyed by `fields`; people see them as text unless told."""
-        return cls(
-            fields,
-            headings,
-            records,
-            machine=lambda item: [item.get(key) for key in fields],
-            human=human or (lambda item: ["" if item.get(key) is None else str(item[key]) for key in fields]),
-            **options,
-        )
-
 
 @dataclass
 class Document:
