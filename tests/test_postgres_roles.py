@@ -158,6 +158,19 @@ def test_tutors_see_only_their_own_requests(office: Office) -> None:
     assert result.exit_code == 3
 
 
+def test_a_tutor_sees_how_an_exemption_from_anothers_request_was_made(office: Office) -> None:
+    """The approval belongs to the exemption as well as to the request: a tutor reading the
+    exemption's history sees it (who approved it, with what dates), though not the other tutor's
+    request event (who asked)."""
+    number = ask(office.other_tutor, "201234504")
+    approved = office.officer.ok("approve", number).stdout
+    exemption = approved.split("exemption ")[1].split()[0].rstrip(".,:")
+    seen = json.loads(office.tutor.ok("history", exemption, "--format", "json").stdout)
+    assert [(event["action"], event["actor"]) for event in seen] == [("approve", office.names["officer"])]
+    everything = json.loads(office.officer.ok("history", exemption, "--format", "json").stdout)
+    assert [event["action"] for event in everything] == ["request", "approve"]
+
+
 @pytest.mark.parametrize(
     ("command", "expected"),
     [

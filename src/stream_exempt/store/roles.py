@@ -57,7 +57,7 @@ _GRANTS = (
     f"REVOKE UPDATE, INSERT, DELETE, TRUNCATE ON {pg_schema.MIGRATIONS_TABLE} FROM {_BOTH}",
     f"REVOKE INSERT, UPDATE ON exemptions, batches FROM {TUTOR}",
     # Row-level security: a tutor sees, and records, only the requests it recorded itself, and
-    # of the event log only the exemptions' events and those of its own requests. An officer
+    # of the event log every exemption's events and the events of its own requests. An officer
     # sees everything. The owner of the tables is not subject to it (it is not forced).
     "ALTER TABLE requests ENABLE ROW LEVEL SECURITY",
     "ALTER TABLE events ENABLE ROW LEVEL SECURITY",
@@ -71,9 +71,11 @@ _GRANTS = (
     f"CREATE POLICY tutors_ask ON requests FOR INSERT TO {TUTOR} "
     "WITH CHECK (recorded_login = session_user AND status = 'requested')",
     f"CREATE POLICY officers ON events TO {OFFICER} USING (true) WITH CHECK (true)",
-    # `requests` is read here under its own policy: the tutor's own requests.
+    # `requests` is read here under its own policy: the tutor's own requests. An approval
+    # belongs to the exemption it made as well as to the request, so it is in the exemption's
+    # history for every reader; the request's own events are the requester's.
     f"CREATE POLICY tutors_read ON events FOR SELECT TO {TUTOR} "
-    "USING (request_id IS NULL OR request_id IN (SELECT id FROM requests))",
+    "USING (exemption_id IS NOT NULL OR request_id IN (SELECT id FROM requests))",
     # A tutor adds one event only: the `request` event of a request it recorded itself (the
     # schema's trigger signs it with the session user), once.
     f"CREATE POLICY tutors_ask ON events FOR INSERT TO {TUTOR} "
