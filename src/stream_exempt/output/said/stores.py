@@ -16,7 +16,7 @@ def health_text(report: dict[str, Any]) -> str:
         ("store", report["store"]),
         ("schema", f"version {report['schema_version']} (this program knows {report['schema_known']})"),
         # The store counts every status, in the rules' order (as the json shows them).
-        ("exemptions", ", ".join(f"{count} {status}" for status, count in report["counts"].items())),
+        ("exemptions", ", ".join(f"{count:,} {status}" for status, count in report["counts"].items())),
     ]
     if "server_version" in report:  # PostgreSQL: the server's own facts
         held = "R7 held by the database" if report["r7_constraint"] else "R7 constraint MISSING"
