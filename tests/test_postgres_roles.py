@@ -305,6 +305,25 @@ def test_a_user_with_no_role_is_told_to_ask_for_one(office: Office) -> None:
     )
 
 
+def test_a_member_of_a_role_on_a_store_with_no_grants_yet_is_told_to_ask_the_owner(
+    office: Office, pg_empty: str
+) -> None:
+    """Grants belong to one database: on a new (or copied) store, people who have their roles
+    are refused until its owner runs `init --roles` there, and are told so, not to ask for a role."""
+    owner = Cli(pg_empty)
+    owner.ok("init")
+    officer = Cli(as_user(pg_empty, office.names["officer"], f"pw-{office.names['officer']}"))
+    result = officer("list")
+    assert (result.exit_code, result.stdout) == (4, "")
+    assert result.stderr == (
+        f"Error: Permission denied: you have the role {OFFICER}, but the store {officer.shown} grants it "
+        "nothing yet (a new or copied database); ask the owner of its tables to run "
+        "`stream-exempt init --roles` on it.\n"
+    )
+    owner.ok("init", "--roles")
+    assert officer.ok("list").stdout == "No exemptions match.\n"
+
+
 def test_init_roles_by_someone_who_does_not_own_the_store_is_refused(office: Office) -> None:
     before = snapshot(office.url)
     result = office.officer("init", "--roles")

@@ -139,6 +139,31 @@ _ROLE_HINT = (
 TUTORS_MAY_NOT_CHANGE = "permission denied: tutors can record requests, not exemptions."
 
 
+def ungranted(conn: Any, error: Any, shown: str) -> StoreUnusable | None:
+    """A user refused what every command reads first, though it has one of the office's roles:
+    the database has granted the roles nothing yet (a new or copied store; grants belong to one
+    database). None when that is not so; `conn` is the refused connection, still open."""
+    message = str(getattr(getattr(error, "diag", None), "message_primary", None) or error)
+    found = _NAMED.search(message)
+    if found is None or found.group(1) not in _BOOKKEEPING:
+        return None
+    try:
+        conn.rollback()
+        (held,) = conn.execute(
+            "SELECT string_agg(rolname::text, ' and ' ORDER BY rolname) FROM pg_roles "
+            "WHERE rolname = ANY($1) AND pg_has_role(session_user, oid, 'MEMBER')",
+            (list(ROLES),),
+        ).fetchone()
+    except Exception:  # the refusal as it was is still true: say that
+        return None
+    if not held:
+        return None
+    return StoreUnusable(
+        f"permission denied: you have the role {held}, but the store {shown} grants it nothing yet "
+        "(a new or copied database); ask the owner of its tables to run `stream-exempt init --roles` on it."
+    )
+
+
 def denied(error: Any, shown: str) -> StoreUnusable:
     """A permission error of the database (SQLSTATE 42501) as one sentence saying what was
     refused, by the table the refused statement named."""
