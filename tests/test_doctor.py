@@ -82,6 +82,17 @@ def test_doctor_and_bulk_write_large_counts_with_thousands_separators(
     assert json.loads(cli.ok("doctor", "--json").stdout)["counts"]["pending"] == 1_234  # numbers stay numbers
 
 
+@pytest.mark.sqlite_only("the facts of a store file")
+def test_doctor_on_a_narrow_screen_wraps_each_fact_under_itself(cli: Cli) -> None:
+    cli.add("201234567")
+    wide = cli.ok("doctor").stdout  # not a terminal, no COLUMNS: a fact a line
+    assert "integrity      ok (quick check; --full for the complete one)\n" in wide
+    narrow = cli.ok("doctor", env={"COLUMNS": "40"}).stdout
+    assert "integrity      ok (quick check; --full\n               for the complete one)\n" in narrow
+    assert all(len(line) <= 40 for line in narrow.splitlines() if " " in line[15:])  # not the long path
+    assert narrow.replace("\n               ", " ") == wide
+
+
 @pytest.mark.parametrize(("options", "check"), [((), "quick"), (("--full",), "full")])
 @pytest.mark.sqlite_only("SQLite's quick_check / integrity_check")
 def test_doctor_runs_the_quick_check_unless_full(cli: Cli, options: tuple[str, ...], check: str) -> None:
