@@ -80,6 +80,12 @@ def test_doctor_and_bulk_write_large_counts_with_thousands_separators(
     lines = dict(line.split(maxsplit=1) for line in cli.ok("doctor").stdout.splitlines())
     assert lines["exemptions"] == "0 active, 1,234 pending, 0 expired, 0 deleted"
     assert json.loads(cli.ok("doctor", "--json").stdout)["counts"]["pending"] == 1_234  # numbers stay numbers
+    assert "1,233 more not shown" in cli.ok("list", "--limit", "1").stderr
+    assert "Batch 1: 1,234 deleted." in cli.ok("delete", "--batch", "1", "--yes").stderr
+    rerun = cli("bulk", cohort, "--type", "placement", "--start", "2027-01-20", "--for", "1w")
+    assert (
+        "1,234 rows match deleted exemptions (1, 2, 3," in rerun.stderr and " and 1,214 more)" in rerun.stderr
+    )
 
 
 @pytest.mark.sqlite_only("the facts of a store file")

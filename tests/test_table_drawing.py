@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from helpers import Cli, run_on_terminal
+from stream_exempt.cli.app import app
 from stream_exempt.output import rich_table
 from stream_exempt.output.results import Table
 
@@ -279,15 +281,27 @@ def test_tables_keep_the_padding_at_both_edges_and_break_the_fewest_words(
     assert "│ Placement │" in narrow, narrow
 
 
+@pytest.mark.parametrize("fmt", ["table", "plain"])
 @pytest.mark.parametrize(("columns", "blocks"), [(40, True), (80, False)], ids=lambda v: str(v))
 def test_on_a_narrow_screen_a_table_that_breaks_its_words_gives_way_to_blocks(
-    cli: Cli, columns: int, blocks: bool
+    cli: Cli, columns: int, blocks: bool, fmt: str
 ) -> None:
     """`types` at 40 columns broke `Authoris|ed` and `(self-ce|rtificat|ion`: one record per
     block keeps every word whole. From 60 columns the table stays (`list` at 80 is drawn as before)."""
-    shown = cli.ok("types", env={"COLUMNS": str(columns)}).stdout
+    shown = cli.ok("types", "--format", fmt, env={"COLUMNS": str(columns)}).stdout
     assert shown.startswith("Code     authorised-absence\nLabel    Authorised Absence\n") is blocks, shown
-    assert ("┃" in shown) is not blocks
+    assert any(line.startswith("Meaning  ") for line in shown.splitlines()) is blocks
     if blocks:
         assert "(self-certification," in shown
         assert all(len(line) <= columns for line in shown.splitlines())
+
+
+def test_blocks_win_when_they_cut_words_fewer_times() -> None:
+    """`config` of a PostgreSQL store at 40 columns: the table cut its paths into about twelve
+    pieces, the blocks cut one word once; counting cells, the two tied and the table stayed."""
+    env = {
+        "COLUMNS": "40",
+        "STREAM_EXEMPT_DB": "postgresql://u:pw@localhost:5433/a_database_with_a_long_name",
+    }
+    shown = CliRunner().invoke(app, ["config"], env=env, catch_exceptions=False).stdout
+    assert shown.startswith("Setting  store\nValue    postgresql://u@localhost:5433/a\n"), shown

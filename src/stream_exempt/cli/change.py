@@ -185,7 +185,7 @@ def _refuse(report: Reporter, refused: list[tuple[Exemption, str | None]], batch
         title="Refused" + (f" members of batch {batch}" if batch is not None else ""),
     )
     more = len(refused) - len(shown)
-    ids = ", ".join(str(e.id) for e, _ in shown) + (f" and {more} more" if more else "")
+    ids = ", ".join(str(e.id) for e, _ in shown) + (f" and {more:,} more" if more else "")
     whose = f"members of batch {batch}" if batch is not None else "exemptions"
     listed = "the first twenty listed above" if more else "listed above"
     raise Refused(

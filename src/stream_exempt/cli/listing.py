@@ -225,9 +225,9 @@ def _more(fmt: str) -> Callable[[int], str]:
     def more(left: int) -> str:
         if fmt == "table":
             return (
-                f"{left} more not shown; see them all with --all, more with --limit N, "
+                f"{left:,} more not shown; see them all with --all, more with --limit N, "
                 "or every row with a machine format (--format csv)."
             )
-        return f"{left} more not shown; see them all with --all (or without --limit), more with a larger --limit N."
+        return f"{left:,} more not shown; see them all with --all (or without --limit), more with a larger --limit N."
 
     return more

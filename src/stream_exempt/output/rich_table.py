@@ -158,7 +158,7 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
                 break
     widths = None if best is None else best[1]
     pad_edge, show_edge = (False, True) if best is None else (best[2], best[3])
-    if widths is None or (best is not None and _blocks_read_better(table, rows, room, best[0])):
+    if widths is None or blocks_read_better(table, rows, room, widths):
         blocks(table, rows, room, stream)
         return
     if (
@@ -254,14 +254,26 @@ def _broken_words(headings: Sequence[str], rows: list[list[str]], widths: list[i
 NARROW = 60
 
 
-def _blocks_read_better(table: Table, rows: list[list[str]], width: int, broken: int) -> bool:
-    """Whether one record per block reads better than the table that breaks `broken` cells'
-    words: on a narrow screen, the table breaks words in more than a quarter of its rows
-    (headings included), where the blocks would break fewer."""
-    if width >= NARROW or broken * 4 <= len(rows) + 1:
+def _cuts(cell: str, width: int) -> int:
+    """How many times the words of `cell` are cut in a column `width` wide."""
+    return sum(-(-cell_width(word) // width) - 1 for word in cell.split() if cell_width(word) > width)
+
+
+def blocks_read_better(table: Table, rows: list[list[str]], screen: int, widths: Sequence[int]) -> bool:
+    """Whether one record per block reads better than the table drawn in `widths` on a screen
+    `screen` wide: on a narrow screen, the table cuts words in more than a quarter of its rows
+    (headings included), and the blocks would cut words fewer times."""
+    if screen >= NARROW:
         return False
-    room = _block_room(table, width)
-    return sum(1 for row in rows for cell in row if longest_word(cell) > room) < broken
+    cut = [
+        _cuts(cell, width)
+        for row in (list(table.headings), *rows)
+        for cell, width in zip(row, widths, strict=True)
+    ]
+    if sum(1 for n in cut if n) * 4 <= len(rows) + 1:
+        return False
+    room = _block_room(table, screen)
+    return sum(_cuts(cell, room) for row in rows for cell in row) < sum(cut)
 
 
 def _block_room(table: Table, width: int) -> int:

@@ -34,7 +34,7 @@ def plain(table: Table, out: IO[str]) -> None:
             if over <= screen - 2 * (len(headings) - 1):
                 break
             room -= over - (screen - 2 * (len(headings) - 1))
-        if widths is None:
+        if widths is None or rich_table.blocks_read_better(table, rows, screen, widths):
             rich_table.blocks(table, rows, screen, out)
             return
     out.write(

@@ -46,7 +46,7 @@ def _not_recreated(found: list[tuple[int, str, int]]) -> str:
     """SPEC 10: rows matching a deleted exemption are not recreated; count and name them."""
     ids = ", ".join(str(exemption_id) for _, _, exemption_id in found[:NAMED])
     if len(found) > NAMED:
-        ids += f" and {len(found) - NAMED} more"
+        ids += f" and {len(found) - NAMED:,} more"
     if len(found) == 1:
         return (
             f"1 row matches a deleted exemption ({ids}), not recreated: use add to exempt that student again."

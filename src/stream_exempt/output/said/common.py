@@ -30,7 +30,7 @@ def card(heading: str, facts: Sequence[tuple[str, str]]) -> str:
 
 def days(start: date, end: date) -> str:
     count = (end - start + timedelta(days=1)).days
-    return f"{show(start)} to {show(end)} ({count} day{'s' if count != 1 else ''})"
+    return f"{show(start)} to {show(end)} ({count:,} day{'s' if count != 1 else ''})"
 
 
 def exemptions(number: int) -> str:
