@@ -39,7 +39,14 @@ SYSTEM_LAYER, USER_LAYER = "system file", "per-user file"
 
 class BadConfiguration(StoreUnusable):
     """A configuration file that cannot be read, or holds an unknown key or a bad value, or a
-    bad value in an environment variable (exit 4)."""
+    bad value in an environment variable (exit 4). `subject` names what is bad in a few words
+    (`'store' in /etc/stream-exempt/config.toml`), for `config` to count the others by name."""
+
+    subject = ""
+
+    def about(self, subject: str) -> BadConfiguration:
+        self.subject = subject
+        return self
 
 
 class Setting(NamedTuple):
@@ -187,7 +194,7 @@ def _values(
                     key,
                     BadConfiguration(
                         f"the configuration file {path} has an unknown key {key!r}; the keys are {', '.join(KEYS)}."
-                    ),
+                    ).about(f"the unknown key {key!r} in {path}"),
                 )
             )
             continue
@@ -202,7 +209,9 @@ def _checked(path: Path, key: str, value: Any) -> str:
     """A value from the file, or `BadConfiguration` naming the file and the key."""
 
     def bad(why: str) -> BadConfiguration:
-        return BadConfiguration(f"the configuration file {path} has a bad value for {key!r}: {why}.")
+        return BadConfiguration(f"the configuration file {path} has a bad value for {key!r}: {why}.").about(
+            f"{key!r} in {path}"
+        )
 
     if not isinstance(value, str):
         raise bad(f"{type(value).__name__} given, text expected (put it in double quotes)")
@@ -253,7 +262,7 @@ def from_environment(name: str) -> Setting | None:
     if problem := value_problem(name, value):
         shown = repr(value) if len(value) <= 80 else repr(value[:80]) + f"... ({len(value)} characters)"
         then = f", or unset {variable}" if ";" in problem else f"; fix it or unset {variable}"
-        raise BadConfiguration(f"{variable}={shown} is {problem}{then}.")
+        raise BadConfiguration(f"{variable}={shown} is {problem}{then}.").about(variable)
     return Setting(name, value, ENVIRONMENT, variable)
 
 
@@ -357,4 +366,4 @@ def _url_problem(setting: Setting) -> BadConfiguration | None:
     if not is_url(setting.value) or (problem := url_problem(setting.value)) is None:
         return None
     where = f" (that URL is set in {setting.origin})" if setting.kind != OPTION else ""
-    return BadConfiguration(f"{problem.rstrip('.')}{where}.")
+    return BadConfiguration(f"{problem.rstrip('.')}{where}.").about("the store's URL")

@@ -53,9 +53,10 @@ def config_(
     if survey.problems:
         first, others = survey.problems[0], len(survey.problems) - 1
         if others:
-            # Joined with ";", never a bracket after the first problem's own bracket.
-            which = f"{others} other bad setting{'s are' if others > 1 else ' is'}"
-            where = 'given with its "problem" in the JSON' if fmt == "json" else "marked above"
-            first.message = f"{first.message.rstrip('.')}; {which} {where}."
+            # Each other problem by name, joined with ";", never a bracket after the first
+            # problem's own; a file that cannot be read is named by its own problem.
+            named = [problem.subject or "a configuration file" for problem in survey.problems[1:]]
+            where = 'each with its "problem" in the JSON' if fmt == "json" else "marked above"
+            first.message = f"{first.message.rstrip('.')}; also bad: {', '.join(named)} ({where})."
         shown.error = first
     return shown
