@@ -181,7 +181,7 @@ def test_a_tutor_sees_how_an_exemption_from_anothers_request_was_made(office: Of
         (["delete", "1", "--yes"], TUTORS_ADD),
         (["edit", "1", "--reason", "changed"], TUTORS_ADD),
         (["extend", "--batch", "1", "--by", "1w"], TUTORS_ADD),
-        (["approve", "R2"], TUTORS_ADD),  # it records the exemption first
+        (["approve", "R2"], TUTORS_DECIDE),
         (["reject", "R2", "--reason", "no"], TUTORS_DECIDE),
     ],
     ids=lambda value: value[0] if isinstance(value, list) else "",
@@ -230,19 +230,61 @@ def test_a_tutors_other_writes_are_refused_by_the_database(
         ["move", "1", "--end", "2026-12-01"],
         ["edit", "404", "--reason", "x"],
         ["delete", "404", "--yes"],
+        # A dry run foretells the real run: refused as it would be, even where nothing clashes.
+        ["bulk", "COHORT", "--type", "placement", "--start", "2027-01-12", "--for", "1w", "--dry-run"],
+        ["bulk", "OTHERS", "--type", "placement", "--start", "2027-02-12", "--for", "1w", "--dry-run"],
+        [
+            "add",
+            "201234568",
+            "-t",
+            "placement",
+            "-s",
+            "2027-02-01",
+            "--for",
+            "1d",
+            "--every",
+            "1w",
+            "--count",
+            "2",
+            "--dry-run",
+        ],
+        # Deciding: whichever request it names (another's, none, one decided already).
+        ["approve", "R404"],
+        ["reject", "R1", "--reason", "no"],
+        ["reject", "R2", "--reason", "no"],
+        ["reject", "R404", "--reason", "no"],
     ],
-    ids=["add", "series", "bulk", "move", "edit", "delete"],
+    ids=[
+        "add",
+        "series",
+        "bulk",
+        "move",
+        "edit",
+        "delete",
+        "bulk-dry-run-clash",
+        "bulk-dry-run",
+        "series-dry-run",
+        "approve-none",
+        "reject-approved",
+        "reject-anothers",
+        "reject-none",
+    ],
 )
 def test_a_tutor_is_refused_for_its_role_before_any_rule_or_lookup(
     office: Office, tmp_path: Path, command: list[str]
 ) -> None:
-    """A change that would clash (R7), break R5, or name no exemption at all: a tutor hears that
-    tutors may not change exemptions (exit 4), never a rule's advice it could not follow."""
+    """A change that would clash (R7), break R5, or name no exemption or request at all: a tutor
+    hears that tutors may not do it (exit 4), never a rule's advice it could not follow."""
     office.officer.add("201234567", "--start", "2027-01-11", "--for", "2w")
+    ask(office.tutor, "201234581")
+    office.officer.ok("approve", "R1")  # R1 approved
+    ask(office.other_tutor, "201234582")  # R2: another tutor's, waiting
     before = snapshot(office.url)
-    args = [write(tmp_path, "student_id\n201234567\n") if arg == "COHORT" else arg for arg in command]
+    cohorts = {"COHORT": "student_id\n201234567\n", "OTHERS": "student_id\n201234590\n"}
+    args = [write(tmp_path, cohorts[arg]) if arg in cohorts else arg for arg in command]
     result = office.tutor(*args)
-    assert (result.exit_code, result.stdout, result.stderr) == (4, "", TUTORS_ADD)
+    expected = TUTORS_DECIDE if command[0] in ("approve", "reject") else TUTORS_ADD
+    assert (result.exit_code, result.stdout, result.stderr) == (4, "", expected)
     assert snapshot(office.url) == before
 
 

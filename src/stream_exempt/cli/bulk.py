@@ -279,6 +279,8 @@ def bulk(
 
         if dry_run:  # no write lock, and no store file made where there was none
             # reads: never creates the store; none yet, checked as if against an empty one
+            if present:
+                session.store().check_may_change()
             plan = plan_against(
                 *(session.store().live_and_deleted_of(students, today) if present else ({}, {}))
             )

@@ -143,6 +143,8 @@ def add_series(
                 f"There is no store at {session.store_shown} yet: the series was checked as if "
                 "against an empty store, and nothing was created."
             )
+        if exists:
+            session.store().check_may_change()
         planned = plan(session.store().live_and_deleted_of([draft.student_id], today) if exists else ({}, {}))
     else:
         if not exists:  # a series that is refused leaves no new store behind

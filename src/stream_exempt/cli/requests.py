@@ -159,7 +159,7 @@ def approve(
     new_start = dates.parse_date(start, today) if start is not None else None
     who = actor(as_)
     store = session.store()
-    store.check_may_change()  # approving records an exemption
+    store.check_may_decide()
     with store.writing():
         asked = store.request(number)
         _refuse_decided(asked)
@@ -195,6 +195,7 @@ def reject(
         raise Refused("give the reason for rejecting it with --reason; the tutor will want to know.")
     who = actor(as_)
     store = session.store()
+    store.check_may_decide()
     with store.writing():
         asked = store.request(number)
         _refuse_decided(asked)

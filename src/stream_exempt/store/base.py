@@ -123,7 +123,12 @@ class StoreBase:
     def check_may_change(self) -> None:
         """Refuse, before any rule is applied, a user who may not change exemptions (on
         PostgreSQL a tutor, SPEC 12): never a rule's advice to someone who could not follow it.
-        A store file is guarded by its own permissions."""
+        A store file is guarded by its own permissions. A dry run asks too: it foretells the
+        real run, which would be refused."""
+
+    def check_may_decide(self) -> None:
+        """Refuse, before the request is looked up, a user who may not approve or reject
+        requests (on PostgreSQL a tutor, SPEC 12)."""
 
     def changed_since(self, version: int) -> bool:
         """Whether another connection has committed since `version()` returned `version`."""

@@ -339,6 +339,17 @@ class PostgresStore(StoreProtocol):
 
             raise StoreUnusable(TUTORS_MAY_NOT_CHANGE)
 
+    def check_may_decide(self) -> None:
+        """A tutor (no right to decide a request, nor to record the exemption an approval
+        makes) is refused here, before its request, or another's, is looked up."""
+        row = self.conn.execute(
+            "SELECT has_table_privilege('requests', 'UPDATE') AND has_table_privilege('exemptions', 'INSERT')"
+        ).fetchone()
+        if not (row and row[0]):
+            from stream_exempt.store.roles import TUTORS_MAY_NOT_DECIDE
+
+            raise StoreUnusable(TUTORS_MAY_NOT_DECIDE)
+
     def _signed(self, actor: Actor) -> Actor:
         """The actor as recorded: the session user, and `--as` beside it unless it names the
         session user (SPEC 12). `--as` naming the operating system's login is kept: on

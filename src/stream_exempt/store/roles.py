@@ -137,6 +137,7 @@ _ROLE_HINT = (
 
 # What a tutor is told when it tries to change an exemption (SPEC 12).
 TUTORS_MAY_NOT_CHANGE = "permission denied: tutors can record requests, not exemptions."
+TUTORS_MAY_NOT_DECIDE = "permission denied: tutors can record requests, not approve or reject them."
 
 
 def ungranted(conn: Any, error: Any, shown: str) -> StoreUnusable | None:
@@ -195,7 +196,7 @@ def denied(error: Any, shown: str) -> StoreUnusable:
         # security): one refused is the event of a change to an exemption, written before it.
         return StoreUnusable(TUTORS_MAY_NOT_CHANGE)
     if table == "requests":
-        return StoreUnusable("permission denied: tutors can record requests, not approve or reject them.")
+        return StoreUnusable(TUTORS_MAY_NOT_DECIDE)
     if table in _BOOKKEEPING:
         return StoreUnusable(f"permission denied: you have no role on the store {shown}; {_ROLE_HINT}.")
     return StoreUnusable(f"permission denied on the store {shown} ({message.strip()}); {_ROLE_HINT}.")
