@@ -142,7 +142,13 @@ def test_html_is_the_same_bytes_every_time(cli: Cli, clock: Clock, tmp_path: Pat
         ([STUDENT, "--svg", "a.svg", "--html", "a.html"], 2, "not both"),
         (["12345"], 2, "not a student ID"),
         (["--batch", "9"], 3, "no batch 9"),
-        ([STUDENT, "--svg", "/nonexistent-folder/x.svg"], 74, "/nonexistent-folder/x.svg"),
+        (
+            [STUDENT, "--svg", "/nonexistent-folder/x.svg"],
+            74,
+            "/nonexistent-folder/x.svg (No such file or directory); create its folder first, or name a file",
+        ),
+        ([STUDENT, "--svg", "/dev/full"], 74, "(No space left on device); free some space there, or name"),
+        ([STUDENT, "--html", "/tmp"], 74, "/tmp (Is a directory); name a file, not a folder."),
     ],
 )
 def test_refusals(cli: Cli, args: list[str], code: int, message: str) -> None:
@@ -331,3 +337,36 @@ def test_timeline_files_an_empty_name_is_refused_a_dash_is_stdout_a_new_file_is_
     kept.chmod(0o640)
     cli.ok("timeline", "201234567", "--html", str(kept))
     assert stat.S_IMODE(kept.stat().st_mode) == 0o640 and kept.read_text() != "old"
+
+
+def test_a_new_picture_that_cannot_be_written_whole_is_removed(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that fills up half way through the picture leaves no half picture behind."""
+    import errno
+    import os
+
+    from stream_exempt.output import pictures
+
+    class Full:
+        def __init__(self, descriptor: int, *args: object, **kwargs: object) -> None:
+            self.descriptor = descriptor
+
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            os.close(self.descriptor)
+
+        def write(self, text: str) -> int:
+            os.write(self.descriptor, text[:100].encode())
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pictures, "open", Full, raising=False)
+    target = tmp_path / "picture.svg"
+    result = cli("timeline", STUDENT, "--svg", str(target))
+    assert result.exit_code == 74 and "free some space there" in result.stderr
+    assert not target.exists()
+    kept = tmp_path / "kept.svg"  # a file that was there before is the user's: never removed
+    kept.write_text("old")
+    assert cli("timeline", STUDENT, "--svg", str(kept)).exit_code == 74 and kept.exists()

@@ -3,6 +3,7 @@ file or to standard output."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
@@ -77,13 +78,25 @@ def to_file(picture: Any, kind: str, *, title: str) -> str:
     return console.export_html(inline_styles=True)
 
 
+# What to do when a picture cannot be written, by the reason (errno); else the folder.
+_ADVICE = {
+    errno.ENOSPC: "free some space there, or name a file on another disk",
+    errno.EDQUOT: "free some space there, or name a file on another disk",
+    errno.ENOENT: "create its folder first, or name a file in another",
+    errno.EISDIR: "name a file, not a folder",
+}
+
+
 def _write(path: Path, text: str) -> None:
-    """Write the picture; a new file is its owner's only (0600), as the store: it names students."""
+    """Write the picture; a new file is its owner's only (0600), as the store: it names students.
+    A new file that could not be written whole is removed: no half picture is left behind."""
+    new = not os.path.lexists(path)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with open(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
     except OSError as error:
-        raise OutputFailed(
-            f"cannot write {path} ({error.strerror}); check the folder and its permissions."
-        ) from None
+        if new and os.path.isfile(path):
+            os.unlink(path)
+        advice = _ADVICE.get(error.errno or 0, "check the folder and its permissions")
+        raise OutputFailed(f"cannot write {path} ({error.strerror}); {advice}.") from None
