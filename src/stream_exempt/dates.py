@@ -1,6 +1,8 @@
 """Calendar dates in the University's time zone; the date and duration forms people type.
 
-This is the only module that reads the clock. Everything else is handed `today`.
+This is the only module that reads the clock. Everything else is handed `today`. The zone is
+handed in too (`config.zone()` reads the setting): this module, part of the vocabulary every
+room shares, reads no setting.
 """
 
 from __future__ import annotations
@@ -8,15 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache, partial
-from zoneinfo import ZoneInfo
 
-from stream_exempt import config
-from stream_exempt.errors import Refused
-from stream_exempt.validate import printable
-
-DEFAULT_TZ = config.DEFAULT_TZ
+from stream_exempt.errors import Refused, printable
 
 DATE_FORMS = (
     "2027-01-10, 10/01/2027, 10-01-2027, 10.01.2027, 10 Jan 2027, 10 January 2027, "
@@ -28,6 +25,7 @@ DURATION_FORMS = "10d, 2w or 3m"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
+
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})", re.ASCII)
 _NAMED = re.compile(r"(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})", re.ASCII)
@@ -37,20 +35,9 @@ _DURATION = re.compile(r"([+-]?)(\d+)([dwm])", re.ASCII | re.IGNORECASE)
 _LONGEST = 999_999
 
 
-def zone_name() -> str:
-    """The University's time zone: STREAM_EXEMPT_TZ, else `timezone` in the configuration file,
-    else Europe/London."""
-    return config.setting("timezone").value
-
-
-def _zone() -> ZoneInfo:
-    # A zone that does not exist was refused when the setting was read (exit 4, naming where).
-    return ZoneInfo(zone_name())
-
-
-def today() -> date:
-    """The current calendar date in the University's time zone."""
-    return datetime.now(_zone()).date()
+def today(zone: tzinfo) -> date:
+    """The current calendar date in the University's time zone, `zone` (`config.zone()`)."""
+    return datetime.now(zone).date()
 
 
 def now_utc() -> str:
@@ -58,27 +45,27 @@ def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def local_day(stamp: str) -> date:
-    """The calendar date, in the University's time zone, of an ISO UTC timestamp."""
+def local_day(stamp: str, zone: tzinfo) -> date:
+    """The calendar date, in the University's time zone `zone`, of an ISO UTC timestamp."""
     moment = datetime.fromisoformat(stamp)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(_zone()).date()
+    return moment.astimezone(zone).date()
 
 
-def end_of_day(day: date) -> str:
-    """The first instant after `day` in the University's time zone, as an ISO UTC timestamp
-    (`now_utc`'s form): what was recorded before it was recorded by the end of `day`.
+def end_of_day(day: date, zone: tzinfo) -> str:
+    """The first instant after `day` in the University's time zone `zone`, as an ISO UTC
+    timestamp (`now_utc`'s form): what was recorded before it was recorded by the end of `day`.
 
     Midnight of the next day, which is 23:00 UTC the same day in British Summer Time."""
-    following = datetime.combine(day + timedelta(days=1), time(), tzinfo=_zone())
+    following = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
     return following.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def local_time(stamp: str) -> str:
-    """An ISO UTC timestamp shown in the University's time zone: `2027-01-10 09:30 GMT`."""
+def local_time(stamp: str, zone: tzinfo) -> str:
+    """An ISO UTC timestamp shown in the University's time zone `zone`: `2027-01-10 09:30 GMT`."""
     moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M %Z")
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 @dataclass(frozen=True)

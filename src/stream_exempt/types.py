@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from stream_exempt.errors import Refused
-from stream_exempt.validate import printable
+from stream_exempt.errors import Refused, printable
 
 
 @dataclass(frozen=True)

@@ -222,7 +222,7 @@ def bulk(
 
     session: Session = ctx.obj
     who = actor(as_)
-    today = dates.today()
+    today = session.today()
     defaults, unpassable = _defaults(type_, start, end, for_, reason, today)
     if every is None:
         series.no_series_options(count, until, weekdays)

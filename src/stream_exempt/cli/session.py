@@ -1,19 +1,26 @@
 """What every command shares: the store it opens, the actor, today, and messages on stderr."""
 
+from __future__ import annotations
+
 import gc
 import os
 import pwd
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from stream_exempt import config, interrupts, sharing, validate
+from stream_exempt import config, dates, interrupts, sharing, validate
 from stream_exempt.errors import NoStoreYet, StoreUnusable
 from stream_exempt.model import Actor
 from stream_exempt.output.reporter import Reporter
 from stream_exempt.store import StoreProtocol, is_url, open_store, shown_path
 from stream_exempt.store.location import is_conninfo
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 APP_NAME = "stream-exempt"
 
@@ -71,6 +78,15 @@ class Session:
 
         self.ledger.note(what, then)
         streams.report_broken_pipe()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The University's time zone (`config.zone()`), which `dates` is handed."""
+        return config.zone()
+
+    def today(self) -> date:
+        """Today's date in the University's time zone."""
+        return dates.today(self.zone)
 
     @property
     def store_setting(self) -> config.Setting:
