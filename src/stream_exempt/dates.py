@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
+from typing import NamedTuple
 
 from stream_exempt.errors import Refused, printable
 
@@ -26,11 +26,23 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
-_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})", re.ASCII)
-_NAMED = re.compile(r"(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})", re.ASCII)
-_RELATIVE = re.compile(r"([+-])(\d+)([dwm])", re.ASCII | re.IGNORECASE)
-_DURATION = re.compile(r"([+-]?)(\d+)([dwm])", re.ASCII | re.IGNORECASE)
+@cache
+def _date_forms() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The numeric and named date forms, and the relative one (`+3d`): compiled when first
+    asked for, as `check` (which cron runs without `--on`) parses no date."""
+    return (
+        re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII),
+        re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})", re.ASCII),
+        re.compile(r"(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})", re.ASCII),
+        re.compile(r"([+-])(\d+)([dwm])", re.ASCII | re.IGNORECASE),
+    )
+
+
+@cache
+def _duration_form() -> re.Pattern[str]:
+    return re.compile(r"([+-]?)(\d+)([dwm])", re.ASCII | re.IGNORECASE)
+
+
 # More days, weeks or months than the calendar holds (it ends in the year 9999).
 _LONGEST = 999_999
 
@@ -68,9 +80,9 @@ def local_time(stamp: str, zone: tzinfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
-@dataclass(frozen=True)
-class Duration:
-    """A count of days, weeks or calendar months; negative for a backward shift."""
+class Duration(NamedTuple):
+    """A count of days, weeks or calendar months; negative for a backward shift. (A NamedTuple:
+    cheaper to define than a dataclass, on the start-up path of every command.)"""
 
     amount: int
     unit: str  # "d", "w" or "m"
@@ -128,7 +140,7 @@ class Duration:
 
 def parse_duration(text: str, *, allow_negative: bool = False) -> Duration:
     """`10d`, `2w`, `3m`; with `allow_negative`, also `-1w` (for `move --by`)."""
-    match = _DURATION.fullmatch(text.strip())
+    match = _duration_form().fullmatch(text.strip())
     if not match or (match[1] == "-" and not allow_negative):
         forms = DURATION_FORMS + (", with a leading - to go back" if allow_negative else "")
         raise Refused(
@@ -156,6 +168,7 @@ def parse_date(text: str, today: date) -> date:
     in the future, the rule that says so (R3, R5) refuses a past one, as any other."""
     value = text.strip()
     lowered = value.lower()
+    iso, day_first, named, relative = _date_forms()
     try:
         if lowered == "today":
             return today
@@ -165,16 +178,16 @@ def parse_date(text: str, today: date) -> date:
             lowered == "yesterday"
         ):  # a day past: accepted wherever a date may be; the rules refuse it where not
             return today - timedelta(days=1)
-        if match := _RELATIVE.fullmatch(value):
+        if match := relative.fullmatch(value):
             if len(match[2].lstrip("0")) > len(str(_LONGEST)):
                 raise Refused(f"{printable(text)} falls outside the calendar (it runs from year 1 to 9999).")
             amount = int(match[2]) * (-1 if match[1] == "-" else 1)
             return Duration(amount, match[3].lower()).after(today)
-        if match := _ISO.fullmatch(value):
+        if match := iso.fullmatch(value):
             return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _DAY_FIRST.fullmatch(value):
+        if match := day_first.fullmatch(value):
             return date(int(match[4]), int(match[3]), int(match[1]))
-        if match := _NAMED.fullmatch(value):
+        if match := named.fullmatch(value):
             from dateutil.parser import parserinfo
 
             month = parserinfo().month(match[2])
