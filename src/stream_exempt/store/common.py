@@ -223,7 +223,7 @@ REQUEST_SNAPSHOT_FIELDS = (
     "'exemption', exemption_id"
 )
 # The columns of an event, in the order of `Event`'s fields, as `events_of` reads them.
-EVENT_COLUMNS = ", ".join(field.name for field in fields(Event))
+EVENT_COLUMNS = ", ".join(Event._fields)
 
 
 def _snapshot(text: str | None, loads: Callable[[str], Any]) -> dict[str, Any] | None:
