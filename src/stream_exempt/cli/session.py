@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import pwd
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,26 +24,6 @@ APP_NAME = "stream-exempt"
 # What to do when the output fails after a change was recorded, unless the command says better
 # (a request is seen with `requests`, and `init` may safely be run again).
 SEE_LIST = "Do not run it again; `stream-exempt list` shows it"
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a long file is read and checked.
-
-    That work makes several small objects per row and no reference cycles. Left running, the
-    collector walks every object made so far again and again: before this, it took half the
-    time of a 100,000-row import. Afterwards those objects are frozen (left out of later
-    collections), so turning the collector back on does not walk them once more. Memory is
-    still freed as usual, by reference counting.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def ask(question: str) -> bool:
