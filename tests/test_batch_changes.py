@@ -84,7 +84,7 @@ def test_a_batch_change_is_the_same_as_one_change_at_a_time(
     capsys.readouterr()
 
     assert snapshot(cli.location) == snapshot(one_by_one.store_path)
-    assert f"{len(changeable)}" in batch.stderr and "left as they were" in batch.stderr
+    assert f"{len(changeable):,}" in batch.stderr and "left as they were" in batch.stderr
 
 
 def test_one_refused_member_refuses_the_whole_batch(cli: Cli, tmp_path: Path) -> None:

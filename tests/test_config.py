@@ -338,7 +338,7 @@ def test_config_reads_every_file_and_names_each_bad_one(
     assert result.stderr.startswith(
         f"Error: The configuration file {user_file} has a bad value for 'timezone'"
     )
-    assert result.stderr.endswith("(and 1 other bad setting, marked above).\n")
+    assert result.stderr.endswith('; 1 other bad setting is given with its "problem" in the JSON.\n')
 
 
 def test_a_bad_office_file_stops_commands_though_the_per_user_file_is_good(
@@ -400,8 +400,11 @@ def test_a_bad_key_in_a_file_leaves_its_other_keys_shown(tmp_path: Path) -> None
     )
     assert result.stderr == (
         f"Error: The configuration file {office} has a bad value for 'timezone': 'Mars/Olympus' is not a known "
-        "time zone; name one such as Europe/London (and 1 other bad setting, marked above).\n"
+        'time zone; name one such as Europe/London; 1 other bad setting is given with its "problem" in the JSON.\n'
     )
+    table = run("config", env={"STREAM_EXEMPT_CONFIG": str(office)})
+    assert table.stderr == result.stderr.replace('given with its "problem" in the JSON', "marked above")
+    assert table.stdout.count("(bad value)") == 2  # the two settings the table marks
     # Every other command still stops at the bad file (SPEC 9).
     listed = run("list", env={"STREAM_EXEMPT_CONFIG": str(office)})
     assert listed.exit_code == 4 and "'Mars/Olympus' is not a known time zone" in listed.stderr
@@ -437,4 +440,5 @@ def test_an_unknown_key_beside_a_bad_value_is_named_in_the_file_s_problem(tmp_pa
     problem = json.loads(result.stdout)["config_files"][0]["problem"]
     assert "bad value for 'store'" in problem and "unknown key 'bogus'" in problem
     assert problem.endswith(".") and ".;" not in problem  # one sentence, its parts joined by ";"
-    assert result.stderr.endswith("(and 1 other bad setting, marked above).\n")
+    assert result.stderr.endswith('; 1 other bad setting is given with its "problem" in the JSON.\n')
+    assert ") (" not in result.stderr  # one bracket at a time

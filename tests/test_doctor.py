@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import LONDON, Cli, Clock
+from helpers import LONDON, Cli, Clock, write
 from stream_exempt import rules
 from stream_exempt.store import STATUS_SQL, Store
 
@@ -64,6 +64,33 @@ def test_doctor_counts_are_the_counts_of_list_status(cli: Cli, clock: Clock) -> 
     }
     assert report["counts"] == listed == {"active": 1, "pending": 2, "expired": 1, "deleted": 1}
     assert first in map(int, cli.ok("list", "--status", "expired", "--ids").stdout.split())
+
+
+def test_doctor_and_bulk_write_large_counts_with_thousands_separators(
+    cli: Cli, clock: Clock, tmp_path: Path
+) -> None:
+    students = "".join(f"{200_000_000 + n}\n" for n in range(1_234))
+    cohort = write(tmp_path, "student_id\n" + students)
+    imported = cli.ok("bulk", cohort, "--type", "placement", "--start", "2027-01-20", "--for", "1w")
+    assert imported.stdout == (
+        "Batch 1: 1,234 exemptions created, 0 already recorded.\n  20 Jan 2027 to 26 Jan 2027: 1,234 students\n"
+    )
+    again = cli.ok("bulk", cohort, "--type", "placement", "--start", "2027-01-20", "--for", "1w")
+    assert again.stdout == "Nothing new: all 1,234 already recorded.\n"
+    lines = dict(line.split(maxsplit=1) for line in cli.ok("doctor").stdout.splitlines())
+    assert lines["exemptions"] == "0 active, 1,234 pending, 0 expired, 0 deleted"
+    assert json.loads(cli.ok("doctor", "--json").stdout)["counts"]["pending"] == 1_234  # numbers stay numbers
+
+
+@pytest.mark.sqlite_only("the facts of a store file")
+def test_doctor_on_a_narrow_screen_wraps_each_fact_under_itself(cli: Cli) -> None:
+    cli.add("201234567")
+    wide = cli.ok("doctor").stdout  # not a terminal, no COLUMNS: a fact a line
+    assert "integrity      ok (quick check; --full for the complete one)\n" in wide
+    narrow = cli.ok("doctor", env={"COLUMNS": "40"}).stdout
+    assert "integrity      ok (quick check; --full\n               for the complete one)\n" in narrow
+    assert all(len(line) <= 40 for line in narrow.splitlines() if " " in line[15:])  # not the long path
+    assert narrow.replace("\n               ", " ") == wide
 
 
 @pytest.mark.parametrize(("options", "check"), [((), "quick"), (("--full",), "full")])

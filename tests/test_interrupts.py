@@ -214,7 +214,7 @@ def test_interrupting_bulk_of_20000_never_lies(prepared: Path) -> None:
 
     def said(store: Path) -> str:
         created = _one(store, "SELECT count(*) FROM exemptions WHERE batch = 1")[0]
-        return f"Error: Interrupted after recording: batch 1, {created} exemptions created."
+        return f"Error: Interrupted after recording: batch 1, {created:,} exemptions created."
 
     args = ("bulk", str(prepared / "cohort.csv"), "--type", "placement", "--start", "+2w", "--for", "2w")
     outcomes = _interrupted(prepared / "bulk", Command(args, prepared / "empty.db", whole, said), 50)
@@ -238,7 +238,7 @@ def test_interrupting_extend_of_a_20000_member_batch_never_lies(prepared: Path) 
 
     def said(store: Path) -> str:
         extended = _one(store, "SELECT count(*) FROM events WHERE action = 'extend'")[0]
-        return f"Error: Interrupted after recording: {extended} exemptions extended (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ...)."
+        return f"Error: Interrupted after recording: {extended:,} exemptions extended (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ...)."
 
     args = ("extend", "--batch", "1", "--by", "1w")
     outcomes = _interrupted(prepared / "extend", Command(args, base, whole, said), 100)

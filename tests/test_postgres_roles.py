@@ -158,6 +158,19 @@ def test_tutors_see_only_their_own_requests(office: Office) -> None:
     assert result.exit_code == 3
 
 
+def test_a_tutor_sees_how_an_exemption_from_anothers_request_was_made(office: Office) -> None:
+    """The approval belongs to the exemption as well as to the request: a tutor reading the
+    exemption's history sees it (who approved it, with what dates), though not the other tutor's
+    request event (who asked)."""
+    number = ask(office.other_tutor, "201234504")
+    approved = office.officer.ok("approve", number).stdout
+    exemption = approved.split("exemption ")[1].split()[0].rstrip(".,:")
+    seen = json.loads(office.tutor.ok("history", exemption, "--format", "json").stdout)
+    assert [(event["action"], event["actor"]) for event in seen] == [("approve", office.names["officer"])]
+    everything = json.loads(office.officer.ok("history", exemption, "--format", "json").stdout)
+    assert [event["action"] for event in everything] == ["request", "approve"]
+
+
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
@@ -290,6 +303,25 @@ def test_a_user_with_no_role_is_told_to_ask_for_one(office: Office) -> None:
         f"Error: Permission denied: you have no role on the store {shown}; ask the database administrator "
         "to grant you stream_exempt_officer or stream_exempt_tutor (see `stream-exempt init --roles`).\n"
     )
+
+
+def test_a_member_of_a_role_on_a_store_with_no_grants_yet_is_told_to_ask_the_owner(
+    office: Office, pg_empty: str
+) -> None:
+    """Grants belong to one database: on a new (or copied) store, people who have their roles
+    are refused until its owner runs `init --roles` there, and are told so, not to ask for a role."""
+    owner = Cli(pg_empty)
+    owner.ok("init")
+    officer = Cli(as_user(pg_empty, office.names["officer"], f"pw-{office.names['officer']}"))
+    result = officer("list")
+    assert (result.exit_code, result.stdout) == (4, "")
+    assert result.stderr == (
+        f"Error: Permission denied: you have the role {OFFICER}, but the store {officer.shown} grants it "
+        "nothing yet (a new or copied database); ask the owner of its tables to run "
+        "`stream-exempt init --roles` on it.\n"
+    )
+    owner.ok("init", "--roles")
+    assert officer.ok("list").stdout == "No exemptions match.\n"
 
 
 def test_init_roles_by_someone_who_does_not_own_the_store_is_refused(office: Office) -> None:

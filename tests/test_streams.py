@@ -80,7 +80,7 @@ def test_a_reader_that_goes_away_after_a_commit_hears_what_was_recorded(big_stor
     assert status(result) == 141
     [line] = result.stderr.splitlines()
     assert line.startswith("Error: The reader of the output went away, but this was recorded: ")
-    assert "3000 exemptions extended (ids 1, 2, 3," in line
+    assert "3,000 exemptions extended (ids 1, 2, 3," in line
     ends = sqlite3.connect(big_store).execute("SELECT DISTINCT end_date FROM exemptions").fetchall()
     assert len(ends) == 1  # every member moved, once
 

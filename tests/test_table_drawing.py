@@ -277,3 +277,17 @@ def test_tables_keep_the_padding_at_both_edges_and_break_the_fewest_words(
     narrow = cli.ok("list", env={"COLUMNS": "80"}).stdout
     # Too narrow for every word: the free-text reason is folded, "Placement" stays whole.
     assert "│ Placement │" in narrow, narrow
+
+
+@pytest.mark.parametrize(("columns", "blocks"), [(40, True), (80, False)], ids=lambda v: str(v))
+def test_on_a_narrow_screen_a_table_that_breaks_its_words_gives_way_to_blocks(
+    cli: Cli, columns: int, blocks: bool
+) -> None:
+    """`types` at 40 columns broke `Authoris|ed` and `(self-ce|rtificat|ion`: one record per
+    block keeps every word whole. From 60 columns the table stays (`list` at 80 is drawn as before)."""
+    shown = cli.ok("types", env={"COLUMNS": str(columns)}).stdout
+    assert shown.startswith("Code     authorised-absence\nLabel    Authorised Absence\n") is blocks, shown
+    assert ("┃" in shown) is not blocks
+    if blocks:
+        assert "(self-certification," in shown
+        assert all(len(line) <= columns for line in shown.splitlines())

@@ -336,7 +336,7 @@ def ranges(plan: Plan) -> list[str]:
 
     counts = Counter((terms.start, terms.end) for _, terms in plan.created)
     return [
-        f"{show(start)} to {show(end)}: {n} student{'s' if n != 1 else ''}"
+        f"{show(start)} to {show(end)}: {n:,} student{'s' if n != 1 else ''}"
         for (start, end), n in sorted(counts.items())
     ]
 

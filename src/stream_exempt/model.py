@@ -84,9 +84,11 @@ class Terms(NamedTuple):
     reason: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Exemption:
-    """One recorded exemption. Its status depends on the day asked about (see `rules.status`)."""
+# Only the fields: each record below makes its own `__init__`, `__repr__` and `__eq__`.
+@dataclass(frozen=True, slots=True, init=False, repr=False, eq=False)
+class Recorded:
+    """What an exemption and a tutor's request for one both record: a number, the student, and
+    the type, dates and reason asked for (in that order, first in each)."""
 
     id: int
     student_id: str
@@ -94,6 +96,12 @@ class Exemption:
     start: date
     end: date
     reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Exemption(Recorded):
+    """One recorded exemption. Its status depends on the day asked about (see `rules.status`)."""
+
     batch: int | None
     created_by: str
     created_at: str
@@ -218,15 +226,10 @@ REQUESTED, APPROVED, REJECTED = "requested", "approved", "rejected"
 REQUEST_STATUSES = (REQUESTED, APPROVED, REJECTED)
 
 
-class Request(NamedTuple):
+@dataclass(frozen=True)
+class Request(Recorded):
     """A personal tutor's request for an exemption, waiting for (or past) an officer's decision."""
 
-    id: int
-    student_id: str
-    type: str
-    start: date
-    end: date
-    reason: str | None
     requested_by: str  # the tutor who asked (`--from`)
     recorded_by: str  # the login that typed it in (before 0005_actor: `--as`, else the login)
     requested_at: str

@@ -289,22 +289,77 @@ def _today_key(today: date, crossed: bool) -> Text:
     return marks
 
 
+@dataclass(frozen=True)
+class Canvas:
+    """What a chart of exemptions is drawn on: its weeks, today, its width in cells, the words
+    above it, and whether it will be shown in colour (only then is today's cell of a bar drawn
+    light, and only then does the legend show it)."""
+
+    window: Window
+    today: date
+    width: int
+    title: str
+    subtitle: str
+    colour: bool = True
+
+
+class _Chart:
+    """A chart of exemptions being drawn: the axis above, a row per label with its bar, and,
+    once every row is in, today marked down the picture and the legend below."""
+
+    def __init__(self, canvas: Canvas, labels: Sequence[Text]) -> None:
+        self.canvas = canvas
+        self.label_width, self.per_week = _layout(labels, canvas.window, canvas.width)
+        self.today_cell = _today_cell(canvas.window, self.per_week, canvas.today)
+        self.below_bar = _today_line(self.today_cell)
+        self.crossed = False  # whether today's column crosses a bar
+        self.rows = 0
+        months, mondays, mark = _axis(canvas.window, self.per_week, canvas.today)
+        self.lines = [
+            _line(Text(""), months, self.label_width),
+            _line(Text("week of", style="dim"), mondays, self.label_width),
+            _line(Text(""), mark, self.label_width),
+        ]
+
+    def bar(self, states: Sequence[Day], type_code: str) -> Text:
+        """The bar of a row's days, noting whether today's column crosses it."""
+        if self.today_cell is not None and not self.crossed:
+            shown = max(states[day] for day in _cell_days(self.today_cell, self.per_week))
+            self.crossed = shown in (Day.IN_FORCE, Day.PENDING)
+        return _bar(states, type_code, self.per_week, self.today_cell)
+
+    def add(self, label: Text, bar: Text) -> None:
+        """A row: its label's first line beside the bar, any further lines beside today's line."""
+        self.rows += 1
+        for index, label_line in enumerate(_wrapped(label, self.label_width)):
+            self.lines.append(_line(label_line, bar if index == 0 else self.below_bar, self.label_width))
+
+    def picture(self, *, mark_below: bool = False) -> RenderableType:
+        """The picture; `mark_below`: repeat the today mark below the last row of a long one."""
+        lines, label_width, today_cell = self.lines, self.label_width, self.today_cell
+        if not self.rows:
+            lines.append(_line(Text(""), Text("(no exemptions)", style="dim"), label_width))
+        elif mark_below and self.rows > MARK_BELOW_AFTER and today_cell is not None:
+            below = Text(" " * today_cell, style=_GAP)
+            below.append("▲", style="bold")
+            lines.append(_line(Text(""), below, label_width))
+        canvas = self.canvas
+        key = _key(canvas.today, today_cell, self.crossed and canvas.colour)
+        return Group(
+            Text(canvas.title, style="bold"),
+            Text(canvas.subtitle, style="dim"),
+            Text(""),
+            *lines,
+            Text(""),
+            key,
+        )
+
+
 def exemption_chart(
-    exemptions: Sequence[Exemption],
-    window: Window,
-    today: date,
-    width: int,
-    *,
-    title: str,
-    subtitle: str,
-    by_student: bool = False,
-    colour: bool = True,
+    exemptions: Sequence[Exemption], canvas: Canvas, *, by_student: bool = False
 ) -> RenderableType:
     """One row per exemption, earliest start first, a bar from start to end on the window's
     weeks, today marked down the picture, and a legend.
-
-    `colour`: whether the picture will be shown in colour; only then is today's cell of a bar
-    drawn light, and only then does the legend show it.
 
     `by_student`: the rows are a batch's members: labelled with the student; the type and the
     dates only where the members differ. Rows are plain lines of text (no table to measure),
@@ -322,14 +377,8 @@ def exemption_chart(
         )
         for e in exemptions
     ]
-    label_width, per_week = _layout(labels, window, width)
-    today_cell = _today_cell(window, per_week, today)
-    below_bar = _today_line(today_cell)
+    chart = _Chart(canvas, labels)
     bars: dict[tuple[object, ...], Text] = {}
-    crossed = False  # whether today's column crosses a bar
-    months, mondays, mark = _axis(window, per_week, today)
-    lines = [_line(Text(""), months, label_width), _line(Text("week of", style="dim"), mondays, label_width)]
-    lines.append(_line(Text(""), mark, label_width))
     for exemption, label in zip(exemptions, labels, strict=True):
         terms = (
             exemption.type,
@@ -339,21 +388,9 @@ def exemption_chart(
             exemption.deleted_on,
         )
         if terms not in bars:
-            states = day_states(exemption, window)
-            bars[terms] = _bar(states, exemption.type, per_week, today_cell)
-            if today_cell is not None and not crossed:
-                shown = max(states[day] for day in _cell_days(today_cell, per_week))
-                crossed = shown in (Day.IN_FORCE, Day.PENDING)
-        for index, label_line in enumerate(_wrapped(label, label_width)):
-            lines.append(_line(label_line, bars[terms] if index == 0 else below_bar, label_width))
-    if not exemptions:
-        lines.append(_line(Text(""), Text("(no exemptions)", style="dim"), label_width))
-    elif len(exemptions) > MARK_BELOW_AFTER and today_cell is not None:
-        below = Text(" " * today_cell, style=_GAP)
-        below.append("▲", style="bold")
-        lines.append(_line(Text(""), below, label_width))
-    key = _key(today, today_cell, crossed and colour)
-    return Group(Text(title, style="bold"), Text(subtitle, style="dim"), Text(""), *lines, Text(""), key)
+            bars[terms] = chart.bar(day_states(exemption, canvas.window), exemption.type)
+        chart.add(label, bars[terms])
+    return chart.picture(mark_below=True)
 
 
 def _key(today: date, today_cell: int | None, crossed: bool) -> RenderableType:
@@ -370,19 +407,10 @@ def _key(today: date, today_cell: int | None, crossed: bool) -> RenderableType:
     return legend(items)
 
 
-def series_chart(
-    exemptions: Sequence[Exemption],
-    window: Window,
-    today: date,
-    width: int,
-    *,
-    title: str,
-    subtitle: str,
-    colour: bool = True,
-) -> RenderableType:
+def series_chart(exemptions: Sequence[Exemption], canvas: Canvas) -> RenderableType:
     """A series' batch (SPEC 11): one row per student and type, every occurrence on it, first
     start first; each day shows the most of what its occurrences show (one covers it, in force
-    or not; one was deleted that day). `colour` as for `exemption_chart`."""
+    or not; one was deleted that day)."""
     rows: dict[tuple[str, str], list[Exemption]] = {}
     for exemption in sorted(exemptions, key=lambda e: (e.start, e.id)):
         rows.setdefault((exemption.student_id, exemption.type), []).append(exemption)
@@ -396,25 +424,12 @@ def series_chart(
         label.append(f"\n{count} occurrence{'s' if count != 1 else ''}{gone}", style="dim")
         label.append(f"\n{_span(members[0].start, members[-1].end)}", style="dim")
         labels.append(label)
-    label_width, per_week = _layout(labels, window, width)
-    today_cell = _today_cell(window, per_week, today)
-    below_bar = _today_line(today_cell)
-    months, mondays, mark = _axis(window, per_week, today)
-    lines = [_line(Text(""), months, label_width), _line(Text("week of", style="dim"), mondays, label_width)]
-    lines.append(_line(Text(""), mark, label_width))
-    crossed = False  # whether today's column crosses a bar
+    chart = _Chart(canvas, labels)
+    window = canvas.window
     for ((_, type_code), members), label in zip(rows.items(), labels, strict=True):
         states = [max(days) for days in zip(*(_occurrence_days(e, window) for e in members), strict=True)]
-        bar = _bar(states, type_code, per_week, today_cell)
-        if today_cell is not None and not crossed:
-            shown = max(states[day] for day in _cell_days(today_cell, per_week))
-            crossed = shown in (Day.IN_FORCE, Day.PENDING)
-        for index, label_line in enumerate(_wrapped(label, label_width)):
-            lines.append(_line(label_line, bar if index == 0 else below_bar, label_width))
-    if not rows:
-        lines.append(_line(Text(""), Text("(no exemptions)", style="dim"), label_width))
-    key = _key(today, today_cell, crossed and colour)
-    return Group(Text(title, style="bold"), Text(subtitle, style="dim"), Text(""), *lines, Text(""), key)
+        chart.add(label, chart.bar(states, type_code))
+    return chart.picture()
 
 
 def _occurrence_days(exemption: Exemption, window: Window) -> list[Day]:

@@ -49,7 +49,7 @@ def _progress(report: Reporter, rows: list[T]) -> Iterable[T]:
 
 def _writing(report: Reporter, count: int) -> AbstractContextManager[object]:
     """A spinner on stderr while a long batch is written, when stderr is a terminal."""
-    return nullcontext() if count < PROGRESS_FROM else report.working(f"Writing {count} exemptions")
+    return nullcontext() if count < PROGRESS_FROM else report.working(f"Writing {count:,} exemptions")
 
 
 def _defaults(
@@ -174,7 +174,7 @@ def _plan(
             title="Refused rows",
         )
         raise Refused(
-            f"{len(plan.refused)} of {plan.rows} rows of {name} refused (listed above); "
+            f"{len(plan.refused):,} of {plan.rows:,} rows of {name} refused (listed above); "
             "nothing was written, so fix them and run the import again."
         )
     return plan

@@ -190,7 +190,7 @@ def _refuse(report: Reporter, refused: list[tuple[Exemption, str | None]], batch
     whose = f"members of batch {batch}" if batch is not None else "exemptions"
     listed = "the first twenty listed above" if more else "listed above"
     raise Refused(
-        f"{first.rstrip('.')}; in all, {len(refused)} {whose} cannot change ({ids}; {listed}), "
+        f"{first.rstrip('.')}; in all, {len(refused):,} {whose} cannot change ({ids}; {listed}), "
         "so nothing was changed."
     )
 
@@ -405,7 +405,7 @@ def delete(
             raise Refused("deleting needs confirmation; run it at a terminal or add --yes.")
         names = ", ".join(str(e.id) for e in targets[:10]) + (" ..." if len(targets) > 10 else "")
         question = (
-            f"Delete {len(targets)} exemption(s) ({names})? They suppress nothing after today "
+            f"Delete {len(targets):,} exemption(s) ({names})? They suppress nothing after today "
             f"({dates.show(today)}); today and the days before keep their answer."
         )
         if not session.report.confirm(question):

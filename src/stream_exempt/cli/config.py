@@ -53,9 +53,9 @@ def config_(
     if survey.problems:
         first, others = survey.problems[0], len(survey.problems) - 1
         if others:
-            first.message = (
-                f"{first.message.rstrip('.')} (and {others} other bad setting{'s' if others > 1 else ''}, "
-                "marked above)."
-            )
+            # Joined with ";", never a bracket after the first problem's own bracket.
+            which = f"{others} other bad setting{'s are' if others > 1 else ' is'}"
+            where = 'given with its "problem" in the JSON' if fmt == "json" else "marked above"
+            first.message = f"{first.message.rstrip('.')}; {which} {where}."
         shown.error = first
     return shown

@@ -6,7 +6,7 @@ import os
 import re
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -91,27 +91,33 @@ class ExemptGroup(TyperGroup):
 
         interrupts.begin()
         session = Session()
+        click_main = super().main
+
+        def command() -> Any:
+            """Click's run of the command, which leaves every failure to `_run`."""
+            return click_main(
+                args=args,
+                prog_name=prog_name or "stream-exempt",
+                complete_var=complete_var,
+                standalone_mode=False,
+                obj=session,
+                **extra,
+            )
+
         try:
-            self._main(session, args, prog_name, complete_var, **extra)
+            self._main(session, sys.argv[1:] if args is None else args, command)
         except KeyboardInterrupt:  # wherever it lands before the command has ended (SPEC 10)
             self._interrupted(session.ledger)
 
-    def _main(
-        self,
-        session: Session,
-        args: Sequence[str] | None,
-        prog_name: str | None,
-        complete_var: str | None,
-        **extra: Any,
-    ) -> NoReturn:
+    def _main(self, session: Session, args: Sequence[str], command: Callable[[], Any]) -> NoReturn:
         ledger = session.ledger
-        if any("\x00" in arg for arg in (sys.argv[1:] if args is None else args)):
+        if any("\x00" in arg for arg in args):
             # No option takes a NUL (no path, id, date or text may hold one); a real process
             # cannot even receive one. Refused here, once, for every option.
             fail("a value on the command line contains a NUL character; type it again without.", 2)
         saved = streams.prepare()
         try:
-            code = self._run(session, args, prog_name, complete_var, **extra)
+            code = self._run(session, command)
             streams.finish_output()
         except (OutputFailed, ReaderGone) as error:
             streams.restore(saved)
@@ -129,25 +135,11 @@ class ExemptGroup(TyperGroup):
         interrupts.ended()  # done: a signal now changes nothing (SPEC 10)
         sys.exit(code)
 
-    def _run(
-        self,
-        session: Session,
-        args: Sequence[str] | None,
-        prog_name: str | None,
-        complete_var: str | None,
-        **extra: Any,
-    ) -> int:
+    def _run(self, session: Session, command: Callable[[], Any]) -> int:
         """Run the command; every failure but a failed output becomes its exit code here."""
         ledger = session.ledger
         try:
-            result = super().main(
-                args=args,
-                prog_name=prog_name or "stream-exempt",
-                complete_var=complete_var,
-                standalone_mode=False,
-                obj=session,
-                **extra,
-            )
+            result = command()
         except (OutputFailed, ReaderGone):
             raise
         except StreamExemptError as error:

@@ -97,7 +97,7 @@ def _refuse(report: Reporter, plan: cohort.Plan, made: list[Terms]) -> None:
     if more:
         report.note(f"... and {more} more refused occurrences.")
     raise Refused(
-        f"{len(plan.refused)} of the {len(made)} occurrences of the series refused (listed above); "
+        f"{len(plan.refused):,} of the {len(made):,} occurrences of the series refused (listed above); "
         "nothing was written: each occurrence is an exemption under every rule, so change the series "
         "and add it again."
     )

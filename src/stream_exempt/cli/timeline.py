@@ -133,21 +133,19 @@ def timeline(
             what += f", {dates.show(start)} to {dates.show(end)}"
         title = f"Batch {batch_number}: {_count(len(members), 'member')}, {what}"
         repeats = store.batch_repeats(batch_number)
-        if repeats is None:
-            picture = drawing.exemption_chart(
-                members, window, today, width, title=title, subtitle=subtitle, by_student=True, colour=colour
-            )
-        else:  # a series: a row per student, every occurrence on it
+        if repeats is not None:
             title += f", {repeats}"
-            picture = drawing.series_chart(
-                members, window, today, width, title=title, subtitle=subtitle, colour=colour
-            )
+        canvas = drawing.Canvas(window, today, width, title, subtitle, colour)
+        if repeats is None:
+            picture = drawing.exemption_chart(members, canvas, by_student=True)
+        else:  # a series: a row per student, every occurrence on it
+            picture = drawing.series_chart(members, canvas)
     else:
         assert student_id is not None
         found = store.of_student(student_id)
         title = f"Student {student_id}: {_count(len(found), 'exemption')}"
         picture = drawing.exemption_chart(
-            found, window, today, width, title=title, subtitle=subtitle, colour=colour
+            found, drawing.Canvas(window, today, width, title, subtitle, colour)
         )
     return Picture(picture, width, title, to_file, "svg" if svg is not None else "html")
 

@@ -158,7 +158,7 @@ def write(table: Table, out: IO[str], *, stderr: bool = False) -> None:
                 break
     widths = None if best is None else best[1]
     pad_edge, show_edge = (False, True) if best is None else (best[2], best[3])
-    if widths is None:
+    if widths is None or (best is not None and _blocks_read_better(table, rows, room, best[0])):
         blocks(table, rows, room, stream)
         return
     if (
@@ -249,10 +249,30 @@ def _broken_words(headings: Sequence[str], rows: list[list[str]], widths: list[i
     )
 
 
+# Below this width a table whose words break gives way to blocks; at 80 columns and more the
+# table stays (its widths are chosen to keep the short columns whole, and it is far shorter).
+NARROW = 60
+
+
+def _blocks_read_better(table: Table, rows: list[list[str]], width: int, broken: int) -> bool:
+    """Whether one record per block reads better than the table that breaks `broken` cells'
+    words: on a narrow screen, the table breaks words in more than a quarter of its rows
+    (headings included), where the blocks would break fewer."""
+    if width >= NARROW or broken * 4 <= len(rows) + 1:
+        return False
+    room = _block_room(table, width)
+    return sum(1 for row in rows for cell in row if longest_word(cell) > room) < broken
+
+
+def _block_room(table: Table, width: int) -> int:
+    """How wide a value may be in `blocks`, beside the longest heading."""
+    return max(width - max(len(heading) for heading in table.headings) - 2, 10)
+
+
 def blocks(table: Table, rows: list[list[str]], width: int, out: IO[str]) -> None:
     """One record per block, `Heading  value`, long values wrapped under themselves."""
     label = max(len(heading) for heading in table.headings) + 2
-    room = max(width - label, 10)
+    room = _block_room(table, width)
     lines: list[str] = []
     if table.title:
         lines += [table.title, ""]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields
 from datetime import date, tzinfo
 from typing import Any
 
@@ -58,11 +59,16 @@ REQUEST_HEADINGS = (
 )
 
 
+# The request's fields that REQUEST_FIELDS names, in its order: all of them up to the logins.
+_REQUEST_SHOWN = tuple(field.name for field in fields(Request))[: len(REQUEST_FIELDS)]
+
+
 def request_record(request: Request) -> dict[str, Any]:
     """The machine-readable fields of one request: ISO dates and UTC times, type code. They
     are the request's own fields, in its order, up to the logins (REQUEST_FIELDS names them)."""
-    values = (request.label, *request[1:3], request.start.isoformat(), request.end.isoformat(), *request[5:])
-    return dict(zip(REQUEST_FIELDS, values[: len(REQUEST_FIELDS)], strict=True))
+    record = {key: getattr(request, name) for key, name in zip(REQUEST_FIELDS, _REQUEST_SHOWN, strict=True)}
+    record.update(id=request.label, start=request.start.isoformat(), end=request.end.isoformat())
+    return record
 
 
 def request_row(request: Request, zone: tzinfo) -> list[str]:

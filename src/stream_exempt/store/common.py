@@ -157,8 +157,9 @@ def conditions(first: list[Any], filters: Filters, *, later: str) -> tuple[list[
 
 
 # A request's columns, in the order of `Request`'s fields.
-REQUEST_COLUMNS = ", ".join(column_of(name) for name in Request._fields)
-_REQUEST_DATED = tuple(n for n, name in enumerate(Request._fields) if column_of(name) in DATED)
+_REQUEST_NAMES = tuple(field.name for field in fields(Request))
+REQUEST_COLUMNS = ", ".join(column_of(name) for name in _REQUEST_NAMES)
+_REQUEST_DATED = tuple(n for n, name in enumerate(_REQUEST_NAMES) if column_of(name) in DATED)
 
 day_of = date.fromisoformat
 # Where `exemption_row` finds the dates (ISO text) among a row's columns.
@@ -179,7 +180,7 @@ def request_of(row: Sequence[Any]) -> Request:
     values = list(row)
     for n in _REQUEST_DATED:
         values[n] = day_of(values[n])
-    return Request._make(values)
+    return Request(*values)
 
 
 class IsoDates(dict[date, str]):

@@ -223,8 +223,12 @@ class PostgresStore(StoreProtocol):
                 with store.writing():
                     store.created = store._migrate()
         except psycopg.Error as error:
-            conn.close()
             mapped = unusable_pg(error, url)
+            if error.sqlstate == "42501":
+                from stream_exempt.store.roles import ungranted
+
+                mapped = ungranted(conn, error, store.shown) or mapped
+            conn.close()
             assert mapped is not None
             raise mapped from None
         except BaseException:

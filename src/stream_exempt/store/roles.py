@@ -57,7 +57,7 @@ _GRANTS = (
     f"REVOKE UPDATE, INSERT, DELETE, TRUNCATE ON {pg_schema.MIGRATIONS_TABLE} FROM {_BOTH}",
     f"REVOKE INSERT, UPDATE ON exemptions, batches FROM {TUTOR}",
     # Row-level security: a tutor sees, and records, only the requests it recorded itself, and
-    # of the event log only the exemptions' events and those of its own requests. An officer
+    # of the event log every exemption's events and the events of its own requests. An officer
     # sees everything. The owner of the tables is not subject to it (it is not forced).
     "ALTER TABLE requests ENABLE ROW LEVEL SECURITY",
     "ALTER TABLE events ENABLE ROW LEVEL SECURITY",
@@ -71,9 +71,11 @@ _GRANTS = (
     f"CREATE POLICY tutors_ask ON requests FOR INSERT TO {TUTOR} "
     "WITH CHECK (recorded_login = session_user AND status = 'requested')",
     f"CREATE POLICY officers ON events TO {OFFICER} USING (true) WITH CHECK (true)",
-    # `requests` is read here under its own policy: the tutor's own requests.
+    # `requests` is read here under its own policy: the tutor's own requests. An approval
+    # belongs to the exemption it made as well as to the request, so it is in the exemption's
+    # history for every reader; the request's own events are the requester's.
     f"CREATE POLICY tutors_read ON events FOR SELECT TO {TUTOR} "
-    "USING (request_id IS NULL OR request_id IN (SELECT id FROM requests))",
+    "USING (exemption_id IS NOT NULL OR request_id IN (SELECT id FROM requests))",
     # A tutor adds one event only: the `request` event of a request it recorded itself (the
     # schema's trigger signs it with the session user), once.
     f"CREATE POLICY tutors_ask ON events FOR INSERT TO {TUTOR} "
@@ -135,6 +137,31 @@ _ROLE_HINT = (
 
 # What a tutor is told when it tries to change an exemption (SPEC 12).
 TUTORS_MAY_NOT_CHANGE = "permission denied: tutors can record requests, not exemptions."
+
+
+def ungranted(conn: Any, error: Any, shown: str) -> StoreUnusable | None:
+    """A user refused what every command reads first, though it has one of the office's roles:
+    the database has granted the roles nothing yet (a new or copied store; grants belong to one
+    database). None when that is not so; `conn` is the refused connection, still open."""
+    message = str(getattr(getattr(error, "diag", None), "message_primary", None) or error)
+    found = _NAMED.search(message)
+    if found is None or found.group(1) not in _BOOKKEEPING:
+        return None
+    try:
+        conn.rollback()
+        (held,) = conn.execute(
+            "SELECT string_agg(rolname::text, ' and ' ORDER BY rolname) FROM pg_roles "
+            "WHERE rolname = ANY($1) AND pg_has_role(session_user, oid, 'MEMBER')",
+            (list(ROLES),),
+        ).fetchone()
+    except Exception:  # the refusal as it was is still true: say that
+        return None
+    if not held:
+        return None
+    return StoreUnusable(
+        f"permission denied: you have the role {held}, but the store {shown} grants it nothing yet "
+        "(a new or copied database); ask the owner of its tables to run `stream-exempt init --roles` on it."
+    )
 
 
 def denied(error: Any, shown: str) -> StoreUnusable:

@@ -17,15 +17,15 @@ def created_line(
     or that nothing is new). A series gives `spans` (how it repeats and the days it spans): it
     ends the line, and counts of occurrences already recorded are said only when there are some."""
     series = spans is not None
-    recorded = f", {already} already recorded" if already or not series else ""
+    recorded = f", {already:,} already recorded" if already or not series else ""
     tail = f", {spans}" if series else ""
     if dry_run:
         return f"Dry run: {exemptions(created)} would be created as one new batch{recorded}{tail}; nothing was written."
     if batch is None and deleted:
         gone = "deleted (not recreated)" if series else "deleted and not recreated"
-        return f"Nothing new: {already} already recorded, {deleted} {gone}{tail}."
+        return f"Nothing new: {already:,} already recorded, {deleted:,} {gone}{tail}."
     if batch is None:
-        return f"Nothing new: all {already} {'occurrences ' if series else ''}already recorded{tail}."
+        return f"Nothing new: all {already:,} {'occurrences ' if series else ''}already recorded{tail}."
     return f"Batch {batch}: {exemptions(created)} created{recorded}{tail}."
 
 
@@ -35,7 +35,7 @@ def late_line(late: int, created: int, still_triggering: str, *, series: bool = 
     if not late:
         return None
     of = exemptions(created) if series else f"exemption{'s' if late != 1 else ''}"
-    return f"{still_triggering} for {late} of these {of} (they start before then)."
+    return f"{still_triggering} for {late:,} of these {of} (they start before then)."
 
 
 # A warning names at most this many deleted exemptions, then says how many more.
@@ -52,7 +52,7 @@ def _not_recreated(found: list[tuple[int, str, int]]) -> str:
             f"1 row matches a deleted exemption ({ids}), not recreated: use add to exempt that student again."
         )
     return (
-        f"{len(found)} rows match deleted exemptions ({ids}), not recreated: use add to exempt those "
+        f"{len(found):,} rows match deleted exemptions ({ids}), not recreated: use add to exempt those "
         "students again."
     )
 
@@ -123,7 +123,7 @@ def series_added(result: SeriesAdded) -> None:
         gone_ids = ", ".join(str(exemption_id) for _, _, exemption_id in result.deleted)
         one = len(result.deleted) == 1
         notes.warn(
-            f"{len(result.deleted)} occurrence{'' if one else 's'} of the series "
+            f"{len(result.deleted):,} occurrence{'' if one else 's'} of the series "
             f"match{'es' if one else ''} {'a deleted exemption' if one else 'deleted exemptions'} ({gone_ids}), "
             "not recreated: use add without --every to exempt the student on those days again."
         )

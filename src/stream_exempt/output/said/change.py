@@ -82,9 +82,11 @@ def changed(result: Changed) -> None:
     if batch is None:
         return
     as_asked = (
-        f"{len(unchanged)} already {_already(kind, unchanged[0], count=len(unchanged))}" if unchanged else ""
+        f"{len(unchanged):,} already {_already(kind, unchanged[0], count=len(unchanged))}"
+        if unchanged
+        else ""
     )
-    ended = f"; {left} left as they were (ended or deleted)" if left else ""
+    ended = f"; {left:,} left as they were (ended or deleted)" if left else ""
     if not changes and unchanged:  # nothing recorded: the whole answer, on stdout
         out(f"Nothing to change: batch {batch}: {as_asked}{ended}.")
         return
@@ -110,6 +112,6 @@ def deleted(result: Deleted) -> None:
     if result.batch is not None:
         left = result.left
         notes.note(
-            f"Batch {result.batch}: {len(result.deleted)} deleted"
-            + (f"; {left} left as they were." if left else ".")
+            f"Batch {result.batch}: {len(result.deleted):,} deleted"
+            + (f"; {left:,} left as they were." if left else ".")
         )

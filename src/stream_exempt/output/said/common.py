@@ -35,4 +35,4 @@ def days(start: date, end: date) -> str:
 
 def exemptions(number: int) -> str:
     """`1 exemption`, `20 exemptions`."""
-    return f"{number} exemption{'s' if number != 1 else ''}"
+    return f"{number:,} exemption{'s' if number != 1 else ''}"

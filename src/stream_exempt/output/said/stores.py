@@ -10,13 +10,14 @@ from stream_exempt.output.results import Document
 from stream_exempt.output.said.common import notes, out
 
 
-def health_text(report: dict[str, Any]) -> str:
-    """`doctor`'s report for people: a fact a line, the verdict last."""
+def health_text(report: dict[str, Any], width: int | None = None) -> str:
+    """`doctor`'s report for people: a fact a line, the verdict last; on a screen `width`
+    columns wide, a longer fact wrapped at spaces under its own first word."""
     facts = [
         ("store", report["store"]),
         ("schema", f"version {report['schema_version']} (this program knows {report['schema_known']})"),
         # The store counts every status, in the rules' order (as the json shows them).
-        ("exemptions", ", ".join(f"{count} {status}" for status, count in report["counts"].items())),
+        ("exemptions", ", ".join(f"{count:,} {status}" for status, count in report["counts"].items())),
     ]
     if "server_version" in report:  # PostgreSQL: the server's own facts
         held = "R7 held by the database" if report["r7_constraint"] else "R7 constraint MISSING"
@@ -37,13 +38,28 @@ def health_text(report: dict[str, Any]) -> str:
             ),
         ]
     facts.append(("verdict", "healthy" if report["healthy"] else "NOT healthy"))
-    return "\n".join(f"{label:<15}{value}" for label, value in facts)
+    if width is None:
+        return "\n".join(f"{label:<15}{value}" for label, value in facts)
+    import textwrap
+
+    room = max(width, 35) - 15
+    lines = []
+    for label, value in facts:
+        pieces = (
+            [value]
+            if len(value) <= room
+            else textwrap.wrap(value, room, break_long_words=False, break_on_hyphens=False)
+        )
+        lines += [f"{label:<15}{pieces[0]}", *(" " * 15 + piece for piece in pieces[1:])]
+    return "\n".join(lines)
 
 
 def health(result: Health) -> None:
     from stream_exempt.output.registry import render
+    from stream_exempt.output.rich_table import width_of
 
-    render(Document(result.report, health_text(result.report)), result.fmt)
+    width = width_of(sys.stdout) if result.fmt == "text" else None
+    render(Document(result.report, health_text(result.report, width)), result.fmt)
     for warning in result.warnings:
         notes.warn(warning)
     if result.damaged is not None:
