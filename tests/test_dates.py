@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from helpers import Cli
-from stream_exempt import dates
+from stream_exempt import config, dates
 from stream_exempt.config import BadConfiguration
 from stream_exempt.errors import Refused
 
@@ -219,19 +219,19 @@ def test_today_is_the_london_date_whatever_the_machine_zone(
 ) -> None:
     monkeypatch.setenv("TZ", "America/Los_Angeles")
     with time_machine.travel(utc, tick=False):
-        assert dates.today() == london_day
+        assert dates.today(config.zone()) == london_day
 
 
 def test_zone_override(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STREAM_EXEMPT_TZ", "Pacific/Auckland")
     with time_machine.travel(datetime(2027, 1, 4, 12, 0, tzinfo=UTC), tick=False):
-        assert dates.today() == date(2027, 1, 5)
+        assert dates.today(config.zone()) == date(2027, 1, 5)
 
 
 def test_unknown_zone_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STREAM_EXEMPT_TZ", "Mars/Olympus")
     with pytest.raises(BadConfiguration, match="STREAM_EXEMPT_TZ"):
-        dates.today()
+        config.zone()
 
 
 def test_dates_are_shown_the_same_in_any_locale() -> None:

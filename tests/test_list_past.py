@@ -374,7 +374,9 @@ def test_the_statuses_of_a_past_day_are_those_rules_status_gives_the_exemptions_
         expected = []
         for id, (created_by, created_at, events) in history.items():
             stood = [
-                e.after for e in events if e.action not in ("request", "reject") and local_day(e.at) <= day
+                e.after
+                for e in events
+                if e.action not in ("request", "reject") and local_day(e.at, LONDON) <= day
             ]
             if not stood:
                 continue

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from helpers import Cli, command, open_location, run_on_terminal
-from stream_exempt import dates, rules
+from stream_exempt import config, dates, rules
 from stream_exempt.output.results import HEADINGS, human_row
 from stream_exempt.output.tables import change_text
 
@@ -96,7 +96,7 @@ def test_list_loses_no_cell_at_any_width(store: Path | str, columns: int) -> Non
     shown, _ = on_terminal(store, columns, "list")
     assert all(len(line) <= columns for line in shown.splitlines()), shown
     opened = open_location(store)
-    today = dates.today()
+    today = dates.today(config.zone())
     expected = [human_row(e, rules.status(e, today)) for e in opened.select()]
     opened.close()
     found = read_table(shown, HEADINGS)
@@ -110,7 +110,10 @@ def test_history_loses_no_cell_at_any_width(store: Path | str, columns: int) -> 
     shown, _ = on_terminal(store, columns, "history", "1")
     assert all(len(line) <= columns for line in shown.splitlines()), shown
     opened = open_location(store)
-    expected = [[dates.local_time(e.at), e.actor, e.action, change_text(e)] for e in opened.events(1)]
+    zone = config.zone()
+    expected = [
+        [dates.local_time(e.at, zone), e.actor, e.action, change_text(e, zone)] for e in opened.events(1)
+    ]
     opened.close()
     found = read_table(shown.split("\n", 1)[1], ("When", "Who", "Action", "Change"))
     assert [[squeeze(cell) for cell in row] for row in found] == [

@@ -15,9 +15,12 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stream_exempt.errors import StoreUnusable
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 APP_NAME = "stream-exempt"
 CONFIG_VARIABLE = "STREAM_EXEMPT_CONFIG"
@@ -294,6 +297,15 @@ def _default(name: str) -> str:
 def store(option: str | None = None) -> Setting:
     """Where the store is: `--db`, STREAM_EXEMPT_DB, `store` in the files, else the per-user default."""
     return setting("store", option=option, option_name="--db")
+
+
+def zone() -> ZoneInfo:
+    """The University's time zone: STREAM_EXEMPT_TZ, else `timezone` in the configuration files,
+    else Europe/London. What `dates` is handed to tell today's date and show a time."""
+    from zoneinfo import ZoneInfo
+
+    # A zone that does not exist was refused when the setting was read (exit 4, naming where).
+    return ZoneInfo(setting("timezone").value)
 
 
 class Survey(NamedTuple):

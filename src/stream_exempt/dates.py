@@ -1,22 +1,19 @@
 """Calendar dates in the University's time zone; the date and duration forms people type.
 
-This is the only module that reads the clock. Everything else is handed `today`.
+This is the only module that reads the clock. Everything else is handed `today`. The zone is
+handed in too (`config.zone()` reads the setting): this module, part of the vocabulary every
+room shares, reads no setting.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache, partial
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache, lru_cache, partial
+from typing import NamedTuple
 
-from stream_exempt import config
-from stream_exempt.errors import Refused
-from stream_exempt.validate import printable
-
-DEFAULT_TZ = config.DEFAULT_TZ
+from stream_exempt.errors import Refused, printable
 
 DATE_FORMS = (
     "2027-01-10, 10/01/2027, 10-01-2027, 10.01.2027, 10 Jan 2027, 10 January 2027, "
@@ -28,29 +25,31 @@ DURATION_FORMS = "10d, 2w or 3m"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
-_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})", re.ASCII)
-_NAMED = re.compile(r"(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})", re.ASCII)
-_RELATIVE = re.compile(r"([+-])(\d+)([dwm])", re.ASCII | re.IGNORECASE)
-_DURATION = re.compile(r"([+-]?)(\d+)([dwm])", re.ASCII | re.IGNORECASE)
+
+@cache
+def _date_forms() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The numeric and named date forms, and the relative one (`+3d`): compiled when first
+    asked for, as `check` (which cron runs without `--on`) parses no date."""
+    return (
+        re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII),
+        re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})", re.ASCII),
+        re.compile(r"(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})", re.ASCII),
+        re.compile(r"([+-])(\d+)([dwm])", re.ASCII | re.IGNORECASE),
+    )
+
+
+@cache
+def _duration_form() -> re.Pattern[str]:
+    return re.compile(r"([+-]?)(\d+)([dwm])", re.ASCII | re.IGNORECASE)
+
+
 # More days, weeks or months than the calendar holds (it ends in the year 9999).
 _LONGEST = 999_999
 
 
-def zone_name() -> str:
-    """The University's time zone: STREAM_EXEMPT_TZ, else `timezone` in the configuration file,
-    else Europe/London."""
-    return config.setting("timezone").value
-
-
-def _zone() -> ZoneInfo:
-    # A zone that does not exist was refused when the setting was read (exit 4, naming where).
-    return ZoneInfo(zone_name())
-
-
-def today() -> date:
-    """The current calendar date in the University's time zone."""
-    return datetime.now(_zone()).date()
+def today(zone: tzinfo) -> date:
+    """The current calendar date in the University's time zone, `zone` (`config.zone()`)."""
+    return datetime.now(zone).date()
 
 
 def now_utc() -> str:
@@ -58,32 +57,32 @@ def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def local_day(stamp: str) -> date:
-    """The calendar date, in the University's time zone, of an ISO UTC timestamp."""
+def local_day(stamp: str, zone: tzinfo) -> date:
+    """The calendar date, in the University's time zone `zone`, of an ISO UTC timestamp."""
     moment = datetime.fromisoformat(stamp)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(_zone()).date()
+    return moment.astimezone(zone).date()
 
 
-def end_of_day(day: date) -> str:
-    """The first instant after `day` in the University's time zone, as an ISO UTC timestamp
-    (`now_utc`'s form): what was recorded before it was recorded by the end of `day`.
+def end_of_day(day: date, zone: tzinfo) -> str:
+    """The first instant after `day` in the University's time zone `zone`, as an ISO UTC
+    timestamp (`now_utc`'s form): what was recorded before it was recorded by the end of `day`.
 
     Midnight of the next day, which is 23:00 UTC the same day in British Summer Time."""
-    following = datetime.combine(day + timedelta(days=1), time(), tzinfo=_zone())
+    following = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
     return following.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def local_time(stamp: str) -> str:
-    """An ISO UTC timestamp shown in the University's time zone: `2027-01-10 09:30 GMT`."""
+def local_time(stamp: str, zone: tzinfo) -> str:
+    """An ISO UTC timestamp shown in the University's time zone `zone`: `2027-01-10 09:30 GMT`."""
     moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M %Z")
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
-@dataclass(frozen=True)
-class Duration:
-    """A count of days, weeks or calendar months; negative for a backward shift."""
+class Duration(NamedTuple):
+    """A count of days, weeks or calendar months; negative for a backward shift. (A NamedTuple:
+    cheaper to define than a dataclass, on the start-up path of every command.)"""
 
     amount: int
     unit: str  # "d", "w" or "m"
@@ -141,7 +140,7 @@ class Duration:
 
 def parse_duration(text: str, *, allow_negative: bool = False) -> Duration:
     """`10d`, `2w`, `3m`; with `allow_negative`, also `-1w` (for `move --by`)."""
-    match = _DURATION.fullmatch(text.strip())
+    match = _duration_form().fullmatch(text.strip())
     if not match or (match[1] == "-" and not allow_negative):
         forms = DURATION_FORMS + (", with a leading - to go back" if allow_negative else "")
         raise Refused(
@@ -169,6 +168,7 @@ def parse_date(text: str, today: date) -> date:
     in the future, the rule that says so (R3, R5) refuses a past one, as any other."""
     value = text.strip()
     lowered = value.lower()
+    iso, day_first, named, relative = _date_forms()
     try:
         if lowered == "today":
             return today
@@ -178,16 +178,16 @@ def parse_date(text: str, today: date) -> date:
             lowered == "yesterday"
         ):  # a day past: accepted wherever a date may be; the rules refuse it where not
             return today - timedelta(days=1)
-        if match := _RELATIVE.fullmatch(value):
+        if match := relative.fullmatch(value):
             if len(match[2].lstrip("0")) > len(str(_LONGEST)):
                 raise Refused(f"{printable(text)} falls outside the calendar (it runs from year 1 to 9999).")
             amount = int(match[2]) * (-1 if match[1] == "-" else 1)
             return Duration(amount, match[3].lower()).after(today)
-        if match := _ISO.fullmatch(value):
+        if match := iso.fullmatch(value):
             return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _DAY_FIRST.fullmatch(value):
+        if match := day_first.fullmatch(value):
             return date(int(match[4]), int(match[3]), int(match[1]))
-        if match := _NAMED.fullmatch(value):
+        if match := named.fullmatch(value):
             from dateutil.parser import parserinfo
 
             month = parserinfo().month(match[2])

@@ -202,9 +202,10 @@ def exemption_of(
     return made
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One recorded change of one exemption: the values before (None when created) and after."""
+class Event(NamedTuple):
+    """One recorded change of one exemption: the values before (None when created) and after.
+    (A NamedTuple, as `BatchSummary`: cheaper to define than a dataclass, and only some commands
+    read events, while every command imports this module.)"""
 
     at: str
     actor: str  # the login; for an event recorded before logins were kept, the name recorded then
@@ -257,8 +258,7 @@ class Request(Recorded):
         return f"R{self.id}"
 
 
-@dataclass(frozen=True, slots=True)
-class BatchSummary:
+class BatchSummary(NamedTuple):
     """One bulk batch: where it came from, how many it created and how many of those are live."""
 
     id: int

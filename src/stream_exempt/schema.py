@@ -86,13 +86,15 @@ def _initial(db: Database) -> None:
 def _deletion_day(db: Database) -> None:
     """R5b: a deletion ends an exemption's effect from the day it was deleted on, so the store
     keeps that day. A deletion already recorded keeps its event time as its day (London's date)."""
+    from stream_exempt.config import zone
     from stream_exempt.dates import local_day
 
     db.execute("ALTER TABLE exemptions ADD COLUMN deleted_on TEXT")
     deleted = db.execute("SELECT id, deleted_at FROM exemptions WHERE deleted_at IS NOT NULL").fetchall()
+    university = zone()
     db.conn.executemany(
         "UPDATE exemptions SET deleted_on = ? WHERE id = ?",
-        [(local_day(at).isoformat(), exemption_id) for exemption_id, at in deleted],
+        [(local_day(at, university).isoformat(), exemption_id) for exemption_id, at in deleted],
     )
 
 

@@ -9,7 +9,6 @@ mode of the store file itself, whatever the umask of the process that makes it.
 
 from __future__ import annotations
 
-import grp
 import os
 import pwd
 import stat
@@ -36,6 +35,8 @@ def group_id(name: str) -> int:
             "--group is empty; give the name of the Unix group whose members share the store, "
             "e.g. --group ses-office."
         )
+    import grp  # here, as in `group_name`: opening a store (every command) needs no group
+
     try:
         return grp.getgrnam(name).gr_gid
     except KeyError:
@@ -57,6 +58,8 @@ def owner_name(uid: int) -> str:
 
 
 def group_name(gid: int) -> str:
+    import grp
+
     return _name(grp.getgrgid, gid)
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 
-from stream_exempt.errors import Refused
-from stream_exempt.validate import printable
+from stream_exempt.errors import Refused, printable
 
 
-@dataclass(frozen=True)
-class ExemptionType:
+class ExemptionType(NamedTuple):
+    """One type: its code, its label for people, and what it is for. (A NamedTuple: cheaper to
+    define than a dataclass, and this module is on the start-up path of every command.)"""
+
     code: str
     label: str
     meaning: str
@@ -53,15 +55,15 @@ def _key(text: str) -> str:
     return re.sub(r"[\s_\-]+", "-", text.strip().lower().replace("(", "").replace(")", ""))
 
 
-_BY_KEY: dict[str, str] = {}
-for _t in TYPES:
-    _BY_KEY[_key(_t.code)] = _t.code
-    _BY_KEY[_key(_t.label)] = _t.code
+@cache
+def _by_key() -> dict[str, str]:
+    """Each type's code and label as keys, made when a type is first typed (not by `check`)."""
+    return {_key(name): each.code for each in TYPES for name in (each.code, each.label)}
 
 
 def parse_type(text: str) -> str:
     """The type code for a code or label typed in any case (R1)."""
-    code = _BY_KEY.get(_key(text))
+    code = _by_key().get(_key(text))
     if code is None:
         raise Refused(
             f"{printable(text)} is not an exemption type; use one of {', '.join(CODES)} (see `stream-exempt types`)."

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from stream_exempt import config
-from stream_exempt.errors import Refused
+from stream_exempt.errors import SHORTEN_PAST as SHORTEN_PAST  # a value quoted is shortened past it
+from stream_exempt.errors import Refused, control_characters
+from stream_exempt.errors import printable as printable  # a value the user gave, quoted for a message
 from stream_exempt.patterns import MAX_ID_LENGTH
 
 MAX_REASON = 500
@@ -13,19 +16,26 @@ MAX_ACTOR = 100
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 
 NINE_DIGITS = re.compile(r"[0-9]{9}")
-# What a spreadsheet makes of a long number: 2.01E+08, 201234567.0, 2,01E+08.
-_SPREADSHEET_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]*)?(?:[eE][+-]?[0-9]+)|[0-9]+[.,]0+")
-# C0 and C1 controls, DEL, the line and paragraph separators (which break a line as \n does),
-# and the Unicode format characters that reorder text (bidi marks).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-# What Python makes of bytes on the command line that are not UTF-8 (a Latin-1 terminal, a
-# script saved in cp1252): lone surrogates, which no store, file or terminal can hold.
-_NOT_UTF8 = re.compile("[\ud800-\udfff]")
+
+
+# The patterns below are compiled on first use: they look at values that are refused, or typed
+# only by the commands that record something, and `check` (run by cron) starts without them.
+@cache
+def _spreadsheet_number() -> re.Pattern[str]:
+    """What a spreadsheet makes of a long number: 2.01E+08, 201234567.0, 2,01E+08."""
+    return re.compile(r"[0-9]+(?:[.,][0-9]*)?(?:[eE][+-]?[0-9]+)|[0-9]+[.,]0+")
+
+
+@cache
+def _not_utf8() -> re.Pattern[str]:
+    """What Python makes of bytes on the command line that are not UTF-8 (a Latin-1 terminal, a
+    script saved in cp1252): lone surrogates, which no store, file or terminal can hold."""
+    return re.compile("[\ud800-\udfff]")
 
 
 def utf8(text: str, what: str) -> str:
     """`text` unchanged, or `Refused` when it holds bytes that were not UTF-8 (exit 2, not 70)."""
-    if _NOT_UTF8.search(text):
+    if _not_utf8().search(text):
         raise Refused(
             f"{what} is not valid UTF-8 text; type it again with a UTF-8 terminal or script "
             "(it holds bytes of another encoding, such as Latin-1)."
@@ -35,7 +45,7 @@ def utf8(text: str, what: str) -> str:
 
 def printable_name(text: str) -> str:
     """A file name to store or show: bytes that were not UTF-8 replaced by U+FFFD."""
-    return _NOT_UTF8.sub("\ufffd", text)
+    return _not_utf8().sub("\ufffd", text)
 
 
 def id_pattern() -> re.Pattern[str]:
@@ -48,20 +58,6 @@ def id_pattern() -> re.Pattern[str]:
     return re.compile(setting.value)
 
 
-# A value quoted in a message is shortened past this many characters (SPEC 10).
-SHORTEN_PAST = 80
-
-
-def printable(text: str, limit: int = SHORTEN_PAST) -> str:
-    """A value the user gave, quoted for a message: control characters made visible, and past
-    `limit` characters shortened, with its length: `'2011111…' (2,000,000 characters)`."""
-    if len(text) <= limit:
-        return ascii(text) if _CONTROL.search(text) else repr(text)
-    head = text[: limit - 1]
-    quoted = ascii(head) if _CONTROL.search(head) else repr(head)
-    return f"{quoted[:-1]}…{quoted[-1]} ({len(text):,} characters)"
-
-
 def shortened(text: str, limit: int = SHORTEN_PAST) -> str:
     """A value the user gave, as a cell of a table of refusals: whole up to `limit` characters,
     else its start and `…` with its length (`2011111… (2,000,000 characters)`)."""
@@ -72,7 +68,7 @@ def shortened(text: str, limit: int = SHORTEN_PAST) -> str:
 
 def reformatted_number(text: str) -> bool:
     """Whether a value is a long number as a spreadsheet rewrites it (`2.01E+08`, `201234567.0`)."""
-    return _SPREADSHEET_NUMBER.fullmatch(text.strip()) is not None
+    return _spreadsheet_number().fullmatch(text.strip()) is not None
 
 
 def student_id(text: str, pattern: re.Pattern[str]) -> str:
@@ -85,9 +81,9 @@ def student_id(text: str, pattern: re.Pattern[str]) -> str:
             f"{printable(value)} is not a student ID: it is {len(value):,} characters long, and a "
             f"student ID is at most {MAX_ID_LENGTH}."
         )
-    if pattern.fullmatch(value) and (pattern is NINE_DIGITS or not _CONTROL.search(value)):
+    if pattern.fullmatch(value) and (pattern is NINE_DIGITS or not control_characters().search(value)):
         return value
-    if _SPREADSHEET_NUMBER.fullmatch(value):
+    if _spreadsheet_number().fullmatch(value):
         raise Refused(
             f"{printable(value)} is a number a spreadsheet reformatted, not a student ID; "
             "format the column as text and export it again."
@@ -116,7 +112,7 @@ def reason(text: str | None) -> str | None:
     value = utf8(text.strip(), "the reason")
     if len(value) > MAX_REASON:
         raise Refused(f"the reason is {len(value)} characters long; shorten it to at most {MAX_REASON}.")
-    if _CONTROL.search(value):
+    if control_characters().search(value):
         raise Refused("the reason contains control characters; give it as plain text on one line.")
     return value
 
@@ -124,7 +120,7 @@ def reason(text: str | None) -> str | None:
 def actor(text: str) -> str:
     """Who a change is for (`--as`), recorded beside the login that made it."""
     value = utf8(text.strip(), "the name given with --as")
-    if not value or len(value) > MAX_ACTOR or _CONTROL.search(value):
+    if not value or len(value) > MAX_ACTOR or control_characters().search(value):
         raise Refused(
             f"{printable(value)} cannot be recorded as who the change is for; give a name of 1 to "
             f"{MAX_ACTOR} printable characters with --as."
@@ -163,7 +159,7 @@ def request_id(text: str) -> int:
 def name(text: str, what: str = "--from") -> str:
     """A person's name given with `--from` (the tutor who asked)."""
     value = utf8(text.strip(), f"the name given with {what}")
-    if not value or len(value) > MAX_ACTOR or _CONTROL.search(value):
+    if not value or len(value) > MAX_ACTOR or control_characters().search(value):
         raise Refused(
             f"{printable(value)} is not a name; give who asked with {what}, in 1 to {MAX_ACTOR} "
             "printable characters."

@@ -86,7 +86,7 @@ def add(
     Example: stream-exempt add 201234567 --type placement --start 13/01/2027 --for 1d --every 1w --count 10
     """
     session: Session = ctx.obj
-    today = dates.today()
+    today = session.today()
     if every is None:
         series.no_series_options(count, until, weekdays, dry_run)
     draft = draft_from_options(student_id, type_, start, end, for_, reason, today)

@@ -2,7 +2,6 @@
 
 import typer
 
-from stream_exempt import dates
 from stream_exempt.cli.options import TableFormatOption
 from stream_exempt.cli.session import Session
 from stream_exempt.output import tables
@@ -23,4 +22,4 @@ def batches(
     Example: stream-exempt batches --format csv > batches.csv
     """
     session: Session = ctx.obj
-    return Shown(tables.batches(session.store().batch_summaries(dates.today())), fmt)
+    return Shown(tables.batches(session.store().batch_summaries(session.today()), session.zone), fmt)

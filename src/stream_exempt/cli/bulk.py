@@ -24,7 +24,8 @@ from stream_exempt.cli.options import (
     column_option,
     value_option,
 )
-from stream_exempt.cli.session import Session, actor, collector_paused
+from stream_exempt.cli.session import Session, actor
+from stream_exempt.collector import collector_paused
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption, Terms
@@ -222,7 +223,7 @@ def bulk(
 
     session: Session = ctx.obj
     who = actor(as_)
-    today = dates.today()
+    today = session.today()
     defaults, unpassable = _defaults(type_, start, end, for_, reason, today)
     if every is None:
         series.no_series_options(count, until, weekdays)

@@ -15,7 +15,8 @@ import typer
 
 from stream_exempt import dates, rules, validate
 from stream_exempt.cli.options import ActorOption, BatchOption, value_option
-from stream_exempt.cli.session import Session, actor, collector_paused
+from stream_exempt.cli.session import Session, actor
+from stream_exempt.collector import collector_paused
 from stream_exempt.dates import show
 from stream_exempt.errors import Refused
 from stream_exempt.model import Exemption
@@ -276,7 +277,8 @@ def extend(
         raise Refused(
             "give the new last day with --to or how much later with --by, not both and not neither."
         )
-    today = dates.today()
+    session: Session = ctx.obj
+    today = session.today()
     new_end = dates.parse_date(to, today) if to is not None else None
     shift = dates.parse_duration(by) if by is not None else None
     since = _since(from_, batch, today)
@@ -288,7 +290,7 @@ def extend(
         return rules.extended(exemption, new_end, today)
 
     planned = _apply(
-        ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "extend", as_, today, since
+        session, [exemption_id] if exemption_id else [], batch, plan, "extend", as_, today, since
     )
     return _report(planned, "extended", batch, "ends")
 
@@ -327,7 +329,8 @@ def move(
         raise Refused("give --by alone, or --start and/or --end.")
     if by is None and start is None and end is None:
         raise Refused("give --start, --end or --by to say where the exemption moves.")
-    today = dates.today()
+    session: Session = ctx.obj
+    today = session.today()
     new_start = dates.parse_date(start, today) if start is not None else None
     new_end = dates.parse_date(end, today) if end is not None else None
     shift = dates.parse_duration(by, allow_negative=True) if by is not None else None
@@ -347,7 +350,7 @@ def move(
             return rules.moved(exemption, new_start, new_start + length, today)
         return rules.moved(exemption, new_start, new_end, today)
 
-    planned = _apply(ctx.obj, [exemption_id] if exemption_id else [], batch, plan, "move", as_, today, since)
+    planned = _apply(session, [exemption_id] if exemption_id else [], batch, plan, "move", as_, today, since)
     kind = "ends" if start is None and by is None else "starts" if end is None and by is None else "runs"
     return _report(planned, "moved", batch, kind)
 
@@ -388,7 +391,7 @@ def delete(
     """
     session: Session = ctx.obj
     who = actor(as_)
-    today = dates.today()
+    today = session.today()
     ids, batch_number = _named(exemption_ids or [], batch)
     since = _since(from_, batch, today)
     store = session.store()  # deletes only what exists: never creates the store

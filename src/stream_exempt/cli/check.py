@@ -77,7 +77,7 @@ def check(
     chosen = str(fmt or "text")
     if chosen not in output.ANSWER_FORMATS:
         raise Refused("the answer for one student is text or json; give --format text or --format json.")
-    today = dates.today()
+    today = session.today()
     day = dates.parse_date(on, today) if on is not None else today
     student = validate.student_id(student_id or "", validate.id_pattern())
     answer = rules.verdict(student, session.store().of_student(student), day)
@@ -120,7 +120,7 @@ def filter_feed(
         id_at = csvio.find_column(headers, column)
         date_at = _date_column(headers, date_column, name)
         pattern = validate.id_pattern()
-        today = dates.today()
+        today = session.today()
         if date_at is None:
             session.report.note(
                 f"Note: {name} has no date column, so every row is checked against today's date, "

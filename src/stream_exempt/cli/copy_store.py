@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from stream_exempt import dates, sharing
+from stream_exempt import sharing
 from stream_exempt.cli.session import Session
 from stream_exempt.errors import Refused, StoreUnusable
 from stream_exempt.output.outcomes import CopiedStore
@@ -69,7 +69,7 @@ def copy_store(
             copied = copying.copy(
                 source_store,
                 target_store,
-                dates.today(),
+                session.today(),
                 shown,
                 lambda done: session.committed(f"a copy of {shown[0]} in {shown[1]} ({_described(done)})"),
             )

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from stream_exempt import dates, schema, sharing
+from stream_exempt import schema, sharing
 from stream_exempt.cli.options import AnswerFormatOption
 from stream_exempt.cli.session import Session
 from stream_exempt.output.outcomes import Health
@@ -29,7 +29,7 @@ def doctor(
     """
     session: Session = ctx.obj
     opened = session.store()
-    today = dates.today()
+    today = session.today()
     if not isinstance(opened, Store):  # a PostgreSQL database: the server's own facts instead
         return _doctor_database(opened, today, "json" if as_json else fmt)
     store = opened

@@ -23,10 +23,11 @@ if TYPE_CHECKING:
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, reported without a traceback
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
-# A first word that is an ordinary lower-case word, not a file or program name as written.
-# (Not a URL's scheme: `postgresql://...` is a name as written.)
-_PLAIN_WORD = re.compile(r"[a-z]+(?=[\s,;]|:(?!//)|$)")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Two patterns as text, compiled (by `re`, once) only when an error is said. A first word that
+# is an ordinary lower-case word, not a file or program name as written (not a URL's scheme:
+# `postgresql://...` is a name as written); and the characters a message must not send raw.
+_PLAIN_WORD = r"[a-z]+(?=[\s,;]|:(?!//)|$)"
+_CONTROL = r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
 def debugging() -> bool:
@@ -36,14 +37,14 @@ def debugging() -> bool:
 
 def sentence(message: str) -> str:
     """Start a message with a capital, unless it starts with a name (`cohort.csv`, `stream-exempt`)."""
-    if _PLAIN_WORD.match(message):
+    if re.match(_PLAIN_WORD, message):
         return message[0].upper() + message[1:]
     return message
 
 
 def printable(text: str) -> str:
     """Control characters shown as escapes (`\\x1b`), so that a message never drives the terminal."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return re.sub(_CONTROL, lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _shorten_quoted(message: str) -> str:

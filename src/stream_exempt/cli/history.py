@@ -35,4 +35,4 @@ def history(
     store = session.store()
     events = store.request_events(wanted) if request else store.events(wanted)
     title = f"{'Request' if request else 'Exemption'} {exemption_id.strip()}"
-    return Shown(tables.history(events, title), fmt)
+    return Shown(tables.history(events, title, session.zone), fmt)

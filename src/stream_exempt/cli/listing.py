@@ -136,7 +136,7 @@ def list_(
     Example: stream-exempt list --ending-within 2w   (the ones to extend before they lock)
     """
     session: Session = ctx.obj
-    today = dates.today()
+    today = session.today()
     day = dates.parse_date(on, today) if on is not None else today
     # The windows run from the day asked about (today unless --on) to that day + DURATION;
     # --deleted-within looks back instead, over the DURATION's days up to that day.
@@ -156,7 +156,7 @@ def list_(
         store.require_batch(batch_number)
     filters = Filters(student_id, type_code, batch_number, starting, ending, in_force, deleted)
     # A day that has passed is shown as the store stood at its end (SPEC 7); today or later, as it is.
-    stood_at = dates.end_of_day(day) if day < today else None
+    stood_at = dates.end_of_day(day, session.zone) if day < today else None
     # Straight from the query to the output, a row at a time: the statuses are computed and
     # filtered by SQLite, and the machine formats write each row as it comes.
     if ids:

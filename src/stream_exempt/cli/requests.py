@@ -5,7 +5,7 @@ recorded; every other rule is applied on the day it is approved, in the same tra
 creates the exemption and marks the request approved.
 """
 
-from datetime import date
+from datetime import date, tzinfo
 from typing import Annotated
 
 import typer
@@ -56,7 +56,7 @@ def request(
     Example: stream-exempt request 201234567 --type placement --start 10/01/2027 --for 2w --from "Dr Jones"
     """
     session: Session = ctx.obj
-    today = dates.today()
+    today = session.today()
     draft = draft_from_options(student_id, type_, start, end, for_, reason, today)
     tutor = validate.name(from_)
     who = actor(as_)
@@ -107,14 +107,14 @@ def requests(
     """
     session: Session = ctx.obj
     statuses = parse_request_statuses(status)
-    return Shown(tables.requests(session.store().requests(statuses)), fmt)
+    return Shown(tables.requests(session.store().requests(statuses), session.zone), fmt)
 
 
-def _refuse_decided(request: Request) -> None:
+def _refuse_decided(request: Request, zone: tzinfo) -> None:
     """A request is approved or rejected once: name who decided it, when, and how."""
     if request.status == REQUESTED:
         return
-    when = tables.when(request.decided_at) if request.decided_at else "an unknown time"
+    when = tables.when(request.decided_at, zone) if request.decided_at else "an unknown time"
     if request.status == APPROVED:
         raise Refused(
             f"request {request.label} was already approved by {request.decider} on {when}, as "
@@ -154,7 +154,7 @@ def approve(
     Example: stream-exempt approve R12
     """
     session: Session = ctx.obj
-    today = dates.today()
+    today = session.today()
     number = validate.request_id(request_id)
     new_start = dates.parse_date(start, today) if start is not None else None
     who = actor(as_)
@@ -162,7 +162,7 @@ def approve(
     store.check_may_decide()
     with store.writing():
         asked = store.request(number)
-        _refuse_decided(asked)
+        _refuse_decided(asked, session.zone)
         _refuse_unknown_student(asked)
         draft = rules.approval_draft(asked, new_start, today, store.of_student(asked.student_id))
         created = store.approve_request(
@@ -198,7 +198,7 @@ def reject(
     store.check_may_decide()
     with store.writing():
         asked = store.request(number)
-        _refuse_decided(asked)
+        _refuse_decided(asked, session.zone)
         store.reject_request(asked, why, actor=who, at=dates.now_utc())
         session.committed(
             f"request {asked.label} rejected",

@@ -1,45 +1,29 @@
 """What every command shares: the store it opens, the actor, today, and messages on stderr."""
 
-import gc
+from __future__ import annotations
+
 import os
 import pwd
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from stream_exempt import config, interrupts, sharing, validate
+from stream_exempt import config, dates, interrupts, sharing, validate
 from stream_exempt.errors import NoStoreYet, StoreUnusable
 from stream_exempt.model import Actor
 from stream_exempt.output.reporter import Reporter
 from stream_exempt.store import StoreProtocol, is_url, open_store, shown_path
 from stream_exempt.store.location import is_conninfo
 
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
 APP_NAME = "stream-exempt"
 
 # What to do when the output fails after a change was recorded, unless the command says better
 # (a request is seen with `requests`, and `init` may safely be run again).
 SEE_LIST = "Do not run it again; `stream-exempt list` shows it"
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a long file is read and checked.
-
-    That work makes several small objects per row and no reference cycles. Left running, the
-    collector walks every object made so far again and again: before this, it took half the
-    time of a 100,000-row import. Afterwards those objects are frozen (left out of later
-    collections), so turning the collector back on does not walk them once more. Memory is
-    still freed as usual, by reference counting.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def ask(question: str) -> bool:
@@ -71,6 +55,15 @@ class Session:
 
         self.ledger.note(what, then)
         streams.report_broken_pipe()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The University's time zone (`config.zone()`), which `dates` is handed."""
+        return config.zone()
+
+    def today(self) -> date:
+        """Today's date in the University's time zone."""
+        return dates.today(self.zone)
 
     @property
     def store_setting(self) -> config.Setting:

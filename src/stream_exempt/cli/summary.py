@@ -24,10 +24,10 @@ def summary(
     Example: stream-exempt summary
     """
     session: Session = ctx.obj
-    today = dates.today()
+    today = session.today()
     day = dates.parse_date(on, today) if on is not None else today
     spans = windows(day)
     # A day that has passed is shown as the store stood at its end (SPEC 7); today or later, as it is.
-    stood_at = dates.end_of_day(day) if day < today else None
+    stood_at = dates.end_of_day(day, session.zone) if day < today else None
     counts = session.store().summary_counts(day, spans, stood_at=stood_at)
     return Morning(summarise(counts, day, spans, on_given=on is not None), fmt, rules.STATUSES)

@@ -85,7 +85,8 @@ def timeline(
     for option, name in (("--svg", svg), ("--html", html)):
         if name == "":
             raise Refused(f"{option} is empty; give the name of a file, or - for standard output.")
-    today = dates.today()
+    session: Session = ctx.obj
+    today = session.today()
     count = _weeks(weeks)
     first = (
         dates.parse_date(from_, today) if from_ is not None else today - timedelta(weeks=WEEKS_BEFORE_TODAY)
@@ -101,7 +102,6 @@ def timeline(
             f"--from {dates.show(first)} with {_count(count, 'week')} would draw days after "
             f"{dates.show(date.max)}, the last day of the calendar; give an earlier --from or fewer --weeks."
         )
-    session: Session = ctx.obj
     store = session.store()
     to_file = svg if svg is not None else html
     subtitle = f"{_count(window.weeks, 'week')}, {window.describe()}"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import islice
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from stream_exempt.output.results import Document, Table
 
@@ -18,12 +18,12 @@ TableWriter = Callable[[Table, IO[str]], None]
 DocumentWriter = Callable[[Document, IO[str]], None]
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):
     """A way to write results: `module:function` for a Table and for a Document (or None).
 
     Named, not imported: a format's module (and Rich, tabulate, csv) is imported only when
-    that format is used, so that `check` starts fast.
+    that format is used, so that `check` starts fast (and a NamedTuple, cheaper to define than
+    a dataclass).
     """
 
     table: str | None = None

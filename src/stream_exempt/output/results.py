@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -16,17 +16,22 @@ from stream_exempt.errors import StreamExemptError
 from stream_exempt.model import FIELDS, RECORD, Exemption
 from stream_exempt.model import HEADINGS as HEADINGS  # the table headings of `list`
 
-# C0 and C1 controls, DEL, the line and paragraph separators, and the marks that reorder text.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+@cache
+def _unsafe() -> re.Pattern[str]:
+    """C0 and C1 controls, DEL, the line and paragraph separators, and the marks that reorder
+    text. Compiled on first use: `check`'s answer is not a table and shows no such text."""
+    return re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def visible(text: str) -> str:
     """Text from outside (a file name, a reason, a cell) as a table for people shows it, its
     control characters escaped (`\\x1b`, `\\n`, `\\u202e`): printed raw, they would move the
     cursor, restyle the terminal, or end a row. The machine formats quote in their own way."""
-    if _UNSAFE.search(text) is None:
+    unsafe = _unsafe()
+    if unsafe.search(text) is None:
         return text
-    return _UNSAFE.sub(lambda match: ascii(match[0])[1:-1], text)
+    return unsafe.sub(lambda match: ascii(match[0])[1:-1], text)
 
 
 # Columns that are never wrapped or cut: a broken student ID is a wrong one.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any
 
 from stream_exempt import dates, types
@@ -15,10 +15,11 @@ from stream_exempt.model import Actor, BatchSummary, Event, Request
 from stream_exempt.output.results import Table
 
 
-def when(stamp: str) -> str:
-    """A timestamp in local time; one not as the tool writes it (typed in by hand) as it is."""
+def when(stamp: str, zone: tzinfo) -> str:
+    """A timestamp in local time (in `zone`, the University's); one not as the tool writes it
+    (typed in by hand) as it is."""
     try:
-        return dates.local_time(stamp)
+        return dates.local_time(stamp, zone)
     except (TypeError, ValueError):
         return str(stamp)
 
@@ -70,10 +71,10 @@ def request_record(request: Request) -> dict[str, Any]:
     return record
 
 
-def request_row(request: Request) -> list[str]:
+def request_row(request: Request, zone: tzinfo) -> list[str]:
     decided = request.decider or ""
     if request.decided_at:
-        decided += f" ({when(request.decided_at)})"
+        decided += f" ({when(request.decided_at, zone)})"
     return [
         request.label,
         request.student_id,
@@ -81,7 +82,7 @@ def request_row(request: Request) -> list[str]:
         show(request.start),
         show(request.end),
         request.requested_by,
-        when(request.requested_at),
+        when(request.requested_at, zone),
         request.status,
         decided,
         "" if request.exemption_id is None else str(request.exemption_id),
@@ -103,9 +104,14 @@ def _of_records(
     )
 
 
-def requests(found: Iterable[Request]) -> Table:
+def requests(found: Iterable[Request], zone: tzinfo) -> Table:
     return _of_records(
-        REQUEST_FIELDS, REQUEST_HEADINGS, found, request_record, request_row, "No requests match."
+        REQUEST_FIELDS,
+        REQUEST_HEADINGS,
+        found,
+        request_record,
+        lambda request: request_row(request, zone),
+        "No requests match.",
     )
 
 
@@ -152,11 +158,11 @@ def batch_record(batch: BatchSummary) -> dict[str, Any]:
     }
 
 
-def batch_row(batch: BatchSummary) -> list[str]:
+def batch_row(batch: BatchSummary, zone: tzinfo) -> list[str]:
     """A batch as a table shows it: local time, type labels and `10 Jan 2027` dates."""
     return [
         str(batch.id),
-        dates.local_time(batch.created_at),
+        dates.local_time(batch.created_at, zone),
         str(Actor(batch.created_by, batch.created_for)),
         batch.source or "",
         f"{batch.created:,}",
@@ -168,9 +174,11 @@ def batch_row(batch: BatchSummary) -> list[str]:
     ]
 
 
-def batches(found: Iterable[BatchSummary]) -> Table:
+def batches(found: Iterable[BatchSummary], zone: tzinfo) -> Table:
     empty = "No batches: `stream-exempt bulk FILE` imports one."
-    return _of_records(BATCH_FIELDS, BATCH_HEADINGS, found, batch_record, batch_row, empty)
+    return _of_records(
+        BATCH_FIELDS, BATCH_HEADINGS, found, batch_record, lambda batch: batch_row(batch, zone), empty
+    )
 
 
 # -- history -----------------------------------------------------------------------------------
@@ -203,12 +211,12 @@ def _asked(after: dict[str, Any]) -> str:
     return text + (f" ({after['reason']})" if after.get("reason") else "")
 
 
-def change_text(event: Event) -> str:
-    """What an event did, in words: what was recorded, or each field before -> after. An event
-    whose snapshots lack what its action records (typed into the database by hand) is shown as
-    it is: its snapshots as recorded."""
+def change_text(event: Event, zone: tzinfo) -> str:
+    """What an event did, in words: what was recorded, or each field before -> after (a day in
+    `zone`, the University's). An event whose snapshots lack what its action records (typed into
+    the database by hand) is shown as it is: its snapshots as recorded."""
     try:
-        return _change_text(event)
+        return _change_text(event, zone)
     except (KeyError, TypeError, ValueError, AttributeError):
         shown = [
             f"{name} {json.dumps(value, ensure_ascii=False, sort_keys=True)}"
@@ -218,7 +226,7 @@ def change_text(event: Event) -> str:
         return f"{event.action} (not as the tool records it): " + ("; ".join(shown) or "nothing recorded")
 
 
-def _change_text(event: Event) -> str:
+def _change_text(event: Event, zone: tzinfo) -> str:
     after = event.after or {}
     if event.action == "request":
         return _asked(after)
@@ -226,7 +234,7 @@ def _change_text(event: Event) -> str:
         return f"rejected R{event.request_id}: {after.get('decision_reason')}"
     if event.action == "approve":
         return f"approved R{event.request_id}: " + _change_text(
-            Event(event.at, event.actor, "add", None, after)
+            Event(event.at, event.actor, "add", None, after), zone
         )
     if event.before is None:
         recorded = (
@@ -236,7 +244,11 @@ def _change_text(event: Event) -> str:
         return recorded + (f", batch {after['batch']}" if after.get("batch") else "")
     if after.get("deleted_at") and not event.before.get("deleted_at"):
         # A deletion recorded before the store kept its day has the day of its event time.
-        on = date.fromisoformat(after["deleted_on"]) if after.get("deleted_on") else dates.local_day(event.at)
+        on = (
+            date.fromisoformat(after["deleted_on"])
+            if after.get("deleted_on")
+            else dates.local_day(event.at, zone)
+        )
         if on < date.fromisoformat(event.before["start"]):
             return f"deleted on {dates.show(on)}, before it started: it covers no day"
         return (
@@ -251,7 +263,7 @@ def _change_text(event: Event) -> str:
     return "; ".join(changed) or "no change"
 
 
-def history(events: Iterable[Event], title: str) -> Table:
+def history(events: Iterable[Event], title: str, zone: tzinfo) -> Table:
     return Table(
         ("at", "actor", "action", "request", "before", "after", "actor_for", "login"),
         ("When", "Who", "Action", "Change"),
@@ -266,7 +278,7 @@ def history(events: Iterable[Event], title: str) -> Table:
             e.actor_for,
             e.login,
         ),
-        human=lambda e: (when(e.at), e.who, e.action, change_text(e)),
+        human=lambda e: (when(e.at, zone), e.who, e.action, change_text(e, zone)),
         title=title,
         empty="No events.",
     )

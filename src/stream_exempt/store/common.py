@@ -9,8 +9,7 @@ store writes `$2::date`), and only functions both databases have.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import date
 from typing import Any, NamedTuple
@@ -225,15 +224,15 @@ REQUEST_SNAPSHOT_FIELDS = (
     "'exemption', exemption_id"
 )
 # The columns of an event, in the order of `Event`'s fields, as `events_of` reads them.
-EVENT_COLUMNS = ", ".join(field.name for field in fields(Event))
+EVENT_COLUMNS = ", ".join(Event._fields)
 
 
-def _snapshot(text: str | None) -> dict[str, Any] | None:
+def _snapshot(text: str | None, loads: Callable[[str], Any]) -> dict[str, Any] | None:
     """An event's snapshot; one that is not a JSON object (typed in by hand) as the text it is."""
     if not text:
         return None
     try:
-        value = json.loads(text)
+        value = loads(text)
     except ValueError:
         return {"recorded": text}
     return value if isinstance(value, dict) else {"recorded": value}
@@ -241,8 +240,12 @@ def _snapshot(text: str | None) -> dict[str, Any] | None:
 
 def events_of(rows: Iterable[Sequence[Any]]) -> list[Event]:
     """Events from rows of `EVENT_COLUMNS`; the snapshots before and after are JSON text."""
+    from json import loads  # here, not at the top: `check` reads no event and starts without json
+
     return [
-        Event(at, actor, action, _snapshot(before), _snapshot(after), request_id, login, actor_for)
+        Event(
+            at, actor, action, _snapshot(before, loads), _snapshot(after, loads), request_id, login, actor_for
+        )
         for at, actor, action, before, after, request_id, login, actor_for in rows
     ]
 

@@ -9,7 +9,6 @@ compare records (R7) see what every other writer has committed.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sqlite3
@@ -349,6 +348,8 @@ class Store(StoreProtocol):
 
     def _insert_students(self, students: Sequence[str], values: Mapping[str, Any]) -> None:
         # The students as one JSON array, which SQLite unpacks itself.
+        import json  # here, as below: `check` writes no JSON and starts without json
+
         marks = ", ".join(f"?{n}" for n in range(1, len(values) + 1))
         self.conn.execute(
             f"INSERT INTO exemptions (student_id, {', '.join(values)}) "
@@ -360,6 +361,8 @@ class Store(StoreProtocol):
         return f"{column} {'NOT IN' if negated else 'IN'} (SELECT value FROM json_each(?{n}))"
 
     def _many(self, values: Sequence[Any]) -> str:
+        import json
+
         return json.dumps(values)
 
     def _fill_changing(self, ids: Sequence[int], dates: Sequence[tuple[str, str, str]] | None) -> list[Any]:
@@ -372,6 +375,8 @@ class Store(StoreProtocol):
         )
         self.conn.execute("DELETE FROM temp.changing")
         if dates is None:
+            import json
+
             self.conn.execute(
                 "INSERT INTO temp.changing (exemption_id) SELECT value FROM json_each(?) ORDER BY key",
                 (json.dumps(list(ids)),),
