@@ -1,4 +1,6 @@
-"""The Exemption record and the draft of one not yet recorded."""
+"""The Exemption record and the draft of one not yet recorded; the request, the event, the
+batch; and the answers the core gives (`check`'s verdict, `summary`'s morning view), defined
+here once so that the core makes them and the output room reads them without restating them."""
 
 from __future__ import annotations
 
@@ -272,3 +274,44 @@ class BatchSummary(NamedTuple):
     end: date | str | None
     created_for: str | None = None  # `--as` of the import; `created_by` is the login
     repeats: str | None = None  # a series: `every 1w x 10`; None for an import
+
+
+class Verdict(NamedTuple):
+    """Whether a student's notifications on a day are suppressed, and why (`rules.verdict`). (A
+    NamedTuple: cheaper to define than a dataclass, and `check`, run by cron, makes one per run.)"""
+
+    student_id: str
+    day: date
+    suppressed: bool
+    exemption: Exemption | None
+    why: str
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One count of the morning view, the days it looks at, and the `list` command that shows it."""
+
+    key: str
+    what: str
+    count: int
+    first: date
+    last: date
+    command: str
+    # Of the `ending` line: how many end on the day itself. In force that day, they can no
+    # longer change (R4: the end is not after today), so the line does not advise extending them.
+    ending_today: int | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The morning view (`summary.summarise`): counts by type and status, and its lines."""
+
+    day: date
+    # type code -> status -> count, every type and every status present (zero when none).
+    by_type: dict[str, dict[str, int]]
+    # type code (and "all") -> the `list` command that shows that line's exemptions.
+    type_commands: dict[str, str]
+    lines: list[SummaryLine]
+
+    def total(self, status: str) -> int:
+        return sum(counts[status] for counts in self.by_type.values())

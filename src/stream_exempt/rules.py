@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import NamedTuple
 
 from stream_exempt import types
 from stream_exempt.dates import Duration, show
 from stream_exempt.errors import Refused
-from stream_exempt.model import Draft, Exemption, Request, Terms
+from stream_exempt.model import Draft, Exemption, Request, Terms, Verdict
 
 ACTIVE, PENDING, EXPIRED, DELETED = "active", "pending", "expired", "deleted"
 STATUSES = (ACTIVE, PENDING, EXPIRED, DELETED)
@@ -345,17 +344,6 @@ def moved(
     in_force = in_force_from(today) if start_changes else exemption.in_force_from
     check_takes_effect(end, in_force, name)
     return exemption.with_dates(start, end, in_force)
-
-
-class Verdict(NamedTuple):
-    """Whether a student's notifications on a day are suppressed, and why. (A NamedTuple:
-    cheaper to define than a dataclass, and `check`, run by cron, makes one per run.)"""
-
-    student_id: str
-    day: date
-    suppressed: bool
-    exemption: Exemption | None
-    why: str
 
 
 def suppressing(exemptions: Iterable[Exemption], day: date) -> Exemption | None:

@@ -8,11 +8,12 @@ Each count is the number of rows of one `list` command, named with it, so that t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 
 from stream_exempt import rules, types
 from stream_exempt.dates import Duration, show
+from stream_exempt.model import Summary
+from stream_exempt.model import SummaryLine as Line
 
 PROGRAM = "stream-exempt"
 
@@ -21,34 +22,6 @@ IN_FORCE_SOON = Duration(2, "d")
 STARTING_SOON = Duration(1, "w")
 ENDING_SOON = Duration(2, "w")
 DELETED_LATELY = Duration(1, "w")
-
-
-@dataclass(frozen=True)
-class Line:
-    """One count of the morning view, the days it looks at, and the `list` command that shows it."""
-
-    key: str
-    what: str
-    count: int
-    first: date
-    last: date
-    command: str
-    # Of the `ending` line: how many end on the day itself. In force that day, they can no
-    # longer change (R4: the end is not after today), so the line does not advise extending them.
-    ending_today: int | None = None
-
-
-@dataclass(frozen=True)
-class Summary:
-    day: date
-    # type code -> status -> count, every type and every status present (zero when none).
-    by_type: dict[str, dict[str, int]]
-    # type code (and "all") -> the `list` command that shows that line's exemptions.
-    type_commands: dict[str, str]
-    lines: list[Line]
-
-    def total(self, status: str) -> int:
-        return sum(counts[status] for counts in self.by_type.values())
 
 
 def windows(day: date) -> dict[str, tuple[date, date]]:

@@ -5,6 +5,8 @@ recorded; every other rule is applied on the day it is approved, in the same tra
 creates the exemption and marks the request approved.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, tzinfo
 from typing import Annotated
 
@@ -28,6 +30,7 @@ from stream_exempt.errors import Refused
 from stream_exempt.model import APPROVED, REQUEST_STATUSES, REQUESTED, Exemption, Request
 from stream_exempt.output import tables
 from stream_exempt.output.outcomes import Added, Approved, Rejected, Requested, Shown
+from stream_exempt.store import StoreProtocol
 
 RequestArgument = Annotated[
     str, typer.Argument(metavar="REQ", help="The request, e.g. R12.", show_default=False)
@@ -110,6 +113,19 @@ def requests(
     return Shown(tables.requests(session.store().requests(statuses), session.zone), fmt)
 
 
+@contextmanager
+def _deciding(session: Session, number: int) -> Iterator[tuple[StoreProtocol, Request]]:
+    """The store and request `number`, still waiting, under the write lock: refused first for a
+    user who may not decide requests (exit 4), then for an unknown request (3) or one decided
+    already (2)."""
+    store = session.store()
+    store.check_may_decide()
+    with store.writing():
+        asked = store.request(number)
+        _refuse_decided(asked, session.zone)
+        yield store, asked
+
+
 def _refuse_decided(request: Request, zone: tzinfo) -> None:
     """A request is approved or rejected once: name who decided it, when, and how."""
     if request.status == REQUESTED:
@@ -158,11 +174,7 @@ def approve(
     number = validate.request_id(request_id)
     new_start = dates.parse_date(start, today) if start is not None else None
     who = actor(as_)
-    store = session.store()
-    store.check_may_decide()
-    with store.writing():
-        asked = store.request(number)
-        _refuse_decided(asked, session.zone)
+    with _deciding(session, number) as (store, asked):
         _refuse_unknown_student(asked)
         draft = rules.approval_draft(asked, new_start, today, store.of_student(asked.student_id))
         created = store.approve_request(
@@ -194,11 +206,7 @@ def reject(
     if why is None:
         raise Refused("give the reason for rejecting it with --reason; the tutor will want to know.")
     who = actor(as_)
-    store = session.store()
-    store.check_may_decide()
-    with store.writing():
-        asked = store.request(number)
-        _refuse_decided(asked, session.zone)
+    with _deciding(session, number) as (store, asked):
         store.reject_request(asked, why, actor=who, at=dates.now_utc())
         session.committed(
             f"request {asked.label} rejected",

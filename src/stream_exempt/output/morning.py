@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from stream_exempt import dates, types
-from stream_exempt.output.outcomes import Morning, MorningView
+from stream_exempt.model import Summary
+from stream_exempt.output.outcomes import Morning
 from stream_exempt.output.registry import render
 from stream_exempt.output.results import Document
 
 
-def as_json(summary: MorningView, statuses: Sequence[str]) -> dict[str, Any]:
+def as_json(summary: Summary, statuses: Sequence[str]) -> dict[str, Any]:
     return {
         "date": summary.day.isoformat(),
         "by_type": [
@@ -38,7 +39,7 @@ def as_json(summary: MorningView, statuses: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def _text(summary: MorningView, statuses: Sequence[str], width: int) -> list[tuple[str, str]]:
+def _text(summary: Summary, statuses: Sequence[str], width: int) -> list[tuple[str, str]]:
     """The morning view as (line, style) pairs: aligned columns when `width` allows, else one
     block per line of the summary; under each, the `list` command that shows its exemptions."""
     name_width = max(len(types.label(code)) for code in types.CODES) + 2

@@ -6,78 +6,28 @@ formats the registry's. Warnings owed by the rules (R6's "notifications may stil
 come as the rules word them, and so does anything else of the core's that is said (an
 exemption described, the statuses in their order, the roles' names): the output imports
 nothing but the vocabulary (`model`, `dates`, `errors`, `types`). The views the core builds
-(`summary`'s morning view, `check`'s verdict) come as they are; the shapes below say what the
-output reads of them.
+(`summary`'s morning view, `check`'s verdict) are the model's (`Summary`, `Verdict`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from stream_exempt.model import Exemption, Request, Terms
+from stream_exempt.model import Exemption, Request, Summary, Terms
 from stream_exempt.output.results import Shown as Shown  # defined there: see its docstring
 
 if TYPE_CHECKING:
     from stream_exempt.output.feed import FeedAnswer
 
 
-class Answer(Protocol):
-    """What `check STUDENT_ID` found (`rules.Verdict`): whether the student's notifications on
-    the day are suppressed, by which exemption, and why."""
-
-    @property
-    def student_id(self) -> str: ...
-    @property
-    def day(self) -> date: ...
-    @property
-    def suppressed(self) -> bool: ...
-    @property
-    def exemption(self) -> Exemption | None: ...
-    @property
-    def why(self) -> str: ...
-
-
-class MorningLine(Protocol):
-    """One count of the morning view (`summary.Line`) and the `list` command that shows it."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def what(self) -> str: ...
-    @property
-    def count(self) -> int: ...
-    @property
-    def first(self) -> date: ...
-    @property
-    def last(self) -> date: ...
-    @property
-    def command(self) -> str: ...
-    @property
-    def ending_today(self) -> int | None: ...
-
-
-class MorningView(Protocol):
-    """The morning view (`summary.Summary`): counts by type and status, and its lines."""
-
-    @property
-    def day(self) -> date: ...
-    @property
-    def by_type(self) -> Mapping[str, Mapping[str, int]]: ...
-    @property
-    def type_commands(self) -> Mapping[str, str]: ...
-    @property
-    def lines(self) -> Sequence[MorningLine]: ...
-    def total(self, status: str) -> int: ...
-
-
 @dataclass
 class Morning:
     """`summary`: the morning view, in `fmt` (table or json), its statuses in the rules' order."""
 
-    summary: MorningView
+    summary: Summary
     fmt: str
     statuses: Sequence[str]
 

@@ -9,10 +9,10 @@ from stream_exempt.dates import show
 from stream_exempt.output.results import Document
 
 if TYPE_CHECKING:
-    from stream_exempt.output.outcomes import Answer
+    from stream_exempt.model import Verdict
 
 
-def verdict(answer: Answer) -> Document:
+def verdict(answer: Verdict) -> Document:
     """`check STUDENT_ID`'s answer: for programs, and in a sentence for people."""
     found = {
         "student_id": answer.student_id,
