@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import Cli
-from stream_exempt import validate
+from stream_exempt import errors
 
 LONG_ID = "2" + "0" * 1_999_999  # a 2,000,000-digit "student ID"
 SHORT = "2" + "0" * 78 + "…' (2,000,000 characters)"  # how it is quoted
@@ -28,11 +28,11 @@ SHORT = "2" + "0" * 78 + "…' (2,000,000 characters)"  # how it is quoted
     ],
 )
 def test_a_quoted_value_is_shortened_past_80_characters(length: int, shown: str) -> None:
-    assert validate.printable("7" * length) == shown
+    assert errors.printable("7" * length) == shown
 
 
 def test_a_shortened_value_keeps_its_escapes() -> None:
-    assert validate.printable("\x1b[31m" + "x" * 100) == "'\\x1b[31m" + "x" * 74 + "…' (105 characters)"
+    assert errors.printable("\x1b[31m" + "x" * 100) == "'\\x1b[31m" + "x" * 74 + "…' (105 characters)"
 
 
 @pytest.mark.parametrize(

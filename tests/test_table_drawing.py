@@ -296,6 +296,29 @@ def test_on_a_narrow_screen_a_table_that_breaks_its_words_gives_way_to_blocks(
         assert all(len(line) <= columns for line in shown.splitlines())
 
 
+@pytest.mark.parametrize(
+    ("rows", "blocks"),
+    [
+        # One row of seven has three cells cut once each: a quarter of the rows is the measure,
+        # not the cells.
+        ([["abcdefgh", "abcdefgh", "abcdefgh"]] + [["a", "b", "c"]] * 6, False),
+        # Two rows of seven (with the headings, two of eight): still not more than a quarter.
+        ([["abcdefgh", "b", "c"]] * 2 + [["a", "b", "c"]] * 5, False),
+        # Three of eight: more than a quarter.
+        ([["abcdefgh", "b", "c"]] * 3 + [["a", "b", "c"]] * 4, True),
+        # One word cut more than once (`STREAM_E|XEMPT_CO|NFIG`), whatever the count of rows.
+        ([["abcdefghijklmnopq", "b", "c"]] + [["a", "b", "c"]] * 6, True),
+    ],
+    ids=["one-row-three-cells", "two-rows", "three-rows", "a-word-cut-twice"],
+)
+def test_blocks_are_chosen_by_the_rows_whose_words_are_cut(rows: list[list[str]], blocks: bool) -> None:
+    table = Table(("x", "y", "z"), ("X", "Y", "Z"), rows, list, list)
+    assert rich_table.blocks_read_better(table, rows, 40, [5, 5, 5]) is blocks
+    assert (
+        rich_table.blocks_read_better(table, rows, 60, [5, 5, 5]) is False
+    )  # 60 columns and more: the table
+
+
 def test_blocks_win_when_they_cut_words_fewer_times() -> None:
     """`config` of a PostgreSQL store at 40 columns: the table cut its paths into about twelve
     pieces, the blocks cut one word once; counting cells, the two tied and the table stayed."""

@@ -19,7 +19,7 @@ from functools import lru_cache
 from stream_exempt import csvio, dates, rules, types, validate
 from stream_exempt.csvio import Row
 from stream_exempt.dates import Duration, show
-from stream_exempt.errors import Refused
+from stream_exempt.errors import Refused, printable
 from stream_exempt.model import Exemption, Terms
 
 
@@ -144,7 +144,7 @@ def _one_field_each(headers: list[str], named: Named, id_at: int, found: dict[st
         if other != name:
             option = f"--{name}-column" if getattr(named, name) is not None else f"--{other}-column"
             raise Refused(
-                f"the column {validate.printable(headers[at])} would give both the {other} and the {name}; a column gives one "
+                f"the column {printable(headers[at])} would give both the {other} and the {name}; a column gives one "
                 f"field, so check {option}."
             )
 
@@ -172,7 +172,7 @@ def check_given(columns: Columns, defaults: Defaults, headers: list[str] | None)
         else f"no column gives {'it' if len(missing) == 1 else 'them'} among the headers {csvio.shown(headers)}"
     )
     if headers is not None and any(names_field(headers[columns.student_id], name) for name, _ in missing):
-        where += f" ({validate.printable(headers[columns.student_id])} is read as the student-ID column)"
+        where += f" ({printable(headers[columns.student_id])} is read as the student-ID column)"
     raise Refused(f"nothing gives the {fields} of the exemptions: give {options}; {where}.")
 
 
@@ -250,7 +250,7 @@ def check_conflicts(
         ("end", end_option, columns.end, end_same),
         (
             "reason",
-            f"--reason {validate.printable(defaults.reason or '')}" if defaults.reason_given else None,
+            f"--reason {printable(defaults.reason or '')}" if defaults.reason_given else None,
             columns.reason,
             lambda _, text: _attempt(validate.reason, text) == defaults.reason,
         ),
@@ -262,8 +262,8 @@ def check_conflicts(
         if different is not None:
             line, text = different
             raise Refused(
-                f"{option} and the column {validate.printable(headers[at])} both give the {name}, and line {line} has "
-                f"{validate.printable(text)}; an option never overrides the file, so leave out one of them."
+                f"{option} and the column {printable(headers[at])} both give the {name}, and line {line} has "
+                f"{printable(text)}; an option never overrides the file, so leave out one of them."
             )
 
 
@@ -296,13 +296,13 @@ def date_refusal(text: str, header: str, line: int, month_first: bool) -> Refuse
         # with --month-first would swap every day and month that can be swapped.
         order, example = ("mm/dd/yyyy", "09/06/2027") if month_first else ("dd/mm/yyyy", "06/09/2027")
         return Refused(
-            f"the column {validate.printable(header)} has {validate.printable(text)} (line {line}), a date with a two-digit year; "
+            f"the column {printable(header)} has {printable(text)} (line {line}), a date with a two-digit year; "
             f"give years in full (such as {example}), for example by formatting the column "
             f"as {order} (or yyyy-mm-dd) before saving."
         )
     if not month_first and int(match[3]) > 12 and int(match[1]) <= 12:
         return Refused(
-            f"the column {validate.printable(header)} has {validate.printable(text)} (line {line}), which can only be read "
+            f"the column {printable(header)} has {printable(text)} (line {line}), which can only be read "
             "month-first: the file was written by a month-first (US) spreadsheet, so give "
             "--month-first to read every numeric date in it month-first."
         )
@@ -324,7 +324,7 @@ def date_reader(today: date, month_first: bool) -> Callable[[str], date]:
             return parse(f"{match[3]}{match[2]}{match[1]}{match[2]}{match[4]}")
         except Refused:
             raise Refused(
-                f"{validate.printable(text)} is not a real calendar date when read month-first; check the month and day."
+                f"{printable(text)} is not a real calendar date when read month-first; check the month and day."
             ) from None
 
     return read
@@ -430,7 +430,7 @@ def _serial_number(cells: list[str], text: str) -> Refused | None:
         return None
     as_date = _EXCEL_DAY_ZERO + timedelta(days=int(text))
     return Refused(
-        f"{validate.printable(text)} is a number, not a date: its cell is not formatted as a date (as one it would be "
+        f"{printable(text)} is a number, not a date: its cell is not formatted as a date (as one it would be "
         f"{show(as_date)}); format the column as dates in the workbook, save it, and import it again."
     )
 

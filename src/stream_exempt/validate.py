@@ -6,9 +6,7 @@ import re
 from functools import cache
 
 from stream_exempt import config
-from stream_exempt.errors import SHORTEN_PAST as SHORTEN_PAST  # a value quoted is shortened past it
-from stream_exempt.errors import Refused, control_characters
-from stream_exempt.errors import printable as printable  # a value the user gave, quoted for a message
+from stream_exempt.errors import SHORTEN_PAST, Refused, control_characters, printable
 from stream_exempt.patterns import MAX_ID_LENGTH
 
 MAX_REASON = 500

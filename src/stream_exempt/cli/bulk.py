@@ -27,7 +27,7 @@ from stream_exempt.cli.options import (
 from stream_exempt.cli.session import Session, actor
 from stream_exempt.collector import collector_paused
 from stream_exempt.dates import show
-from stream_exempt.errors import Refused
+from stream_exempt.errors import Refused, printable
 from stream_exempt.model import Exemption, Terms
 from stream_exempt.output.outcomes import Imported
 from stream_exempt.output.reporter import Reporter
@@ -120,7 +120,7 @@ def _read(
             if named.given():
                 raise Refused(
                     f"there is no header row in {name} (its first line is a student), so no column "
-                    f"{validate.printable(named.given()[0])} to name; leave out the --...-column options."
+                    f"{printable(named.given()[0])} to name; leave out the --...-column options."
                 )
             headers, columns = None, cohort.Columns(student_id=id_at)
             rows = [table.first, *table]

@@ -17,7 +17,7 @@ from stream_exempt.cli.options import (
     value_option,
 )
 from stream_exempt.cli.session import Session
-from stream_exempt.errors import Refused, StreamExemptError
+from stream_exempt.errors import Refused, StreamExemptError, printable
 from stream_exempt.model import Exemption
 from stream_exempt.output.results import Shown
 from stream_exempt.output.verdict import verdict
@@ -203,6 +203,6 @@ def _date_column(headers: list[str], date_column: str | None, name: str) -> int 
     if dated:
         raise Refused(
             f"there is no column named date in {name}, but {csvio.shown(dated)} looks like one; "
-            f"give --date-column {validate.printable(dated[0])} to check each row on its own date."
+            f"give --date-column {printable(dated[0])} to check each row on its own date."
         )
     return None

@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 
 from stream_exempt import interrupts
 from stream_exempt.cli import streams
-from stream_exempt.errors import OutputFailed, ReaderGone, StreamExemptError
+from stream_exempt.errors import SHORTEN_PAST, OutputFailed, ReaderGone, StreamExemptError, control_characters
 from stream_exempt.store import unusable
 
 if TYPE_CHECKING:
@@ -23,11 +23,10 @@ if TYPE_CHECKING:
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, reported without a traceback
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
-# Two patterns as text, compiled (by `re`, once) only when an error is said. A first word that
+# A pattern as text, compiled (by `re`, once) only when an error is said: a first word that
 # is an ordinary lower-case word, not a file or program name as written (not a URL's scheme:
-# `postgresql://...` is a name as written); and the characters a message must not send raw.
+# `postgresql://...` is a name as written).
 _PLAIN_WORD = r"[a-z]+(?=[\s,;]|:(?!//)|$)"
-_CONTROL = r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
 def debugging() -> bool:
@@ -42,15 +41,15 @@ def sentence(message: str) -> str:
     return message
 
 
-def printable(text: str) -> str:
-    """Control characters shown as escapes (`\\x1b`), so that a message never drives the terminal."""
-    return re.sub(_CONTROL, lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+def escaped(text: str) -> str:
+    """A whole message with its control characters shown as escapes (`\\x1b`), the ones
+    `errors.printable` escapes in a quoted value, so that a message never drives the terminal."""
+    return control_characters().sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _shorten_quoted(message: str) -> str:
     """A value quoted by Click (`'xxxx' is not one of ...`) shortened past 80 characters, with
     its length, as every refusal quotes a value the user gave (SPEC 10)."""
-    from stream_exempt.validate import SHORTEN_PAST
 
     def shorter(match: re.Match[str]) -> str:
         return f"'{match[1][: SHORTEN_PAST - 1]}…' ({len(match[1]):,} characters)"
@@ -60,7 +59,7 @@ def _shorten_quoted(message: str) -> str:
 
 def fail(message: str, code: int) -> NoReturn:
     """Print one `Error:` sentence on stderr and exit with `code`."""
-    streams.say(f"Error: {printable(sentence(message))}")
+    streams.say(f"Error: {escaped(sentence(message))}")
     interrupts.ended()  # said: a signal now would add a second, different ending
     sys.exit(code)
 

@@ -11,7 +11,7 @@ import typer
 from stream_exempt import dates, output, rules, types, validate
 from stream_exempt.cli.options import OnOption, TableFormatOption, value_option
 from stream_exempt.cli.session import Session
-from stream_exempt.errors import Refused
+from stream_exempt.errors import Refused, printable
 from stream_exempt.output.outcomes import Ids, Shown
 from stream_exempt.store import Filters
 
@@ -42,9 +42,7 @@ def parse_statuses(values: list[str] | None) -> frozenset[str]:
             elif word in rules.STATUSES:
                 wanted.add(word)
             elif word:
-                raise Refused(
-                    f"{validate.printable(word)} is not a status; use {', '.join(rules.STATUSES)} or all."
-                )
+                raise Refused(f"{printable(word)} is not a status; use {', '.join(rules.STATUSES)} or all.")
     return frozenset(wanted) or rules.LIVE
 
 

@@ -26,7 +26,7 @@ from stream_exempt.cli.options import (
     value_option,
 )
 from stream_exempt.cli.session import Session, actor
-from stream_exempt.errors import Refused
+from stream_exempt.errors import Refused, printable
 from stream_exempt.model import APPROVED, REQUEST_STATUSES, REQUESTED, Exemption, Request
 from stream_exempt.output import tables
 from stream_exempt.output.outcomes import Added, Approved, Rejected, Requested, Shown
@@ -92,9 +92,7 @@ def parse_request_statuses(value: str) -> tuple[str, ...]:
         return REQUEST_STATUSES
     if word in REQUEST_STATUSES:
         return (word,)
-    raise Refused(
-        f"{validate.printable(value)} is not a request status; use {', '.join(REQUEST_STATUSES)} or all."
-    )
+    raise Refused(f"{printable(value)} is not a request status; use {', '.join(REQUEST_STATUSES)} or all.")
 
 
 def requests(

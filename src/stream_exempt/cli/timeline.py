@@ -8,7 +8,7 @@ import typer
 from stream_exempt import dates, types, validate
 from stream_exempt.cli.options import value_option
 from stream_exempt.cli.session import Session
-from stream_exempt.errors import Refused
+from stream_exempt.errors import Refused, printable
 from stream_exempt.output import pictures
 from stream_exempt.output.outcomes import Picture
 
@@ -22,7 +22,7 @@ def _weeks(text: str) -> int:
     # At most three digits before int(): a number of thousands of digits is refused, not a crash.
     if not value.isdecimal() or len(value) > 3 or not 1 <= int(value) <= MAX_WEEKS:
         raise Refused(
-            f"--weeks {validate.printable(text)} is not a number of weeks; give a whole number from 1 to {MAX_WEEKS}."
+            f"--weeks {printable(text)} is not a number of weeks; give a whole number from 1 to {MAX_WEEKS}."
         )
     return int(value)
 

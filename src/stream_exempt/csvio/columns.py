@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from stream_exempt.errors import Refused
-from stream_exempt.validate import printable
+from stream_exempt.errors import Refused, printable
 
 # Usual names of the student-ID column, compared as `words` joined (SPEC section 7).
 ID_HEADERS = ("studentid", "studentnumber", "studentno", "sid", "id")

@@ -13,8 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
-from stream_exempt.errors import Refused
-from stream_exempt.validate import printable
+from stream_exempt.errors import Refused, printable
 
 # The byte-order marks a spreadsheet writes, longest first (UTF-32 LE begins with UTF-16 LE's).
 BOMS = (

@@ -12,8 +12,7 @@ from typing import IO, TypeGuard
 
 from stream_exempt.csvio.columns import shown
 from stream_exempt.csvio.table import Row, Table, spreadsheet_kind, unreadable
-from stream_exempt.errors import Refused
-from stream_exempt.validate import printable
+from stream_exempt.errors import Refused, printable
 
 
 class WorkbookTable(Table):

@@ -262,18 +262,25 @@ def _cuts(cell: str, width: int) -> int:
 def blocks_read_better(table: Table, rows: list[list[str]], screen: int, widths: Sequence[int]) -> bool:
     """Whether one record per block reads better than the table drawn in `widths` on a screen
     `screen` wide: on a narrow screen, the table cuts words in more than a quarter of its rows
-    (headings included), and the blocks would cut words fewer times."""
+    (headings included) or cuts one word more than once (`STREAM_E|XEMPT_CO|NFIG`), and the
+    blocks would cut words fewer times."""
     if screen >= NARROW:
         return False
     cut = [
-        _cuts(cell, width)
+        [_cuts(cell, width) for cell, width in zip(row, widths, strict=True)]
+        for row in (list(table.headings), *rows)
+    ]
+    rows_cut = sum(1 for row in cut if any(row))
+    cut_twice = any(
+        cell_width(word) > 2 * width
         for row in (list(table.headings), *rows)
         for cell, width in zip(row, widths, strict=True)
-    ]
-    if sum(1 for n in cut if n) * 4 <= len(rows) + 1:
+        for word in cell.split()
+    )
+    if not cut_twice and rows_cut * 4 <= len(cut):
         return False
     room = _block_room(table, screen)
-    return sum(_cuts(cell, room) for row in rows for cell in row) < sum(cut)
+    return sum(_cuts(cell, room) for row in rows for cell in row) < sum(map(sum, cut))
 
 
 def _block_room(table: Table, width: int) -> int:
