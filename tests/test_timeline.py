@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import stat
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -339,34 +340,51 @@ def test_timeline_files_an_empty_name_is_refused_a_dash_is_stdout_a_new_file_is_
     assert stat.S_IMODE(kept.stat().st_mode) == 0o640 and kept.read_text() != "old"
 
 
-def test_a_new_picture_that_cannot_be_written_whole_is_removed(
+def test_a_picture_that_cannot_be_written_whole_leaves_the_file_as_it_was(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A disk that fills up half way through the picture leaves no half picture behind."""
+    """A disk that fills up half way through the picture leaves no half picture behind: no new
+    file, and a file that was there before as it was (it used to be cut short)."""
     import errno
-    import os
+    from typing import BinaryIO
 
     from stream_exempt.output import pictures
 
-    class Full:
-        def __init__(self, descriptor: int, *args: object, **kwargs: object) -> None:
-            self.descriptor = descriptor
+    def half(file: BinaryIO, data: bytes) -> None:
+        file.write(data[:100])
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-        def __enter__(self) -> Full:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            os.close(self.descriptor)
-
-        def write(self, text: str) -> int:
-            os.write(self.descriptor, text[:100].encode())
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(pictures, "open", Full, raising=False)
-    target = tmp_path / "picture.svg"
+    monkeypatch.setattr(pictures, "_write_all", half)
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    target = folder / "picture.svg"
     result = cli("timeline", STUDENT, "--svg", str(target))
     assert result.exit_code == 74 and "free some space there" in result.stderr
-    assert not target.exists()
-    kept = tmp_path / "kept.svg"  # a file that was there before is the user's: never removed
-    kept.write_text("old")
-    assert cli("timeline", STUDENT, "--svg", str(kept)).exit_code == 74 and kept.exists()
+    kept = folder / "kept.svg"
+    kept.write_text("the picture of last week")
+    assert cli("timeline", STUDENT, "--svg", str(kept)).exit_code == 74
+    assert kept.read_text() == "the picture of last week"
+    assert sorted(p.name for p in folder.iterdir()) == ["kept.svg"]  # nor a temporary file
+
+
+def test_a_picture_written_over_a_file_keeps_its_mode_and_a_new_one_is_private(
+    cli: Cli, tmp_path: Path
+) -> None:
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    shared = folder / "shared.svg"
+    shared.write_text("old")
+    shared.chmod(0o644)
+    cli.ok("timeline", STUDENT, "--svg", str(shared))
+    assert shared.read_text().startswith("<svg") and stat.S_IMODE(shared.stat().st_mode) == 0o644
+    private = folder / "new.svg"
+    cli.ok("timeline", STUDENT, "--svg", str(private))
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert sorted(p.name for p in folder.iterdir()) == ["new.svg", "shared.svg"]
+
+
+def test_a_picture_file_is_named_as_typed(cli: Cli, tmp_path: Path) -> None:
+    folder = f"{tmp_path}/"
+    result = cli("timeline", STUDENT, "--svg", folder)
+    assert result.exit_code == 74
+    assert result.stderr == f"Error: Cannot write {folder} (Is a directory); name a file, not a folder.\n"

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import sys
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from stream_exempt.errors import OutputFailed
 from stream_exempt.output.outcomes import Picture
@@ -48,7 +50,7 @@ def write(result: Picture) -> None:
         sys.stdout.flush()
         sys.stdout.buffer.write(document.encode("utf-8"))
     else:
-        _write(Path(to), document)
+        _write(to, document)
         Reporter().note(f"Wrote the timeline to {to}.")
 
 
@@ -87,16 +89,35 @@ _ADVICE = {
 }
 
 
-def _write(path: Path, text: str) -> None:
-    """Write the picture; a new file is its owner's only (0600), as the store: it names students.
-    A new file that could not be written whole is removed: no half picture is left behind."""
-    new = not os.path.lexists(path)
+def _write(to: str, text: str) -> None:
+    """Write the picture to the file `to` (named in messages as typed). A regular file, new or
+    there before, is written beside it under a temporary name and moved into place once whole,
+    so a disk that fills up part way leaves no file, or the file as it was. A new file is its
+    owner's only (0600), as the store: it names students; one there before keeps its mode.
+    Anything else (a device such as /dev/full, a pipe, a link, another user's file) is written
+    in place, as it is."""
+    path = Path(to)
+    data = text.encode("utf-8")
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
+        there = path.stat() if path.exists() else None
+        if path.is_symlink() or (there is not None and (not path.is_file() or there.st_uid != os.geteuid())):
+            with open(path, "wb") as file:
+                _write_all(file, data)
+            return
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        try:
+            with open(descriptor, "wb") as file:
+                _write_all(file, data)
+            if there is not None:
+                os.chmod(temporary, stat.S_IMODE(there.st_mode))
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
     except OSError as error:
-        if new and os.path.isfile(path):
-            os.unlink(path)
         advice = _ADVICE.get(error.errno or 0, "check the folder and its permissions")
-        raise OutputFailed(f"cannot write {path} ({error.strerror}); {advice}.") from None
+        raise OutputFailed(f"cannot write {to} ({error.strerror}); {advice}.") from None
+
+
+def _write_all(file: BinaryIO, data: bytes) -> None:
+    file.write(data)
