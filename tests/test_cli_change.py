@@ -273,7 +273,7 @@ def test_delete_needs_a_terminal_or_yes(cli: Cli, monkeypatch: pytest.MonkeyPatc
     declined = cli("delete", str(exemption), input="n\n")
     assert declined.exit_code == 2
     assert (
-        "Delete 1 exemption(s) (1)? They suppress nothing after today (4 Jan 2027); today and "
+        "Delete 1 exemption (1)? They suppress nothing after today (4 Jan 2027); today and "
         "the days before keep their answer." in declined.stderr
     )
     assert record(cli, exemption)["status"] == "pending"

@@ -178,9 +178,12 @@ BAD_FILES = [
     ('timezone = "Europe/Lodnon"\n', ["'timezone'", "'Europe/Lodnon' is not a known time zone"]),
     ('id_pattern = "[0-9"\n', ["'id_pattern'", "not a valid regular expression"]),
     ('store = "exemptions.db"\n', ["'store'", "relative path"]),
-    ("timezone = 3\n", ["'timezone'", "int given, text expected"]),
+    ("timezone = 3\n", ["'timezone'", "a number given, text expected"]),
+    ("store = true\n", ["'store'", "true or false given, text expected"]),
+    ("store = 2027-01-10\n", ["'store'", "a date or time given, text expected"]),
+    ('store = ["a"]\n', ["'store'", "a list given, text expected"]),
     ('store = ""\n', ["'store'", "empty"]),
-    ("[store]\npath = 1\n", ["'store'", "dict given"]),
+    ("[store]\npath = 1\n", ["'store'", "a table given, text expected"]),
     ("store = /srv/x.db\n", ["not valid TOML", "line 1"]),
     (b"timezone = '\xff'\n", ["not UTF-8"]),
 ]
@@ -398,7 +401,8 @@ def test_a_bad_key_in_a_file_leaves_its_other_keys_shown(tmp_path: Path) -> None
         "'Mars/Olympus' is not a known time zone; name one such as Europe/London."
     )
     assert (
-        report["id_pattern"]["value"] == "7" and "int given, text expected" in report["id_pattern"]["problem"]
+        report["id_pattern"]["value"] == "7"
+        and "a number given, text expected" in report["id_pattern"]["problem"]
     )
     assert result.stderr == (
         f"Error: The configuration file {office} has a bad value for 'timezone': 'Mars/Olympus' is not a known "

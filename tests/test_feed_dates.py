@@ -89,7 +89,7 @@ def test_bad_rows_are_still_reported_when_the_feed_is_accepted(march: Cli, tmp_p
     assert result.exit_code == 2
     assert result.stdout.splitlines()[1:] == ["201234567,10/03/2027,true,1", "not-an-id,10/03/2027,false,"]
     assert result.stderr.startswith("Error: Line 3 of ")
-    assert result.stderr.endswith("It is passed through as not suppressed.\n")
+    assert result.stderr.endswith("; it is passed through as not suppressed.\n")
 
 
 def test_a_two_digit_year_refuses_the_feed(march: Cli, tmp_path: Path) -> None:

@@ -961,9 +961,9 @@ def test_check_file_short_and_long_rows_keep_their_columns(cli: Cli) -> None:
     ]
     assert result.stderr.splitlines() == [
         "Error: Line 3 of standard input: it has 2 cells where the header has 3; check for a missing or "
-        "extra comma or quote. It is passed through as not suppressed.",
+        "extra comma or quote; it is passed through as not suppressed.",
         "Error: Line 4 of standard input: it has 5 cells where the header has 3; check for a missing or "
-        "extra comma or quote. It is passed through as not suppressed.",
+        "extra comma or quote; it is passed through as not suppressed.",
     ]
     jsonl = cli("check", "--file", "-", "--format", "jsonl", input=feed)
     assert [json.loads(line) for line in jsonl.stdout.splitlines()] == [

@@ -73,7 +73,7 @@ def test_a_long_id_in_a_feed_is_shortened_in_its_bad_row_report(cli: Cli, tmp_pa
     assert result.exit_code == 2
     assert result.stderr == (
         f"Error: Line 2 of {path}: '{SHORT} is not a student ID; student IDs are nine digits, such as "
-        "201234567. It is passed through as not suppressed.\n"
+        "201234567; it is passed through as not suppressed.\n"
     )
     assert result.stdout.splitlines()[1] == f"{LONG_ID},2027-01-11,false,"  # the feed's own row stays whole
 

@@ -208,6 +208,19 @@ def _values(
     return values, bad
 
 
+def _kind_of(value: Any) -> str:
+    """What a TOML value is, in TOML's words rather than Python's (`true`, a number, a date)."""
+    import datetime
+
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, datetime.date | datetime.time):
+        return "a date or time"
+    return "a list" if isinstance(value, list) else "a table"
+
+
 def _checked(path: Path, key: str, value: Any) -> str:
     """A value from the file, or `BadConfiguration` naming the file and the key."""
 
@@ -217,7 +230,7 @@ def _checked(path: Path, key: str, value: Any) -> str:
         )
 
     if not isinstance(value, str):
-        raise bad(f"{type(value).__name__} given, text expected (put it in double quotes)")
+        raise bad(f"{_kind_of(value)} given, text expected (put it in double quotes)")
     if not value.strip() or "\x00" in value:
         raise bad("it is empty")
     if key == "store":

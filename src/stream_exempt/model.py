@@ -228,7 +228,7 @@ REQUESTED, APPROVED, REJECTED = "requested", "approved", "rejected"
 REQUEST_STATUSES = (REQUESTED, APPROVED, REJECTED)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Request(Recorded):
     """A personal tutor's request for an exemption, waiting for (or past) an officer's decision."""
 

@@ -12,8 +12,7 @@ from datetime import date
 
 from stream_exempt import rules, types
 from stream_exempt.dates import Duration, show
-from stream_exempt.model import Summary
-from stream_exempt.model import SummaryLine as Line
+from stream_exempt.model import Summary, SummaryLine
 
 PROGRAM = "stream-exempt"
 
@@ -72,7 +71,7 @@ def summarise(
         "deleted": (f"deleted since {show(spans['deleted'][0])}", "--deleted-within", DELETED_LATELY),
     }
     lines = [
-        Line(
+        SummaryLine(
             key,
             what,
             in_window[key],

@@ -405,7 +405,7 @@ def delete(
             raise Refused("deleting needs confirmation; run it at a terminal or add --yes.")
         names = ", ".join(str(e.id) for e in targets[:10]) + (" ..." if len(targets) > 10 else "")
         question = (
-            f"Delete {len(targets):,} exemption(s) ({names})? They suppress nothing after today "
+            f"Delete {exemptions(len(targets))} ({names})? They suppress nothing after today "
             f"({dates.show(today)}); today and the days before keep their answer."
         )
         if not session.report.confirm(question):

@@ -71,7 +71,7 @@ class FeedAnswer:
     def bad(self, line: int, message: str) -> None:
         """A row that could not be checked: passed through as not suppressed, and reported."""
         self._complain(
-            f"Error: Line {line} of {self._name}: {message} It is passed through as not suppressed."
+            f"Error: Line {line} of {self._name}: {message.rstrip('.')}; it is passed through as not suppressed."
         )
 
     def _complain(self, text: str) -> None:
