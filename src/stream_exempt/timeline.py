@@ -336,7 +336,7 @@ class _Chart:
 
     def picture(self, *, mark_below: bool = False) -> RenderableType:
         """The picture; `mark_below`: repeat the today mark below the last row of a long one."""
-        lines, label_width, today_cell = self.lines, self.label_width, self.today_cell
+        lines, label_width, today_cell = list(self.lines), self.label_width, self.today_cell
         if not self.rows:
             lines.append(_line(Text(""), Text("(no exemptions)", style="dim"), label_width))
         elif mark_below and self.rows > MARK_BELOW_AFTER and today_cell is not None:
