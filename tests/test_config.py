@@ -183,6 +183,8 @@ BAD_FILES = [
     ("store = 2027-01-10\n", ["'store'", "a date or time given, text expected"]),
     ('store = ["a"]\n', ["'store'", "a list given, text expected"]),
     ('store = ""\n', ["'store'", "empty"]),
+    ('timezone = "America"\n', ["'timezone'", "'America' is not a known time zone"]),
+    ('store = "' + "x" * 200 + '"\n', ["'store'", "'" + "x" * 79 + "…' (200 characters) is a relative path"]),
     ("[store]\npath = 1\n", ["'store'", "a table given, text expected"]),
     ("store = /srv/x.db\n", ["not valid TOML", "line 1"]),
     (b"timezone = '\xff'\n", ["not UTF-8"]),
@@ -288,10 +290,27 @@ BAD_VARIABLES = [
         "(a+)+$",
         "Error: STREAM_EXEMPT_ID_PATTERN='(a+)+$' is not allowed: a repetition",
     ),
+    # A folder of the zone database, and a name too long for a file: the loader raises OSError.
+    ("STREAM_EXEMPT_TZ", "Europe", "Error: STREAM_EXEMPT_TZ='Europe' is not a known time zone"),
+    (
+        "STREAM_EXEMPT_TZ",
+        "Europe/" + "x" * 300,
+        "Error: STREAM_EXEMPT_TZ='Europe/" + "x" * 72 + "…' (307 characters) is not a known time zone",
+    ),
+    (
+        "STREAM_EXEMPT_ID_PATTERN",
+        "[[:digit:]]{9}",
+        "Error: STREAM_EXEMPT_ID_PATTERN='[[:digit:]]{9}' is not a clear regular expression (Possible "
+        "nested set at position 1); escape the character, and write a class such as [[:digit:]] as [0-9]",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("variable", "value", "error"), BAD_VARIABLES, ids=["tz", "pattern", "nested"])
+@pytest.mark.parametrize(
+    ("variable", "value", "error"),
+    BAD_VARIABLES,
+    ids=["tz", "pattern", "nested", "tz-folder", "tz-too-long", "posix-class"],
+)
 @pytest.mark.parametrize("command", [["config"], ["list"], ["check", "201234567"], ADD])
 def test_a_bad_environment_variable_is_exit_4_naming_it(
     tmp_path: Path, variable: str, value: str, error: str, command: list[str]

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from stream_exempt.errors import StoreUnusable
+from stream_exempt.errors import StoreUnusable, printable
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -238,10 +238,10 @@ def _checked(path: Path, key: str, value: Any) -> str:
 
         if not is_url(value) and not Path(value).expanduser().is_absolute():
             raise bad(
-                f"{value!r} is a relative path; give the store's full path, e.g. /srv/stream-exempt/exemptions.db"
+                f"{printable(value)} is a relative path; give the store's full path, e.g. /srv/stream-exempt/exemptions.db"
             )
     elif problem := value_problem(key, value):
-        raise bad(f"{value!r} is {problem}")
+        raise bad(f"{printable(value)} is {problem}")
     return value
 
 
@@ -259,12 +259,13 @@ def value_problem(key: str, value: str) -> str | None:
 
 
 def zone_exists(name: str) -> bool:
-    """Whether `name` is a time zone in the zone database."""
+    """Whether `name` is a time zone in the zone database. A folder of it (`Europe`) or a name
+    too long for a file name is none: the loader raises OSError for those."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 
@@ -276,9 +277,8 @@ def from_environment(name: str) -> Setting | None:
     if not value:
         return None
     if problem := value_problem(name, value):
-        shown = repr(value) if len(value) <= 80 else repr(value[:80]) + f"... ({len(value)} characters)"
         then = f", or unset {variable}" if ";" in problem else f"; fix it or unset {variable}"
-        raise BadConfiguration(f"{variable}={shown} is {problem}{then}.").about(variable)
+        raise BadConfiguration(f"{variable}={printable(value)} is {problem}{then}.").about(variable)
     return Setting(name, value, ENVIRONMENT, variable)
 
 

@@ -1,4 +1,4 @@
-"""An interrupt never lies (SPEC 10): what a process has recorded, and Ctrl-C and SIGTERM.
+"""An interrupt never lies (SPEC 10): what a command has recorded (its `Ledger`), and Ctrl-C and SIGTERM.
 
 Every change is one transaction (`Store.writing`), and a command notes in words what it
 recorded in its `Ledger` (`note`, made inside the transaction, kept aside until it commits). The COMMIT and

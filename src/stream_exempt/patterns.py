@@ -53,8 +53,19 @@ def _parser() -> Any:
 def problem(text: str) -> str | None:
     """Why `text` cannot be the student-ID pattern (not a regular expression, or one that could
     make matching take more than linear time), or None when it is fine."""
+    import warnings
+
     try:
-        re.compile(text)
+        with warnings.catch_warnings():
+            # `[[:digit:]]` (a POSIX class), `--`, `&&` in a set: Python warns that it may read
+            # them otherwise one day; refused here, never printed as a raw warning.
+            warnings.simplefilter("error", FutureWarning)
+            re.compile(text)
+    except FutureWarning as warning:
+        return (
+            f"not a clear regular expression ({warning}); escape the character, and write a class "
+            "such as [[:digit:]] as [0-9]"
+        )
     except re.error as error:
         return f"not a valid regular expression ({error})"
     except (OverflowError, RecursionError, MemoryError):
