@@ -328,3 +328,17 @@ def test_blocks_win_when_they_cut_words_fewer_times() -> None:
     }
     shown = CliRunner().invoke(app, ["config"], env=env, catch_exceptions=False).stdout
     assert shown.startswith("Setting  store\nValue    postgresql://u@localhost:5433/a\n"), shown
+
+
+@pytest.mark.parametrize("columns", ["0", "1"])
+@pytest.mark.parametrize(
+    "command",
+    [["summary"], ["doctor"], ["timeline", "201234567"], ["list", "--format", "plain"], ["list"], ["types"]],
+    ids=lambda c: " ".join(c),
+)
+def test_a_screen_of_no_width_still_gets_an_answer(cli: Cli, command: list[str], columns: str) -> None:
+    """COLUMNS=0 made `summary` wrap its lines to nothing (exit 70); below 40 columns nothing is
+    promised but an answer, each value whole."""
+    cli.add("201234567", "--reason", "Leeds General Infirmary, ward 4")
+    result = cli.ok(*command, env={"COLUMNS": columns})
+    assert result.stdout.strip() and result.stderr == ""

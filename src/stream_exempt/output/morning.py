@@ -12,6 +12,7 @@ from stream_exempt.model import Summary
 from stream_exempt.output.outcomes import Morning
 from stream_exempt.output.registry import render
 from stream_exempt.output.results import Document
+from stream_exempt.output.widths import NARROWEST
 
 
 def as_json(summary: Summary, statuses: Sequence[str]) -> dict[str, Any]:
@@ -91,7 +92,7 @@ def write(result: Morning) -> None:
     if result.fmt == "table":
         from stream_exempt.output.rich_table import console
 
-        width = console().width
+        width = max(console().width, NARROWEST)
     else:
         width = 1000
     text = "\n".join(line for line, _ in _text(result.summary, result.statuses, width))

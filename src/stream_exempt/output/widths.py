@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# The narrowest text is wrapped to, whatever a terminal (or COLUMNS=0) says: below it a line
+# holds a word or two, and nothing can be wrapped to nothing.
+NARROWEST = 35
 FOLD_FROM = 8  # a wrappable column may be narrower than its longest word (folded), down to this
 KEEP_WORDS = 20  # but first, try to keep every word up to this long unbroken
 

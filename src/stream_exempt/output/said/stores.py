@@ -8,6 +8,7 @@ from typing import Any
 from stream_exempt.output.outcomes import CopiedStore, Health, Initialised
 from stream_exempt.output.results import Document
 from stream_exempt.output.said.common import notes, out
+from stream_exempt.output.widths import NARROWEST
 
 
 def health_text(report: dict[str, Any], width: int | None = None) -> str:
@@ -42,7 +43,7 @@ def health_text(report: dict[str, Any], width: int | None = None) -> str:
         return "\n".join(f"{label:<15}{value}" for label, value in facts)
     import textwrap
 
-    room = max(width, 35) - 15
+    room = max(width, NARROWEST) - 15
     lines = []
     for label, value in facts:
         pieces = (
