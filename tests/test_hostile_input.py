@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from helpers import Cli, snapshot
 from stream_exempt import dates, schema, validate
+from stream_exempt.cli.app import app
 from stream_exempt.errors import Refused
 
 CORPUS = [
@@ -171,3 +173,24 @@ def test_option_text_that_is_not_utf8_is_refused_as_such_never_70(cli: Cli, tmp_
     cohort.write_bytes(b"student_id\n201234570\n")
     cli.ok("bulk", str(cohort), "-t", "placement", "-s", "+1w", "--for", "1w")
     assert "f\ufffd.csv" in cli.ok("batches", "--format", "csv").stdout
+
+
+@pytest.mark.sqlite_only("a store file's own name")
+def test_a_store_path_with_control_characters_is_shown_escaped(tmp_path: Path) -> None:
+    """`init`, `doctor` and `copy-store` name the store in their answer on standard output: a
+    path holding an escape sequence, a line break or a bidi mark is shown escaped on one line
+    (SPEC 10), as the notes on standard error always showed it."""
+    odd = tmp_path / "a\x1b[31mb\nc.db"
+    shown = str(odd).replace("\x1b", "\\x1b").replace("\n", "\\n")
+    first = Cli(odd)
+    created = first.ok("init").stdout
+    assert created.startswith(f"Created the store at {shown} (owner ")
+    doctor = first.ok("doctor").stdout
+    assert doctor.startswith(f"store          {shown}\n")
+    copy = tmp_path / "copy\u200f.db"
+    copied = CliRunner().invoke(app, ["copy-store", str(odd), str(copy)], catch_exceptions=False)
+    assert copied.exit_code == 0
+    assert f"from {shown} to {tmp_path}/copy\\u200f.db, at schema version" in copied.stdout
+    assert f"Created a new store at {tmp_path}/copy\\u200f.db." in copied.stderr
+    for output in (created, doctor, copied.stdout, copied.stderr):
+        assert "\x1b" not in output and "\u200f" not in output

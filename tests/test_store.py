@@ -164,6 +164,8 @@ def test_a_damaged_store_is_exit_4_and_doctor_says_so(cli: Cli, tmp_path: Path) 
     result = cli("doctor")
     assert result.exit_code == 4
     assert "is damaged" in result.stderr and "restore it from a backup" in result.stderr
+    assert result.stderr.startswith(f"Error: The store {cli.store_path} is damaged (")
+    assert result.stderr.count("\n") == 1 and result.stdout.splitlines()[-1] == "verdict        NOT healthy"
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,16 @@ def control_characters() -> re.Pattern[str]:
     return re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+def escaped(text: str) -> str:
+    """Text from outside (a file name, a reason, a cell, a whole message) with its control
+    characters shown as escapes (`\\x1b`, `\\n`, `\\u202e`): printed raw, they would move the
+    cursor, restyle the terminal, or end a line or a row."""
+    control = control_characters()
+    if control.search(text) is None:
+        return text
+    return control.sub(lambda match: ascii(match[0])[1:-1], text)
+
+
 def printable(text: str, limit: int = SHORTEN_PAST) -> str:
     """A value the user gave, quoted for a message: control characters made visible, and past
     `limit` characters shortened, with its length: `'2011111…' (2,000,000 characters)`."""

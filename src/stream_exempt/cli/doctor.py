@@ -10,6 +10,7 @@ from stream_exempt.cli.options import AnswerFormatOption
 from stream_exempt.cli.session import Session
 from stream_exempt.output.outcomes import Health
 from stream_exempt.store import Store, StoreProtocol
+from stream_exempt.store.sqlite import damaged
 
 
 def doctor(
@@ -55,7 +56,7 @@ def doctor(
         report,
         "json" if as_json else fmt,
         warnings,
-        damaged=None if integrity == ["ok"] else integrity[0],
+        error=None if integrity == ["ok"] else damaged(store.path, integrity[0]),
         exit_code=0 if healthy else 4,
     )
 

@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 
 from stream_exempt import interrupts
 from stream_exempt.cli import streams
-from stream_exempt.errors import SHORTEN_PAST, OutputFailed, ReaderGone, StreamExemptError, control_characters
+from stream_exempt.errors import SHORTEN_PAST, OutputFailed, ReaderGone, StreamExemptError, escaped
 from stream_exempt.store import unusable
 
 if TYPE_CHECKING:
@@ -39,12 +39,6 @@ def sentence(message: str) -> str:
     if re.match(_PLAIN_WORD, message):
         return message[0].upper() + message[1:]
     return message
-
-
-def escaped(text: str) -> str:
-    """A whole message with its control characters shown as escapes (`\\x1b`), the ones
-    `errors.printable` escapes in a quoted value, so that a message never drives the terminal."""
-    return control_characters().sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _shorten_quoted(message: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from stream_exempt.errors import StreamExemptError
 from stream_exempt.model import Exemption, Request, Summary, Terms
 from stream_exempt.output.results import Shown as Shown  # defined there: see its docstring
 
@@ -149,13 +150,13 @@ class SeriesAdded:
 @dataclass
 class Health:
     """`doctor`: the report (for json, and in lines for people), the warnings after it, the
-    damage that owes an `Error:` line, and the verdict as an exit code."""
+    verdict as an exit code, and the error still owed once it is shown (a damaged store)."""
 
     report: dict[str, Any]
     fmt: str
     warnings: Sequence[str] = ()
-    damaged: str | None = None
     exit_code: int = 0
+    error: StreamExemptError | None = None
 
 
 @dataclass

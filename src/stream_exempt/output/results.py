@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, lru_cache
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
 from stream_exempt import types
 from stream_exempt.dates import show
-from stream_exempt.errors import StreamExemptError
+from stream_exempt.errors import StreamExemptError, escaped
 from stream_exempt.model import FIELDS, RECORD, Exemption
 from stream_exempt.model import HEADINGS as HEADINGS  # the table headings of `list`
 
-
-@cache
-def _unsafe() -> re.Pattern[str]:
-    """C0 and C1 controls, DEL, the line and paragraph separators, and the marks that reorder
-    text. Compiled on first use: `check`'s answer is not a table and shows no such text."""
-    return re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def visible(text: str) -> str:
-    """Text from outside (a file name, a reason, a cell) as a table for people shows it, its
-    control characters escaped (`\\x1b`, `\\n`, `\\u202e`): printed raw, they would move the
-    cursor, restyle the terminal, or end a row. The machine formats quote in their own way."""
-    unsafe = _unsafe()
-    if unsafe.search(text) is None:
-        return text
-    return unsafe.sub(lambda match: ascii(match[0])[1:-1], text)
+# Text from outside as a table or a note for people shows it (the machine formats quote in
+# their own way): the one set of control characters every message escapes.
+visible = escaped
 
 
 # Columns that are never wrapped or cut: a broken student ID is a wrong one.

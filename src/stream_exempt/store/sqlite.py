@@ -101,6 +101,14 @@ def missing(path: Path) -> StoreUnusable:
     )
 
 
+def damaged(path: Path, problem: str) -> StoreUnusable:
+    """A store file SQLite finds damaged (`problem`, its words), and what to do (exit 4)."""
+    return StoreUnusable(
+        f"the store {path} is damaged ({problem}); stop using it, and restore it from a backup "
+        "(`stream-exempt doctor` reports on the copy you restore)."
+    )
+
+
 def unusable(error: sqlite3.Error, path: Path) -> StoreUnusable:
     """Turn an SQLite error into the store-unusable error, with what to do about it."""
     text = str(error)
@@ -118,10 +126,7 @@ def unusable(error: sqlite3.Error, path: Path) -> StoreUnusable:
             "and its folder, or choose another with --db."
         )
     if code == sqlite3.SQLITE_CORRUPT:
-        return StoreUnusable(
-            f"the store {path} is damaged ({text}); stop using it, and restore it from a backup "
-            "(`stream-exempt doctor` reports on the copy you restore)."
-        )
+        return damaged(path, text)
     if code == sqlite3.SQLITE_NOTADB:
         return StoreUnusable(
             f"{path} is not a stream-exempt store ({text}); check the path given with --db "

@@ -8,14 +8,16 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 from stream_exempt.dates import show
+from stream_exempt.errors import escaped
 from stream_exempt.output.reporter import Reporter
 
 notes = Reporter()  # notes and warnings, on standard error
 
 
 def out(text: str) -> None:
-    """A line (or lines) for people on standard output."""
-    print(text)
+    """A line (or lines) for people on standard output, the control characters of names from
+    outside in each line escaped (SPEC 10)."""
+    print("\n".join(map(escaped, text.split("\n"))))
 
 
 def out_lines(lines: Iterable[str]) -> None:

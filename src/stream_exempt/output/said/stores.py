@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from stream_exempt.errors import escaped
 from stream_exempt.output.outcomes import CopiedStore, Health, Initialised
 from stream_exempt.output.results import Document
 from stream_exempt.output.said.common import notes, out
@@ -15,7 +16,7 @@ def health_text(report: dict[str, Any], width: int | None = None) -> str:
     """`doctor`'s report for people: a fact a line, the verdict last; on a screen `width`
     columns wide, a longer fact wrapped at spaces under its own first word."""
     facts = [
-        ("store", report["store"]),
+        ("store", escaped(report["store"])),  # a path from outside: one line, whatever it holds
         ("schema", f"version {report['schema_version']} (this program knows {report['schema_known']})"),
         # The store counts every status, in the rules' order (as the json shows them).
         ("exemptions", ", ".join(f"{count:,} {status}" for status, count in report["counts"].items())),
@@ -63,26 +64,19 @@ def health(result: Health) -> None:
     render(Document(result.report, health_text(result.report, width)), result.fmt)
     for warning in result.warnings:
         notes.warn(warning)
-    if result.damaged is not None:
-        # Exit 4 owes one `Error:` sentence, whichever of the store's pages the damage is on.
-        print(
-            f"Error: The store {result.report['store']} is damaged ({result.damaged}); stop using it, and "
-            "restore it from a backup (`stream-exempt doctor` reports on the copy you restore).",
-            file=sys.stderr,
-        )
 
 
 def initialised(result: Initialised) -> None:
     if result.database:
         verb = "Created the store in" if result.created else "The store is ready in"
-        out(f"{verb} the PostgreSQL database {result.where}.")
+        out(f"{verb} the PostgreSQL database {escaped(result.where)}.")
         if result.roles is not None:
             out(roles_said(result.roles, result.officer, result.tutor))
         return
     store, folder = result.files["store file"], result.files["folder"]
     verb = "Created the store at" if result.created else "The store is ready at"
     out(
-        f"{verb} {result.where} (owner {store['owner']}, group {store['group']}, mode "
+        f"{verb} {escaped(result.where)} (owner {store['owner']}, group {store['group']}, mode "
         f"{store['mode']}; its folder {folder['mode']})."
     )
     for problem in result.problems:
@@ -110,7 +104,8 @@ def copied_store(result: CopiedStore) -> None:
         ", ".join(f"{count:,} {status}" for status, count in result.statuses.items()) or "no exemptions"
     )
     out(
-        f"Copied {result.tables} from {result.source} to {result.target}, at schema version {result.migrations}."
+        f"Copied {result.tables} from {escaped(result.source)} to {escaped(result.target)}, "
+        f"at schema version {result.migrations}."
     )
     out(
         f"Checked: both stores hold the same rows of every table, and every exemption has the same status today ({statuses})."
