@@ -290,6 +290,17 @@ def test_a_limit_beyond_any_integer_type_lists_every_row(cli: Cli) -> None:
         assert cli.ok("list", "--limit", huge, "--ids").stdout == "1\n"
 
 
+@pytest.mark.parametrize(("limit", "more"), [("2", "1 more not shown"), ("3", ""), ("4", "")])
+def test_the_more_line_at_the_limit_s_boundary(cli: Cli, limit: str, more: str) -> None:
+    """One row past the limit is one more not shown; a limit of exactly the rows there are, or
+    past them, leaves nothing unsaid (SPEC Tables)."""
+    for student in ("201234567", "201234568", "201234569"):
+        cli.add(student)
+    for fmt in ("csv", "table"):
+        result = cli.ok("list", "--limit", limit, "--format", fmt)
+        assert result.stderr.startswith(more) and bool(result.stderr) is bool(more), result.stderr
+
+
 def test_the_more_line_of_a_machine_format_does_not_advise_a_machine_format(cli: Cli) -> None:
     for student in ("201234567", "201234568", "201234569"):
         cli.add(student)

@@ -12,7 +12,8 @@ import pytest
 
 from helpers import LONDON, Cli, Clock, open_location
 from stream_exempt import rules
-from stream_exempt.output import defuse, record
+from stream_exempt.output import record
+from stream_exempt.output.delimited import defuse
 from stream_exempt.store import Filters
 
 DAY = date(2027, 1, 11)

@@ -78,11 +78,6 @@ class Session:
         return value if is_url(value) or is_conninfo(value) else Path(value).expanduser()
 
     @property
-    def store_path(self) -> Path:
-        """The store's file; for a PostgreSQL store, its URL as a Path (used only to say "no file")."""
-        return Path(self.store_location)
-
-    @property
     def store_shown(self) -> str:
         """Where the store is, as messages show it (a URL without its password)."""
         return shown_path(self.store_location)

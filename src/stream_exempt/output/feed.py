@@ -37,6 +37,9 @@ class FeedAnswer:
             self._writer.writerow([*headers, "suppressed", "exemption"])
             self.row = self._csv_row
         else:
+            from stream_exempt.output.jsonfmt import dumps
+
+            self._dumps = dumps  # the one JSON layout (SPEC 10), found once, not once a row
             self._keys = _json_keys(headers)
             self._extra_key = next(k for k in ("extra", "extra_cells", "_extra") if k not in self._keys)
             self.row = self._json_row
@@ -49,8 +52,6 @@ class FeedAnswer:
         self._writer.writerow([*own, suppressed, "" if exemption is None else exemption, *cells[width:]])
 
     def _json_row(self, line: int, cells: list[str], exemption: int | None) -> None:
-        import json
-
         width = self._width
         own = cells[:width] + [""] * (width - len(cells))
         more = cells[width:]
@@ -66,7 +67,7 @@ class FeedAnswer:
         record["exemption"] = exemption
         if more:
             record[self._extra_key] = [_json_text(cell) for cell in more]
-        self._out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._out.write(self._dumps(record) + "\n")
 
     def bad(self, line: int, message: str) -> None:
         """A row that could not be checked: passed through as not suppressed, and reported."""

@@ -1,5 +1,6 @@
-"""The answers written in a format rather than in sentences: `check` (one student's verdict,
-or a feed filtered with `--file`), `summary`, `timeline` and `list --ids`."""
+"""The answers written in a format rather than in sentences: `check --file` (a feed filtered),
+`summary`, `timeline` and `list --ids`. (`check` of one student is `output/verdict.py`, a
+`Shown` document, so that cron's `check` loads none of this.)"""
 
 from __future__ import annotations
 
