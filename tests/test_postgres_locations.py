@@ -109,6 +109,27 @@ def test_a_password_libpq_quotes_as_an_unreadable_token_is_left_out(
         assert secret not in shown and secret.split("%")[0] + "%" not in shown
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://alice:%A3secret@db.example/ses", "postgresql://alice@db.example/ses?application_name=%FF"],
+    ids=["latin-1-password", "query"],
+)
+@pytest.mark.parametrize("command", [["check", "201234567"], ["list"], ["config"]])
+def test_a_percent_encoded_byte_that_is_not_utf8_is_a_bad_url_not_a_crash(
+    pg_server: PostgresServer, url: str, command: list[str]
+) -> None:  # (pg_server: psycopg reads the URL, so the test is skipped where it is missing)
+    """A password written in Latin-1 (`£` as `%A3`) made psycopg raise UnicodeDecodeError:
+    exit 70 from every command. It is a URL libpq cannot read: exit 4, one sentence."""
+    result = CliRunner().invoke(app, ["--db", url, *command], catch_exceptions=False)
+    assert result.exit_code == 4
+    assert result.stderr.startswith("Error: postgresql://alice@db.example/ses")
+    assert result.stderr.endswith(
+        "is not a PostgreSQL URL libpq can read (a percent-encoded byte in it is not UTF-8 text); "
+        "write it as postgresql://user@host:port/dbname, each character percent-encoded as UTF-8.\n"
+    )
+    assert "secret" not in result.stdout + result.stderr
+
+
 def test_a_url_in_capitals_is_the_same_url(
     pg_server: PostgresServer, pg_store: str, clock: Callable[[datetime], None]
 ) -> None:

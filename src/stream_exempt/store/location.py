@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from functools import partial
 from pathlib import Path
+from typing import Any
+
+from stream_exempt.errors import StoreUnusable
 
 # `postgresql://[user[:password]@][host][:port][/dbname][?param=value&...]`, and `postgres://`.
 _URL = re.compile(r"(?i)^postgres(?:ql)?://")
@@ -43,27 +46,40 @@ def as_libpq_url(url: str) -> str:
     return url if scheme is None else url[: scheme.end()].lower() + url[scheme.end() :]
 
 
+def libpq_settings(url: str) -> dict[str, Any]:
+    """The settings libpq reads in the PostgreSQL URL `url` (psycopg installed); `StoreUnusable`,
+    saying why, for a URL it refuses or one whose percent-encoded bytes are not UTF-8 (`%A3`,
+    a password written in Latin-1)."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return conninfo_to_dict(as_libpq_url(url))
+    except UnicodeDecodeError:
+        why, then = (
+            "a percent-encoded byte in it is not UTF-8 text",
+            ", each character percent-encoded as UTF-8",
+        )
+    except psycopg.ProgrammingError as error:
+        why, then = hide_passwords(first_line(error), url), ""
+    raise StoreUnusable(
+        f"{without_password(as_libpq_url(url))} is not a PostgreSQL URL libpq can read ({why}); "
+        f"write it as postgresql://user@host:port/dbname{then}."
+    )
+
+
 def url_problem(url: str) -> str | None:
     """Why libpq cannot read the PostgreSQL URL `url`, as a sentence naming it without its
     password, or None when it can (or psycopg, which asks libpq, is not installed)."""
     try:
-        import psycopg
-        from psycopg.conninfo import conninfo_to_dict
+        import psycopg  # noqa: F401 - libpq is the judge of a URL
     except ImportError:
         return None
     try:
-        conninfo_to_dict(as_libpq_url(url))
-    except psycopg.ProgrammingError as error:
-        return unreadable(url, error)
+        libpq_settings(url)
+    except StoreUnusable as refused:
+        return refused.message
     return None
-
-
-def unreadable(url: str, error: BaseException) -> str:
-    """The sentence for a URL libpq refused to read with `error` (its password left out)."""
-    return (
-        f"{without_password(as_libpq_url(url))} is not a PostgreSQL URL libpq can read "
-        f"({hide_passwords(first_line(error), url)}); write it as postgresql://user@host:port/dbname."
-    )
 
 
 def first_line(error: BaseException) -> str:

@@ -29,7 +29,6 @@ import psycopg
 import psycopg.sql
 from psycopg import RawCursor, errors, pq
 from psycopg.abc import Buffer
-from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.string import TextLoader
 
 from stream_exempt.errors import NoStoreYet, Refused, StoreUnusable
@@ -41,7 +40,7 @@ from stream_exempt.store.location import (
     as_libpq_url,
     first_line,
     hide_passwords,
-    unreadable,
+    libpq_settings,
     without_password,
 )
 from stream_exempt.store.protocol import StoreProtocol
@@ -140,10 +139,7 @@ def unusable_pg(error: BaseException, location: str, *, connecting: bool = False
 def _connect(url: str) -> psycopg.Connection[Any]:
     """A connection in autocommit mode (transactions are explicit), dates read as ISO text."""
     options: dict[str, Any] = {}
-    try:
-        given = conninfo_to_dict(as_libpq_url(url))
-    except psycopg.ProgrammingError as error:
-        raise StoreUnusable(unreadable(url, error)) from None
+    given = libpq_settings(url)
     url = as_libpq_url(url)
     if "connect_timeout" not in given and not os.environ.get("PGCONNECT_TIMEOUT"):
         options["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
