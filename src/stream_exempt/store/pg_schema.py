@@ -2,9 +2,13 @@
 SQLite's migrations (`schema.NAMES`).
 
 A new store gets the current schema in one transaction and every migration name recorded:
-no PostgreSQL store predates 0007. A migration added later is written once for both stores
-(`schema.SHARED`, which `LATER` takes in PostgreSQL's words), and applied to older stores in
-order, as on SQLite.
+no released PostgreSQL store predates 0007. Until the first release with PostgreSQL, `CURRENT`
+is edited in place (the signing triggers and timestamp checks were), so a store made by an
+earlier development build must be made again (`copy-store` to a file and back). After it,
+every change is a migration: one written once for both stores (`schema.SHARED`, which `LATER`
+takes in PostgreSQL's words), applied to older stores in order, as on SQLite. A change only
+PostgreSQL needs has no place yet: `SHARED` would then need statements per dialect, and
+`_needs_migration` would compare against the dialect's own names.
 
 Dates are DATE columns (read back as ISO text, as SQLite keeps them); the other text columns
 sort and compare byte by byte (`COLLATE "C"`), as SQLite's do. R7 is also held by the database:
