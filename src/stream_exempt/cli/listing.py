@@ -171,8 +171,8 @@ def list_(
     shown = _limit(limit, all_, fmt)
     # The store writes each row as JSON (SQLite) or as a csv/tsv line (both stores) in SQL;
     # otherwise its plain rows are written by the output, to the same bytes.
-    as_json = fmt in ("json", "jsonl") and store.writes_lines
-    delimiter = {"csv": ",", "tsv": "\t"}.get(fmt) if store.writes_delimited else None
+    as_json = fmt in ("json", "jsonl") and store.writes_json
+    delimiter = {"csv": ",", "tsv": "\t"}.get(fmt)
     rows = store.listed(
         day,
         statuses,

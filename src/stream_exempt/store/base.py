@@ -46,11 +46,9 @@ class StoreBase:
     created: bool = False
     # What this store's transactions record is noted here (the command's ledger: SPEC 7, 10).
     ledger: Ledger
-    # Whether `listed` can itself write a row as a JSON object or a csv/tsv line (SQLite does,
-    # in SQL); when not, it always gives plain rows and the output writes them.
-    writes_lines: bool
-    # Whether `listed` can itself write a row as a csv/tsv line (both stores do, in SQL).
-    writes_delimited: bool
+    # Whether `listed` can itself write a row as a JSON object (SQLite does, in SQL); when not,
+    # the output writes the JSON from plain rows. Both stores write csv/tsv lines themselves.
+    writes_json: bool
     conn: Any  # the connection (sqlite3's or psycopg's)
 
     # -- the dialect's words: format strings of an SQL expression (each dialect gives its own)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from stream_exempt import rules
 from stream_exempt.errors import Refused, StoreUnusable
+from stream_exempt.model import FIELDS
 from stream_exempt.store import Filters, pg_schema
 from stream_exempt.store.roles import OFFICER
 
@@ -187,10 +188,14 @@ def refuse_partial_source(source_store: Any) -> None:
         )
 
 
+# Where the id and the status stand in a row `listed` gives (the record's order, `model.RECORD`).
+_ID, _STATUS = FIELDS.index("id"), FIELDS.index("status")
+
+
 def statuses(store: Any, today: date) -> Iterator[tuple[int, str]]:
     """Every exemption's id and status today, as the store's own SQL computes it, by id."""
     for row in store.listed(today, rules.STATUSES, Filters(), sort="id"):
-        yield int(row[0]), str(row[5])
+        yield int(row[_ID]), str(row[_STATUS])
 
 
 def copy(

@@ -159,8 +159,7 @@ def _connect(url: str) -> psycopg.Connection[Any]:
 class PostgresStore(StoreProtocol):
     """An open PostgreSQL store. Use `PostgresStore.open(url)`; close it with `close()`."""
 
-    writes_lines = False  # `listed` gives no JSON: the output writes it from plain rows
-    writes_delimited = True  # `listed` writes csv/tsv lines in SQL, as SQLite's store does
+    writes_json = False  # `listed` gives no JSON: the output writes it from plain rows
     LATER = "GREATEST({}, {})"
     EARLIER = "LEAST({}, {})"
     JSON_OBJECT = "json_build_object({})::text"
@@ -406,7 +405,7 @@ class PostgresStore(StoreProtocol):
         return "MATERIALIZED"
 
     def _shown(self, *, as_json: bool, delimiter: str | None) -> str:
-        # `as_json` is SQLite's alone: here such rows are plain (`writes_lines` is false) and
+        # `as_json` is SQLite's alone: here such rows are plain (`writes_json` is false) and
         # the output writes their JSON.
         return (
             super()._shown(as_json=as_json, delimiter=delimiter)

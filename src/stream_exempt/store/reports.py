@@ -110,7 +110,7 @@ class Reports(StoreBase):
 
         Each row holds `model.FIELDS` in order, as the machine formats write them (ISO dates,
         type codes, the status as of `day` computed in SQL as `rules.status` does); with
-        `as_json` (where `writes_lines`), one text instead: the row as a JSON object, made in
+        `as_json` (where `writes_json`), one text instead: the row as a JSON object, made in
         SQL; with `delimiter` (`,` or a tab), the row as one csv/tsv line made by the database,
         or its fields as a JSON array (starting with `[`) when the csv module must quote or
         defuse them. Only the rows with one of `statuses` (filtered in SQL) that meet

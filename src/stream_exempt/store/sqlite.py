@@ -149,8 +149,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 class Store(StoreProtocol):
     """An open SQLite store. Use `Store.open(path)`; close it with `close()`."""
 
-    writes_lines = True  # `listed` writes JSON objects and csv/tsv lines in SQL
-    writes_delimited = True  # `listed` writes csv/tsv lines in SQL
+    writes_json = True  # `listed` writes JSON objects (and csv/tsv lines) in SQL
     LATER = "MAX({}, {})"
     EARLIER = "MIN({}, {})"
     JSON_OBJECT = "json_object({})"
