@@ -9,6 +9,12 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, NamedTuple
 
+# An exemption's statuses as of a day (`rules.status` decides which), in the order every output
+# gives them; the live ones suppress notifications now or soon.
+ACTIVE, PENDING, EXPIRED, DELETED = "active", "pending", "expired", "deleted"
+STATUSES = (ACTIVE, PENDING, EXPIRED, DELETED)
+LIVE = frozenset({ACTIVE, PENDING})
+
 
 class Field(NamedTuple):
     """One field of the exemption record as the outputs name it."""

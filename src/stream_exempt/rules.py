@@ -12,12 +12,13 @@ from datetime import date, timedelta
 from stream_exempt import types
 from stream_exempt.dates import Duration, show
 from stream_exempt.errors import Refused
+from stream_exempt.model import ACTIVE as ACTIVE
+from stream_exempt.model import DELETED as DELETED
+from stream_exempt.model import EXPIRED as EXPIRED
+from stream_exempt.model import LIVE as LIVE
+from stream_exempt.model import PENDING as PENDING
+from stream_exempt.model import STATUSES as STATUSES  # defined with the record, decided here
 from stream_exempt.model import Draft, Exemption, Request, Terms, Verdict
-
-ACTIVE, PENDING, EXPIRED, DELETED = "active", "pending", "expired", "deleted"
-STATUSES = (ACTIVE, PENDING, EXPIRED, DELETED)
-LIVE = frozenset({ACTIVE, PENDING})
-
 
 # R6: 48 hours to take effect (made once: a batch move works it out for every member).
 _TO_TAKE_EFFECT = timedelta(days=2)

@@ -39,8 +39,6 @@ STATUS_SQL = (
 # `exemptions_live` index (migration 0004) from the end date on and count from it alone.
 LIVE_SQL = "end_date >= ?1 AND (deleted_on IS NULL OR (deleted_on >= ?1 AND deleted_on >= start_date))"
 
-STATUSES = ("active", "pending", "expired", "deleted")  # rules.STATUSES, for the store's own use
-LIVE = frozenset({"active", "pending"})  # rules.LIVE
 
 # A field's column where the two names differ (`start` and `end` are words of SQL).
 _COLUMN_OF = {"start": "start_date", "end": "end_date"}

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from stream_exempt import rules
 from stream_exempt.errors import Refused, StoreUnusable
-from stream_exempt.model import FIELDS
+from stream_exempt.model import FIELDS, STATUSES
 from stream_exempt.store import Filters, pg_schema
 from stream_exempt.store.roles import OFFICER
 
@@ -194,7 +193,7 @@ _ID, _STATUS = FIELDS.index("id"), FIELDS.index("status")
 
 def statuses(store: Any, today: date) -> Iterator[tuple[int, str]]:
     """Every exemption's id and status today, as the store's own SQL computes it, by id."""
-    for row in store.listed(today, rules.STATUSES, Filters(), sort="id"):
+    for row in store.listed(today, STATUSES, Filters(), sort="id"):
         yield int(row[_ID]), str(row[_STATUS])
 
 
@@ -244,7 +243,7 @@ def copy(
                     f"{our_status} in the copy; nothing was copied."
                 )
             found[our_status] = found.get(our_status, 0) + 1
-        ordered = {status: found[status] for status in rules.STATUSES if status in found}
+        ordered = {status: found[status] for status in STATUSES if status in found}
         copied = Copied(counts, len(migrations), ordered)
         if before_commit is not None:
             before_commit(copied)

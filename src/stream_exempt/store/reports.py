@@ -7,17 +7,16 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from stream_exempt.model import LIVE, STATUSES
 from stream_exempt.store.base import StoreBase
 from stream_exempt.store.common import (
     CHANGEABLE,
     DELETED_SQL,
     LISTED,
-    LIVE,
     LIVE_SQL,
     SNAPSHOT_FIELDS,
     SORTS,
     STATUS_SQL,
-    STATUSES,
     TABLE_COLUMNS,
     Filters,
     OfficeCounts,
