@@ -9,7 +9,7 @@ from operator import attrgetter, itemgetter
 
 from stream_exempt.model import Actor, BatchSummary, Exemption, Terms
 from stream_exempt.store.base import no_batch
-from stream_exempt.store.common import COLUMNS, exemption_row, one_date, repeats_of
+from stream_exempt.store.common import COLUMNS, exemption_row, one_date, repeats_of, standing
 from stream_exempt.store.events import Events
 
 
@@ -37,7 +37,7 @@ class Batches(Events):
     def batch_summaries(self, today: date) -> list[BatchSummary]:
         """Every bulk batch with how many it created, how many of those are live today, and
         its types and dates, oldest first."""
-        live = self.COUNT_TRUE.format("e.deleted_on IS NULL AND e.end_date >= ?1::date")
+        live = self.COUNT_TRUE.format(standing("e."))
         rows = self._run(
             f"""
             SELECT b.id, b.created_at, b.created_by, b.source, COUNT(e.id), COALESCE({live}, 0),

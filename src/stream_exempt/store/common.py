@@ -40,6 +40,12 @@ STATUS_SQL = (
 LIVE_SQL = "end_date >= ?1 AND (deleted_on IS NULL OR (deleted_on >= ?1 AND deleted_on >= start_date))"
 
 
+def standing(table: str = "") -> str:
+    """SQL: not deleted, and not expired as of day ?1 (of the rows of `table`, a prefix such as
+    `e.`): what R7 compares a new range with, and a batch's members still standing."""
+    return f"{table}deleted_on IS NULL AND {table}end_date >= ?1::date"
+
+
 # A field's column where the two names differ (`start` and `end` are words of SQL).
 _COLUMN_OF = {"start": "start_date", "end": "end_date"}
 

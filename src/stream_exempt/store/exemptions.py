@@ -9,11 +9,20 @@ from typing import Any
 
 from stream_exempt.model import Actor, Draft, Event, Exemption
 from stream_exempt.store.base import no_exemption
-from stream_exempt.store.common import COLUMNS, SORTS, Filters, IsoDates, asked, conditions, exemption_row
+from stream_exempt.store.common import (
+    COLUMNS,
+    SORTS,
+    Filters,
+    IsoDates,
+    asked,
+    conditions,
+    exemption_row,
+    standing,
+)
 from stream_exempt.store.events import Events
 
 # Live (not deleted, not expired) as of day ?1: what R7 compares with.
-_LIVE = "deleted_on IS NULL AND end_date >= ?1::date"
+_LIVE = standing()
 
 
 class Exemptions(Events):
