@@ -2,7 +2,8 @@
 database server shared by an office on many machines.
 
 psycopg 3 directly, imported only when the store is a `postgresql://` URL. The SQL both
-databases share is written once (`common`, with `?N` parameters, turned here into `$N`);
+databases share is written once, in the rooms by noun (`exemptions`, `events`, `batches`,
+`requests`, `reports`, with `?N` parameters, turned here into `$N`);
 what differs stays here: arrays instead of `json_each`, `GREATEST`/`LEAST`, a transaction-level
 advisory lock instead of `BEGIN IMMEDIATE`, date arithmetic, and JSON built by
 `json_build_object`. Dates are DATE columns read back as ISO text, as SQLite holds them, so

@@ -279,11 +279,7 @@ class Store(StoreProtocol):
                 raise
 
     def version(self) -> int:
-        """A number that changes whenever another connection commits a change to the store.
-
-        A command that must check a large change reads it, plans without the write lock, and
-        under the lock plans again only if `changed_since` says someone else wrote meanwhile.
-        """
+        """`StoreBase.version`: SQLite's `data_version`, which changes when another connection commits."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     # -- the file's own checks (`doctor`) -------------------------------------------------
